@@ -1,0 +1,51 @@
+# HOPE Coordinator: `make run` to try it, `make test` to check it. Nothing else to install.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP_VERSION := 26.3
+INSTALLED := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: install run test lint stop clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstalls only when the lock file changes.
+$(INSTALLED): requirements.lock build-constraints.txt | $(PY)
+	$(PY) -m pip install --quiet --disable-pip-version-check "pip==$(PIP_VERSION)"
+	$(PY) -m pip install --quiet --disable-pip-version-check \
+		--build-constraint build-constraints.txt -r requirements.lock
+	touch $@
+
+install: $(INSTALLED)
+
+# A developer's machine: DEBUG on, demo data, web + Celery worker + beat.
+run: export DEBUG ?= true
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	$(PY) manage.py rundev
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+# With DATABASE_URL / REDIS_URL unset the suite starts its own PostgreSQL and Redis
+# under var/test/ and stops them afterwards, pass or fail.
+test: export DJANGO_SETTINGS_MODULE := hope.settings_test
+test: lint
+	@status=0; \
+	$(PY) manage.py makemigrations --check --dry-run && \
+	$(PY) -m pytest $(PYTEST_ARGS) || status=$$?; \
+	if [ -z "$$DATABASE_URL" ] || [ -z "$$REDIS_URL" ]; then \
+		HOPE_VAR_DIR=var/test $(PY) -m hope.localservices stop; \
+	fi; \
+	exit $$status
+
+# Stop the local PostgreSQL and Redis that `make run` started (data stays in var/).
+stop:
+	@[ ! -x $(PY) ] || $(PY) -m hope.localservices stop
+
+clean: stop
+	rm -rf $(VENV) var

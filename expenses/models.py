@@ -1,0 +1,1 @@
+"""Expense claims and budgets arrive with the "Expenses" issue."""

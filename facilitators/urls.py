@@ -1,0 +1,4 @@
+app_name = "facilitators"
+
+# Pages arrive with the issues that build this app.
+urlpatterns: list = []

@@ -1,0 +1,16 @@
+from hope.roles import Role, is_coordinator, role_names
+
+
+def roles(request) -> dict:
+    """Role flags for navigation; one query per request, only when signed in."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"roles": set()}
+    names = role_names(user)
+    return {
+        "roles": names,
+        "is_coordinator": is_coordinator(user),
+        "is_facilitator": Role.FACILITATOR in names,
+        "is_volunteer": Role.VOLUNTEER in names,
+        "is_finance_lead": Role.FINANCE_LEAD in names,
+    }

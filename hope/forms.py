@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import password_validation
+
+from facilitators.models import FacilitatorKind
+from hope.models import Invitation, User
+from hope.roles import Role
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label="Email address", max_length=254)
+    full_name = forms.CharField(label="Full name", max_length=150)
+    roles = forms.MultipleChoiceField(
+        label="Roles",
+        choices=Role.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="A person may hold several roles.",
+        error_messages={"required": "Choose at least one role."},
+    )
+    facilitator_kind = forms.ChoiceField(
+        label="Kind of facilitator",
+        choices=[("", "Not a facilitator")] + list(FacilitatorKind.choices),
+        required=False,
+        widget=forms.RadioSelect,
+        help_text="Every session pairs one workforce and one lived-experience facilitator.",
+    )
+    is_driver = forms.BooleanField(
+        label="Volunteer driver (may claim mileage)",
+        required=False,
+    )
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip().lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError("This person already has an account.")
+        if Invitation.objects.open().filter(email__iexact=email).exists():
+            raise forms.ValidationError(
+                "This email address already has an open invitation; resend it from the list."
+            )
+        return email
+
+    def clean(self):
+        cleaned = super().clean()
+        roles = cleaned.get("roles") or []
+        kind = cleaned.get("facilitator_kind") or ""
+        if Role.FACILITATOR in roles and not kind:
+            self.add_error(
+                "facilitator_kind", "Choose workforce or lived experience for a facilitator."
+            )
+        if kind and Role.FACILITATOR not in roles:
+            self.add_error(
+                "facilitator_kind",
+                "Only facilitators have a kind: tick Facilitator or choose 'Not a facilitator'.",
+            )
+        return cleaned
+
+
+class AcceptInvitationForm(forms.Form):
+    full_name = forms.CharField(label="Your full name", max_length=150)
+    password1 = forms.CharField(
+        label="Choose a password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+    password2 = forms.CharField(
+        label="Type the password again",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args, invitation: Invitation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.invitation = invitation
+        self.fields["full_name"].initial = invitation.full_name
+
+    def clean(self):
+        cleaned = super().clean()
+        password1 = cleaned.get("password1")
+        password2 = cleaned.get("password2")
+        if password1 and password2 and password1 != password2:
+            self.add_error("password2", "The two passwords do not match.")
+        elif password1:
+            # Checked against an unsaved person so "too similar to your name" works.
+            candidate = User(email=self.invitation.email, full_name=cleaned.get("full_name", ""))
+            try:
+                password_validation.validate_password(password1, candidate)
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned

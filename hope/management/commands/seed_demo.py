@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from facilitators.models import FacilitatorProfile
+from hope.demo import DEMO_PASSWORD, DEMO_PEOPLE
+from hope.models import User
+
+
+class Command(BaseCommand):
+    help = "Load demo people (and, as later features land, venues and courses). Safe to rerun."
+
+    def handle(self, *args, **options):
+        if not settings.DEBUG:
+            raise CommandError(
+                "seed_demo only runs with DEBUG=true: it creates accounts with a shared, "
+                "published password."
+            )
+        with transaction.atomic():
+            created = self.seed_people()
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo data ready: {created} new people, {len(DEMO_PEOPLE)} demo accounts in all."
+            )
+        )
+
+    def seed_people(self) -> int:
+        groups = {group.name: group for group in Group.objects.all()}
+        created = 0
+        for person in DEMO_PEOPLE:
+            user = User.objects.filter(email__iexact=person.email).first()
+            if user is None:
+                user = User.objects.create_user(
+                    email=person.email,
+                    password=DEMO_PASSWORD,
+                    full_name=person.full_name,
+                )
+                created += 1
+            user.full_name = person.full_name
+            user.is_driver = person.is_driver
+            user.is_staff = person.is_staff
+            user.is_superuser = person.is_staff
+            user.save()
+            user.groups.set([groups[str(role)] for role in person.roles])
+            if person.kind:
+                FacilitatorProfile.objects.update_or_create(
+                    user=user, defaults={"kind": person.kind}
+                )
+            EmailAddress.objects.update_or_create(
+                user=user,
+                email=user.email,
+                defaults={"verified": True, "primary": True},
+            )
+        return created

@@ -1,0 +1,181 @@
+"""People, invitations and the audit trail, shared by every app."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import PermissionsMixin
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from facilitators.models import FacilitatorKind
+from hope.managers import UserManager
+from hope.roles import Role
+
+
+class TimeStamped(models.Model):
+    created_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who signs in: coordinator, facilitator, volunteer or finance lead."""
+
+    email = models.EmailField("email address", unique=True)
+    full_name = models.CharField("full name", max_length=150)
+    is_driver = models.BooleanField(
+        "volunteer driver",
+        default=False,
+        help_text="Drives participants or facilitators and may claim mileage.",
+    )
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(
+        "Django admin access",
+        default=False,
+        help_text="Can sign in to the Django admin site.",
+    )
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+
+    class Meta:
+        ordering = ["full_name", "pk"]
+        constraints = [
+            # Email addresses are compared without case: Jo@x and jo@x are one person.
+            models.UniqueConstraint(Lower("email"), name="hope_user_email_ci_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    def get_full_name(self) -> str:
+        return self.full_name
+
+    def get_short_name(self) -> str:
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+
+def _new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def _default_expiry():
+    return timezone.now() + timedelta(days=settings.INVITATION_VALID_DAYS)
+
+
+class InvitationQuerySet(models.QuerySet):
+    def open(self) -> InvitationQuerySet:
+        """Neither accepted nor revoked (may still have expired)."""
+        return self.filter(accepted_at__isnull=True, revoked_at__isnull=True)
+
+
+class Invitation(TimeStamped):
+    """Sign-up is by invitation only: a coordinator invites a person with their roles."""
+
+    email = models.EmailField("email address")
+    full_name = models.CharField("full name", max_length=150)
+    roles = ArrayField(models.CharField(max_length=20, choices=Role.choices))
+    facilitator_kind = models.CharField(
+        "kind of facilitator", max_length=20, choices=FacilitatorKind.choices, blank=True
+    )
+    is_driver = models.BooleanField("volunteer driver", default=False)
+    token = models.CharField(max_length=64, unique=True, default=_new_token, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    expires_at = models.DateTimeField(default=_default_expiry)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="invitation",
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"),
+                condition=Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="hope_invitation_one_open_per_email",
+            ),
+            models.CheckConstraint(condition=Q(roles__len__gt=0), name="hope_invitation_has_role"),
+            models.CheckConstraint(
+                condition=Q(roles__contained_by=Role.values),
+                name="hope_invitation_roles_valid",
+            ),
+            # A facilitator is either workforce or lived experience; nobody else has a kind.
+            models.CheckConstraint(
+                condition=(
+                    Q(roles__contains=[Role.FACILITATOR])
+                    & Q(facilitator_kind__in=FacilitatorKind.values)
+                )
+                | (~Q(roles__contains=[Role.FACILITATOR]) & Q(facilitator_kind="")),
+                name="hope_invitation_facilitator_kind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Invitation for {self.email}"
+
+    @property
+    def status(self) -> str:
+        if self.accepted_at:
+            return "accepted"
+        if self.revoked_at:
+            return "revoked"
+        if self.expires_at <= timezone.now():
+            return "expired"
+        return "pending"
+
+    @property
+    def can_be_accepted(self) -> bool:
+        return self.status == "pending"
+
+    def role_labels(self) -> list[str]:
+        return [Role(role).label for role in self.roles]
+
+
+class AuditEvent(models.Model):
+    """Who changed what, and when: kept for personal and financial data."""
+
+    created_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    action = models.CharField(max_length=60)
+    target_type = models.CharField(max_length=60)
+    target_id = models.CharField(max_length=40)
+    summary = models.TextField()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["target_type", "target_id"], name="hope_audit_target_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.target_type} {self.target_id}"

@@ -1,0 +1,36 @@
+from allauth.account.decorators import secure_admin_login
+from django.contrib import admin
+from django.urls import include, path
+
+from hope import views
+
+# The admin signs in through allauth, so it shares allauth's rate limits.
+admin.autodiscover()
+admin.site.login = secure_admin_login(admin.site.login)
+admin.site.site_header = "HOPE Coordinator administration"
+admin.site.site_title = "HOPE Coordinator admin"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("accessibility/", views.accessibility, name="accessibility"),
+    path("people/", views.people, name="people"),
+    path("people/invite/", views.invite, name="invite"),
+    path(
+        "people/invitations/<int:pk>/resend/",
+        views.invitation_resend_view,
+        name="invitation_resend",
+    ),
+    path(
+        "people/invitations/<int:pk>/withdraw/",
+        views.invitation_revoke_view,
+        name="invitation_revoke",
+    ),
+    path("invitations/<str:token>/", views.invitation_accept_view, name="invitation_accept"),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+    path("", include("programmes.urls")),
+    path("", include("facilitators.urls")),
+    path("", include("venues.urls")),
+    path("", include("expenses.urls")),
+]

@@ -1,0 +1,149 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import Group
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from hope import health
+from hope.access import coordinator_required
+from hope.forms import AcceptInvitationForm, InvitationForm
+from hope.models import Invitation, User
+from hope.roles import Role, is_coordinator, role_names
+from hope.services import (
+    InvitationError,
+    invitation_accept,
+    invitation_create,
+    invitation_resend,
+    invitation_revoke,
+)
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect("account_login")
+    names = role_names(request.user)
+    context = {
+        "has_any_role": bool(names) or request.user.is_superuser,
+        "facilitator_kind": None,
+    }
+    if Role.FACILITATOR in names:
+        profile = getattr(request.user, "facilitator_profile", None)
+        context["facilitator_kind"] = profile.get_kind_display() if profile else None
+    if is_coordinator(request.user):
+        context["pending_invitations"] = (
+            Invitation.objects.open().filter(expires_at__gt=timezone.now()).count()
+        )
+    return render(request, "hope/home.html", context)
+
+
+@require_GET
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    """For load balancers and monitoring: 200 when PostgreSQL and Redis answer, else 503."""
+    checks = {"database": health.check_database(), "broker": health.check_broker()}
+    healthy = all(state == "ok" for state in checks.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "unavailable", **checks},
+        status=200 if healthy else 503,
+    )
+
+
+def accessibility(request: HttpRequest) -> HttpResponse:
+    return render(request, "hope/accessibility.html")
+
+
+@login_required
+@coordinator_required
+def people(request: HttpRequest) -> HttpResponse:
+    users = User.objects.prefetch_related(
+        Prefetch("groups", queryset=Group.objects.order_by("name"))
+    ).select_related("facilitator_profile")
+    page = Paginator(users, 50).get_page(request.GET.get("page"))
+    invitations = Invitation.objects.open().select_related("invited_by")[:200]
+    return render(
+        request,
+        "hope/people.html",
+        {"page": page, "invitations": invitations, "now": timezone.now()},
+    )
+
+
+@login_required
+@coordinator_required
+def invite(request: HttpRequest) -> HttpResponse:
+    form = InvitationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation = invitation_create(**form.cleaned_data, by=request.user)
+        except InvitationError as error:
+            form.add_error("email", str(error))
+        else:
+            messages.success(request, f"Invitation sent to {invitation.email}.")
+            return redirect("people")
+    return render(
+        request,
+        "hope/invite.html",
+        {"form": form, "valid_days": settings.INVITATION_VALID_DAYS},
+    )
+
+
+def _open_invitation(pk: int) -> Invitation:
+    return get_object_or_404(Invitation.objects.open(), pk=pk)
+
+
+@require_POST
+@login_required
+@coordinator_required
+def invitation_resend_view(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        invitation = invitation_resend(invitation=_open_invitation(pk), by=request.user)
+    except InvitationError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"A new invitation link was sent to {invitation.email}.")
+    return redirect("people")
+
+
+@require_POST
+@login_required
+@coordinator_required
+def invitation_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        invitation = invitation_revoke(invitation=_open_invitation(pk), by=request.user)
+    except InvitationError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"The invitation to {invitation.email} was withdrawn.")
+    return redirect("people")
+
+
+@never_cache
+def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
+    invitation = Invitation.objects.filter(token=token).first()
+    if invitation is None or not invitation.can_be_accepted:
+        return render(request, "hope/invitation_invalid.html", status=404)
+    if request.user.is_authenticated:
+        return render(request, "hope/invitation_signed_in.html", {"invitation": invitation})
+    form = AcceptInvitationForm(request.POST or None, invitation=invitation)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = invitation_accept(
+                token=token,
+                full_name=form.cleaned_data["full_name"],
+                password=form.cleaned_data["password1"],
+            )
+        except InvitationError as error:
+            form.add_error(None, str(error))
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, "Welcome to HOPE Coordinator. Your account is ready.")
+            return redirect("home")
+    return render(request, "hope/invitation_accept.html", {"form": form, "invitation": invitation})

@@ -1,0 +1,1 @@
+"""Programmes, courses and sessions arrive with the "Courses" issue."""

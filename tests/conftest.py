@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+
+from facilitators.models import FacilitatorKind
+from hope import localservices
+from hope.roles import Role
+from tests.factories import FacilitatorProfileFactory, UserFactory
+
+
+def pytest_unconfigure(config):
+    # Stops only the local servers this test session started (none under CI).
+    localservices.stop_started_here()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters and cached values from one test must not leak into the next."""
+    cache.clear()
+
+
+@pytest.fixture
+def coordinator(db):
+    return UserFactory(email="coordinator@example.org", roles=[Role.COORDINATOR])
+
+
+@pytest.fixture
+def workforce_facilitator(db):
+    return FacilitatorProfileFactory(
+        user__email="workforce@example.org", kind=FacilitatorKind.WORKFORCE
+    ).user
+
+
+@pytest.fixture
+def lived_facilitator(db):
+    return FacilitatorProfileFactory(
+        user__email="lived@example.org", kind=FacilitatorKind.LIVED_EXPERIENCE
+    ).user
+
+
+@pytest.fixture
+def volunteer(db):
+    return UserFactory(email="volunteer@example.org", roles=[Role.VOLUNTEER], is_driver=True)
+
+
+@pytest.fixture
+def finance_lead(db):
+    return UserFactory(email="finance@example.org", roles=[Role.FINANCE_LEAD])
+
+
+@pytest.fixture
+def outsider(db):
+    """Signed in, but holds no role."""
+    return UserFactory(email="outsider@example.org")
+
+
+@pytest.fixture
+def personas(coordinator, workforce_facilitator, lived_facilitator, volunteer, finance_lead):
+    return {
+        "volunteer": volunteer,
+        "workforce": workforce_facilitator,
+        "lived": lived_facilitator,
+        "finance": finance_lead,
+        "coordinator": coordinator,
+    }

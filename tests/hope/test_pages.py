@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+
+def test_anonymous_home_goes_to_sign_in(client):
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response.url == reverse("account_login")
+
+
+@pytest.mark.parametrize(
+    ("persona", "heading", "absent"),
+    [
+        ("coordinator", "Invite someone", "Finance lead"),
+        ("workforce", "Facilitator (workforce)", "Invite someone"),
+        ("lived", "Facilitator (lived experience)", "Invite someone"),
+        ("volunteer", "Volunteer driver", "Invite someone"),
+        ("finance", "Finance lead", "Invite someone"),
+    ],
+)
+def test_home_shows_each_role_what_it_needs(client, personas, persona, heading, absent):
+    client.force_login(personas[persona])
+    html = client.get("/").content.decode()
+    assert heading in html
+    assert absent not in html
+
+
+def test_person_without_a_role_is_told_what_to_do(client, outsider):
+    client.force_login(outsider)
+    assert "Your account has no role yet" in client.get("/").content.decode()
+
+
+def test_people_link_only_for_coordinators(client, personas):
+    client.force_login(personas["coordinator"])
+    assert 'href="/people/"' in client.get("/").content.decode()
+    client.force_login(personas["volunteer"])
+    assert 'href="/people/"' not in client.get("/").content.decode()
+
+
+def test_base_page_is_accessible_english_and_self_hosted(client, coordinator):
+    client.force_login(coordinator)
+    html = client.get("/").content.decode()
+    assert '<html lang="en-GB">' in html
+    assert 'href="#main-content"' in html and 'id="main-content"' in html
+    assert "/static/bootstrap/css/bootstrap.min.css" in html
+    assert "cdn" not in html.lower()
+
+
+def test_bootstrap_is_served_by_the_app(live_server):
+    import urllib.request
+
+    with urllib.request.urlopen(  # noqa: S310 - our own live server
+        f"{live_server.url}/static/bootstrap/css/bootstrap.min.css"
+    ) as response:
+        assert response.status == 200
+        assert b"Bootstrap" in response.read(400)
+
+
+def test_styled_404_and_403(client, volunteer):
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert "Page not found" in response.content.decode()
+    client.force_login(volunteer)
+    response = client.get(reverse("people"))
+    assert response.status_code == 403
+    assert "You cannot open this page" in response.content.decode()
+
+
+def test_styled_500(db, settings):
+    settings.ROOT_URLCONF = "tests.hope.urls_boom"
+    client = Client(raise_request_exception=False)
+    response = client.get("/boom/")
+    assert response.status_code == 500
+    assert "Sorry, there is a problem with the service" in response.content.decode()
+
+
+def test_admin_sign_in_goes_through_allauth(client):
+    response = client.get("/admin/login/")
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("account_login"))
+
+
+def test_non_staff_cannot_use_the_admin_sign_in(client, coordinator):
+    client.force_login(coordinator)
+    assert client.get("/admin/login/").status_code == 403
+
+
+def test_sign_in_is_rate_limited(client, coordinator):
+    url = reverse("account_login")
+    for _ in range(5):
+        response = client.post(url, {"login": coordinator.email, "password": "wrong"})
+        assert response.status_code == 200
+    response = client.post(url, {"login": coordinator.email, "password": "wrong"})
+    assert "Too many failed login attempts" in response.content.decode()
+
+
+def test_unverified_email_cannot_sign_in_outside_debug(client):
+    from tests.factories import PASSWORD, UserFactory
+
+    person = UserFactory(verified_email=False)
+    response = client.post(reverse("account_login"), {"login": person.email, "password": PASSWORD})
+    assert response.status_code == 302
+    assert response.url == reverse("account_email_verification_sent")
+    assert "_auth_user_id" not in client.session
+
+
+def test_password_reset_sends_an_email(client, coordinator, mailoutbox):
+    response = client.post(reverse("account_reset_password"), {"email": coordinator.email})
+    assert response.status_code == 302
+    assert len(mailoutbox) == 1
+    assert "/accounts/password/reset/key/" in mailoutbox[0].body

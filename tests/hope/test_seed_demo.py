@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from facilitators.models import FacilitatorKind, FacilitatorProfile
+from hope.demo import DEMO_PASSWORD, DEMO_PEOPLE
+from hope.models import User
+from hope.roles import Role, role_names
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_demo_creates_the_demo_people_once(settings):
+    settings.DEBUG = True
+    call_command("seed_demo")
+    call_command("seed_demo")
+    assert User.objects.count() == len(DEMO_PEOPLE)
+    coordinator = User.objects.get(email="coordinator@example.org")
+    assert coordinator.check_password(DEMO_PASSWORD)
+    assert role_names(coordinator) == {Role.COORDINATOR}
+    assert (
+        FacilitatorProfile.objects.get(user__email="workforce@example.org").kind
+        == FacilitatorKind.WORKFORCE
+    )
+    assert (
+        FacilitatorProfile.objects.get(user__email="lived@example.org").kind
+        == FacilitatorKind.LIVED_EXPERIENCE
+    )
+    volunteer = User.objects.get(email="volunteer@example.org")
+    assert volunteer.is_driver and Role.VOLUNTEER in role_names(volunteer)
+    assert Role.FINANCE_LEAD in role_names(User.objects.get(email="finance@example.org"))
+
+
+def test_seed_demo_refuses_with_debug_off(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="only runs with DEBUG=true"):
+        call_command("seed_demo")
+    assert not User.objects.exists()

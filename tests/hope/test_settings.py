@@ -1,0 +1,90 @@
+"""A bad or missing setting stops the app with one clear line, not a traceback."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+
+
+def run_manage(env_overrides: dict[str, str | None], *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "hope.settings"}
+    # The subprocess must reach the same PostgreSQL and Redis as the suite.
+    env["DATABASE_URL"] = env.get("DATABASE_URL") or _url_from_settings("db")
+    env["REDIS_URL"] = env.get("REDIS_URL") or settings.REDIS_URL
+    for key, value in env_overrides.items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def _url_from_settings(which: str) -> str:
+    db = settings.DATABASES["default"]
+    host = db["HOST"] or db.get("OPTIONS", {}).get("host", "")
+    if host.startswith("/"):
+        return f"postgresql://{db['USER']}:@/{db['NAME']}?host={host}"
+    return f"postgresql://{db['USER']}:{db['PASSWORD']}@{host}:{db['PORT']}/{db['NAME']}"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"DEBUG": "false", "SECRET_KEY": None}, "SECRET_KEY is missing"),
+        (
+            {"DEBUG": "false", "SECRET_KEY": "django-insecure-hope-local-development-only"},
+            "SECRET_KEY is missing or is the development default",
+        ),
+        ({"DEBUG": "maybe"}, "DEBUG must be true or false"),
+        ({"DEBUG": "true", "DATABASE_URL": "sqlite:///db.sqlite3"}, "must be a PostgreSQL URL"),
+        ({"DEBUG": "true", "REDIS_URL": "memcached://x"}, "REDIS_URL must look like"),
+        ({"DEBUG": "true", "REDIS_TIMEOUT": "soon"}, "REDIS_TIMEOUT must be a whole number"),
+    ],
+)
+def test_bad_setting_gives_one_line_and_no_traceback(overrides, message):
+    result = run_manage(overrides, "check")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("HOPE Coordinator cannot start:")
+    assert message in lines[0]
+
+
+def test_good_production_settings_start():
+    result = run_manage({"DEBUG": "false", "SECRET_KEY": "a" * 50}, "check", "--deploy")
+    assert result.returncode == 0, result.stderr
+
+
+def test_seed_demo_refuses_without_debug():
+    result = run_manage({"DEBUG": "false", "SECRET_KEY": "a" * 50}, "seed_demo")
+    assert result.returncode != 0
+    assert "only runs with DEBUG=true" in result.stderr
+
+
+def test_locale_and_time_zone_are_british():
+    assert settings.LANGUAGE_CODE == "en-gb"
+    assert settings.TIME_ZONE == "Europe/London"
+
+
+def test_cache_and_broker_are_the_same_redis():
+    from hope.celery import app
+
+    assert settings.CACHES["default"]["BACKEND"].endswith("RedisCache")
+    broker = app.conf.broker_url
+    location = settings.CACHES["default"]["LOCATION"]
+    assert broker.replace("redis+socket://", "unix://") == location

@@ -1,0 +1,172 @@
+"""Every URL of the project, for every role: who gets the page and who does not.
+
+A URL pattern that is not classified here fails `test_every_url_is_classified`, so
+each new page must say who may open it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tests.factories import InvitationFactory
+
+ROLES = ["anonymous", "volunteer", "workforce", "lived", "finance", "coordinator"]
+STAFF_ROLES = ROLES[1:]
+
+LOGIN = "login"  # 302 to the sign-in page
+OK = 200
+
+
+@dataclass(frozen=True)
+class Case:
+    expect: dict[str, object]
+    method: str = "get"
+    kwargs: dict = field(default_factory=dict)
+
+
+def everyone(outcome) -> dict[str, object]:
+    return dict.fromkeys(ROLES, outcome)
+
+
+def signed_in(outcome, anonymous=LOGIN) -> dict[str, object]:
+    return {"anonymous": anonymous, **dict.fromkeys(STAFF_ROLES, outcome)}
+
+
+def coordinators_only(outcome=OK) -> dict[str, object]:
+    return {**signed_in(403), "coordinator": outcome}
+
+
+# allauth answers a signed-in person on pages meant for signing in with a redirect home.
+SIGNED_OUT_PAGE = {"anonymous": OK, **dict.fromkeys(STAFF_ROLES, 302)}
+
+MATRIX: dict[str, Case] = {
+    "home": Case(signed_in(OK, anonymous=302)),
+    "healthz": Case(everyone(OK)),
+    "accessibility": Case(everyone(OK)),
+    "people": Case(coordinators_only()),
+    "invite": Case(coordinators_only()),
+    "invitation_resend": Case(coordinators_only(302), method="post", kwargs={"pk": "invitation"}),
+    "invitation_revoke": Case(coordinators_only(302), method="post", kwargs={"pk": "invitation"}),
+    # The link in the email: the invitee is not signed in yet; someone who is signed
+    # in is told to sign out first.
+    "invitation_accept": Case(everyone(OK), kwargs={"token": "invitation_token"}),
+    "account_login": Case(SIGNED_OUT_PAGE),
+    "account_logout": Case(everyone(302), method="post"),
+    "account_inactive": Case(everyone(OK)),
+    # Sign-up is closed: the page says accounts are by invitation.
+    "account_signup": Case(SIGNED_OUT_PAGE),
+    "account_reauthenticate": Case(signed_in(OK)),
+    "account_email": Case(signed_in(OK)),
+    "account_email_verification_sent": Case(everyone(OK)),
+    "account_change_password": Case(signed_in(OK)),
+    "account_set_password": Case(signed_in(302)),
+    "account_reset_password": Case(everyone(OK)),
+    "account_reset_password_done": Case(everyone(OK)),
+    "account_confirm_login_code": Case(everyone(302)),
+    "account_confirm_email": Case(everyone(OK), kwargs={"key": "not-a-real-key"}),
+    "account_reset_password_from_key": Case(
+        everyone(OK), kwargs={"uidb36": "zz", "key": "not-a-real-key"}
+    ),
+    "account_reset_password_from_key_done": Case(everyone(OK)),
+}
+
+# The Django admin as a whole: only staff. Anyone else is sent to sign in (anonymous)
+# or bounced to the admin's sign-in, which refuses non-staff.
+ADMIN_PREFIX = "admin/"
+ADMIN_EXPECT = {"anonymous": (302, 404), **dict.fromkeys(STAFF_ROLES, (302, 403, 404))}
+
+
+def all_patterns(patterns=None, prefix="", namespace=None):
+    """(key, route, pattern) for every URL pattern; key is the URL name or the route."""
+    if patterns is None:
+        patterns = get_resolver().url_patterns
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            ns = ":".join(n for n in [namespace, pattern.namespace] if n) or None
+            yield from all_patterns(pattern.url_patterns, prefix + str(pattern.pattern), ns)
+        elif isinstance(pattern, URLPattern):
+            route = prefix + str(pattern.pattern)
+            name = f"{namespace}:{pattern.name}" if namespace and pattern.name else pattern.name
+            yield name or route, route, pattern
+
+
+def project_patterns():
+    return [(key, route) for key, route, _ in all_patterns() if not route.startswith(ADMIN_PREFIX)]
+
+
+def admin_patterns():
+    return sorted({key for key, route, _ in all_patterns() if route.startswith(ADMIN_PREFIX)})
+
+
+def test_every_url_is_classified():
+    unclassified = [f"{key} ({route})" for key, route in project_patterns() if key not in MATRIX]
+    assert not unclassified, "Add these URLs to the permission matrix: " + ", ".join(unclassified)
+    stale = set(MATRIX) - {key for key, _ in project_patterns()}
+    assert not stale, f"The matrix names URLs that no longer exist: {stale}"
+
+
+def _login(client, role, personas):
+    client.logout()
+    if role != "anonymous":
+        client.force_login(personas[role])
+
+
+def _outcome_matches(response, expected) -> bool:
+    if expected == LOGIN:
+        return response.status_code == 302 and response.url.startswith(reverse("account_login"))
+    if isinstance(expected, tuple):
+        return response.status_code in expected
+    return response.status_code == expected
+
+
+@pytest.mark.parametrize("key", sorted(MATRIX))
+def test_page_answers_each_role_as_the_matrix_says(client, personas, key):
+    case = MATRIX[key]
+    mismatches = []
+    for role in ROLES:  # coordinator last: the only role whose POSTs change things
+        invitation = InvitationFactory(invited_by=personas["coordinator"])
+        samples = {"invitation": invitation.pk, "invitation_token": invitation.token}
+        kwargs = {k: samples.get(v, v) for k, v in case.kwargs.items()}
+        url = reverse(key, kwargs=kwargs)
+        _login(client, role, personas)
+        response = getattr(client, case.method)(url)
+        if not _outcome_matches(response, case.expect[role]):
+            mismatches.append(f"{role}: got {response.status_code}, want {case.expect[role]}")
+    assert not mismatches, f"{key}: " + "; ".join(mismatches)
+
+
+def _admin_url(key: str) -> str:
+    route = next(route for k, route, _ in all_patterns() if k == key)
+    if key.startswith("admin:"):
+        pattern = next(p for k, _, p in all_patterns() if k == key)
+        names = set(re.findall(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>", str(pattern.pattern)))
+        kwargs = {}
+        for converter_name, regex_name in names:
+            name = converter_name or regex_name
+            kwargs[name] = "hope" if name == "app_label" else "1"
+        return reverse(key, kwargs=kwargs)
+    # Unnamed admin routes (object redirects, the catch-all): fill placeholders by hand.
+    path = re.sub(r"<(?:\w+:)?\w+>", "1", route)
+    return "/" + re.sub(r"\(\?P<\w+>[^)]*\)\$?", "1/", path).replace("^", "")
+
+
+@pytest.mark.parametrize("key", admin_patterns())
+def test_admin_is_for_staff_only(client, personas, key):
+    url = _admin_url(key)
+    for role in ROLES:
+        _login(client, role, personas)
+        response = client.get(url)
+        assert response.status_code in ADMIN_EXPECT[role], f"{role} on {url}"
+
+
+def test_staff_admin_opens_the_admin(client, coordinator):
+    coordinator.is_staff = True
+    coordinator.is_superuser = True
+    coordinator.save()
+    client.force_login(coordinator)
+    assert client.get(reverse("admin:index")).status_code == 200
+    assert client.get(reverse("admin:hope_user_changelist")).status_code == 200

@@ -1,0 +1,1 @@
+"""Community venues arrive with the "Courses" issue."""
