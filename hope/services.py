@@ -62,14 +62,20 @@ def invitation_create(
     return invitation
 
 
+def _lock_open_invitation(pk: int) -> Invitation:
+    """Lock the row so a resend, a withdrawal and an acceptance cannot interleave."""
+    invitation = Invitation.objects.select_for_update().get(pk=pk)
+    if invitation.accepted_at or invitation.revoked_at:
+        raise InvitationError("This invitation has already been used or withdrawn.")
+    return invitation
+
+
 def invitation_resend(*, invitation: Invitation, by: User) -> Invitation:
     """A fresh link and expiry date; the old link stops working."""
     from hope.tasks import send_invitation_email
 
     with transaction.atomic():
-        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
-        if invitation.accepted_at or invitation.revoked_at:
-            raise InvitationError("This invitation has already been used or withdrawn.")
+        invitation = _lock_open_invitation(invitation.pk)
         invitation.token = secrets.token_urlsafe(32)
         invitation.expires_at = timezone.now() + timedelta(days=settings.INVITATION_VALID_DAYS)
         invitation.save(update_fields=["token", "expires_at", "updated_at"])
@@ -85,9 +91,7 @@ def invitation_resend(*, invitation: Invitation, by: User) -> Invitation:
 
 def invitation_revoke(*, invitation: Invitation, by: User) -> Invitation:
     with transaction.atomic():
-        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
-        if invitation.accepted_at or invitation.revoked_at:
-            raise InvitationError("This invitation has already been used or withdrawn.")
+        invitation = _lock_open_invitation(invitation.pk)
         invitation.revoked_at = timezone.now()
         invitation.save(update_fields=["revoked_at", "updated_at"])
         audit_record(

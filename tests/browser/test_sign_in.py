@@ -84,3 +84,13 @@ def test_coordinator_invites_and_invitee_sets_password(
     page.get_by_role("button", name="Create my account").click()
     expect(page.get_by_role("heading", name="Facilitator (lived experience)")).to_be_visible()
     assert_accessible(page)
+
+
+def test_forgotten_password_page_and_accessibility_statement(live_server, page, assert_accessible):
+    page.goto(live_server.url + "/accounts/login/")
+    page.get_by_role("link", name="Forgotten your password?").click()
+    expect(page.get_by_role("heading", name="Reset your password")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("link", name="Accessibility statement").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Accessibility statement")
+    assert_accessible(page)

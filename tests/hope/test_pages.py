@@ -114,3 +114,13 @@ def test_password_reset_sends_an_email(client, coordinator, mailoutbox):
     assert response.status_code == 302
     assert len(mailoutbox) == 1
     assert "/accounts/password/reset/key/" in mailoutbox[0].body
+
+
+def test_home_runs_a_fixed_number_of_queries(client, personas, django_assert_max_num_queries):
+    from tests.factories import InvitationFactory
+
+    client.force_login(personas["coordinator"])
+    for extra in (2, 60):
+        InvitationFactory.create_batch(extra, invited_by=personas["coordinator"])
+        with django_assert_max_num_queries(6):
+            assert client.get("/").status_code == 200
