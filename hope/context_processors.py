@@ -1,3 +1,4 @@
+from hope.access import can_see_costs
 from hope.roles import Role, is_coordinator, role_names
 
 
@@ -13,4 +14,5 @@ def roles(request) -> dict:
         "is_facilitator": Role.FACILITATOR in names,
         "is_volunteer": Role.VOLUNTEER in names,
         "is_finance_lead": Role.FINANCE_LEAD in names,
+        "can_see_costs": can_see_costs(user),
     }

@@ -1,1 +1,283 @@
-"""Programmes, courses and sessions arrive with the "Courses" issue."""
+"""Programmes, courses and their weekly sessions."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import DateTimeRangeField, RangeOperators
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Func, Max, Min, Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from venues.models import Venue
+
+
+class Delivery(models.TextChoices):
+    IN_PERSON = "in_person", "In person"
+    ONLINE = "online", "Online"
+
+
+class Programme(models.Model):
+    """A HOPE programme variant, e.g. "HOPE for carers"."""
+
+    name = models.CharField(max_length=120)
+    description = models.TextField("short description", blank=True)
+    sessions_per_course = models.PositiveSmallIntegerField(
+        "sessions in a course",
+        default=6,
+        validators=[MinValueValidator(1), MaxValueValidator(26)],
+    )
+    session_length = models.DurationField(
+        "length of a session",
+        default=timedelta(hours=2, minutes=30),
+        help_text="Hours and minutes, e.g. 2:30:00.",
+    )
+    usual_group_size = models.PositiveSmallIntegerField(
+        "usual group size", default=12, validators=[MinValueValidator(1)]
+    )
+    delivery = models.CharField(max_length=10, choices=Delivery.choices, default=Delivery.IN_PERSON)
+    completion_min_sessions = models.PositiveSmallIntegerField(
+        "sessions needed to complete",
+        default=3,
+        validators=[MinValueValidator(1)],
+        help_text="A participant completes the course by attending at least this many sessions.",
+    )
+    is_active = models.BooleanField(
+        "offered", default=True, help_text="Untick to stop offering it for new courses."
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [
+            models.UniqueConstraint(Lower("name"), name="programmes_programme_name_unique"),
+            models.CheckConstraint(
+                condition=Q(sessions_per_course__gte=1),
+                name="programmes_programme_has_sessions",
+            ),
+            models.CheckConstraint(
+                condition=Q(session_length__gt=timedelta(0))
+                & Q(session_length__lte=timedelta(hours=12)),
+                name="programmes_programme_session_length_sane",
+            ),
+            models.CheckConstraint(
+                condition=Q(completion_min_sessions__gte=1)
+                & Q(completion_min_sessions__lte=F("sessions_per_course")),
+                name="programmes_programme_completion_within_course",
+            ),
+            models.CheckConstraint(
+                condition=Q(delivery__in=Delivery.values),
+                name="programmes_programme_delivery_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_online(self) -> bool:
+        return self.delivery == Delivery.ONLINE
+
+
+class ClosureDate(models.Model):
+    """A day the team does not run sessions (team-wide, or at one venue)."""
+
+    date = models.DateField()
+    reason = models.CharField(max_length=120)
+    venue = models.ForeignKey(
+        Venue,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="closures",
+        help_text="Leave empty when no venue is used that day (e.g. a team training day).",
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["date", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["date", "venue"],
+                nulls_distinct=False,
+                name="programmes_closure_one_per_day_and_venue",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date:%d %b %Y}: {self.reason}"
+
+
+class CourseStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PUBLISHED = "published", "Published"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+# Shown to people: the stored status, with "running" and "completed" derived from dates.
+DISPLAY_STATUSES = {
+    "draft": "Draft",
+    "published": "Published",
+    "running": "Running",
+    "completed": "Completed",
+    "cancelled": "Cancelled",
+}
+
+
+class CourseQuerySet(models.QuerySet):
+    def with_dates(self) -> CourseQuerySet:
+        """Annotate first_start and last_end over sessions that are not cancelled."""
+        live = Q(sessions__is_cancelled=False)
+        return self.annotate(
+            first_start=Min("sessions__start", filter=live),
+            last_end=Max("sessions__end", filter=live),
+        )
+
+    def upcoming(self, now: datetime) -> CourseQuerySet:
+        return self.with_dates().filter(first_start__gt=now)
+
+    def running(self, now: datetime) -> CourseQuerySet:
+        return self.with_dates().filter(first_start__lte=now, last_end__gt=now)
+
+    def past(self, now: datetime) -> CourseQuerySet:
+        return self.with_dates().filter(Q(last_end__lte=now) | Q(last_end__isnull=True))
+
+
+class Course(models.Model):
+    """One run of a programme: a group meeting weekly at a venue."""
+
+    title = models.CharField(max_length=150)
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="courses")
+    venue = models.ForeignKey(
+        Venue,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="courses",
+        help_text="Leave empty for an online course.",
+    )
+    capacity = models.PositiveSmallIntegerField(
+        "places", validators=[MinValueValidator(1), MaxValueValidator(100)]
+    )
+    status = models.CharField(
+        max_length=10, choices=CourseStatus.choices, default=CourseStatus.DRAFT
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CourseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=CourseStatus.values), name="programmes_course_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(capacity__gte=1), name="programmes_course_capacity_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def display_status(self, now: datetime | None = None) -> str:
+        """Needs the ``with_dates()`` annotations (no query of its own)."""
+        if self.status != CourseStatus.PUBLISHED:
+            return self.status
+        now = now or timezone.now()
+        first_start = getattr(self, "first_start", None)
+        last_end = getattr(self, "last_end", None)
+        if first_start is None or last_end is None:
+            return "cancelled"
+        if last_end <= now:
+            return "completed"
+        if first_start <= now:
+            return "running"
+        return "published"
+
+    @property
+    def display_status_label(self) -> str:
+        return DISPLAY_STATUSES[self.display_status()]
+
+
+class TsTzRange(Func):
+    function = "TSTZRANGE"
+    output_field = DateTimeRangeField()
+
+
+class SessionQuerySet(models.QuerySet):
+    def live(self) -> SessionQuerySet:
+        return self.filter(is_cancelled=False, course__status__in=["draft", "published"])
+
+    def upcoming(self, now: datetime) -> SessionQuerySet:
+        return self.filter(start__gt=now)
+
+    def between(self, start: datetime, end: datetime) -> SessionQuerySet:
+        return self.filter(start__lt=end, end__gt=start)
+
+    def at_venue(self, venue: Venue) -> SessionQuerySet:
+        return self.filter(venue=venue)
+
+    def clashing_with(
+        self, *, venue: Venue | None, start: datetime, end: datetime, exclude_pk=None
+    ) -> SessionQuerySet:
+        """Sessions that would break the no-double-booking rule for this slot."""
+        if venue is None:
+            return self.none()
+        clashes = self.filter(venue=venue, is_cancelled=False).between(start, end)
+        return clashes.exclude(pk=exclude_pk) if exclude_pk else clashes
+
+
+class Session(models.Model):
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="sessions")
+    number = models.PositiveSmallIntegerField()
+    start = models.DateTimeField(db_index=True)
+    end = models.DateTimeField()
+    venue = models.ForeignKey(
+        Venue, on_delete=models.PROTECT, null=True, blank=True, related_name="sessions"
+    )
+    is_cancelled = models.BooleanField("cancelled", default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SessionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["start", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["course", "number"], name="programmes_session_number_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(end__gt=F("start")), name="programmes_session_ends_after_start"
+            ),
+            # No double-booking: two sessions that are not cancelled may not overlap at
+            # one venue. Enforced by PostgreSQL, so it holds when two coordinators save
+            # at the same moment. '[)' ranges let one session end as the next begins.
+            ExclusionConstraint(
+                name="programmes_session_no_venue_overlap",
+                expressions=[
+                    ("venue", RangeOperators.EQUAL),
+                    (TsTzRange("start", "end", models.Value("[)")), RangeOperators.OVERLAPS),
+                ],
+                condition=Q(is_cancelled=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Session {self.number}"
+
+    @property
+    def duration(self) -> timedelta:
+        return self.end - self.start
+
+    def is_past(self, now: datetime | None = None) -> bool:
+        return self.start <= (now or timezone.now())

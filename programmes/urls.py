@@ -1,4 +1,21 @@
+from django.urls import path
+
+from programmes import views
+
 app_name = "programmes"
 
-# Pages arrive with the issues that build this app.
-urlpatterns: list = []
+urlpatterns = [
+    path("courses/", views.course_list, name="course_list"),
+    path("courses/new/", views.course_create_view, name="course_create"),
+    path("courses/<int:pk>/", views.course_detail, name="course_detail"),
+    path("courses/<int:pk>/edit/", views.course_edit, name="course_edit"),
+    path("courses/<int:pk>/cancel/", views.course_cancel_view, name="course_cancel"),
+    path("sessions/<int:pk>/edit/", views.session_edit, name="session_edit"),
+    path("sessions/<int:pk>/cancel/", views.session_cancel_view, name="session_cancel"),
+    path("calendar/", views.calendar, name="calendar"),
+    path("programmes/", views.programme_list, name="programme_list"),
+    path("programmes/new/", views.programme_form, name="programme_create"),
+    path("programmes/<int:pk>/edit/", views.programme_form, name="programme_edit"),
+    path("closures/", views.closure_list, name="closure_list"),
+    path("closures/<int:pk>/delete/", views.closure_delete, name="closure_delete"),
+]

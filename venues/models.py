@@ -1,1 +1,92 @@
-"""Community venues arrive with the "Courses" issue."""
+"""Community venues where HOPE courses meet."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class Setting(models.TextChoices):
+    # The movement prefers community settings; lists show the setting so it is visible.
+    COMMUNITY = "community", "Community venue"
+    GP_SURGERY = "gp_surgery", "GP surgery"
+    COMMUNITY_HOSPITAL = "community_hospital", "Community hospital"
+    ACUTE_HOSPITAL = "acute_hospital", "Acute hospital"
+
+
+class VenueQuerySet(models.QuerySet):
+    def active(self) -> VenueQuerySet:
+        return self.filter(is_active=True)
+
+
+class Venue(models.Model):
+    name = models.CharField(max_length=120)
+    address = models.TextField(help_text="Street address, without the postcode.")
+    postcode = models.CharField(max_length=10)
+    setting = models.CharField(
+        "kind of setting", max_length=20, choices=Setting.choices, default=Setting.COMMUNITY
+    )
+    contact_name = models.CharField("contact name", max_length=120, blank=True)
+    contact_phone = models.CharField("contact phone", max_length=30, blank=True)
+    contact_email = models.EmailField("contact email", blank=True)
+    room_capacity = models.PositiveSmallIntegerField(
+        "room capacity",
+        validators=[MinValueValidator(1)],
+        help_text="How many people the room holds, facilitators included.",
+    )
+    hire_cost = models.DecimalField(
+        "hire cost per session (£)",
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        validators=[MinValueValidator(Decimal("0.00"))],
+        help_text="Enter 0 for a donated room.",
+    )
+    step_free_access = models.BooleanField("step-free access", default=False)
+    accessible_toilet = models.BooleanField("accessible toilet", default=False)
+    hearing_loop = models.BooleanField("hearing loop", default=False)
+    parking = models.BooleanField("parking", default=False)
+    near_public_transport = models.BooleanField("near public transport", default=False)
+    accessibility_notes = models.TextField("accessibility notes", blank=True)
+    is_active = models.BooleanField(
+        "in use", default=True, help_text="Untick to stop offering this venue for new courses."
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = VenueQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(hire_cost__gte=0), name="venues_venue_hire_cost_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(room_capacity__gte=1), name="venues_venue_room_capacity_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(setting__in=Setting.values), name="venues_venue_setting_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_community_setting(self) -> bool:
+        return self.setting == Setting.COMMUNITY
+
+    def accessibility_facts(self) -> list[str]:
+        facts = [
+            ("step_free_access", "Step-free access"),
+            ("accessible_toilet", "Accessible toilet"),
+            ("hearing_loop", "Hearing loop"),
+            ("parking", "Parking"),
+            ("near_public_transport", "Near public transport"),
+        ]
+        return [label for field, label in facts if getattr(self, field)]

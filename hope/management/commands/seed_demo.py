@@ -9,10 +9,12 @@ from django.db import transaction
 from facilitators.models import FacilitatorProfile
 from hope.demo import DEMO_PASSWORD, DEMO_PEOPLE
 from hope.models import User
+from programmes.demo import seed_courses
+from programmes.models import Course
 
 
 class Command(BaseCommand):
-    help = "Load demo people (and, as later features land, venues and courses). Safe to rerun."
+    help = "Load demo people, programmes, venues and a year of courses. Safe to rerun."
 
     def handle(self, *args, **options):
         if not settings.DEBUG:
@@ -22,9 +24,12 @@ class Command(BaseCommand):
             )
         with transaction.atomic():
             created = self.seed_people()
+            coordinator = User.objects.get(email="coordinator@example.org")
+            courses = seed_courses(by=coordinator)
         self.stdout.write(
             self.style.SUCCESS(
-                f"Demo data ready: {created} new people, {len(DEMO_PEOPLE)} demo accounts in all."
+                f"Demo data ready: {created} new people ({len(DEMO_PEOPLE)} demo accounts), "
+                f"{courses} new courses ({Course.objects.count()} in all)."
             )
         )
 

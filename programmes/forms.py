@@ -1,0 +1,187 @@
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.conf import settings
+from django.utils import timezone
+
+from programmes.models import ClosureDate, Course, CourseStatus, Programme
+from venues.models import Venue
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+TIME_WIDGET = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+# Two facilitators share the room with the group.
+FACILITATORS_PER_SESSION = 2
+
+
+def local_datetime(day, start_time) -> datetime:
+    return datetime.combine(day, start_time, tzinfo=ZoneInfo(settings.TIME_ZONE))
+
+
+class VenueCapacityMixin:
+    """A course's places must fit the room, with its two facilitators."""
+
+    def check_venue_and_capacity(self, programme, venue, capacity) -> None:
+        if programme is not None and venue is None and not programme.is_online:
+            self.add_error("venue", f"Choose a venue: {programme} is delivered in person.")
+        if venue is not None and capacity:
+            most = venue.room_capacity - FACILITATORS_PER_SESSION
+            if capacity > most:
+                self.add_error(
+                    "capacity",
+                    f"The room at {venue} holds {venue.room_capacity} people, so a course "
+                    f"there can take at most {most} participants alongside two facilitators.",
+                )
+
+
+class CourseForm(VenueCapacityMixin, forms.Form):
+    title = forms.CharField(
+        max_length=150, help_text="For example “HOPE for carers – Tuesday mornings, spring”."
+    )
+    programme = forms.ModelChoiceField(queryset=Programme.objects.filter(is_active=True))
+    venue = forms.ModelChoiceField(
+        queryset=Venue.objects.active(),
+        required=False,
+        help_text="Leave empty for an online course.",
+    )
+    first_day = forms.DateField(label="Date of the first session", widget=DATE_WIDGET)
+    start_time = forms.TimeField(label="Start time", widget=TIME_WIDGET)
+    capacity = forms.IntegerField(
+        label="Places",
+        min_value=1,
+        max_value=100,
+        required=False,
+        help_text="Leave empty to use the programme's usual group size.",
+    )
+    status = forms.ChoiceField(
+        choices=[(CourseStatus.DRAFT, "Draft"), (CourseStatus.PUBLISHED, "Published")],
+        initial=CourseStatus.DRAFT,
+        widget=forms.RadioSelect,
+        help_text="Facilitators see published courses on their board.",
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        programme = cleaned.get("programme")
+        if programme is not None and not cleaned.get("capacity"):
+            cleaned["capacity"] = programme.usual_group_size
+        self.check_venue_and_capacity(programme, cleaned.get("venue"), cleaned.get("capacity"))
+        day, start_time = cleaned.get("first_day"), cleaned.get("start_time")
+        if day and start_time and local_datetime(day, start_time) <= timezone.now():
+            self.add_error("first_day", "The first session must be in the future.")
+        return cleaned
+
+
+class CourseEditForm(VenueCapacityMixin, forms.ModelForm):
+    status = forms.ChoiceField(
+        choices=[(CourseStatus.DRAFT, "Draft"), (CourseStatus.PUBLISHED, "Published")],
+        widget=forms.RadioSelect,
+    )
+
+    class Meta:
+        model = Course
+        fields = ["title", "venue", "capacity", "status"]
+        help_texts = {"venue": "A new venue applies to the course's future sessions."}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["venue"].queryset = Venue.objects.active()
+
+    def clean(self):
+        cleaned = super().clean()
+        self.check_venue_and_capacity(
+            self.instance.programme, cleaned.get("venue"), cleaned.get("capacity")
+        )
+        return cleaned
+
+
+class SessionForm(forms.Form):
+    day = forms.DateField(label="Date", widget=DATE_WIDGET)
+    start_time = forms.TimeField(label="Start time", widget=TIME_WIDGET)
+    venue = forms.ModelChoiceField(
+        queryset=Venue.objects.active(), required=False, help_text="Empty for online."
+    )
+
+    def __init__(self, *args, session, **kwargs):
+        self.session = session
+        local_start = timezone.localtime(session.start)
+        kwargs.setdefault(
+            "initial",
+            {"day": local_start.date(), "start_time": local_start.time(), "venue": session.venue},
+        )
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        cleaned = super().clean()
+        day, start_time = cleaned.get("day"), cleaned.get("start_time")
+        if day and start_time:
+            cleaned["start"] = local_datetime(day, start_time)
+            if cleaned["start"] <= timezone.now():
+                self.add_error("day", "Choose a date and time in the future.")
+        if (
+            "venue" in cleaned
+            and cleaned["venue"] is None
+            and not self.session.course.programme.is_online
+        ):
+            self.add_error("venue", "Choose a venue: this programme is delivered in person.")
+        return cleaned
+
+
+class ProgrammeForm(forms.ModelForm):
+    class Meta:
+        model = Programme
+        fields = [
+            "name",
+            "description",
+            "sessions_per_course",
+            "session_length",
+            "usual_group_size",
+            "delivery",
+            "completion_min_sessions",
+            "is_active",
+        ]
+        widgets = {"delivery": forms.RadioSelect, "description": forms.Textarea(attrs={"rows": 3})}
+
+    def clean(self):
+        cleaned = super().clean()
+        sessions, needed = (
+            cleaned.get("sessions_per_course"),
+            cleaned.get("completion_min_sessions"),
+        )
+        if sessions and needed and needed > sessions:
+            self.add_error(
+                "completion_min_sessions",
+                f"Cannot be more than the {sessions} sessions in a course.",
+            )
+        length = cleaned.get("session_length")
+        if length is not None and not (0 < length.total_seconds() <= 12 * 3600):
+            self.add_error("session_length", "Enter a length between 0:15:00 and 12:00:00.")
+        return cleaned
+
+    def validate_constraints(self):
+        # clean() has already said it in words; skip the generic constraint messages.
+        pass
+
+
+class ClosureForm(forms.ModelForm):
+    class Meta:
+        model = ClosureDate
+        fields = ["date", "reason", "venue"]
+        widgets = {"date": DATE_WIDGET}
+        labels = {"venue": "Only this venue"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["venue"].empty_label = "Every venue"
+
+    def clean(self):
+        cleaned = super().clean()
+        day, venue = cleaned.get("date"), cleaned.get("venue")
+        if day and ClosureDate.objects.filter(date=day, venue=venue).exists():
+            self.add_error("date", "This closure is already entered.")
+        return cleaned
+
+    def validate_constraints(self):
+        pass  # clean() checks the one constraint with a clearer message

@@ -1,0 +1,92 @@
+"""Planning a course's weekly session dates around bank holidays and closures."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import holidays
+from django.conf import settings
+from django.db.models import Q
+
+from programmes.models import ClosureDate, Programme
+from venues.models import Venue
+
+# A course moves a week at a time; past this many moves something is wrong (e.g. a
+# closure entered for every Tuesday) and the coordinator should pick another day.
+MAX_MOVES = 12
+
+
+@dataclass(frozen=True)
+class PlannedSession:
+    number: int
+    start: datetime
+    end: datetime
+    moved_from: list[tuple[date, str]]  # the dates skipped, with why
+
+    @property
+    def was_moved(self) -> bool:
+        return bool(self.moved_from)
+
+
+class SchedulingError(Exception):
+    pass
+
+
+@lru_cache(maxsize=32)
+def _bank_holidays(year: int) -> dict[date, str]:
+    # England and Wales share one list of bank holidays ("ENG" in the holidays package,
+    # which ships its data, so this works offline).
+    return dict(holidays.country_holidays("GB", subdiv="ENG", years=year))
+
+
+def bank_holiday(day: date) -> str | None:
+    return _bank_holidays(day.year).get(day)
+
+
+def plan_sessions(
+    *,
+    programme: Programme,
+    first_day: date,
+    start_time: time,
+    venue: Venue | None,
+    sessions: int | None = None,
+) -> list[PlannedSession]:
+    """Weekly dates from ``first_day``; a bank holiday or closure moves a session a week on.
+
+    Times are wall-clock times in Europe/London, so a course keeps its 10:00 start across
+    the change to and from British Summer Time. One query (the closures).
+    """
+    count = sessions or programme.sessions_per_course
+    zone = ZoneInfo(settings.TIME_ZONE)
+    horizon = first_day + timedelta(weeks=count + MAX_MOVES)
+    closures: dict[date, str] = {}
+    venue_filter = Q(venue__isnull=True) | (Q(venue=venue) if venue else Q(pk__in=[]))
+    for closure in ClosureDate.objects.filter(venue_filter, date__gte=first_day, date__lte=horizon):
+        closures.setdefault(closure.date, closure.reason)
+
+    planned: list[PlannedSession] = []
+    day = first_day
+    for number in range(1, count + 1):
+        skipped: list[tuple[date, str]] = []
+        while (reason := bank_holiday(day) or closures.get(day)) is not None:
+            skipped.append((day, reason))
+            day += timedelta(weeks=1)
+            if len(skipped) > MAX_MOVES:
+                raise SchedulingError(
+                    f"Session {number} could not be placed: {MAX_MOVES} weeks in a row "
+                    "are bank holidays or closures. Choose another day of the week."
+                )
+        start = datetime.combine(day, start_time, tzinfo=zone)
+        planned.append(
+            PlannedSession(
+                number=number,
+                start=start,
+                end=start + programme.session_length,
+                moved_from=skipped,
+            )
+        )
+        day += timedelta(weeks=1)
+    return planned

@@ -1,0 +1,333 @@
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from hope.access import coordinator_required, role_required
+from hope.audit import audit_record
+from hope.models import AuditEvent
+from hope.roles import is_coordinator
+from programmes.access import get_course_for_user, visible_courses, visible_sessions
+from programmes.forms import ClosureForm, CourseEditForm, CourseForm, ProgrammeForm, SessionForm
+from programmes.models import ClosureDate, Programme, Session
+from programmes.scheduling import SchedulingError, plan_sessions
+from programmes.services import (
+    CourseError,
+    course_cancel,
+    course_create,
+    course_update,
+    session_cancel,
+    session_change,
+)
+from venues.models import Venue
+
+COURSE_TABS = {"upcoming": "Upcoming", "running": "Running", "past": "Past"}
+
+
+def _int_or_none(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
+@login_required
+@role_required
+def course_list(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    tab = request.GET.get("when") if request.GET.get("when") in COURSE_TABS else "upcoming"
+    courses = visible_courses(request.user)
+    courses = {
+        "upcoming": lambda: courses.upcoming(now).order_by("first_start", "pk"),
+        "running": lambda: courses.running(now).order_by("first_start", "pk"),
+        "past": lambda: courses.past(now).order_by("-last_end", "-pk"),
+    }[tab]()
+    programme_id = _int_or_none(request.GET.get("programme"))
+    venue_id = _int_or_none(request.GET.get("venue"))
+    if programme_id:
+        courses = courses.filter(programme_id=programme_id)
+    if venue_id:
+        courses = courses.filter(venue_id=venue_id)
+    page = Paginator(courses, 25).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "programmes/course_list.html",
+        {
+            "page": page,
+            "tab": tab,
+            "tabs": COURSE_TABS,
+            "programmes": Programme.objects.all(),
+            "venues": Venue.objects.all(),
+            "programme_id": programme_id,
+            "venue_id": venue_id,
+            "now": now,
+        },
+    )
+
+
+@login_required
+@role_required
+def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    course = get_course_for_user(request, pk)
+    sessions = course.sessions.select_related("venue").order_by("number")
+    history = []
+    if is_coordinator(request.user):
+        history = AuditEvent.objects.filter(
+            target_type="programmes.course", target_id=str(course.pk)
+        ).select_related("actor")[:20]
+    return render(
+        request,
+        "programmes/course_detail.html",
+        {"course": course, "sessions": sessions, "history": history, "now": timezone.now()},
+    )
+
+
+@login_required
+@coordinator_required
+def course_create_view(request: HttpRequest) -> HttpResponse:
+    form = CourseForm(request.POST or None)
+    planned = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if request.POST.get("action") == "create":
+                course = course_create(
+                    title=data["title"],
+                    programme=data["programme"],
+                    venue=data["venue"],
+                    first_day=data["first_day"],
+                    start_time=data["start_time"],
+                    capacity=data["capacity"],
+                    status=data["status"],
+                    by=request.user,
+                )
+                messages.success(request, f"“{course.title}” is planned with its sessions.")
+                return redirect("programmes:course_detail", pk=course.pk)
+            planned = plan_sessions(
+                programme=data["programme"],
+                first_day=data["first_day"],
+                start_time=data["start_time"],
+                venue=data["venue"],
+            )
+        except (CourseError, SchedulingError) as error:
+            form.add_error("first_day", str(error))
+    return render(request, "programmes/course_form.html", {"form": form, "planned": planned})
+
+
+@login_required
+@coordinator_required
+def course_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    course = get_course_for_user(request, pk)
+    form = CourseEditForm(request.POST or None, instance=course)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            course_update(
+                course=course,
+                title=data["title"],
+                capacity=data["capacity"],
+                status=data["status"],
+                venue=data["venue"],
+                by=request.user,
+            )
+        except CourseError as error:
+            form.add_error("venue" if "booked" in str(error) else None, str(error))
+        else:
+            messages.success(request, "The course is saved.")
+            return redirect("programmes:course_detail", pk=course.pk)
+    return render(request, "programmes/course_edit.html", {"form": form, "course": course})
+
+
+@require_POST
+@login_required
+@coordinator_required
+def course_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
+    course = get_course_for_user(request, pk)
+    try:
+        count = course_cancel(course=course, by=request.user)
+    except CourseError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            f"“{course.title}” is cancelled, with {count} future "
+            f"session{'s' if count != 1 else ''}. Past sessions are unchanged.",
+        )
+    return redirect("programmes:course_detail", pk=course.pk)
+
+
+def _session_for_coordinator(pk: int) -> Session:
+    return get_object_or_404(
+        Session.objects.select_related("course", "course__programme", "venue"), pk=pk
+    )
+
+
+@login_required
+@coordinator_required
+def session_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _session_for_coordinator(pk)
+    form = SessionForm(request.POST or None, session=session)
+    if session.is_cancelled or session.is_past():
+        messages.error(request, "Only future sessions that are not cancelled can be changed.")
+        return redirect("programmes:course_detail", pk=session.course_id)
+    if request.method == "POST" and form.is_valid():
+        try:
+            session_change(
+                session=session,
+                start=form.cleaned_data["start"],
+                venue=form.cleaned_data["venue"],
+                by=request.user,
+            )
+        except CourseError as error:
+            form.add_error("venue" if "booked" in str(error) else "day", str(error))
+        else:
+            messages.success(request, f"Session {session.number} is saved.")
+            return redirect("programmes:course_detail", pk=session.course_id)
+    return render(request, "programmes/session_form.html", {"form": form, "session": session})
+
+
+@require_POST
+@login_required
+@coordinator_required
+def session_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _session_for_coordinator(pk)
+    try:
+        session_cancel(session=session, by=request.user)
+    except CourseError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"Session {session.number} is cancelled.")
+    return redirect("programmes:course_detail", pk=session.course_id)
+
+
+def _parse_day(value: str | None, default: date) -> date:
+    try:
+        return date.fromisoformat(value) if value else default
+    except ValueError:
+        return default
+
+
+@login_required
+@role_required
+def calendar(request: HttpRequest) -> HttpResponse:
+    """All sessions across venues, by week or by month (one query for the sessions)."""
+    zone = ZoneInfo(settings.TIME_ZONE)
+    today = timezone.localdate()
+    view = "month" if request.GET.get("view") == "month" else "week"
+    anchor = _parse_day(request.GET.get("date"), today)
+    if view == "week":
+        first = anchor - timedelta(days=anchor.weekday())
+        last = first + timedelta(days=6)
+        previous, following = first - timedelta(weeks=1), first + timedelta(weeks=1)
+        title = f"Week of {first:%-d %B %Y}"
+    else:
+        month_start = anchor.replace(day=1)
+        next_month = (month_start + timedelta(days=32)).replace(day=1)
+        first = month_start - timedelta(days=month_start.weekday())
+        last = next_month - timedelta(days=1)
+        last = last + timedelta(days=6 - last.weekday())
+        previous = (month_start - timedelta(days=1)).replace(day=1)
+        following = next_month
+        title = f"{month_start:%B %Y}"
+    venue_id = _int_or_none(request.GET.get("venue"))
+    sessions = visible_sessions(request.user).between(
+        datetime.combine(first, time.min, tzinfo=zone),
+        datetime.combine(last + timedelta(days=1), time.min, tzinfo=zone),
+    )
+    if venue_id:
+        sessions = sessions.filter(venue_id=venue_id)
+    by_day: dict[date, list[Session]] = {}
+    for session in sessions.order_by("start", "pk"):
+        by_day.setdefault(timezone.localtime(session.start).date(), []).append(session)
+    days = [
+        {
+            "date": day,
+            "sessions": by_day.get(day, []),
+            "in_month": view == "week" or day.month == anchor.month,
+        }
+        for day in (first + timedelta(days=i) for i in range((last - first).days + 1))
+    ]
+    weeks = [days[i : i + 7] for i in range(0, len(days), 7)]
+    return render(
+        request,
+        "programmes/calendar.html",
+        {
+            "view": view,
+            "title": title,
+            "days": days,
+            "weeks": weeks,
+            "today": today,
+            "anchor": anchor,
+            "previous": previous,
+            "following": following,
+            "venues": Venue.objects.all(),
+            "venue_id": venue_id,
+            "session_count": sum(len(d["sessions"]) for d in days),
+        },
+    )
+
+
+@login_required
+@role_required
+def programme_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request, "programmes/programme_list.html", {"programmes": Programme.objects.all()}
+    )
+
+
+@login_required
+@coordinator_required
+def programme_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    programme = get_object_or_404(Programme, pk=pk) if pk else None
+    form = ProgrammeForm(request.POST or None, instance=programme)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            saved = form.save()
+            audit_record(
+                actor=request.user,
+                action="programme.changed" if programme else "programme.created",
+                target=saved,
+                summary=f"{'Changed' if programme else 'Added'} {saved.name}: "
+                + (", ".join(form.changed_data) or "no changes"),
+            )
+        messages.success(request, f"Programme “{saved.name}” is saved.")
+        return redirect("programmes:programme_list")
+    return render(request, "programmes/programme_form.html", {"form": form, "programme": programme})
+
+
+@login_required
+@coordinator_required
+def closure_list(request: HttpRequest) -> HttpResponse:
+    form = ClosureForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        closure = form.save()
+        messages.success(
+            request,
+            f"Closure on {closure.date:%-d %B %Y} added. Courses planned from now on skip it; "
+            "existing sessions on that day are not moved.",
+        )
+        return redirect("programmes:closure_list")
+    closures = ClosureDate.objects.select_related("venue").filter(
+        date__gte=timezone.localdate() - timedelta(days=31)
+    )
+    return render(request, "programmes/closure_list.html", {"form": form, "closures": closures})
+
+
+@require_POST
+@login_required
+@coordinator_required
+def closure_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    closure = get_object_or_404(ClosureDate, pk=pk)
+    closure.delete()
+    messages.success(request, f"Closure on {closure.date:%-d %B %Y} removed.")
+    return redirect("programmes:closure_list")

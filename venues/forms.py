@@ -1,0 +1,33 @@
+from django import forms
+
+from venues.models import Venue
+
+
+class VenueForm(forms.ModelForm):
+    class Meta:
+        model = Venue
+        fields = [
+            "name",
+            "address",
+            "postcode",
+            "setting",
+            "room_capacity",
+            "hire_cost",
+            "contact_name",
+            "contact_phone",
+            "contact_email",
+            "step_free_access",
+            "accessible_toilet",
+            "hearing_loop",
+            "parking",
+            "near_public_transport",
+            "accessibility_notes",
+            "is_active",
+        ]
+        widgets = {
+            "address": forms.Textarea(attrs={"rows": 3}),
+            "accessibility_notes": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def clean_postcode(self) -> str:
+        return " ".join(self.cleaned_data["postcode"].upper().split())

@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+
+from hope.access import coordinator_required, role_required
+from hope.audit import audit_record
+from programmes.access import visible_sessions
+from venues.forms import VenueForm
+from venues.models import Setting, Venue
+
+
+@login_required
+@role_required
+def venue_list(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    venues = Venue.objects.annotate(
+        upcoming_sessions=Count(
+            "sessions", filter=Q(sessions__start__gt=now, sessions__is_cancelled=False)
+        )
+    ).order_by("name", "pk")  # GROUP BY queries ignore Meta.ordering
+    show_inactive = request.GET.get("all") == "1"
+    if not show_inactive:
+        venues = venues.filter(is_active=True)
+    return render(
+        request,
+        "venues/venue_list.html",
+        {"venues": venues, "show_inactive": show_inactive, "community": Setting.COMMUNITY},
+    )
+
+
+@login_required
+@role_required
+def venue_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    venue = get_object_or_404(Venue, pk=pk)
+    sessions = (
+        visible_sessions(request.user)
+        .at_venue(venue)
+        .upcoming(timezone.now())
+        .filter(is_cancelled=False)
+        .order_by("start", "pk")[:50]
+    )
+    return render(request, "venues/venue_detail.html", {"venue": venue, "sessions": sessions})
+
+
+@login_required
+@coordinator_required
+def venue_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    venue = get_object_or_404(Venue, pk=pk) if pk else None
+    form = VenueForm(request.POST or None, instance=venue)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            saved = form.save()
+            audit_record(
+                actor=request.user,
+                action="venue.changed" if venue else "venue.created",
+                target=saved,
+                summary=f"{'Changed' if venue else 'Added'} {saved.name}: "
+                + (", ".join(form.changed_data) or "no changes"),
+            )
+        messages.success(request, f"{saved.name} is saved.")
+        return redirect("venues:venue_detail", pk=saved.pk)
+    return render(request, "venues/venue_form.html", {"form": form, "venue": venue})
