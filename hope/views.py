@@ -25,6 +25,8 @@ from hope.services import (
     invitation_resend,
     invitation_revoke,
 )
+from programmes.access import visible_sessions
+from programmes.models import Course, CourseStatus
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -38,10 +40,19 @@ def home(request: HttpRequest) -> HttpResponse:
     if Role.FACILITATOR in names:
         profile = getattr(request.user, "facilitator_profile", None)
         context["facilitator_kind"] = profile.get_kind_display() if profile else None
+    now = timezone.now()
+    if context["has_any_role"]:
+        context["coming_up"] = (
+            visible_sessions(request.user)
+            .filter(is_cancelled=False)
+            .upcoming(now)
+            .order_by("start", "pk")[:5]
+        )
     if is_coordinator(request.user):
         context["pending_invitations"] = (
-            Invitation.objects.open().filter(expires_at__gt=timezone.now()).count()
+            Invitation.objects.open().filter(expires_at__gt=now).count()
         )
+        context["draft_courses"] = Course.objects.filter(status=CourseStatus.DRAFT).count()
     return render(request, "hope/home.html", context)
 
 

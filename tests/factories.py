@@ -1,12 +1,18 @@
 from __future__ import annotations
 
+from datetime import timedelta
+from decimal import Decimal
+
 import factory
 from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from facilitators.models import FacilitatorKind, FacilitatorProfile
 from hope.models import AuditEvent, Invitation, User
 from hope.roles import Role
+from programmes.models import ClosureDate, Course, CourseStatus, Programme, Session
+from venues.models import Venue
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -59,3 +65,61 @@ class AuditEventFactory(factory.django.DjangoModelFactory):
     target_type = "hope.invitation"
     target_id = "1"
     summary = "Invited someone"
+
+
+class ProgrammeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Programme
+
+    name = factory.Sequence(lambda n: f"HOPE programme {n}")
+    description = "Six weekly sessions."
+
+
+class VenueFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Venue
+
+    name = factory.Sequence(lambda n: f"Community Centre {n}")
+    address = "1 High Street\nNorthgate"
+    postcode = "NG1 1AA"
+    room_capacity = 20
+    hire_cost = Decimal("25.00")
+    step_free_access = True
+
+
+class ClosureDateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ClosureDate
+
+    date = factory.Sequence(lambda n: timezone.localdate() + timedelta(days=30 + n))
+    reason = "Team training day"
+
+
+class CourseFactory(factory.django.DjangoModelFactory):
+    """A course with its weekly sessions (no bank-holiday logic: tests control the dates)."""
+
+    class Meta:
+        model = Course
+        skip_postgeneration_save = True
+
+    title = factory.Sequence(lambda n: f"Course {n}")
+    programme = factory.SubFactory(ProgrammeFactory)
+    venue = factory.SubFactory(VenueFactory)
+    capacity = 12
+    status = CourseStatus.PUBLISHED
+
+    @factory.post_generation
+    def first_start(self, create, extracted, **kwargs):
+        if not create:
+            return
+        start = extracted or timezone.now().replace(second=0, microsecond=0) + timedelta(days=7)
+        Session.objects.bulk_create(
+            Session(
+                course=self,
+                number=n + 1,
+                start=start + timedelta(weeks=n),
+                end=start + timedelta(weeks=n) + self.programme.session_length,
+                venue=self.venue,
+            )
+            for n in range(self.programme.sessions_per_course)
+        )

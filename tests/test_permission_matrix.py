@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.factories import InvitationFactory
+from tests.factories import ClosureDateFactory, CourseFactory, InvitationFactory
 
 ROLES = ["anonymous", "volunteer", "workforce", "lived", "finance", "coordinator"]
 STAFF_ROLES = ROLES[1:]
@@ -54,6 +54,30 @@ MATRIX: dict[str, Case] = {
     # The link in the email: the invitee is not signed in yet; someone who is signed
     # in is told to sign out first.
     "invitation_accept": Case(everyone(OK), kwargs={"token": "invitation_token"}),
+    # Courses, sessions, venues: every role reads; coordinators change.
+    "programmes:course_list": Case(signed_in(OK)),
+    "programmes:course_create": Case(coordinators_only()),
+    "programmes:course_detail": Case(signed_in(OK), kwargs={"pk": "course"}),
+    "programmes:course_edit": Case(coordinators_only(), kwargs={"pk": "course"}),
+    "programmes:course_cancel": Case(
+        coordinators_only(302), method="post", kwargs={"pk": "course"}
+    ),
+    "programmes:session_edit": Case(coordinators_only(), kwargs={"pk": "session"}),
+    "programmes:session_cancel": Case(
+        coordinators_only(302), method="post", kwargs={"pk": "session"}
+    ),
+    "programmes:calendar": Case(signed_in(OK)),
+    "programmes:programme_list": Case(signed_in(OK)),
+    "programmes:programme_create": Case(coordinators_only()),
+    "programmes:programme_edit": Case(coordinators_only(), kwargs={"pk": "programme"}),
+    "programmes:closure_list": Case(coordinators_only()),
+    "programmes:closure_delete": Case(
+        coordinators_only(302), method="post", kwargs={"pk": "closure"}
+    ),
+    "venues:venue_list": Case(signed_in(OK)),
+    "venues:venue_create": Case(coordinators_only()),
+    "venues:venue_detail": Case(signed_in(OK), kwargs={"pk": "venue"}),
+    "venues:venue_edit": Case(coordinators_only(), kwargs={"pk": "venue"}),
     "account_login": Case(SIGNED_OUT_PAGE),
     "account_logout": Case(everyone(302), method="post"),
     "account_inactive": Case(everyone(OK)),
@@ -129,7 +153,16 @@ def test_page_answers_each_role_as_the_matrix_says(client, personas, key):
     mismatches = []
     for role in ROLES:  # coordinator last: the only role whose POSTs change things
         invitation = InvitationFactory(invited_by=personas["coordinator"])
-        samples = {"invitation": invitation.pk, "invitation_token": invitation.token}
+        course = CourseFactory()
+        samples = {
+            "invitation": invitation.pk,
+            "invitation_token": invitation.token,
+            "course": course.pk,
+            "session": course.sessions.first().pk,
+            "programme": course.programme_id,
+            "venue": course.venue_id,
+            "closure": ClosureDateFactory().pk,
+        }
         kwargs = {k: samples.get(v, v) for k, v in case.kwargs.items()}
         url = reverse(key, kwargs=kwargs)
         _login(client, role, personas)

@@ -37,3 +37,23 @@ def test_seed_demo_refuses_with_debug_off(settings):
     with pytest.raises(CommandError, match="only runs with DEBUG=true"):
         call_command("seed_demo")
     assert not User.objects.exists()
+
+
+def test_seed_demo_plans_a_year_of_courses_once(settings):
+    from django.utils import timezone
+
+    from programmes.models import Course, Session
+    from venues.models import Venue
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+    courses, sessions = Course.objects.count(), Session.objects.count()
+    call_command("seed_demo")
+    assert (Course.objects.count(), Session.objects.count()) == (courses, sessions)
+    assert Venue.objects.count() >= 4
+    now = timezone.now()
+    assert Course.objects.upcoming(now).exists()
+    assert Course.objects.running(now).exists()
+    assert Course.objects.past(now).exists()
+    spread = Session.objects.order_by("start")
+    assert spread.last().start - spread.first().start > timezone.timedelta(days=300)
