@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from hope.models import AuditEvent
+from programmes.models import ClosureDate, Programme
+from tests.factories import ClosureDateFactory, ProgrammeFactory
+
+pytestmark = pytest.mark.django_db
+
+GOOD_PROGRAMME = {
+    "name": "HOPE for carers",
+    "description": "For people caring for someone.",
+    "sessions_per_course": "6",
+    "session_length": "2:30:00",
+    "usual_group_size": "12",
+    "delivery": "in_person",
+    "completion_min_sessions": "3",
+    "is_active": "on",
+}
+
+
+def test_coordinator_adds_and_changes_a_programme(client, coordinator):
+    client.force_login(coordinator)
+    response = client.post(reverse("programmes:programme_create"), GOOD_PROGRAMME)
+    assert response.status_code == 302
+    programme = Programme.objects.get()
+    assert programme.session_length == timedelta(hours=2, minutes=30)
+    response = client.post(
+        reverse("programmes:programme_edit", args=[programme.pk]),
+        {**GOOD_PROGRAMME, "sessions_per_course": "8", "session_length": "2:00:00"},
+    )
+    programme.refresh_from_db()
+    assert programme.sessions_per_course == 8
+    assert AuditEvent.objects.filter(action="programme.changed", actor=coordinator).exists()
+    html = client.get(reverse("programmes:programme_list")).content.decode()
+    assert "2 h" in html and "HOPE for carers" in html
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"completion_min_sessions": "7"}, "completion_min_sessions", "Cannot be more than the 6"),
+        ({"session_length": "0:00:00"}, "session_length", "Enter a length between"),
+        ({"session_length": "soon"}, "session_length", "Enter a valid duration"),
+        ({"sessions_per_course": "0"}, "sessions_per_course", "greater than or equal to 1"),
+        ({"delivery": "carrier pigeon"}, "delivery", "Select a valid choice"),
+    ],
+)
+def test_bad_programme_input_is_refused_at_the_field(
+    client, coordinator, overrides, field, message
+):
+    client.force_login(coordinator)
+    response = client.post(reverse("programmes:programme_create"), {**GOOD_PROGRAMME, **overrides})
+    assert response.status_code == 200
+    assert any(message in e for e in response.context["form"].errors[field])
+    assert not Programme.objects.exists()
+
+
+def test_duplicate_programme_name_is_refused(client, coordinator):
+    ProgrammeFactory(name="HOPE for Carers")
+    client.force_login(coordinator)
+    response = client.post(reverse("programmes:programme_create"), GOOD_PROGRAMME)
+    assert response.status_code == 200
+    assert Programme.objects.count() == 1
+
+
+def test_coordinator_adds_and_removes_closures(client, coordinator):
+    client.force_login(coordinator)
+    day = timezone.localdate() + timedelta(days=40)
+    response = client.post(
+        reverse("programmes:closure_list"), {"date": day.isoformat(), "reason": "Training day"}
+    )
+    assert response.status_code == 302
+    closure = ClosureDate.objects.get()
+    response = client.post(
+        reverse("programmes:closure_list"), {"date": day.isoformat(), "reason": "Again"}
+    )
+    assert response.status_code == 200
+    assert "already entered" in response.context["form"].errors["date"][0]
+    assert ClosureDate.objects.count() == 1
+    client.post(reverse("programmes:closure_delete", args=[closure.pk]))
+    assert not ClosureDate.objects.exists()
+
+
+def test_closure_needs_a_date_and_reason(client, coordinator):
+    ClosureDateFactory()
+    client.force_login(coordinator)
+    response = client.post(reverse("programmes:closure_list"), {"date": "31/02/2027", "reason": ""})
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert "date" in errors and "reason" in errors
+    assert ClosureDate.objects.count() == 1

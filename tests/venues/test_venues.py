@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from hope.models import AuditEvent
+from tests.factories import CourseFactory, VenueFactory
+from venues.models import Venue
+
+pytestmark = pytest.mark.django_db
+
+GOOD_VENUE = {
+    "name": "Oakfield Library",
+    "address": "2 Oakfield Parade",
+    "postcode": " ng7  1ol ",
+    "setting": "community",
+    "room_capacity": "14",
+    "hire_cost": "0",
+    "step_free_access": "on",
+    "hearing_loop": "on",
+    "is_active": "on",
+}
+
+
+def test_coordinator_adds_a_venue_and_the_change_is_recorded(client, coordinator):
+    client.force_login(coordinator)
+    response = client.post(reverse("venues:venue_create"), GOOD_VENUE)
+    venue = Venue.objects.get()
+    assert response.url == reverse("venues:venue_detail", args=[venue.pk])
+    assert venue.postcode == "NG7 1OL"
+    assert venue.accessibility_facts() == ["Step-free access", "Hearing loop"]
+    client.post(reverse("venues:venue_edit", args=[venue.pk]), {**GOOD_VENUE, "hire_cost": "12.50"})
+    venue.refresh_from_db()
+    assert str(venue.hire_cost) == "12.50"
+    event = AuditEvent.objects.get(action="venue.changed")
+    assert "hire_cost" in event.summary and event.actor == coordinator
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"hire_cost": "-5"}, "hire_cost", "greater than or equal to 0"),
+        ({"hire_cost": "12.345"}, "hire_cost", "no more than 2 decimal places"),
+        ({"hire_cost": "lots"}, "hire_cost", "Enter a number"),
+        ({"room_capacity": "0"}, "room_capacity", "greater than or equal to 1"),
+        ({"setting": "castle"}, "setting", "Select a valid choice"),
+        ({"name": ""}, "name", "This field is required"),
+    ],
+)
+def test_bad_venue_input_is_refused_at_the_field(client, coordinator, overrides, field, message):
+    client.force_login(coordinator)
+    response = client.post(reverse("venues:venue_create"), {**GOOD_VENUE, **overrides})
+    assert response.status_code == 200
+    assert any(message in e for e in response.context["form"].errors[field])
+    assert not Venue.objects.exists()
+
+
+def test_venue_page_lists_its_upcoming_sessions(client, volunteer):
+    venue = VenueFactory()
+    course = CourseFactory(venue=venue, title="Tuesday group")
+    CourseFactory(title="Somewhere else")
+    client.force_login(volunteer)
+    response = client.get(reverse("venues:venue_detail", args=[venue.pk]))
+    sessions = list(response.context["sessions"])
+    assert len(sessions) == 6 and all(s.course == course for s in sessions)
+    assert "Somewhere else" not in response.content.decode()
+
+
+def test_venue_list_marks_community_settings_and_hides_closed_venues(client, volunteer):
+    VenueFactory(name="Church hall", setting="community")
+    VenueFactory(name="City hospital", setting="acute_hospital")
+    VenueFactory(name="Closed centre", is_active=False)
+    client.force_login(volunteer)
+    html = client.get(reverse("venues:venue_list")).content.decode()
+    assert "Community venue" in html and "Acute hospital" in html
+    assert "Closed centre" not in html
+    assert "Closed centre" in client.get(reverse("venues:venue_list") + "?all=1").content.decode()
