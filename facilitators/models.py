@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
+
+from hope.modelbase import TimeStamped
 
 
 class FacilitatorKind(models.TextChoices):
@@ -13,7 +14,7 @@ class FacilitatorKind(models.TextChoices):
     LIVED_EXPERIENCE = "lived_experience", "Lived experience"
 
 
-class FacilitatorProfile(models.Model):
+class FacilitatorProfile(TimeStamped):
     """The facilitator side of a person; every session pairs one of each kind."""
 
     user = models.OneToOneField(
@@ -22,8 +23,6 @@ class FacilitatorProfile(models.Model):
         related_name="facilitator_profile",
     )
     kind = models.CharField(max_length=20, choices=FacilitatorKind.choices)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["kind", "pk"]

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.db import models
+from django.db import models, transaction
 
 from hope.models import AuditEvent
 
@@ -14,3 +14,18 @@ def audit_record(*, actor, action: str, target: models.Model, summary: str) -> A
         target_id=str(target.pk),
         summary=summary,
     )
+
+
+def save_with_audit(*, form, actor, noun: str) -> models.Model:
+    """Save a ModelForm and record which fields changed, in one transaction."""
+    creating = form.instance.pk is None
+    with transaction.atomic():
+        saved = form.save()
+        audit_record(
+            actor=actor,
+            action=f"{noun}.{'created' if creating else 'changed'}",
+            target=saved,
+            summary=f"{'Added' if creating else 'Changed'} {saved}: "
+            + (", ".join(form.changed_data) or "no changes"),
+        )
+    return saved

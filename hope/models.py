@@ -16,15 +16,8 @@ from django.utils import timezone
 
 from facilitators.models import FacilitatorKind
 from hope.managers import UserManager
+from hope.modelbase import TimeStamped
 from hope.roles import Role
-
-
-class TimeStamped(models.Model):
-    created_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        abstract = True
 
 
 class User(AbstractBaseUser, PermissionsMixin):

@@ -13,6 +13,7 @@ from django.db.models import F, Func, Max, Min, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from hope.modelbase import TimeStamped
 from venues.models import Venue
 
 
@@ -21,7 +22,7 @@ class Delivery(models.TextChoices):
     ONLINE = "online", "Online"
 
 
-class Programme(models.Model):
+class Programme(TimeStamped):
     """A HOPE programme variant, e.g. "HOPE for carers"."""
 
     name = models.CharField(max_length=120)
@@ -49,8 +50,6 @@ class Programme(models.Model):
     is_active = models.BooleanField(
         "offered", default=True, help_text="Untick to stop offering it for new courses."
     )
-    created_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["name", "pk"]
@@ -148,7 +147,7 @@ class CourseQuerySet(models.QuerySet):
         return self.with_dates().filter(Q(last_end__lte=now) | Q(last_end__isnull=True))
 
 
-class Course(models.Model):
+class Course(TimeStamped):
     """One run of a programme: a group meeting weekly at a venue."""
 
     title = models.CharField(max_length=150)
@@ -170,8 +169,6 @@ class Course(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
-    created_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
-    updated_at = models.DateTimeField(auto_now=True)
 
     objects = CourseQuerySet.as_manager()
 

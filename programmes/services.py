@@ -35,7 +35,8 @@ class VenueClash(CourseError):
         super().__init__(message)
 
 
-def _first_clash(venue: Venue | None, slots, exclude_pk=None) -> Session | None:
+def first_clash(venue: Venue | None, slots, exclude_pk=None) -> Session | None:
+    """The first booking at ``venue`` overlapping any (start, end) slot; a query per slot."""
     for start, end in slots:
         clash = (
             Session.objects.clashing_with(venue=venue, start=start, end=end, exclude_pk=exclude_pk)
@@ -53,7 +54,7 @@ def _save_or_clash(venue: Venue | None, slots, write, exclude_pk=None):
     The explicit check gives the friendly message in the common case; the exclusion
     constraint is what holds when two coordinators save at the same moment.
     """
-    clash = _first_clash(venue, slots, exclude_pk)
+    clash = first_clash(venue, slots, exclude_pk)
     if clash is not None:
         raise VenueClash(venue, clash)
     try:
@@ -62,7 +63,7 @@ def _save_or_clash(venue: Venue | None, slots, write, exclude_pk=None):
     except IntegrityError as error:
         if "programmes_session_no_venue_overlap" not in str(error):
             raise
-        raise VenueClash(venue, _first_clash(venue, slots, exclude_pk)) from None
+        raise VenueClash(venue, first_clash(venue, slots, exclude_pk)) from None
 
 
 def course_create(

@@ -7,14 +7,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from hope.access import coordinator_required, role_required
-from hope.audit import audit_record
+from hope.audit import save_with_audit
 from hope.models import AuditEvent
 from hope.roles import is_coordinator
 from programmes.access import get_course_for_user, visible_courses, visible_sessions
@@ -23,9 +22,11 @@ from programmes.models import ClosureDate, Programme, Session
 from programmes.scheduling import SchedulingError, plan_sessions
 from programmes.services import (
     CourseError,
+    VenueClash,
     course_cancel,
     course_create,
     course_update,
+    first_clash,
     session_cancel,
     session_change,
 )
@@ -119,8 +120,13 @@ def course_create_view(request: HttpRequest) -> HttpResponse:
                 start_time=data["start_time"],
                 venue=data["venue"],
             )
+            # Say so now rather than after "Create course".
+            clash = first_clash(data["venue"], [(p.start, p.end) for p in planned])
+            if clash is not None:
+                raise VenueClash(data["venue"], clash)
         except (CourseError, SchedulingError) as error:
             form.add_error("first_day", str(error))
+            planned = None
     return render(request, "programmes/course_form.html", {"form": form, "planned": planned})
 
 
@@ -291,15 +297,7 @@ def programme_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     programme = get_object_or_404(Programme, pk=pk) if pk else None
     form = ProgrammeForm(request.POST or None, instance=programme)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            saved = form.save()
-            audit_record(
-                actor=request.user,
-                action="programme.changed" if programme else "programme.created",
-                target=saved,
-                summary=f"{'Changed' if programme else 'Added'} {saved.name}: "
-                + (", ".join(form.changed_data) or "no changes"),
-            )
+        saved = save_with_audit(form=form, actor=request.user, noun="programme")
         messages.success(request, f"Programme “{saved.name}” is saved.")
         return redirect("programmes:programme_list")
     return render(request, "programmes/programme_form.html", {"form": form, "programme": programme})

@@ -7,7 +7,8 @@ from decimal import Decimal
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
+
+from hope.modelbase import TimeStamped
 
 
 class Setting(models.TextChoices):
@@ -23,7 +24,7 @@ class VenueQuerySet(models.QuerySet):
         return self.filter(is_active=True)
 
 
-class Venue(models.Model):
+class Venue(TimeStamped):
     name = models.CharField(max_length=120)
     address = models.TextField(help_text="Street address, without the postcode.")
     postcode = models.CharField(max_length=10)
@@ -55,8 +56,6 @@ class Venue(models.Model):
     is_active = models.BooleanField(
         "in use", default=True, help_text="Untick to stop offering this venue for new courses."
     )
-    created_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
-    updated_at = models.DateTimeField(auto_now=True)
 
     objects = VenueQuerySet.as_manager()
 

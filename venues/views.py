@@ -2,14 +2,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from hope.access import coordinator_required, role_required
-from hope.audit import audit_record
+from hope.audit import save_with_audit
 from programmes.access import visible_sessions
 from venues.forms import VenueForm
 from venues.models import Setting, Venue
@@ -54,15 +53,7 @@ def venue_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     venue = get_object_or_404(Venue, pk=pk) if pk else None
     form = VenueForm(request.POST or None, instance=venue)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            saved = form.save()
-            audit_record(
-                actor=request.user,
-                action="venue.changed" if venue else "venue.created",
-                target=saved,
-                summary=f"{'Changed' if venue else 'Added'} {saved.name}: "
-                + (", ".join(form.changed_data) or "no changes"),
-            )
+        saved = save_with_audit(form=form, actor=request.user, noun="venue")
         messages.success(request, f"{saved.name} is saved.")
         return redirect("venues:venue_detail", pk=saved.pk)
     return render(request, "venues/venue_form.html", {"form": form, "venue": venue})

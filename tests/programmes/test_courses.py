@@ -310,3 +310,24 @@ def test_person_without_a_role_cannot_read_courses(client, outsider):
     client.force_login(outsider)
     assert client.get(reverse("programmes:course_list")).status_code == 403
     assert client.get(reverse("programmes:calendar")).status_code == 403
+
+
+def test_preview_already_warns_of_a_double_booking(client, coordinator):
+    venue = VenueFactory(name="Oakfield Library")
+    first_day = next_weekday(3)
+    CourseFactory(
+        title="Thursday group",
+        venue=venue,
+        first_start=datetime.combine(first_day, time(9), tzinfo=LONDON),
+    )
+    client.force_login(coordinator)
+    response = client.post(
+        reverse("programmes:course_create"),
+        {
+            **course_data(ProgrammeFactory(), venue),
+            "first_day": first_day.isoformat(),
+            "action": "preview",
+        },
+    )
+    assert "already booked for “Thursday group”" in response.context["form"].errors["first_day"][0]
+    assert response.context["planned"] is None
