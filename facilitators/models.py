@@ -1,17 +1,41 @@
-"""Facilitators: workforce or lived experience. Claims and training come later."""
+"""Facilitators, what they are trained to deliver, and the slots they hold."""
 
 from __future__ import annotations
 
+import secrets
+from datetime import date
+
+from dateutil.relativedelta import relativedelta
 from django.conf import settings
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import RangeOperators
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.utils import timezone
 
 from hope.modelbase import TimeStamped
+from hope.ranges import TsTzRange
 
 
 class FacilitatorKind(models.TextChoices):
     WORKFORCE = "workforce", "Workforce"
     LIVED_EXPERIENCE = "lived_experience", "Lived experience"
+
+
+class FacilitatorStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    IN_TRAINING = "in_training", "In training"
+    PAUSED = "paused", "Paused"
+
+
+def new_calendar_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class FacilitatorProfileQuerySet(models.QuerySet):
+    def active(self) -> FacilitatorProfileQuerySet:
+        return self.filter(status=FacilitatorStatus.ACTIVE, user__is_active=True)
 
 
 class FacilitatorProfile(TimeStamped):
@@ -23,6 +47,27 @@ class FacilitatorProfile(TimeStamped):
         related_name="facilitator_profile",
     )
     kind = models.CharField(max_length=20, choices=FacilitatorKind.choices)
+    status = models.CharField(
+        max_length=20, choices=FacilitatorStatus.choices, default=FacilitatorStatus.ACTIVE
+    )
+    phone = models.CharField("phone (optional)", max_length=30, blank=True)
+    reminder_days = models.PositiveSmallIntegerField(
+        "days' notice for reminders",
+        default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(7)],
+        help_text="How many days before a session you want a reminder (1 to 7).",
+    )
+    availability_note = models.TextField(
+        "availability", blank=True, help_text="E.g. “Tuesday and Thursday mornings”."
+    )
+    note = models.TextField(
+        "coordinator's note", blank=True, help_text="Seen by coordinators only."
+    )
+    calendar_token = models.CharField(
+        max_length=64, unique=True, default=new_calendar_token, editable=False
+    )
+
+    objects = FacilitatorProfileQuerySet.as_manager()
 
     class Meta:
         ordering = ["kind", "pk"]
@@ -31,7 +76,162 @@ class FacilitatorProfile(TimeStamped):
                 condition=Q(kind__in=FacilitatorKind.values),
                 name="facilitators_profile_kind_valid",
             ),
+            models.CheckConstraint(
+                condition=Q(status__in=FacilitatorStatus.values),
+                name="facilitators_profile_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(reminder_days__gte=1) & Q(reminder_days__lte=7),
+                name="facilitators_profile_reminder_days_range",
+            ),
+            # Target of the claims' (facilitator, kind) foreign key: a claim's kind is
+            # always its holder's kind (see migration 0003).
+            models.UniqueConstraint(fields=["id", "kind"], name="facilitators_profile_id_kind"),
         ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} facilitator #{self.pk}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == FacilitatorStatus.ACTIVE
+
+
+class Training(TimeStamped):
+    """A facilitator is trained to deliver a programme; refreshers keep it current."""
+
+    profile = models.ForeignKey(
+        FacilitatorProfile, on_delete=models.CASCADE, related_name="trainings"
+    )
+    programme = models.ForeignKey(
+        "programmes.Programme", on_delete=models.PROTECT, related_name="trainings"
+    )
+    trained_on = models.DateField("date of training")
+    refreshed_on = models.DateField("last refresher", null=True, blank=True)
+
+    class Meta:
+        ordering = ["programme__name", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["profile", "programme"], name="facilitators_training_once_per_programme"
+            ),
+            models.CheckConstraint(
+                condition=Q(refreshed_on__isnull=True) | Q(refreshed_on__gte=F("trained_on")),
+                name="facilitators_training_refresher_after_training",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Training #{self.pk}"
+
+    @property
+    def last_refreshed(self) -> date:
+        return self.refreshed_on or self.trained_on
+
+    def refresher_due(self, months: int, today: date | None = None) -> bool:
+        today = today or timezone.localdate()
+        return self.last_refreshed + relativedelta(months=months) <= today
+
+
+class ClaimQuerySet(models.QuerySet):
+    def held(self) -> ClaimQuerySet:
+        """Claims in force (not released)."""
+        return self.filter(released_at__isnull=True)
+
+
+class Claim(models.Model):
+    """One person in one slot of one session: the workforce or the lived-experience slot.
+
+    A released claim stays as history. ``start`` and ``end`` copy the session's times so
+    PostgreSQL can refuse a person two overlapping sessions.
+    """
+
+    session = models.ForeignKey(
+        "programmes.Session", on_delete=models.CASCADE, related_name="claims"
+    )
+    kind = models.CharField("slot", max_length=20, choices=FacilitatorKind.choices)
+    facilitator = models.ForeignKey(
+        FacilitatorProfile, on_delete=models.PROTECT, related_name="claims"
+    )
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    claimed_at = models.DateTimeField(default=timezone.now)
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    released_at = models.DateTimeField(null=True, blank=True)
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    release_reason = models.CharField(max_length=120, blank=True)
+
+    objects = ClaimQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["claimed_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=FacilitatorKind.values), name="facilitators_claim_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(end__gt=F("start")), name="facilitators_claim_ends_after_start"
+            ),
+            # A slot holds at most one person.
+            models.UniqueConstraint(
+                fields=["session", "kind"],
+                condition=Q(released_at__isnull=True),
+                name="facilitators_claim_one_per_slot",
+            ),
+            # A person never holds two sessions that overlap in time.
+            ExclusionConstraint(
+                name="facilitators_claim_no_overlap_per_person",
+                expressions=[
+                    ("facilitator", RangeOperators.EQUAL),
+                    (
+                        TsTzRange("start", "end", models.Value("[)")),
+                        RangeOperators.OVERLAPS,
+                    ),
+                ],
+                condition=Q(released_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Claim #{self.pk}"
+
+    @property
+    def is_held(self) -> bool:
+        return self.released_at is None
+
+
+class CoverRequestQuerySet(models.QuerySet):
+    def open(self) -> CoverRequestQuerySet:
+        return self.filter(resolved_at__isnull=True)
+
+
+class CoverRequest(models.Model):
+    """A holder who can no longer run a session asks a colleague of the same kind to take it."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="cover_requests")
+    reason = models.CharField(max_length=200, blank=True)
+    requested_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=20, blank=True)  # "covered" or "withdrawn"
+    covered_by = models.ForeignKey(
+        FacilitatorProfile, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = CoverRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["requested_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["claim"],
+                condition=Q(resolved_at__isnull=True),
+                name="facilitators_cover_one_open_per_claim",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Cover request #{self.pk}"

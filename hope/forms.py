@@ -5,7 +5,7 @@ from django import forms
 from django.contrib.auth import password_validation
 
 from facilitators.models import FacilitatorKind
-from hope.models import Invitation, User
+from hope.models import Invitation, TeamSettings, User
 from hope.roles import Role
 
 
@@ -104,3 +104,9 @@ class SignInForm(LoginForm):
             field.widget.attrs.pop("placeholder", None)
         if "remember" in self.fields:
             self.fields["remember"].label = "Keep me signed in on this device"
+
+
+class TeamSettingsForm(forms.ModelForm):
+    class Meta:
+        model = TeamSettings
+        fields = ["refresher_months", "release_notice_days"]

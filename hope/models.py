@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import PermissionsMixin
 from django.contrib.postgres.fields import ArrayField
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -172,3 +173,35 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.target_type} {self.target_id}"
+
+
+class TeamSettings(models.Model):
+    """Rules the team sets for itself; one row, changed by coordinators."""
+
+    refresher_months = models.PositiveSmallIntegerField(
+        "refresher due after (months)",
+        default=24,
+        validators=[MinValueValidator(1), MaxValueValidator(120)],
+        help_text="A facilitator's training is flagged when their last refresher is older.",
+    )
+    release_notice_days = models.PositiveSmallIntegerField(
+        "facilitators may release a session up to (days before)",
+        default=7,
+        validators=[MinValueValidator(0), MaxValueValidator(60)],
+        help_text="Closer to the session, they ask for cover or contact a coordinator.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "team settings"
+        constraints = [
+            models.CheckConstraint(condition=Q(pk=1), name="hope_teamsettings_single_row"),
+        ]
+
+    def __str__(self) -> str:
+        return "Team settings"
+
+    @classmethod
+    def current(cls) -> TeamSettings:
+        """One query; creates the row with the defaults the first time."""
+        return cls.objects.get_or_create(pk=1)[0]

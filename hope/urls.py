@@ -14,6 +14,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("accessibility/", views.accessibility, name="accessibility"),
+    path("settings/", views.team_settings, name="team_settings"),
     path("people/", views.people, name="people"),
     path("people/invite/", views.invite, name="invite"),
     path(

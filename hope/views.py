@@ -15,8 +15,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from hope import health
 from hope.access import coordinator_required
-from hope.forms import AcceptInvitationForm, InvitationForm
-from hope.models import Invitation, User
+from hope.audit import save_with_audit
+from hope.forms import AcceptInvitationForm, InvitationForm, TeamSettingsForm
+from hope.models import Invitation, TeamSettings, User
 from hope.roles import Role, is_coordinator, role_names
 from hope.services import (
     InvitationError,
@@ -158,3 +159,14 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
             messages.success(request, "Welcome to HOPE Coordinator. Your account is ready.")
             return redirect("home")
     return render(request, "hope/invitation_accept.html", {"form": form, "invitation": invitation})
+
+
+@login_required
+@coordinator_required
+def team_settings(request: HttpRequest) -> HttpResponse:
+    form = TeamSettingsForm(request.POST or None, instance=TeamSettings.current())
+    if request.method == "POST" and form.is_valid():
+        save_with_audit(form=form, actor=request.user, noun="team_settings")
+        messages.success(request, "Team settings saved.")
+        return redirect("team_settings")
+    return render(request, "hope/team_settings.html", {"form": form})

@@ -6,14 +6,15 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
-from django.contrib.postgres.fields import DateTimeRangeField, RangeOperators
+from django.contrib.postgres.fields import RangeOperators
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Func, Max, Min, Q
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, Subquery
 from django.db.models.functions import Lower
 from django.utils import timezone
 
 from hope.modelbase import TimeStamped
+from hope.ranges import TsTzRange
 from venues.models import Venue
 
 
@@ -130,11 +131,17 @@ DISPLAY_STATUSES = {
 
 class CourseQuerySet(models.QuerySet):
     def with_dates(self) -> CourseQuerySet:
-        """Annotate first_start and last_end over sessions that are not cancelled."""
+        """Annotate first_start and last_end over sessions that are not cancelled, and
+        how many of those sessions there are and how many have their full pair."""
         live = Q(sessions__is_cancelled=False)
         return self.annotate(
             first_start=Min("sessions__start", filter=live),
             last_end=Max("sessions__end", filter=live),
+            live_sessions=Count("sessions", filter=live),
+            paired_sessions=Count(
+                "sessions",
+                filter=live & Q(sessions__in=Session.objects.paired().values("pk")),
+            ),
         )
 
     def upcoming(self, now: datetime) -> CourseQuerySet:
@@ -206,12 +213,48 @@ class Course(TimeStamped):
         return DISPLAY_STATUSES[self.display_status()]
 
 
-class TsTzRange(Func):
-    function = "TSTZRANGE"
-    output_field = DateTimeRangeField()
+COVER_LABELS = {
+    "paired": "Paired",
+    "workforce_only": "Workforce only",
+    "lived_only": "Lived experience only",
+    "none": "No facilitators",
+}
+
+
+def _held_claims():
+    from facilitators.models import Claim
+
+    return Claim.objects.filter(session=OuterRef("pk"), released_at__isnull=True)
 
 
 class SessionQuerySet(models.QuerySet):
+    def with_cover(self) -> SessionQuerySet:
+        """Annotate the names holding the workforce and lived-experience slots (or None)."""
+        from facilitators.models import FacilitatorKind
+
+        held = _held_claims()
+        return self.annotate(
+            workforce_name=Subquery(
+                held.filter(kind=FacilitatorKind.WORKFORCE).values("facilitator__user__full_name")[
+                    :1
+                ]
+            ),
+            lived_name=Subquery(
+                held.filter(kind=FacilitatorKind.LIVED_EXPERIENCE).values(
+                    "facilitator__user__full_name"
+                )[:1]
+            ),
+        )
+
+    def paired(self) -> SessionQuerySet:
+        from facilitators.models import FacilitatorKind
+
+        held = _held_claims()
+        return self.filter(
+            Exists(held.filter(kind=FacilitatorKind.WORKFORCE)),
+            Exists(held.filter(kind=FacilitatorKind.LIVED_EXPERIENCE)),
+        )
+
     def live(self) -> SessionQuerySet:
         return self.filter(is_cancelled=False, course__status__in=["draft", "published"])
 
@@ -271,6 +314,21 @@ class Session(models.Model):
 
     def __str__(self) -> str:
         return f"Session {self.number}"
+
+    @property
+    def cover_state(self) -> str:
+        """Needs ``with_cover()``: paired, workforce_only, lived_only or none."""
+        workforce = getattr(self, "workforce_name", None) is not None
+        lived = getattr(self, "lived_name", None) is not None
+        if workforce and lived:
+            return "paired"
+        if workforce:
+            return "workforce_only"
+        return "lived_only" if lived else "none"
+
+    @property
+    def cover_label(self) -> str:
+        return COVER_LABELS[self.cover_state]
 
     @property
     def duration(self) -> timedelta:

@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from facilitators.services import release_for_cancelled_sessions, sync_claim_times
 from hope.audit import audit_record
 from hope.models import User
 from programmes.models import Course, CourseStatus, Programme, Session
@@ -154,9 +155,9 @@ def course_cancel(*, course: Course, by: User) -> int:
         course = Course.objects.select_for_update().get(pk=course.pk)
         if course.status == CourseStatus.CANCELLED:
             raise CourseError("This course is already cancelled.")
-        cancelled = course.sessions.filter(start__gt=now, is_cancelled=False).update(
-            is_cancelled=True
-        )
+        future = list(course.sessions.filter(start__gt=now, is_cancelled=False))
+        cancelled = course.sessions.filter(pk__in=[s.pk for s in future]).update(is_cancelled=True)
+        release_for_cancelled_sessions(sessions=future, by=by)
         course.status = CourseStatus.CANCELLED
         course.save(update_fields=["status", "updated_at"])
         audit_record(
@@ -189,6 +190,16 @@ def session_change(*, session: Session, start: datetime, venue: Venue | None, by
         def write() -> None:
             session.start, session.end, session.venue = start, end, venue
             session.save()
+            try:
+                with transaction.atomic():
+                    sync_claim_times(session=session)
+            except IntegrityError as error:
+                if "facilitators_claim_no_overlap_per_person" not in str(error):
+                    raise
+                raise CourseError(
+                    "One of this session's facilitators runs another session at that time. "
+                    "Release or reassign them first, or choose another time."
+                ) from None
 
         _save_or_clash(venue, [(start, end)], write, exclude_pk=session.pk)
         audit_record(
@@ -209,6 +220,7 @@ def session_cancel(*, session: Session, by: User) -> Session:
         session = _lock_future_session(session)
         session.is_cancelled = True
         session.save(update_fields=["is_cancelled", "updated_at"])
+        release_for_cancelled_sessions(sessions=[session], by=by)
         audit_record(
             actor=by,
             action="session.cancelled",

@@ -80,7 +80,7 @@ def course_list(request: HttpRequest) -> HttpResponse:
 @role_required
 def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
     course = get_course_for_user(request, pk)
-    sessions = course.sessions.select_related("venue").order_by("number")
+    sessions = course.sessions.with_cover().select_related("venue").order_by("number")
     history = []
     if is_coordinator(request.user):
         history = AuditEvent.objects.filter(

@@ -8,7 +8,7 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from facilitators.models import FacilitatorKind, FacilitatorProfile
+from facilitators.models import Claim, FacilitatorKind, FacilitatorProfile, Training
 from hope.models import AuditEvent, Invitation, User
 from hope.roles import Role
 from programmes.models import ClosureDate, Course, CourseStatus, Programme, Session
@@ -123,3 +123,25 @@ class CourseFactory(factory.django.DjangoModelFactory):
             )
             for n in range(self.programme.sessions_per_course)
         )
+
+
+class TrainingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Training
+
+    profile = factory.SubFactory(FacilitatorProfileFactory)
+    programme = factory.SubFactory(ProgrammeFactory)
+    trained_on = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=200))
+
+
+class ClaimFactory(factory.django.DjangoModelFactory):
+    """A held claim written directly (tests of the rules go through the services)."""
+
+    class Meta:
+        model = Claim
+
+    session = factory.LazyAttribute(lambda o: CourseFactory().sessions.first())
+    facilitator = factory.SubFactory(FacilitatorProfileFactory)
+    kind = factory.SelfAttribute("facilitator.kind")
+    start = factory.SelfAttribute("session.start")
+    end = factory.SelfAttribute("session.end")

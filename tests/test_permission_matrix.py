@@ -8,11 +8,20 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
-from tests.factories import ClosureDateFactory, CourseFactory, InvitationFactory
+from facilitators.models import CoverRequest
+from tests.factories import (
+    ClaimFactory,
+    ClosureDateFactory,
+    CourseFactory,
+    InvitationFactory,
+    TrainingFactory,
+)
 
 ROLES = ["anonymous", "volunteer", "workforce", "lived", "finance", "coordinator"]
 STAFF_ROLES = ROLES[1:]
@@ -38,6 +47,10 @@ def signed_in(outcome, anonymous=LOGIN) -> dict[str, object]:
 
 def coordinators_only(outcome=OK) -> dict[str, object]:
     return {**signed_in(403), "coordinator": outcome}
+
+
+def facilitators_only(outcome=OK) -> dict[str, object]:
+    return {**signed_in(403), "workforce": outcome, "lived": outcome}
 
 
 # allauth answers a signed-in person on pages meant for signing in with a redirect home.
@@ -78,6 +91,45 @@ MATRIX: dict[str, Case] = {
     "venues:venue_create": Case(coordinators_only()),
     "venues:venue_detail": Case(signed_in(OK), kwargs={"pk": "venue"}),
     "venues:venue_edit": Case(coordinators_only(), kwargs={"pk": "venue"}),
+    "team_settings": Case(coordinators_only()),
+    # Facilitators' own pages: a coordinator without a facilitator profile gets 403.
+    "facilitators:board": Case(facilitators_only()),
+    "facilitators:mine": Case(facilitators_only()),
+    "facilitators:my_profile": Case(facilitators_only()),
+    "facilitators:reset_feed_token": Case(facilitators_only(302), method="post"),
+    "facilitators:claim_session": Case(
+        facilitators_only(302), method="post", kwargs={"pk": "session"}
+    ),
+    "facilitators:claim_course": Case(
+        facilitators_only(302), method="post", kwargs={"pk": "course"}
+    ),
+    "facilitators:accept_cover": Case(
+        facilitators_only(302), method="post", kwargs={"pk": "cover_request"}
+    ),
+    # The sample claim is the workforce facilitator's: others may not know it exists.
+    "facilitators:release": Case(
+        {**signed_in(404), "workforce": 302, "coordinator": 302},
+        method="post",
+        kwargs={"pk": "claim"},
+    ),
+    "facilitators:ask_cover": Case(
+        {**signed_in(404), "workforce": 302}, method="post", kwargs={"pk": "claim"}
+    ),
+    "facilitators:withdraw_cover": Case(
+        {**signed_in(404), "workforce": 302, "coordinator": 302},
+        method="post",
+        kwargs={"pk": "cover_request"},
+    ),
+    "facilitators:session_detail": Case(signed_in(OK), kwargs={"pk": "session"}),
+    "facilitators:assign": Case(coordinators_only(302), method="post", kwargs={"pk": "session"}),
+    "facilitators:cover_gaps": Case(coordinators_only()),
+    "facilitators:facilitator_list": Case(coordinators_only()),
+    "facilitators:facilitator_edit": Case(coordinators_only(), kwargs={"pk": "profile"}),
+    "facilitators:training_delete": Case(
+        coordinators_only(302), method="post", kwargs={"pk": "training"}
+    ),
+    # The private calendar feed: the token is the key, no sign-in.
+    "facilitators:feed": Case(everyone(OK), kwargs={"token": "feed_token"}),
     "account_login": Case(SIGNED_OUT_PAGE),
     "account_logout": Case(everyone(302), method="post"),
     "account_inactive": Case(everyone(OK)),
@@ -151,14 +203,25 @@ def _outcome_matches(response, expected) -> bool:
 def test_page_answers_each_role_as_the_matrix_says(client, personas, key):
     case = MATRIX[key]
     mismatches = []
-    for role in ROLES:  # coordinator last: the only role whose POSTs change things
+    workforce = personas["workforce"].facilitator_profile
+    for n, role in enumerate(ROLES):  # coordinator last: the only role whose POSTs change things
         invitation = InvitationFactory(invited_by=personas["coordinator"])
-        course = CourseFactory()
+        # A fresh course per role, hours apart, so the sample claims never overlap.
+        course = CourseFactory(first_start=timezone.now() + timedelta(days=30, hours=5 * n))
+        session = course.sessions.first()
+        TrainingFactory(profile=workforce, programme=course.programme)
+        claim = ClaimFactory(session=session, facilitator=workforce)
+        cover_request = CoverRequest.objects.create(claim=claim)
         samples = {
+            "claim": claim.pk,
+            "cover_request": cover_request.pk,
+            "profile": workforce.pk,
+            "training": TrainingFactory(profile=workforce).pk,
+            "feed_token": workforce.calendar_token,
             "invitation": invitation.pk,
             "invitation_token": invitation.token,
             "course": course.pk,
-            "session": course.sessions.first().pk,
+            "session": session.pk,
             "programme": course.programme_id,
             "venue": course.venue_id,
             "closure": ClosureDateFactory().pk,

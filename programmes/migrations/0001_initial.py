@@ -11,7 +11,7 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
-import programmes.models
+import hope.ranges
 
 
 class Migration(migrations.Migration):
@@ -307,7 +307,7 @@ class Migration(migrations.Migration):
                 condition=models.Q(("is_cancelled", False)),
                 expressions=[
                     ("venue", "="),
-                    (programmes.models.TsTzRange("start", "end", models.Value("[)")), "&&"),
+                    (hope.ranges.TsTzRange("start", "end", models.Value("[)")), "&&"),
                 ],
                 name="programmes_session_no_venue_overlap",
             ),

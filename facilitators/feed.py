@@ -1,0 +1,96 @@
+"""Each facilitator's private iCalendar feed (RFC 5545), for Outlook, Google and Apple."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+import icalendar
+from django.conf import settings
+from django.db.models import Prefetch
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from facilitators.models import Claim, FacilitatorProfile
+
+# Past sessions stay in calendars for a while; older ones drop off to keep feeds small.
+KEEP_PAST_DAYS = 90
+
+
+def build_calendar(profile: FacilitatorProfile, *, site_url: str) -> icalendar.Calendar:
+    """Three queries: the held claims with their sessions, and the co-facilitators."""
+    zone = ZoneInfo(settings.TIME_ZONE)
+    now = timezone.now()
+    claims = (
+        Claim.objects.held()
+        .filter(
+            facilitator=profile,
+            session__is_cancelled=False,
+            session__start__gte=now - timedelta(days=KEEP_PAST_DAYS),
+        )
+        .select_related("session__course__programme", "session__venue")
+        .prefetch_related(
+            Prefetch(
+                "session__claims",
+                queryset=Claim.objects.held().select_related("facilitator__user"),
+                to_attr="held_claims",
+            )
+        )
+        .order_by("session__start")
+    )
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", "-//HOPE Coordinator//Sessions//EN")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-calname", f"HOPE sessions – {profile.user.full_name}")
+    calendar.add("x-wr-timezone", settings.TIME_ZONE)
+    calendar.add("refresh-interval", timedelta(hours=6), parameters={"VALUE": "DURATION"})
+    host = site_url.split("://", 1)[-1].split("/", 1)[0]
+    for claim in claims:
+        session = claim.session
+        partners = [c for c in session.held_claims if c.facilitator_id != profile.pk]
+        partner = partners[0].facilitator.user.full_name if partners else "not yet arranged"
+        venue = session.venue
+        location = (
+            f"{venue.name}, {', '.join(venue.address.splitlines())}, {venue.postcode}"
+            if venue
+            else "Online"
+        )
+        event = icalendar.Event()
+        event.add("uid", f"hope-session-{session.pk}@{host}")
+        event.add("dtstamp", now)
+        event.add("last-modified", session.updated_at)
+        event.add("sequence", int(session.updated_at.timestamp()) % 2_000_000_000)
+        event.add("dtstart", timezone.localtime(session.start, zone))
+        event.add("dtend", timezone.localtime(session.end, zone))
+        event.add("summary", f"HOPE: {session.course.title} – session {session.number}")
+        event.add("location", location)
+        event.add(
+            "description",
+            f"{session.course.programme.name}, session {session.number} of "
+            f"{session.course.programme.sessions_per_course}.\n"
+            f"Co-facilitator: {partner}.\n"
+            f"{site_url}{reverse('facilitators:session_detail', args=[session.pk])}",
+        )
+        event.add("url", f"{site_url}{reverse('facilitators:session_detail', args=[session.pk])}")
+        event.add("status", "CONFIRMED")
+        event.add("transp", "OPAQUE")
+        calendar.add_component(event)
+    calendar.add_missing_timezones()
+    return calendar
+
+
+@require_GET
+def feed(request: HttpRequest, token: str) -> HttpResponse:
+    """No sign-in: the unguessable token is the key, and resetting it revokes old links."""
+    profile = FacilitatorProfile.objects.select_related("user").filter(calendar_token=token).first()
+    if profile is None or not profile.user.is_active:
+        raise Http404
+    calendar = build_calendar(profile, site_url=settings.SITE_URL)
+    response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="hope-sessions.ics"'
+    response["Cache-Control"] = "private, max-age=900"
+    return response

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from django import forms
+
+from facilitators.models import FacilitatorProfile, Training
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class OwnProfileForm(forms.ModelForm):
+    """What facilitators change themselves."""
+
+    class Meta:
+        model = FacilitatorProfile
+        fields = ["phone", "reminder_days", "availability_note"]
+        widgets = {"availability_note": forms.Textarea(attrs={"rows": 3})}
+
+
+class ProfileForm(forms.ModelForm):
+    """What coordinators manage."""
+
+    class Meta:
+        model = FacilitatorProfile
+        fields = ["status", "phone", "reminder_days", "availability_note", "note"]
+        widgets = {
+            "status": forms.RadioSelect,
+            "availability_note": forms.Textarea(attrs={"rows": 2}),
+            "note": forms.Textarea(attrs={"rows": 3}),
+        }
+
+
+class TrainingForm(forms.ModelForm):
+    class Meta:
+        model = Training
+        fields = ["programme", "trained_on", "refreshed_on"]
+        widgets = {"trained_on": DATE_WIDGET, "refreshed_on": DATE_WIDGET}
+
+    def __init__(self, *args, profile: FacilitatorProfile, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.profile = profile
+
+    def clean(self):
+        cleaned = super().clean()
+        trained, refreshed = cleaned.get("trained_on"), cleaned.get("refreshed_on")
+        if trained and refreshed and refreshed < trained:
+            self.add_error("refreshed_on", "The refresher cannot be before the training.")
+        programme = cleaned.get("programme")
+        existing = Training.objects.filter(profile=self.profile, programme=programme).first()
+        if existing is not None:
+            # Recording a programme again updates its dates (e.g. a new refresher).
+            self.instance = existing
+        return cleaned
+
+    def validate_constraints(self):
+        pass  # clean() says it in words
+
+    def save(self, commit=True):
+        self.instance.profile = self.profile
+        return super().save(commit)
+
+
+class CoverRequestForm(forms.Form):
+    reason = forms.CharField(
+        label="Why (optional, seen by colleagues)", max_length=200, required=False
+    )

@@ -1,0 +1,79 @@
+"""Read-side helpers: who can fill which gap, and what a facilitator sees."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import Exists, OuterRef, Prefetch
+
+from facilitators.models import Claim, FacilitatorKind, FacilitatorProfile, Training
+from programmes.models import Session
+
+
+@dataclass
+class Gap:
+    session: Session
+    kind: str
+    eligible: list[FacilitatorProfile] = field(default_factory=list)
+
+    @property
+    def kind_label(self) -> str:
+        return FacilitatorKind(self.kind).label
+
+
+def missing_kinds(session: Session) -> list[str]:
+    """Needs ``with_cover()``."""
+    kinds = []
+    if session.workforce_name is None:
+        kinds.append(FacilitatorKind.WORKFORCE)
+    if session.lived_name is None:
+        kinds.append(FacilitatorKind.LIVED_EXPERIENCE)
+    return kinds
+
+
+def gaps_with_eligible(sessions: list[Session], start: datetime, end: datetime) -> list[Gap]:
+    """Every missing slot in ``sessions`` with the people who could fill it.
+
+    Three queries whatever the number of sessions: active profiles, their trainings,
+    and the claims held between ``start`` and ``end``; the matching happens here.
+    """
+    profiles = list(
+        FacilitatorProfile.objects.active()
+        .select_related("user")
+        .prefetch_related(
+            Prefetch("trainings", queryset=Training.objects.only("profile", "programme"))
+        )
+        .order_by("user__full_name", "pk")
+    )
+    trained = {p.pk: {t.programme_id for t in p.trainings.all()} for p in profiles}
+    busy: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
+    for facilitator_id, claim_start, claim_end in (
+        Claim.objects.held()
+        .filter(start__lt=end, end__gt=start)
+        .values_list("facilitator_id", "start", "end")
+    ):
+        busy[facilitator_id].append((claim_start, claim_end))
+
+    gaps = []
+    for session in sessions:
+        for kind in missing_kinds(session):
+            eligible = [
+                p
+                for p in profiles
+                if p.kind == kind
+                and session.course.programme_id in trained[p.pk]
+                and not any(s < session.end and session.start < e for s, e in busy[p.pk])
+            ]
+            gaps.append(Gap(session=session, kind=kind, eligible=eligible))
+    return gaps
+
+
+def clashes_with(profile: FacilitatorProfile):
+    """An Exists() for sessions overlapping one this person holds (for board annotations)."""
+    return Exists(
+        Claim.objects.held().filter(
+            facilitator=profile, start__lt=OuterRef("end"), end__gt=OuterRef("start")
+        )
+    )

@@ -1,0 +1,363 @@
+"""Claims, releases, assignments and cover: every write to a session's two slots.
+
+Lock order, to keep concurrent writers from deadlocking: session rows (by id), then
+claim rows, then cover requests, then the facilitator's profile. The database
+constraints on Claim are the backstop; their IntegrityErrors become messages here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from facilitators.models import (
+    Claim,
+    CoverRequest,
+    FacilitatorProfile,
+    FacilitatorStatus,
+    Training,
+)
+from hope.audit import audit_record
+from hope.models import TeamSettings, User
+from hope.roles import is_coordinator
+from programmes.models import Course, CourseStatus, Session
+
+
+class ClaimError(Exception):
+    """The claim or release cannot be made; the message is for the person."""
+
+
+class SlotTaken(ClaimError):
+    def __init__(self, message: str = "That session was just taken by someone else."):
+        super().__init__(message)
+
+
+class CourseClaimIncomplete(ClaimError):
+    """A whole-course claim took nothing because these sessions were no longer free."""
+
+    def __init__(self, taken: list[Session]):
+        self.taken = taken
+        numbers = ", ".join(str(s.number) for s in taken)
+        super().__init__(
+            f"Nothing was claimed: session{'s' if len(taken) > 1 else ''} {numbers} "
+            "were just taken by someone else. The board now shows what is still free."
+        )
+
+
+def _when(session: Session) -> str:
+    start = timezone.localtime(session.start)
+    return f"{start:%a %-d %b %Y, %H:%M}"
+
+
+def _lock_profile(facilitator: FacilitatorProfile) -> FacilitatorProfile:
+    # Locked so a coordinator pausing the person or removing a training cannot slip
+    # in between our eligibility check and the insert.
+    return (
+        FacilitatorProfile.objects.select_for_update(of=("self",))
+        .select_related("user")
+        .get(pk=facilitator.pk)
+    )
+
+
+def eligibility_problem(
+    *, profile: FacilitatorProfile, session: Session, by_coordinator: bool
+) -> str | None:
+    """Why this person may not hold a slot in this session, or None. One query (training)."""
+    if session.is_cancelled or session.course.status == CourseStatus.CANCELLED:
+        return "This session is cancelled."
+    if session.start <= timezone.now():
+        return "This session has already started."
+    if session.course.status == CourseStatus.DRAFT and not by_coordinator:
+        return "This course is not published yet."
+    if profile.status != FacilitatorStatus.ACTIVE or not profile.user.is_active:
+        return f"{profile.user} is not an active facilitator ({profile.get_status_display()})."
+    if not Training.objects.filter(
+        profile=profile, programme_id=session.course.programme_id
+    ).exists():
+        return f"{profile.user} is not trained to deliver {session.course.programme}."
+    return None
+
+
+def _own_clash(profile: FacilitatorProfile, session: Session) -> Claim | None:
+    return (
+        Claim.objects.held()
+        .filter(facilitator=profile, start__lt=session.end, end__gt=session.start)
+        .exclude(session=session)
+        .select_related("session__course")
+        .first()
+    )
+
+
+def _insert_claim(*, session: Session, profile: FacilitatorProfile, by: User) -> Claim:
+    clash = _own_clash(profile, session)
+    if clash is not None:
+        raise ClaimError(
+            f"{profile.user} already holds “{clash.session.course.title}” session "
+            f"{clash.session.number} at that time ({_when(clash.session)})."
+        )
+    try:
+        with transaction.atomic():
+            return Claim.objects.create(
+                session=session,
+                kind=profile.kind,
+                facilitator=profile,
+                start=session.start,
+                end=session.end,
+                claimed_by=by,
+            )
+    except IntegrityError as error:
+        if "facilitators_claim_one_per_slot" in str(error):
+            raise SlotTaken() from None
+        if "facilitators_claim_no_overlap_per_person" in str(error):
+            raise ClaimError(f"{profile.user} already holds a session at that time.") from None
+        raise
+
+
+def _slot_holder(session: Session, kind: str) -> Claim | None:
+    return Claim.objects.held().filter(session=session, kind=kind).first()
+
+
+def claim_slot(*, session: Session, facilitator: FacilitatorProfile, by: User) -> Claim:
+    """The facilitator takes the slot of their kind. Exactly one of several racing wins."""
+    with transaction.atomic():
+        # The parent row lock makes concurrent claims for this session queue up, so the
+        # loser sees the winner's claim and gets a friendly "just taken".
+        session = (
+            Session.objects.select_for_update(of=("self",))
+            .select_related("course", "course__programme")
+            .get(pk=session.pk)
+        )
+        profile = _lock_profile(facilitator)
+        problem = eligibility_problem(
+            profile=profile, session=session, by_coordinator=is_coordinator(by)
+        )
+        if problem:
+            raise ClaimError(problem)
+        if _slot_holder(session, profile.kind) is not None:
+            raise SlotTaken()
+        claim = _insert_claim(session=session, profile=profile, by=by)
+        audit_record(
+            actor=by,
+            action="claim.assigned" if by.pk != profile.user_id else "claim.claimed",
+            target=session,
+            summary=f"{profile.user} ({profile.get_kind_display().lower()}) "
+            f"{'assigned by ' + str(by) if by.pk != profile.user_id else 'claimed'} "
+            f"“{session.course.title}” session {session.number}",
+        )
+    return claim
+
+
+def claim_course(
+    *, course: Course, facilitator: FacilitatorProfile, session_ids: Iterable[int], by: User
+) -> list[Claim]:
+    """Claim every listed session (those shown free): all of them, or none."""
+    ids = sorted({int(i) for i in session_ids})
+    with transaction.atomic():
+        sessions = list(
+            Session.objects.select_for_update(of=("self",))
+            .select_related("course", "course__programme")
+            .filter(course=course, pk__in=ids)
+            .order_by("pk")
+        )
+        if not sessions:
+            raise ClaimError("There were no free sessions to claim on this course.")
+        profile = _lock_profile(facilitator)
+        taken = [s for s in sessions if _slot_holder(s, profile.kind) is not None]
+        if taken:
+            raise CourseClaimIncomplete(sorted(taken, key=lambda s: s.number))
+        claims = []
+        for session in sorted(sessions, key=lambda s: s.number):
+            problem = eligibility_problem(profile=profile, session=session, by_coordinator=False)
+            if problem:
+                raise ClaimError(f"Nothing was claimed: session {session.number}: {problem}")
+            try:
+                claims.append(_insert_claim(session=session, profile=profile, by=by))
+            except SlotTaken:
+                raise CourseClaimIncomplete([session]) from None
+            except ClaimError as error:
+                raise ClaimError(
+                    f"Nothing was claimed: session {session.number}: {error}"
+                ) from None
+        audit_record(
+            actor=by,
+            action="claim.course",
+            target=course,
+            summary=f"{profile.user} claimed sessions "
+            + ", ".join(str(s.number) for s in sorted(sessions, key=lambda s: s.number))
+            + f" of “{course.title}”",
+        )
+    return claims
+
+
+def release_claim(*, claim: Claim, by: User, reason: str = "") -> Claim:
+    """Give a slot back. Facilitators may do so up to the team's notice period before."""
+    now = timezone.now()
+    with transaction.atomic():
+        session = (
+            Session.objects.select_for_update(of=("self",))
+            .select_related("course")
+            .get(pk=claim.session_id)
+        )
+        claim = (
+            Claim.objects.select_for_update(of=("self",))
+            .select_related("facilitator__user")
+            .get(pk=claim.pk)
+        )
+        if not claim.is_held:
+            raise ClaimError("This session was already released.")
+        if not is_coordinator(by):
+            if claim.facilitator.user_id != by.pk:
+                raise ClaimError("You can only release your own sessions.")
+            if session.start <= now:
+                raise ClaimError("This session has already started.")
+            notice = TeamSettings.current().release_notice_days
+            if session.start - now < timedelta(days=notice):
+                raise ClaimError(
+                    f"This session is less than {notice} days away, so it can no longer be "
+                    "released here. Ask for cover, or contact your coordinator."
+                )
+        _release(claim, by=by, reason=reason or "released", now=now)
+        audit_record(
+            actor=by,
+            action="claim.released",
+            target=session,
+            summary=f"{claim.facilitator.user} released from “{session.course.title}” "
+            f"session {session.number}"
+            + (f" by {by}" if by.pk != claim.facilitator.user_id else ""),
+        )
+    return claim
+
+
+def _release(claim: Claim, *, by: User, reason: str, now) -> None:
+    claim.released_at = now
+    claim.released_by = by
+    claim.release_reason = reason[:120]
+    claim.save(update_fields=["released_at", "released_by", "release_reason"])
+    CoverRequest.objects.open().filter(claim=claim).update(resolved_at=now, outcome="withdrawn")
+
+
+def assign_slot(*, session: Session, facilitator: FacilitatorProfile, by: User) -> Claim:
+    """A coordinator puts someone in the slot of their kind, replacing any holder."""
+    with transaction.atomic():
+        locked = Session.objects.select_for_update(of=("self",)).get(pk=session.pk)
+        holder = (
+            Claim.objects.select_for_update(of=("self",))
+            .held()
+            .filter(session=locked, kind=facilitator.kind)
+            .select_related("facilitator__user")
+            .first()
+        )
+        if holder is not None:
+            if holder.facilitator_id == facilitator.pk:
+                raise ClaimError(f"{holder.facilitator.user} already holds this slot.")
+            _release(holder, by=by, reason=f"replaced by {facilitator.user}", now=timezone.now())
+        return claim_slot(session=locked, facilitator=facilitator, by=by)
+
+
+def release_for_cancelled_sessions(*, sessions, by: User) -> int:
+    """Called when sessions are cancelled: their holders are freed (and leave the feed)."""
+    now = timezone.now()
+    claims = list(Claim.objects.held().select_for_update(of=("self",)).filter(session__in=sessions))
+    for claim in claims:
+        _release(claim, by=by, reason="session cancelled", now=now)
+    return len(claims)
+
+
+def sync_claim_times(*, session: Session) -> None:
+    """Keep held claims' copy of the session's time; the overlap rule checks it."""
+    Claim.objects.held().filter(session=session).update(start=session.start, end=session.end)
+
+
+def cover_request_create(*, claim: Claim, by: User, reason: str = "") -> CoverRequest:
+    with transaction.atomic():
+        claim = (
+            Claim.objects.select_for_update(of=("self",))
+            .select_related("session", "facilitator")
+            .get(pk=claim.pk)
+        )
+        if not claim.is_held or claim.facilitator.user_id != by.pk:
+            raise ClaimError("You can only ask for cover for a session you hold.")
+        if claim.session.start <= timezone.now():
+            raise ClaimError("This session has already started.")
+        try:
+            with transaction.atomic():
+                request = CoverRequest.objects.create(claim=claim, reason=reason.strip()[:200])
+        except IntegrityError:
+            raise ClaimError("You have already asked for cover for this session.") from None
+        audit_record(
+            actor=by,
+            action="cover.requested",
+            target=claim.session,
+            summary=f"{by} asked for cover" + (f": {reason.strip()}" if reason.strip() else ""),
+        )
+    return request
+
+
+def cover_request_accept(
+    *, request: CoverRequest, facilitator: FacilitatorProfile, by: User
+) -> Claim:
+    """The first eligible colleague to accept takes the slot; the holder is released only then."""
+    session_id = request.claim.session_id
+    with transaction.atomic():
+        session = (
+            Session.objects.select_for_update(of=("self",))
+            .select_related("course", "course__programme")
+            .get(pk=session_id)
+        )
+        request = (
+            CoverRequest.objects.select_for_update(of=("self",))
+            .select_related("claim__facilitator__user")
+            .get(pk=request.pk)
+        )
+        if request.resolved_at is not None:
+            raise SlotTaken("This cover request was just taken by someone else.")
+        claim = Claim.objects.select_for_update(of=("self",)).get(pk=request.claim_id)
+        profile = _lock_profile(facilitator)
+        if profile.pk == claim.facilitator_id:
+            raise ClaimError("This is your own session.")
+        if profile.kind != claim.kind:
+            raise ClaimError("Only a facilitator of the same kind can cover this session.")
+        problem = eligibility_problem(profile=profile, session=session, by_coordinator=False)
+        if problem:
+            raise ClaimError(problem)
+        now = timezone.now()
+        holder = request.claim.facilitator.user
+        _release(claim, by=by, reason=f"covered by {profile.user}", now=now)
+        new_claim = _insert_claim(session=session, profile=profile, by=by)
+        request.resolved_at = now
+        request.outcome = "covered"
+        request.covered_by = profile
+        request.save(update_fields=["resolved_at", "outcome", "covered_by"])
+        audit_record(
+            actor=by,
+            action="cover.accepted",
+            target=session,
+            summary=f"{profile.user} covers {holder} in “{session.course.title}” "
+            f"session {session.number}",
+        )
+    return new_claim
+
+
+def cover_request_withdraw(*, request: CoverRequest, by: User) -> None:
+    with transaction.atomic():
+        request = (
+            CoverRequest.objects.select_for_update(of=("self",))
+            .select_related("claim__facilitator", "claim__session")
+            .get(pk=request.pk)
+        )
+        if request.resolved_at is not None:
+            raise ClaimError("This cover request is already closed.")
+        if request.claim.facilitator.user_id != by.pk and not is_coordinator(by):
+            raise ClaimError("Only the person who asked, or a coordinator, can withdraw it.")
+        request.resolved_at = timezone.now()
+        request.outcome = "withdrawn"
+        request.save(update_fields=["resolved_at", "outcome"])
+        audit_record(
+            actor=by,
+            action="cover.withdrawn",
+            target=request.claim.session,
+            summary=f"Cover request withdrawn by {by}",
+        )
