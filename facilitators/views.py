@@ -84,7 +84,7 @@ def board(request: HttpRequest) -> HttpResponse:
         .exclude(Exists(my_kind_held))
         .annotate(clashes=clashes_with(profile))
         .with_cover()
-        .select_related("course", "course__programme", "venue")
+        .select_related("course", "course__programme", "course__venue", "venue")
     )
     programme_id = _int_or_none(request.GET.get("programme"))
     venue_id = _int_or_none(request.GET.get("venue"))

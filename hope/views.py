@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -13,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from facilitators.models import Claim, FacilitatorProfile
 from hope import health
 from hope.access import coordinator_required
 from hope.audit import save_with_audit
@@ -27,7 +30,7 @@ from hope.services import (
     invitation_revoke,
 )
 from programmes.access import visible_sessions
-from programmes.models import Course, CourseStatus
+from programmes.models import Course, CourseStatus, Session
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -38,10 +41,17 @@ def home(request: HttpRequest) -> HttpResponse:
         "has_any_role": bool(names) or request.user.is_superuser,
         "facilitator_kind": None,
     }
-    if Role.FACILITATOR in names:
-        profile = getattr(request.user, "facilitator_profile", None)
-        context["facilitator_kind"] = profile.get_kind_display() if profile else None
     now = timezone.now()
+    if Role.FACILITATOR in names:
+        profile = FacilitatorProfile.objects.filter(user=request.user).first()
+        context["facilitator_kind"] = profile.get_kind_display() if profile else None
+        if profile:
+            context["my_next"] = (
+                Claim.objects.held()
+                .filter(facilitator=profile, session__start__gt=now)
+                .select_related("session__course", "session__venue")
+                .order_by("session__start")[:3]
+            )
     if context["has_any_role"]:
         context["coming_up"] = (
             visible_sessions(request.user)
@@ -54,6 +64,16 @@ def home(request: HttpRequest) -> HttpResponse:
             Invitation.objects.open().filter(expires_at__gt=now).count()
         )
         context["draft_courses"] = Course.objects.filter(status=CourseStatus.DRAFT).count()
+        context["cover_gaps"] = (
+            Session.objects.filter(
+                is_cancelled=False,
+                start__gt=now,
+                start__lt=now + timedelta(days=28),
+                course__status=CourseStatus.PUBLISHED,
+            )
+            .exclude(pk__in=Session.objects.paired().values("pk"))
+            .count()
+        )
     return render(request, "hope/home.html", context)
 
 

@@ -57,3 +57,21 @@ def test_seed_demo_plans_a_year_of_courses_once(settings):
     assert Course.objects.past(now).exists()
     spread = Session.objects.order_by("start")
     assert spread.last().start - spread.first().start > timezone.timedelta(days=300)
+
+
+def test_seed_demo_pairs_most_sessions_and_leaves_gaps(settings):
+    from django.utils import timezone
+
+    from facilitators.models import Claim, Training
+    from programmes.models import Session
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+    claims = Claim.objects.count()
+    call_command("seed_demo")
+    assert Claim.objects.count() == claims > 0
+    assert Training.objects.filter(profile__user__email="workforce@example.org").exists()
+    upcoming = Session.objects.filter(start__gt=timezone.now(), is_cancelled=False).with_cover()
+    states = {s.cover_state for s in upcoming if s.course.status == "published"}
+    assert {"paired", "workforce_only"} <= states
+    assert Claim.objects.filter(facilitator__user__email="lived@example.org").exists()

@@ -6,6 +6,7 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from facilitators.demo import seed_cover
 from facilitators.models import FacilitatorProfile
 from hope.demo import DEMO_PASSWORD, DEMO_PEOPLE
 from hope.models import User
@@ -14,7 +15,10 @@ from programmes.models import Course
 
 
 class Command(BaseCommand):
-    help = "Load demo people, programmes, venues and a year of courses. Safe to rerun."
+    help = (
+        "Load demo people, programmes, venues, a year of courses and facilitator cover. "
+        "Safe to rerun."
+    )
 
     def handle(self, *args, **options):
         if not settings.DEBUG:
@@ -26,10 +30,11 @@ class Command(BaseCommand):
             created = self.seed_people()
             coordinator = User.objects.get(email="coordinator@example.org")
             courses = seed_courses(by=coordinator)
+            claims = seed_cover(by=coordinator)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {created} new people ({len(DEMO_PEOPLE)} demo accounts), "
-                f"{courses} new courses ({Course.objects.count()} in all)."
+                f"{courses} new courses ({Course.objects.count()} in all), {claims} new claims."
             )
         )
 

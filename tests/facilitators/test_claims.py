@@ -1,0 +1,269 @@
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from facilitators.models import Claim, FacilitatorKind, FacilitatorStatus
+from facilitators.services import (
+    ClaimError,
+    CourseClaimIncomplete,
+    SlotTaken,
+    claim_course,
+    claim_slot,
+)
+from hope.models import TeamSettings
+from hope.roles import Role
+from programmes.models import CourseStatus
+from programmes.services import course_cancel, session_cancel, session_change
+from tests.factories import (
+    ClaimFactory,
+    CourseFactory,
+    FacilitatorProfileFactory,
+    ProgrammeFactory,
+    TrainingFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def held(session):
+    return {c.kind: c.facilitator_id for c in Claim.objects.held().filter(session=session)}
+
+
+def test_facilitator_claims_a_session_from_the_board(client, course, workforce):
+    session = course.sessions.get(number=1)
+    client.force_login(workforce.user)
+    board = client.get(reverse("facilitators:board"))
+    assert session in [s for group in board.context["courses"] for s in group["sessions"]]
+    response = client.post(reverse("facilitators:claim_session", args=[session.pk]))
+    assert response.status_code == 302
+    assert held(session) == {FacilitatorKind.WORKFORCE: workforce.pk}
+    mine = client.get(reverse("facilitators:mine"))
+    assert [c.session for c in mine.context["upcoming"]] == [session]
+    # The slot is no longer on the board for anyone of this kind.
+    board = client.get(reverse("facilitators:board"))
+    assert session not in [s for group in board.context["courses"] for s in group["sessions"]]
+
+
+def test_both_kinds_make_a_pair(course, workforce, lived):
+    session = course.sessions.get(number=1)
+    claim_slot(session=session, facilitator=workforce, by=workforce.user)
+    claim_slot(session=session, facilitator=lived, by=lived.user)
+    annotated = type(session).objects.with_cover().get(pk=session.pk)
+    assert annotated.cover_state == "paired"
+    assert annotated.workforce_name == workforce.user.full_name
+
+
+def test_database_refuses_a_claim_in_the_other_kinds_slot(course, workforce):
+    session = course.sessions.first()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Claim.objects.create(
+            session=session,
+            kind=FacilitatorKind.LIVED_EXPERIENCE,
+            facilitator=workforce,
+            start=session.start,
+            end=session.end,
+        )
+
+
+def test_database_refuses_two_people_in_one_slot_and_one_person_in_two_places(course, workforce):
+    session = course.sessions.first()
+    ClaimFactory(session=session, facilitator=workforce)
+    other = FacilitatorProfileFactory(kind=FacilitatorKind.WORKFORCE)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ClaimFactory(session=session, facilitator=other)
+    elsewhere = CourseFactory(first_start=session.start + timedelta(hours=1)).sessions.first()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ClaimFactory(session=elsewhere, facilitator=workforce)
+
+
+@pytest.mark.parametrize(
+    ("setup", "message"),
+    [
+        ("past", "already started"),
+        ("cancelled", "cancelled"),
+        ("untrained", "not trained to deliver"),
+        ("paused", "not an active facilitator"),
+        ("clash", "already holds"),
+        ("taken", "just taken by someone else"),
+    ],
+)
+def test_claims_that_break_a_rule_are_refused_with_a_message(
+    client, course, workforce, setup, message
+):
+    session = course.sessions.get(number=2)
+    if setup == "past":
+        session.start, session.end = (
+            timezone.now() - timedelta(hours=1),
+            timezone.now() + timedelta(hours=1),
+        )
+        session.save()
+    elif setup == "cancelled":
+        session.is_cancelled = True
+        session.save()
+    elif setup == "untrained":
+        workforce.trainings.all().delete()
+    elif setup == "paused":
+        workforce.status = FacilitatorStatus.PAUSED
+        workforce.save()
+    elif setup == "clash":
+        other = CourseFactory(first_start=session.start + timedelta(minutes=30)).sessions.first()
+        TrainingFactory(profile=workforce, programme=other.course.programme)
+        ClaimFactory(session=other, facilitator=workforce)
+    elif setup == "taken":
+        ClaimFactory(session=session, facilitator=FacilitatorProfileFactory())
+    before = list(Claim.objects.values_list("pk", flat=True))
+    client.force_login(workforce.user)
+    response = client.post(reverse("facilitators:claim_session", args=[session.pk]), follow=True)
+    assert any(message in str(m) for m in response.context["messages"]), setup
+    assert list(Claim.objects.values_list("pk", flat=True)) == before
+
+
+def test_whole_course_claim_takes_every_free_session(client, course, lived):
+    client.force_login(lived.user)
+    ids = list(course.sessions.values_list("pk", flat=True))
+    client.post(reverse("facilitators:claim_course", args=[course.pk]), {"session": ids})
+    assert Claim.objects.held().filter(facilitator=lived).count() == 6
+
+
+def test_whole_course_claim_is_all_or_nothing_and_names_what_was_taken(client, course, lived):
+    ids = list(course.sessions.values_list("pk", flat=True))
+    taken = course.sessions.get(number=4)
+    rival = FacilitatorProfileFactory(kind=FacilitatorKind.LIVED_EXPERIENCE)
+    ClaimFactory(session=taken, facilitator=rival)
+    client.force_login(lived.user)
+    response = client.post(
+        reverse("facilitators:claim_course", args=[course.pk]), {"session": ids}, follow=True
+    )
+    text = " ".join(str(m) for m in response.context["messages"])
+    assert "Nothing was claimed" in text and "session 4" in text
+    assert not Claim.objects.filter(facilitator=lived).exists()
+
+
+def test_release_rules(client, course, workforce, coordinator):
+    far = course.sessions.get(number=6)  # about eight weeks away
+    near = course.sessions.get(number=1)
+    near.start = timezone.now() + timedelta(days=3)
+    near.end = near.start + timedelta(hours=2)
+    near.save()
+    far_claim = ClaimFactory(session=far, facilitator=workforce)
+    near_claim = ClaimFactory(session=near, facilitator=workforce)
+    client.force_login(workforce.user)
+    client.post(reverse("facilitators:release", args=[far_claim.pk]))
+    far_claim.refresh_from_db()
+    assert far_claim.released_at is not None
+    response = client.post(reverse("facilitators:release", args=[near_claim.pk]), follow=True)
+    assert "contact your coordinator" in " ".join(str(m) for m in response.context["messages"])
+    near_claim.refresh_from_db()
+    assert near_claim.released_at is None
+    # The notice period is the team's choice.
+    settings_row = TeamSettings.current()
+    settings_row.release_notice_days = 2
+    settings_row.save()
+    client.post(reverse("facilitators:release", args=[near_claim.pk]))
+    near_claim.refresh_from_db()
+    assert near_claim.released_at is not None
+
+
+def test_coordinator_releases_late_and_nobody_releases_someone_elses(
+    client, course, workforce, lived, coordinator
+):
+    claim = ClaimFactory(session=course.sessions.first(), facilitator=workforce)
+    client.force_login(lived.user)
+    assert client.post(reverse("facilitators:release", args=[claim.pk])).status_code == 404
+    claim.refresh_from_db()
+    assert claim.released_at is None
+    client.force_login(coordinator)
+    client.post(reverse("facilitators:release", args=[claim.pk]))
+    claim.refresh_from_db()
+    assert claim.released_by == coordinator
+
+
+def test_moving_a_session_moves_its_claims_and_refuses_a_holder_clash(
+    course, workforce, coordinator
+):
+    session = course.sessions.get(number=1)
+    claim = ClaimFactory(session=session, facilitator=workforce)
+    new_start = session.start + timedelta(days=1)
+    session_change(session=session, start=new_start, venue=session.venue, by=coordinator)
+    claim.refresh_from_db()
+    assert claim.start == new_start
+    other = CourseFactory(first_start=new_start + timedelta(days=1)).sessions.first()
+    TrainingFactory(profile=workforce, programme=other.course.programme)
+    ClaimFactory(session=other, facilitator=workforce)
+    from programmes.services import CourseError
+
+    with pytest.raises(CourseError, match="runs another session at that time"):
+        session_change(session=session, start=other.start, venue=None, by=coordinator)
+
+
+def test_cancelling_releases_the_holders(course, workforce, lived, coordinator):
+    first, second = course.sessions.get(number=1), course.sessions.get(number=2)
+    ClaimFactory(session=first, facilitator=workforce)
+    ClaimFactory(session=second, facilitator=lived)
+    session_cancel(session=first, by=coordinator)
+    assert held(first) == {}
+    course_cancel(course=course, by=coordinator)
+    assert not Claim.objects.held().exists()
+    assert Claim.objects.filter(release_reason="session cancelled").count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twenty_people_claiming_one_slot_at_once_give_one_winner():
+    programme = ProgrammeFactory()
+    session = CourseFactory(programme=programme).sessions.first()
+    profiles = []
+    for _ in range(20):
+        user = UserFactory(roles=[Role.FACILITATOR])
+        profile = FacilitatorProfileFactory(user=user, kind=FacilitatorKind.WORKFORCE)
+        TrainingFactory(profile=profile, programme=programme)
+        profiles.append(profile)
+    barrier = threading.Barrier(20)
+    outcomes = []
+
+    def claim(profile):
+        try:
+            barrier.wait()
+            claim_slot(session=session, facilitator=profile, by=profile.user)
+            outcomes.append("won")
+        except SlotTaken:
+            outcomes.append("taken")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=claim, args=(p,)) for p in profiles]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["taken"] * 19 + ["won"]
+    assert Claim.objects.held().filter(session=session).count() == 1
+
+
+def test_drafts_are_invisible_to_facilitators(client, course, workforce):
+    course.status = CourseStatus.DRAFT
+    course.save()
+    client.force_login(workforce.user)
+    session = course.sessions.first()
+    assert client.post(reverse("facilitators:claim_session", args=[session.pk])).status_code == 404
+    with pytest.raises(ClaimError, match="not published"):
+        claim_slot(session=session, facilitator=workforce, by=workforce.user)
+    assert not Claim.objects.exists()
+
+
+def test_service_refuses_claiming_no_sessions(course, lived):
+    with pytest.raises(ClaimError):
+        claim_course(course=course, facilitator=lived, session_ids=[], by=lived.user)
+    with pytest.raises(CourseClaimIncomplete):
+        first = course.sessions.first()
+        ClaimFactory(
+            session=first,
+            facilitator=FacilitatorProfileFactory(kind=FacilitatorKind.LIVED_EXPERIENCE),
+        )
+        claim_course(course=course, facilitator=lived, session_ids=[first.pk], by=lived.user)

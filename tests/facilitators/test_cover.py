@@ -1,0 +1,139 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from facilitators.models import Claim, CoverRequest, FacilitatorKind, FacilitatorStatus
+from hope.roles import Role
+from tests.factories import (
+    ClaimFactory,
+    CourseFactory,
+    FacilitatorProfileFactory,
+    TrainingFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def near_course(programme, days=3):
+    return CourseFactory(
+        programme=programme,
+        title="Soon",
+        first_start=timezone.now().replace(second=0, microsecond=0) + timedelta(days=days),
+    )
+
+
+@pytest.fixture
+def colleague(programme):
+    """Another trained workforce facilitator."""
+    profile = FacilitatorProfileFactory(
+        user=UserFactory(roles=[Role.FACILITATOR], full_name="Priya Natarajan"),
+        kind=FacilitatorKind.WORKFORCE,
+    )
+    TrainingFactory(profile=profile, programme=programme)
+    return profile
+
+
+def test_cover_request_is_taken_by_the_first_eligible_colleague(
+    client, programme, workforce, lived, colleague
+):
+    session = near_course(programme).sessions.first()
+    claim = ClaimFactory(session=session, facilitator=workforce)
+    client.force_login(workforce.user)
+    client.post(
+        reverse("facilitators:ask_cover", args=[claim.pk]), {"reason": "Hospital appointment"}
+    )
+    request = CoverRequest.objects.get()
+    # Colleagues of the same kind see it on their board; the other kind does not.
+    client.force_login(colleague.user)
+    assert list(client.get(reverse("facilitators:board")).context["cover_requests"]) == [request]
+    client.force_login(lived.user)
+    assert list(client.get(reverse("facilitators:board")).context["cover_requests"]) == []
+    response = client.post(reverse("facilitators:accept_cover", args=[request.pk]), follow=True)
+    assert "same kind" in " ".join(str(m) for m in response.context["messages"])
+    claim.refresh_from_db()
+    assert claim.released_at is None  # the holder keeps it until someone eligible accepts
+    client.force_login(colleague.user)
+    client.post(reverse("facilitators:accept_cover", args=[request.pk]))
+    claim.refresh_from_db()
+    request.refresh_from_db()
+    assert claim.released_at is not None
+    assert request.outcome == "covered" and request.covered_by == colleague
+    assert Claim.objects.held().get(session=session).facilitator == colleague
+    # A second acceptance finds it gone.
+    other = FacilitatorProfileFactory(kind=FacilitatorKind.WORKFORCE)
+    TrainingFactory(profile=other, programme=programme)
+    client.force_login(other.user)
+    response = client.post(reverse("facilitators:accept_cover", args=[request.pk]), follow=True)
+    assert "just taken by someone else" in " ".join(str(m) for m in response.context["messages"])
+
+
+def test_cover_gaps_page_lists_gaps_soonest_first_with_eligible_people(
+    client, coordinator, programme, workforce, lived, colleague
+):
+    course = near_course(programme, days=2)
+    first, second = course.sessions.get(number=1), course.sessions.get(number=2)
+    ClaimFactory(session=first, facilitator=workforce)
+    ClaimFactory(session=first, facilitator=lived)
+    # The colleague is busy at session 2's time elsewhere; untrained and paused people never show.
+    busy = CourseFactory(first_start=second.start).sessions.first()
+    TrainingFactory(profile=colleague, programme=busy.course.programme)
+    ClaimFactory(session=busy, facilitator=colleague)
+    FacilitatorProfileFactory(kind=FacilitatorKind.WORKFORCE)  # untrained
+    paused = FacilitatorProfileFactory(
+        kind=FacilitatorKind.WORKFORCE, status=FacilitatorStatus.PAUSED
+    )
+    TrainingFactory(profile=paused, programme=programme)
+    CourseFactory(first_start=timezone.now() + timedelta(days=40))  # beyond 28 days
+    client.force_login(coordinator)
+    gaps = client.get(reverse("facilitators:cover_gaps")).context["gaps"]
+    sessions = [g.session for g in gaps]
+    assert first not in sessions
+    assert sessions == sorted(sessions, key=lambda s: s.start)
+    gap = next(g for g in gaps if g.session == second and g.kind == FacilitatorKind.WORKFORCE)
+    assert gap.eligible == [workforce]
+    assert all(g.session.start < timezone.now() + timedelta(days=28) for g in gaps)
+
+
+def test_coordinator_assigns_from_the_cover_page_in_one_click(
+    client, coordinator, programme, lived
+):
+    session = near_course(programme).sessions.first()
+    client.force_login(coordinator)
+    response = client.post(
+        reverse("facilitators:assign", args=[session.pk]),
+        {"facilitator": lived.pk, "next": reverse("facilitators:cover_gaps")},
+    )
+    assert response.url == reverse("facilitators:cover_gaps")
+    claim = Claim.objects.held().get(session=session)
+    assert claim.facilitator == lived and claim.claimed_by == coordinator
+    page = client.get(reverse("facilitators:session_detail", args=[session.pk]))
+    assert "assigned by" in page.content.decode()
+
+
+def test_coordinator_reassigns_a_slot_and_history_keeps_both(
+    client, coordinator, programme, workforce, colleague
+):
+    session = near_course(programme).sessions.first()
+    ClaimFactory(session=session, facilitator=workforce)
+    client.force_login(coordinator)
+    client.post(reverse("facilitators:assign", args=[session.pk]), {"facilitator": colleague.pk})
+    claims = list(Claim.objects.filter(session=session).order_by("pk"))
+    assert [c.facilitator for c in claims] == [workforce, colleague]
+    assert claims[0].released_at is not None and "replaced by" in claims[0].release_reason
+    html = client.get(reverse("facilitators:session_detail", args=[session.pk])).content.decode()
+    assert workforce.user.full_name in html and colleague.user.full_name in html
+
+
+def test_unsafe_next_is_ignored(client, coordinator, programme, lived):
+    session = near_course(programme).sessions.first()
+    client.force_login(coordinator)
+    response = client.post(
+        reverse("facilitators:assign", args=[session.pk]),
+        {"facilitator": lived.pk, "next": "https://evil.example.com/"},
+    )
+    assert response.url == reverse("facilitators:session_detail", args=[session.pk])
