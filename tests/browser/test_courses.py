@@ -64,9 +64,12 @@ def test_coordinator_plans_a_course_and_sees_it_in_the_calendar(
     expect(page.get_by_role("link", name="Carers – Riverside Tuesdays").first).to_be_visible()
     assert_accessible(page)
 
-    for link in ["Programmes", "Closures", "Venues"]:
+    for link in ["Programmes", "Closure dates"]:
+        page.get_by_role("navigation", name="Main").get_by_role("link", name="Courses").click()
         page.get_by_role("link", name=link, exact=True).click()
         assert_accessible(page)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Venues").click()
+    assert_accessible(page)
     page.get_by_role("link", name="Riverside Community Centre").click()
     expect(page.get_by_text("£25.00")).to_be_visible()
     assert_accessible(page)
