@@ -77,3 +77,18 @@ def clashes_with(profile: FacilitatorProfile):
             facilitator=profile, start__lt=OuterRef("end"), end__gt=OuterRef("start")
         )
     )
+
+
+def refreshers_due_count() -> int:
+    """Active facilitators with at least one training whose refresher is due (two queries)."""
+    from dateutil.relativedelta import relativedelta
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from hope.models import TeamSettings
+
+    cutoff = timezone.localdate() - relativedelta(months=TeamSettings.current().refresher_months)
+    due = Q(refreshed_on__lte=cutoff) | Q(refreshed_on__isnull=True, trained_on__lte=cutoff)
+    return (
+        Training.objects.filter(due, profile__status="active").values("profile").distinct().count()
+    )

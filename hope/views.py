@@ -16,6 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from facilitators.models import Claim, FacilitatorProfile
+from facilitators.queries import refreshers_due_count
 from hope import health
 from hope.access import coordinator_required
 from hope.audit import save_with_audit
@@ -74,6 +75,7 @@ def home(request: HttpRequest) -> HttpResponse:
             .exclude(pk__in=Session.objects.paired().values("pk"))
             .count()
         )
+        context["refreshers_due"] = refreshers_due_count()
     return render(request, "hope/home.html", context)
 
 

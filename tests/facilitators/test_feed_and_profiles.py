@@ -152,3 +152,13 @@ def test_team_sets_the_refresher_period(client, coordinator, workforce, programm
     training.save()
     rows = client.get(reverse("facilitators:facilitator_list")).context["rows"]
     assert [r["refresher_due"] for r in rows if r["profile"] == workforce][0] == [training]
+
+
+def test_home_tells_coordinators_how_many_refreshers_are_due(
+    client, coordinator, workforce, programme
+):
+    training = Training.objects.get(profile=workforce, programme=programme)
+    training.trained_on = timezone.localdate() - timedelta(days=800)
+    training.save()
+    client.force_login(coordinator)
+    assert "1 facilitator is due a refresher" in client.get("/").content.decode()
