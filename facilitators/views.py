@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -41,26 +41,13 @@ from facilitators.services import (
 from hope.access import coordinator_required, role_required
 from hope.audit import save_with_audit
 from hope.models import AuditEvent, TeamSettings
+from hope.params import date_or_none, int_or_none
 from hope.roles import is_coordinator
 from programmes.access import visible_courses, visible_sessions
 from programmes.models import CourseStatus, Programme, Session
 from venues.models import Venue
 
 COVER_WINDOW_DAYS = 28
-
-
-def _int_or_none(value):
-    try:
-        return int(value) if value else None
-    except ValueError:
-        return None
-
-
-def _date_or_none(value):
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
 
 
 # --- The open sessions board -------------------------------------------------------
@@ -86,10 +73,10 @@ def board(request: HttpRequest) -> HttpResponse:
         .with_cover()
         .select_related("course", "course__programme", "course__venue", "venue")
     )
-    programme_id = _int_or_none(request.GET.get("programme"))
-    venue_id = _int_or_none(request.GET.get("venue"))
-    date_from = _date_or_none(request.GET.get("from"))
-    date_to = _date_or_none(request.GET.get("to"))
+    programme_id = int_or_none(request.GET.get("programme"))
+    venue_id = int_or_none(request.GET.get("venue"))
+    date_from = date_or_none(request.GET.get("from"))
+    date_to = date_or_none(request.GET.get("to"))
     if programme_id:
         sessions = sessions.filter(course__programme_id=programme_id)
     if venue_id:
@@ -337,7 +324,7 @@ def assign_view(request: HttpRequest, pk: int) -> HttpResponse:
     session = get_object_or_404(Session, pk=pk)
     profile = (
         FacilitatorProfile.objects.select_related("user")
-        .filter(pk=_int_or_none(request.POST.get("facilitator")))
+        .filter(pk=int_or_none(request.POST.get("facilitator")))
         .first()
     )
     if profile is None:

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from hope.access import coordinator_required, role_required
 from hope.audit import save_with_audit
 from hope.models import AuditEvent
+from hope.params import date_or_none, int_or_none
 from hope.roles import is_coordinator
 from programmes.access import get_course_for_user, visible_courses, visible_sessions
 from programmes.forms import ClosureForm, CourseEditForm, CourseForm, ProgrammeForm, SessionForm
@@ -35,13 +36,6 @@ from venues.models import Venue
 COURSE_TABS = {"upcoming": "Upcoming", "running": "Running", "past": "Past"}
 
 
-def _int_or_none(value: str | None) -> int | None:
-    try:
-        return int(value) if value else None
-    except ValueError:
-        return None
-
-
 @login_required
 @role_required
 def course_list(request: HttpRequest) -> HttpResponse:
@@ -53,8 +47,8 @@ def course_list(request: HttpRequest) -> HttpResponse:
         "running": lambda: courses.running(now).order_by("first_start", "pk"),
         "past": lambda: courses.past(now).order_by("-last_end", "-pk"),
     }[tab]()
-    programme_id = _int_or_none(request.GET.get("programme"))
-    venue_id = _int_or_none(request.GET.get("venue"))
+    programme_id = int_or_none(request.GET.get("programme"))
+    venue_id = int_or_none(request.GET.get("venue"))
     if programme_id:
         courses = courses.filter(programme_id=programme_id)
     if venue_id:
@@ -216,13 +210,6 @@ def session_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("programmes:course_detail", pk=session.course_id)
 
 
-def _parse_day(value: str | None, default: date) -> date:
-    try:
-        return date.fromisoformat(value) if value else default
-    except ValueError:
-        return default
-
-
 @login_required
 @role_required
 def calendar(request: HttpRequest) -> HttpResponse:
@@ -230,7 +217,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
     zone = ZoneInfo(settings.TIME_ZONE)
     today = timezone.localdate()
     view = "month" if request.GET.get("view") == "month" else "week"
-    anchor = _parse_day(request.GET.get("date"), today)
+    anchor = date_or_none(request.GET.get("date")) or today
     if view == "week":
         first = anchor - timedelta(days=anchor.weekday())
         last = first + timedelta(days=6)
@@ -245,7 +232,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
         previous = (month_start - timedelta(days=1)).replace(day=1)
         following = next_month
         title = f"{month_start:%B %Y}"
-    venue_id = _int_or_none(request.GET.get("venue"))
+    venue_id = int_or_none(request.GET.get("venue"))
     sessions = visible_sessions(request.user).between(
         datetime.combine(first, time.min, tzinfo=zone),
         datetime.combine(last + timedelta(days=1), time.min, tzinfo=zone),
