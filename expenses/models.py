@@ -1,1 +1,281 @@
-"""Expense claims and budgets arrive with the "Expenses" issue."""
+"""Budgets, expense and mileage claims, and direct spend. Money is Decimal pounds."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from hope.modelbase import TimeStamped
+
+ZERO = Decimal("0.00")
+
+
+class Category(models.TextChoices):
+    VENUE_HIRE = "venue_hire", "Venue hire"
+    TRAINING = "training_resources", "Training resources"
+    VOLUNTEER_EXPENSES = "volunteer_expenses", "Volunteer out-of-pocket expenses"
+    DRIVERS = "volunteer_drivers", "Volunteer drivers"
+    OTHER = "other", "Other"
+
+
+def financial_year_of(day: date) -> int:
+    """The UK financial year (1 April to 31 March) a day falls in, by its starting year."""
+    return day.year if day.month >= 4 else day.year - 1
+
+
+def financial_year_bounds(start_year: int) -> tuple[date, date]:
+    return date(start_year, 4, 1), date(start_year + 1, 3, 31)
+
+
+def tax_year_of(day: date) -> int:
+    """The tax year (6 April to 5 April) for mileage rates, by its starting year."""
+    return day.year if (day.month, day.day) >= (4, 6) else day.year - 1
+
+
+def tax_year_bounds(start_year: int) -> tuple[date, date]:
+    return date(start_year, 4, 6), date(start_year + 1, 4, 5)
+
+
+def money_field(label: str, **kwargs) -> models.DecimalField:
+    return models.DecimalField(
+        label, max_digits=12, decimal_places=2, validators=[MinValueValidator(ZERO)], **kwargs
+    )
+
+
+class Budget(TimeStamped):
+    start_year = models.PositiveSmallIntegerField(
+        "financial year starting in",
+        unique=True,
+        validators=[MinValueValidator(2000), MaxValueValidator(2100)],
+        help_text="2018 means 1 April 2018 to 31 March 2019.",
+    )
+    total = money_field("budget (£)")
+
+    class Meta:
+        ordering = ["-start_year"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(total__gte=0), name="expenses_budget_total_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.start_year}/{str(self.start_year + 1)[-2:]}"
+
+    @property
+    def bounds(self) -> tuple[date, date]:
+        return financial_year_bounds(self.start_year)
+
+
+class Allocation(models.Model):
+    budget = models.ForeignKey(Budget, on_delete=models.CASCADE, related_name="allocations")
+    category = models.CharField(max_length=30, choices=Category.choices)
+    amount = money_field("allocation (£)")
+
+    class Meta:
+        ordering = ["category", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["budget", "category"], name="expenses_allocation_one_per_category"
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__gte=0), name="expenses_allocation_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(category__in=Category.values), name="expenses_allocation_category_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Allocation #{self.pk}"
+
+
+class Rates(models.Model):
+    """What finance sets: mileage rates (HMRC's approved amounts by default) and limits."""
+
+    car_rate = money_field("car, first miles (£ a mile)", default=Decimal("0.45"))
+    car_rate_after = money_field("car, after the threshold (£ a mile)", default=Decimal("0.25"))
+    threshold_miles = models.PositiveIntegerField("threshold (miles in a tax year)", default=10_000)
+    passenger_rate = money_field("each passenger (£ a mile)", default=Decimal("0.05"))
+    claim_limit = money_field(
+        "largest single claim (£)",
+        default=Decimal("500.00"),
+        help_text="Claims above this are refused; finance records larger costs as direct spend.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "rates"
+        constraints = [models.CheckConstraint(condition=Q(pk=1), name="expenses_rates_single_row")]
+
+    def __str__(self) -> str:
+        return "Mileage rates and limits"
+
+    @classmethod
+    def current(cls) -> Rates:
+        return cls.objects.get_or_create(pk=1)[0]
+
+
+class ClaimKind(models.TextChoices):
+    EXPENSE = "expense", "Out-of-pocket expense"
+    MILEAGE = "mileage", "Mileage"
+
+
+class ClaimStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    PAID = "paid", "Paid"
+
+
+# Claims that count towards a volunteer's tax-year miles and towards spend.
+LIVE_STATUSES = [ClaimStatus.SUBMITTED, ClaimStatus.APPROVED, ClaimStatus.PAID]
+
+
+class ExpenseClaim(TimeStamped):
+    claimant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="expense_claims"
+    )
+    kind = models.CharField(max_length=10, choices=ClaimKind.choices, default=ClaimKind.EXPENSE)
+    status = models.CharField(max_length=10, choices=ClaimStatus.choices, default=ClaimStatus.DRAFT)
+    spent_on = models.DateField("date of the spend")
+    category = models.CharField(max_length=30, choices=Category.choices)
+    description = models.CharField(max_length=200)
+    amount = money_field("amount (£)")
+    course = models.ForeignKey(
+        "programmes.Course", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    session = models.ForeignKey(
+        "programmes.Session", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    receipt = models.FileField(upload_to="receipts/%Y/%m/", blank=True)
+    # Mileage: the amount is worked out on the server from these and the rates.
+    start_postcode = models.CharField("from (postcode)", max_length=10, blank=True)
+    end_postcode = models.CharField("to (postcode)", max_length=10, blank=True)
+    miles = models.DecimalField(
+        max_digits=6, decimal_places=1, null=True, blank=True,
+        validators=[MinValueValidator(Decimal("0.1")), MaxValueValidator(Decimal("1000"))],
+    )  # fmt: skip
+    passengers = models.PositiveSmallIntegerField(
+        "passengers carried", default=0, validators=[MaxValueValidator(8)]
+    )
+    purpose = models.CharField(max_length=200, blank=True)
+    miles_at_car_rate = models.DecimalField(max_digits=6, decimal_places=1, default=Decimal("0"))
+    miles_at_lower_rate = models.DecimalField(max_digits=6, decimal_places=1, default=Decimal("0"))
+    # Workflow
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    rejection_reason = models.CharField(max_length=300, blank=True)
+    paid_on = models.DateField(null=True, blank=True)
+    payment_reference = models.CharField(max_length=60, blank=True)
+
+    class Meta:
+        ordering = ["-spent_on", "-pk"]
+        indexes = [models.Index(fields=["status", "spent_on"], name="expenses_claim_status_date")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gte=0), name="expenses_claim_amount_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=ClaimStatus.values), name="expenses_claim_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(category__in=Category.values), name="expenses_claim_category_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=ClaimKind.MILEAGE) | Q(miles__gt=0),
+                name="expenses_claim_mileage_has_miles",
+            ),
+            models.CheckConstraint(
+                condition=Q(status=ClaimStatus.DRAFT) | Q(amount__gt=0),
+                name="expenses_claim_submitted_amount_positive",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=ClaimStatus.PAID)
+                | (Q(paid_on__isnull=False) & ~Q(payment_reference="")),
+                name="expenses_claim_paid_has_payment",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=ClaimStatus.REJECTED) | ~Q(rejection_reason=""),
+                name="expenses_claim_rejected_has_reason",
+            ),
+            # Nobody approves their own claim, also when written outside the app.
+            models.CheckConstraint(
+                condition=Q(decided_by__isnull=True) | ~Q(decided_by=F("claimant")),
+                name="expenses_claim_not_self_approved",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Claim #{self.pk}"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status == ClaimStatus.DRAFT
+
+
+class ClaimEvent(models.Model):
+    """Every change of a claim's state: who, when, from, to, and a note."""
+
+    claim = models.ForeignKey(ExpenseClaim, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    from_status = models.CharField(max_length=10, blank=True)
+    to_status = models.CharField(max_length=10)
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"Claim event #{self.pk}"
+
+
+class DirectSpend(TimeStamped):
+    """Spend finance records that is not a claim: a venue invoice, training materials."""
+
+    spent_on = models.DateField("date paid")
+    category = models.CharField(max_length=30, choices=Category.choices)
+    description = models.CharField(max_length=200)
+    amount = money_field("amount (£)")
+    attachment = models.FileField(upload_to="spend/%Y/%m/", blank=True)
+    # A venue invoice replaces the automatic hire cost of the sessions it covers.
+    venue = models.ForeignKey(
+        "venues.Venue", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    covers_from = models.DateField("sessions from", null=True, blank=True)
+    covers_to = models.DateField("sessions to", null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-spent_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gt=0), name="expenses_spend_amount_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(category__in=Category.values), name="expenses_spend_category_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(venue__isnull=True)
+                | (Q(covers_from__isnull=False) & Q(covers_to__gte=F("covers_from"))),
+                name="expenses_spend_invoice_covers_dates",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Spend #{self.pk}"

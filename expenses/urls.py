@@ -1,4 +1,25 @@
+from django.urls import path
+
+from expenses import views
+
 app_name = "expenses"
 
-# Pages arrive with the issues that build this app.
-urlpatterns: list = []
+urlpatterns = [
+    path("expenses/", views.claim_list, name="claim_list"),
+    path("expenses/new/", views.claim_create, name="claim_create"),
+    path("expenses/<int:pk>/", views.claim_detail, name="claim_detail"),
+    path("expenses/<int:pk>/edit/", views.claim_edit, name="claim_edit"),
+    path("expenses/<int:pk>/submit/", views.claim_submit_view, name="claim_submit"),
+    path("expenses/<int:pk>/delete/", views.claim_delete_view, name="claim_delete"),
+    path("expenses/<int:pk>/receipt/", views.claim_receipt, name="claim_receipt"),
+    path("finance/", views.dashboard, name="dashboard"),
+    path("finance/claims/<int:pk>/approve/", views.approve_view, name="approve"),
+    path("finance/claims/<int:pk>/reject/", views.reject_view, name="reject"),
+    path("finance/claims/<int:pk>/pay/", views.pay_view, name="pay"),
+    path("finance/budgets/", views.budget_list, name="budget_list"),
+    path("finance/budgets/<int:pk>/", views.budget_edit, name="budget_edit"),
+    path("finance/spend/", views.spend_list, name="spend_list"),
+    path("finance/spend/<int:pk>/attachment/", views.spend_attachment, name="spend_attachment"),
+    path("finance/rates/", views.rates_edit, name="rates"),
+    path("finance/<int:start_year>/export.csv", views.export_csv, name="export"),
+]

@@ -6,6 +6,7 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from expenses.demo import seed_money
 from facilitators.demo import seed_cover
 from facilitators.models import FacilitatorProfile
 from hope.demo import DEMO_PASSWORD, DEMO_PEOPLE
@@ -31,10 +32,12 @@ class Command(BaseCommand):
             coordinator = User.objects.get(email="coordinator@example.org")
             courses = seed_courses(by=coordinator)
             claims = seed_cover(by=coordinator)
+            money = seed_money()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {created} new people ({len(DEMO_PEOPLE)} demo accounts), "
-                f"{courses} new courses ({Course.objects.count()} in all), {claims} new claims."
+                f"{courses} new courses ({Course.objects.count()} in all), "
+                f"{claims} new session claims, {money} new expense claims."
             )
         )
 

@@ -1,0 +1,61 @@
+"""Server-side SVG charts (pygal): no CDN, no JavaScript, the same figures as the tables."""
+
+from __future__ import annotations
+
+import pygal
+from pygal.style import Style
+
+from expenses.reports import YearFigures
+
+STYLE = Style(
+    background="#ffffff",
+    plot_background="#ffffff",
+    foreground="#212b32",
+    foreground_strong="#212b32",
+    foreground_subtle="#4c6272",
+    colors=("#005eb8", "#768692", "#007f3b", "#b30000"),
+    font_family="Arial, sans-serif",
+    label_font_size=12,
+    major_label_font_size=12,
+    legend_font_size=13,
+    title_font_size=15,
+)
+
+
+# pygal plots floats; the figures themselves stay Decimal in the tables beside each chart.
+def _render(chart) -> str:
+    return chart.render(is_unicode=True)
+
+
+def categories_chart(figures: YearFigures) -> str:
+    chart = pygal.HorizontalBar(
+        style=STYLE, height=320, width=700, legend_at_bottom=True, print_values=False,
+        value_formatter=lambda v: f"£{v:,.2f}", disable_xml_declaration=True,
+        title="Spend and commitments by category, against allocation",
+    )  # fmt: skip
+    chart.x_labels = [line.label for line in figures.categories]
+    chart.add("Spent", [float(line.spent) for line in figures.categories])
+    chart.add("Committed", [float(line.committed) for line in figures.categories])
+    chart.add(
+        "Allocation",
+        [
+            float(line.allocation) if line.allocation is not None else None
+            for line in figures.categories
+        ],
+    )
+    return _render(chart)
+
+
+def cumulative_chart(figures: YearFigures) -> str:
+    chart = pygal.Line(
+        style=STYLE, height=320, width=700, legend_at_bottom=True, show_dots=True,
+        value_formatter=lambda v: f"£{v:,.2f}", disable_xml_declaration=True,
+        title="Cumulative spend by month, against a straight line to the budget",
+    )  # fmt: skip
+    months = figures.months
+    chart.x_labels = [m.strftime("%b %y") for m, _ in months]
+    past = [float(total) if m <= figures.today else None for m, total in months]
+    chart.add("Spent to date", past)
+    per_month = figures.budget.total / len(months)
+    chart.add("Even spend to budget", [float(per_month * (i + 1)) for i in range(len(months))])
+    return _render(chart)

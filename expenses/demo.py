@@ -1,0 +1,183 @@
+"""Demo money for `seed_demo`: the 2018/19 story (£7,500 budget) and this year's queue."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.utils import timezone
+
+from expenses.models import (
+    Allocation,
+    Budget,
+    Category,
+    ClaimEvent,
+    ClaimKind,
+    ClaimStatus,
+    DirectSpend,
+    ExpenseClaim,
+    financial_year_of,
+)
+from expenses.services import price_mileage
+from hope.models import User
+
+D = Decimal
+
+ALLOCATIONS_2018 = {
+    Category.VENUE_HIRE: D("2500.00"),
+    Category.TRAINING: D("1500.00"),
+    Category.VOLUNTEER_EXPENSES: D("1500.00"),
+    Category.DRIVERS: D("1500.00"),
+    Category.OTHER: D("500.00"),
+}
+
+# (claimant email, date, category, description, amount) — paid unless noted.
+EXPENSES_2018 = [
+    ("volunteer@example.org", date(2018, 5, 14), Category.VOLUNTEER_EXPENSES, "Tea, coffee and biscuits for the Riverside group", D("18.40")),
+    ("helper@example.org", date(2018, 6, 11), Category.VOLUNTEER_EXPENSES, "Printing course handbooks", D("42.75")),
+    ("peer.lead@example.org", date(2018, 7, 2), Category.VOLUNTEER_EXPENSES, "Flip-chart paper and pens", D("23.99")),
+    ("helper@example.org", date(2018, 9, 17), Category.VOLUNTEER_EXPENSES, "Refreshments, St Mark's course", D("21.60")),
+    ("volunteer@example.org", date(2018, 10, 8), Category.VOLUNTEER_EXPENSES, "Bus fares to the Oakfield course", D("12.60")),
+    ("peer.lead@example.org", date(2018, 11, 19), Category.VOLUNTEER_EXPENSES, "Relaxation CDs for participants", D("35.00")),
+    ("helper@example.org", date(2019, 1, 21), Category.VOLUNTEER_EXPENSES, "Refreshments, winter course", D("19.85")),
+    ("peer.lead@example.org", date(2019, 2, 25), Category.OTHER, "Room decorations for the celebration session", D("27.50")),
+]  # fmt: skip
+
+# (claimant email, date, from, to, miles, passengers, purpose)
+MILEAGE_2018 = [
+    ("volunteer@example.org", date(2018, 5, 21), "NG4 2RL", "NG7 1OL", D("38.0"), 2, "Driving participants to Oakfield"),
+    ("driver2@example.org", date(2018, 6, 18), "NG1 5SM", "NG2 8CH", D("52.5"), 3, "Participants to the hospital group"),
+    ("volunteer@example.org", date(2018, 7, 16), "NG4 2RL", "NG3 9PS", D("44.0"), 1, "Collecting course materials"),
+    ("driver2@example.org", date(2018, 9, 24), "NG1 5SM", "NG7 1OL", D("61.0"), 3, "Participants to Oakfield, weeks 1-2"),
+    ("volunteer@example.org", date(2018, 10, 29), "NG4 2RL", "NG2 8CH", D("58.5"), 2, "Participants to the hospital group"),
+    ("driver2@example.org", date(2018, 12, 3), "NG1 5SM", "NG4 2RL", D("47.0"), 2, "Participants to Riverside"),
+    ("volunteer@example.org", date(2019, 2, 11), "NG4 2RL", "NG7 1OL", D("66.0"), 3, "Participants to Oakfield"),
+]  # fmt: skip
+
+SPEND_2018 = [
+    (date(2018, 4, 30), Category.TRAINING, "Facilitator manuals (12 copies)", D("216.00")),
+    (
+        date(2018, 7, 31),
+        Category.VENUE_HIRE,
+        "Riverside Community Centre, sessions April to July",
+        D("300.00"),
+    ),
+    (
+        date(2018, 9, 12),
+        Category.TRAINING,
+        "Two places on the facilitator refresher day",
+        D("180.00"),
+    ),
+    (
+        date(2018, 11, 30),
+        Category.VENUE_HIRE,
+        "St Mark's Church Hall, sessions September to November",
+        D("180.00"),
+    ),
+    (date(2019, 1, 15), Category.TRAINING, "Participant workbooks reprint", D("96.50")),
+    (
+        date(2019, 3, 29),
+        Category.VENUE_HIRE,
+        "Northgate Community Hospital, winter course",
+        D("240.00"),
+    ),
+]
+
+
+def _people() -> dict[str, User]:
+    return {u.email: u for u in User.objects.all()}
+
+
+def _finish(claim: ExpenseClaim, *, status: str, finance: User, when) -> None:
+    ClaimEvent.objects.create(
+        claim=claim, by=claim.claimant, from_status="draft", to_status="submitted", at=when
+    )
+    if status in (ClaimStatus.APPROVED, ClaimStatus.PAID):
+        claim.decided_by, claim.decided_at = finance, when + timedelta(days=3)
+        ClaimEvent.objects.create(
+            claim=claim,
+            by=finance,
+            from_status="submitted",
+            to_status="approved",
+            at=claim.decided_at,
+        )
+    if status == ClaimStatus.PAID:
+        claim.paid_on = (when + timedelta(days=10)).date()
+        claim.payment_reference = f"BACS-{claim.spent_on:%y%m%d}-{claim.claimant_id}"
+        ClaimEvent.objects.create(
+            claim=claim, by=finance, from_status="approved", to_status="paid",
+            at=when + timedelta(days=10), note=f"Paid, ref. {claim.payment_reference}",
+        )  # fmt: skip
+    claim.status = status
+    claim.save()
+
+
+def seed_money() -> int:
+    """Idempotent: does nothing once the 2018/19 budget exists."""
+    if Budget.objects.filter(start_year=2018).exists():
+        return 0
+    people = _people()
+    finance = people["finance@example.org"]
+    budget = Budget.objects.create(start_year=2018, total=D("7500.00"))
+    Allocation.objects.bulk_create(
+        Allocation(budget=budget, category=c, amount=a) for c, a in ALLOCATIONS_2018.items()
+    )
+    this_year = financial_year_of(timezone.localdate())
+    Budget.objects.get_or_create(start_year=this_year, defaults={"total": D("7500.00")})
+    created = 0
+    for email, day, category, description, amount in EXPENSES_2018:
+        claim = ExpenseClaim.objects.create(
+            claimant=people[email], spent_on=day, category=category,
+            description=description, amount=amount, status=ClaimStatus.DRAFT,
+        )  # fmt: skip
+        when = timezone.make_aware(
+            timezone.datetime.combine(day + timedelta(days=2), timezone.datetime.min.time())
+        )
+        claim.submitted_at = when
+        _finish(claim, status=ClaimStatus.PAID, finance=finance, when=when)
+        created += 1
+    for email, day, start, end, miles, passengers, purpose in MILEAGE_2018:
+        claim = ExpenseClaim(
+            claimant=people[email], kind=ClaimKind.MILEAGE, spent_on=day,
+            category=Category.DRIVERS, start_postcode=start, end_postcode=end, miles=miles,
+            passengers=passengers, purpose=purpose,
+            description=f"Mileage {start} to {end}: {purpose}", status=ClaimStatus.SUBMITTED,
+        )  # fmt: skip
+        price_mileage(claim)
+        claim.save()
+        when = timezone.make_aware(
+            timezone.datetime.combine(day + timedelta(days=1), timezone.datetime.min.time())
+        )
+        claim.submitted_at = when
+        _finish(claim, status=ClaimStatus.PAID, finance=finance, when=when)
+        created += 1
+    for day, category, description, amount in SPEND_2018:
+        DirectSpend.objects.create(
+            spent_on=day, category=category, description=description, amount=amount,
+            recorded_by=finance,
+        )  # fmt: skip
+    # This year's queue: something for the finance lead to approve on first sign-in.
+    today = timezone.localdate()
+    for email, days_ago, description, amount in [
+        ("helper@example.org", 6, "Refreshments for the Riverside group", D("16.80")),
+        ("peer.lead@example.org", 3, "Printing session handouts", D("24.50")),
+    ]:
+        claim = ExpenseClaim.objects.create(
+            claimant=people[email], spent_on=today - timedelta(days=days_ago),
+            category=Category.VOLUNTEER_EXPENSES, description=description, amount=amount,
+        )  # fmt: skip
+        claim.submitted_at = timezone.now() - timedelta(days=days_ago - 1)
+        _finish(claim, status=ClaimStatus.SUBMITTED, finance=finance, when=claim.submitted_at)
+        created += 1
+    claim = ExpenseClaim(
+        claimant=people["volunteer@example.org"], kind=ClaimKind.MILEAGE,
+        spent_on=today - timedelta(days=2), category=Category.DRIVERS, start_postcode="NG4 2RL",
+        end_postcode="NG7 1OL", miles=D("34.5"), passengers=2,
+        purpose="Driving participants to Oakfield", status=ClaimStatus.SUBMITTED,
+        description="Mileage NG4 2RL to NG7 1OL: Driving participants to Oakfield",
+    )  # fmt: skip
+    price_mileage(claim)
+    claim.submitted_at = timezone.now() - timedelta(days=1)
+    claim.save()
+    _finish(claim, status=ClaimStatus.SUBMITTED, finance=finance, when=claim.submitted_at)
+    return created + 1

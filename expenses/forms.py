@@ -1,0 +1,234 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+from django.forms import inlineformset_factory
+from django.utils import timezone
+
+from expenses.models import (
+    Allocation,
+    Budget,
+    Category,
+    ClaimKind,
+    DirectSpend,
+    ExpenseClaim,
+    Rates,
+    financial_year_of,
+)
+from programmes.models import Course
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+MAX_UPLOAD = 10 * 1024 * 1024
+# Checked against the file's first bytes, not its name: a renamed program is refused.
+SIGNATURES = {
+    b"%PDF-": "PDF",
+    b"\xff\xd8\xff": "JPEG",
+    b"\x89PNG\r\n\x1a\n": "PNG",
+}
+
+
+def check_upload(upload) -> None:
+    if upload.size > MAX_UPLOAD:
+        raise forms.ValidationError("The file is larger than 10 MB. Take a smaller photo or scan.")
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    if not any(head.startswith(signature) for signature in SIGNATURES):
+        raise forms.ValidationError("The file must be a PDF, JPEG or PNG (checked by its content).")
+
+
+def check_spend_date(day, *, budget_years: set[int]) -> None:
+    if day > timezone.localdate():
+        raise forms.ValidationError("The date cannot be in the future.")
+    if financial_year_of(day) not in budget_years:
+        raise forms.ValidationError(
+            "There is no budget for the financial year of this date. Check the date, or ask "
+            "a finance lead to set up that year's budget."
+        )
+
+
+class ClaimForm(forms.ModelForm):
+    """An out-of-pocket expense, quick to fill in on a phone."""
+
+    class Meta:
+        model = ExpenseClaim
+        fields = ["spent_on", "category", "description", "amount", "course", "receipt"]
+        widgets = {
+            "spent_on": DATE_WIDGET,
+            "amount": forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01"}),
+            "receipt": forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png,image/*"}),
+        }
+        labels = {"course": "Course it was for (optional)", "receipt": "Receipt (PDF, JPEG or PNG)"}
+
+    def __init__(self, *args, rates: Rates, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rates = rates
+        self.budget_years = set(Budget.objects.values_list("start_year", flat=True))
+        self.fields["category"].choices = [
+            c for c in Category.choices if c[0] != Category.VENUE_HIRE
+        ]
+        self.fields["course"].queryset = Course.objects.exclude(status="draft").order_by("title")
+        self.fields["spent_on"].initial = timezone.localdate()
+
+    def clean_spent_on(self):
+        day = self.cleaned_data["spent_on"]
+        check_spend_date(day, budget_years=self.budget_years)
+        return day
+
+    def clean_amount(self):
+        amount = self.cleaned_data["amount"]
+        if amount is not None and amount <= Decimal("0"):
+            raise forms.ValidationError("Enter an amount more than £0.00.")
+        if amount is not None and amount > self.rates.claim_limit:
+            raise forms.ValidationError(
+                f"Claims over £{self.rates.claim_limit:,.2f} cannot be made here. Talk to a "
+                "finance lead."
+            )
+        return amount
+
+    def clean_receipt(self):
+        receipt = self.cleaned_data.get("receipt")
+        if receipt and hasattr(receipt, "content_type"):  # a new upload
+            check_upload(receipt)
+        return receipt
+
+
+class MileageForm(forms.ModelForm):
+    """Miles driven; the amount is worked out on the server from finance's rates."""
+
+    class Meta:
+        model = ExpenseClaim
+        fields = [
+            "spent_on",
+            "start_postcode",
+            "end_postcode",
+            "miles",
+            "passengers",
+            "purpose",
+            "course",
+        ]
+        widgets = {
+            "spent_on": DATE_WIDGET,
+            "miles": forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.1"}),
+        }
+        labels = {"spent_on": "Date of the journey", "course": "Course it was for (optional)"}
+
+    def __init__(self, *args, rates: Rates, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rates = rates
+        self.budget_years = set(Budget.objects.values_list("start_year", flat=True))
+        self.fields["course"].queryset = Course.objects.exclude(status="draft").order_by("title")
+        self.fields["spent_on"].initial = timezone.localdate()
+        for name in ["start_postcode", "end_postcode", "purpose"]:
+            self.fields[name].required = True
+        self.fields["miles"].required = True
+        self.fields["miles"].error_messages["max_value"] = (
+            "Mileage over 1,000 miles cannot be claimed here."
+        )
+        self.fields["miles"].error_messages["min_value"] = "Enter the miles driven (more than 0)."
+
+    def clean_spent_on(self):
+        day = self.cleaned_data["spent_on"]
+        check_spend_date(day, budget_years=self.budget_years)
+        return day
+
+    def clean_start_postcode(self):
+        return " ".join(self.cleaned_data["start_postcode"].upper().split())
+
+    def clean_end_postcode(self):
+        return " ".join(self.cleaned_data["end_postcode"].upper().split())
+
+    def save(self, commit=True):
+        self.instance.kind = ClaimKind.MILEAGE
+        self.instance.category = Category.DRIVERS
+        self.instance.description = (
+            f"Mileage {self.instance.start_postcode} to {self.instance.end_postcode}: "
+            f"{self.instance.purpose}"
+        )[:200]
+        return super().save(commit)
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(label="Reason (the claimant sees it)", max_length=300)
+
+
+class PayForm(forms.Form):
+    paid_on = forms.DateField(label="Date paid", widget=DATE_WIDGET)
+    reference = forms.CharField(label="Payment reference", max_length=60)
+
+
+class BudgetForm(forms.ModelForm):
+    class Meta:
+        model = Budget
+        fields = ["start_year", "total"]
+
+
+AllocationFormSet = inlineformset_factory(
+    Budget, Allocation, fields=["category", "amount"], extra=5, max_num=5, can_delete=True
+)
+
+
+class DirectSpendForm(forms.ModelForm):
+    class Meta:
+        model = DirectSpend
+        fields = [
+            "spent_on",
+            "category",
+            "description",
+            "amount",
+            "venue",
+            "covers_from",
+            "covers_to",
+            "attachment",
+        ]
+        widgets = {"spent_on": DATE_WIDGET, "covers_from": DATE_WIDGET, "covers_to": DATE_WIDGET}
+        help_texts = {
+            "venue": "For a venue invoice: the hire of the sessions it covers is then counted "
+            "from this invoice instead of automatically.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.budget_years = set(Budget.objects.values_list("start_year", flat=True))
+
+    def clean_spent_on(self):
+        day = self.cleaned_data["spent_on"]
+        check_spend_date(day, budget_years=self.budget_years)
+        return day
+
+    def clean_amount(self):
+        amount = self.cleaned_data["amount"]
+        if amount is not None and amount <= Decimal("0"):
+            raise forms.ValidationError("Enter an amount more than £0.00.")
+        return amount
+
+    def clean_attachment(self):
+        attachment = self.cleaned_data.get("attachment")
+        if attachment and hasattr(attachment, "content_type"):
+            check_upload(attachment)
+        return attachment
+
+    def clean(self):
+        cleaned = super().clean()
+        venue, start, end = (
+            cleaned.get("venue"),
+            cleaned.get("covers_from"),
+            cleaned.get("covers_to"),
+        )
+        if venue and not (start and end):
+            self.add_error("covers_from", "Give the dates of the sessions this invoice covers.")
+        if start and end and end < start:
+            self.add_error("covers_to", "The end date cannot be before the start date.")
+        if venue and cleaned.get("category") != Category.VENUE_HIRE:
+            self.add_error("category", "An invoice for a venue is venue hire.")
+        return cleaned
+
+    def validate_constraints(self):
+        pass  # clean() explains the invoice rule in words
+
+
+class RatesForm(forms.ModelForm):
+    class Meta:
+        model = Rates
+        fields = ["car_rate", "car_rate_after", "threshold_miles", "passenger_rate", "claim_limit"]

@@ -1,0 +1,181 @@
+"""Claims move draft → submitted → approved or rejected → paid; each step is locked and logged."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import transaction
+from django.db.models import Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from expenses.models import (
+    LIVE_STATUSES,
+    ZERO,
+    ClaimEvent,
+    ClaimKind,
+    ClaimStatus,
+    ExpenseClaim,
+    Rates,
+    tax_year_bounds,
+    tax_year_of,
+)
+from hope.audit import audit_record
+from hope.models import User
+from hope.roles import Role, has_role
+
+PENNY = Decimal("0.01")
+
+
+class ClaimWorkflowError(Exception):
+    """The change is not allowed now; the message is for the person."""
+
+
+def tax_year_miles(*, claimant: User, day: date, exclude_pk: int | None = None) -> Decimal:
+    """Miles already claimed (submitted, approved or paid) in the tax year of ``day``."""
+    start, end = tax_year_bounds(tax_year_of(day))
+    claims = ExpenseClaim.objects.filter(
+        claimant=claimant,
+        kind=ClaimKind.MILEAGE,
+        status__in=LIVE_STATUSES,
+        spent_on__range=(start, end),
+    )
+    if exclude_pk:
+        claims = claims.exclude(pk=exclude_pk)
+    return claims.aggregate(total=Coalesce(Sum("miles"), Decimal("0")))["total"]
+
+
+def price_mileage(claim: ExpenseClaim, rates: Rates | None = None) -> None:
+    """Work out the amount from the miles, passengers and rates, splitting at the threshold.
+
+    HMRC's approved amounts for volunteers: 45p a mile for the first 10,000 business
+    miles in the tax year (6 April to 5 April), 25p after, plus 5p a mile per passenger.
+    """
+    rates = rates or Rates.current()
+    before = tax_year_miles(claimant=claim.claimant, day=claim.spent_on, exclude_pk=claim.pk)
+    room = max(Decimal(rates.threshold_miles) - before, Decimal("0"))
+    claim.miles_at_car_rate = min(claim.miles, room)
+    claim.miles_at_lower_rate = claim.miles - claim.miles_at_car_rate
+    amount = (
+        claim.miles_at_car_rate * rates.car_rate
+        + claim.miles_at_lower_rate * rates.car_rate_after
+        + claim.miles * claim.passengers * rates.passenger_rate
+    )
+    claim.amount = amount.quantize(PENNY, rounding=ROUND_HALF_UP)
+
+
+def _event(claim: ExpenseClaim, *, by: User, from_status: str, note: str = "") -> None:
+    ClaimEvent.objects.create(
+        claim=claim, by=by, from_status=from_status, to_status=claim.status, note=note[:300]
+    )
+
+
+def claim_save(*, claim: ExpenseClaim, by: User) -> ExpenseClaim:
+    """Create or change a draft (the claimant's own)."""
+    with transaction.atomic():
+        creating = claim.pk is None
+        if not creating:
+            current = ExpenseClaim.objects.select_for_update().get(pk=claim.pk)
+            if current.status != ClaimStatus.DRAFT:
+                raise ClaimWorkflowError("A submitted claim can no longer be changed.")
+        if claim.kind == ClaimKind.MILEAGE:
+            price_mileage(claim)
+        claim.save()
+        if creating:
+            _event(claim, by=by, from_status="", note="Created")
+    return claim
+
+
+def claim_submit(*, claim: ExpenseClaim, by: User) -> ExpenseClaim:
+    with transaction.atomic():
+        # The claimant's row is the lock for their tax-year miles: two mileage claims
+        # submitted at once are priced one after the other, so the 10,000-mile split
+        # is never counted twice.
+        User.objects.select_for_update().filter(pk=claim.claimant_id).first()
+        claim = ExpenseClaim.objects.select_for_update().get(pk=claim.pk)
+        if claim.claimant_id != by.pk:
+            raise ClaimWorkflowError("Only the claimant can submit a claim.")
+        if claim.status != ClaimStatus.DRAFT:
+            raise ClaimWorkflowError("This claim has already been submitted.")
+        if claim.kind == ClaimKind.MILEAGE:
+            price_mileage(claim)
+        if claim.amount <= ZERO:
+            raise ClaimWorkflowError("A claim must be for more than £0.00.")
+        claim.status = ClaimStatus.SUBMITTED
+        claim.submitted_at = timezone.now()
+        claim.save()
+        _event(claim, by=by, from_status=ClaimStatus.DRAFT)
+    return claim
+
+
+def _decide(claim: ExpenseClaim, *, by: User, expect: str, to: str) -> ExpenseClaim:
+    if not has_role(by, Role.FINANCE_LEAD):
+        raise ClaimWorkflowError("Only finance leads can do this.")
+    # The row lock makes two finance leads acting at once take turns; the second sees
+    # the new status and is told what happened.
+    claim = ExpenseClaim.objects.select_for_update().select_related("claimant").get(pk=claim.pk)
+    if claim.claimant_id == by.pk:
+        raise ClaimWorkflowError("Nobody can approve, reject or pay their own claim.")
+    if claim.status != expect:
+        raise ClaimWorkflowError(
+            f"This claim is {claim.get_status_display().lower()} now, so it cannot be "
+            f"{ClaimStatus(to).label.lower()}."
+        )
+    return claim
+
+
+def claim_approve(*, claim: ExpenseClaim, by: User) -> ExpenseClaim:
+    with transaction.atomic():
+        claim = _decide(claim, by=by, expect=ClaimStatus.SUBMITTED, to=ClaimStatus.APPROVED)
+        claim.status = ClaimStatus.APPROVED
+        claim.decided_by, claim.decided_at = by, timezone.now()
+        claim.save()
+        _event(claim, by=by, from_status=ClaimStatus.SUBMITTED)
+    return claim
+
+
+def claim_reject(*, claim: ExpenseClaim, by: User, reason: str) -> ExpenseClaim:
+    reason = reason.strip()
+    if not reason:
+        raise ClaimWorkflowError("Give a reason: the claimant will see it.")
+    with transaction.atomic():
+        claim = _decide(claim, by=by, expect=ClaimStatus.SUBMITTED, to=ClaimStatus.REJECTED)
+        claim.status = ClaimStatus.REJECTED
+        claim.rejection_reason = reason[:300]
+        claim.decided_by, claim.decided_at = by, timezone.now()
+        claim.save()
+        _event(claim, by=by, from_status=ClaimStatus.SUBMITTED, note=reason)
+    return claim
+
+
+def claim_mark_paid(
+    *, claim: ExpenseClaim, by: User, paid_on: date, reference: str
+) -> ExpenseClaim:
+    reference = reference.strip()
+    if not reference:
+        raise ClaimWorkflowError("Enter the payment reference.")
+    with transaction.atomic():
+        claim = _decide(claim, by=by, expect=ClaimStatus.APPROVED, to=ClaimStatus.PAID)
+        claim.status = ClaimStatus.PAID
+        claim.paid_on, claim.payment_reference = paid_on, reference[:60]
+        claim.save()
+        _event(claim, by=by, from_status=ClaimStatus.APPROVED, note=f"Paid, ref. {reference}")
+    return claim
+
+
+def claim_delete_draft(*, claim: ExpenseClaim, by: User) -> None:
+    """Drafts can go; nothing submitted is ever deleted."""
+    with transaction.atomic():
+        claim = ExpenseClaim.objects.select_for_update().get(pk=claim.pk)
+        if claim.claimant_id != by.pk or claim.status != ClaimStatus.DRAFT:
+            raise ClaimWorkflowError("Only your own draft claims can be deleted.")
+        audit_record(
+            actor=by,
+            action="claim.draft_deleted",
+            target=claim,
+            summary=f"Deleted draft claim “{claim.description}” (£{claim.amount})",
+        )
+        if claim.receipt:
+            claim.receipt.delete(save=False)
+        claim.delete()

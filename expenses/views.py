@@ -1,0 +1,426 @@
+from __future__ import annotations
+
+import csv
+from decimal import Decimal
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Q, Sum
+from django.db.models.functions import Coalesce
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from expenses.access import (
+    claimant_required,
+    finance_required,
+    get_claim_for_user,
+    is_finance_lead,
+)
+from expenses.charts import categories_chart, cumulative_chart
+from expenses.forms import (
+    AllocationFormSet,
+    BudgetForm,
+    ClaimForm,
+    DirectSpendForm,
+    MileageForm,
+    PayForm,
+    RatesForm,
+    RejectForm,
+)
+from expenses.models import (
+    LIVE_STATUSES,
+    ZERO,
+    Budget,
+    ClaimKind,
+    ClaimStatus,
+    DirectSpend,
+    ExpenseClaim,
+    Rates,
+    financial_year_bounds,
+    financial_year_of,
+    tax_year_bounds,
+    tax_year_of,
+)
+from expenses.reports import venue_hire_sessions, year_figures
+from expenses.services import (
+    ClaimWorkflowError,
+    claim_approve,
+    claim_delete_draft,
+    claim_mark_paid,
+    claim_reject,
+    claim_save,
+    claim_submit,
+)
+from hope.audit import save_with_audit
+
+# --- Claimants -----------------------------------------------------------------------
+
+
+@login_required
+@claimant_required
+def claim_list(request: HttpRequest) -> HttpResponse:
+    claims = ExpenseClaim.objects.filter(claimant=request.user)
+    totals = claims.aggregate(
+        waiting=Coalesce(Sum("amount", filter=Q(status=ClaimStatus.SUBMITTED)), ZERO),
+        approved=Coalesce(Sum("amount", filter=Q(status=ClaimStatus.APPROVED)), ZERO),
+        paid=Coalesce(Sum("amount", filter=Q(status=ClaimStatus.PAID)), ZERO),
+    )
+    tax_start, tax_end = tax_year_bounds(tax_year_of(timezone.localdate()))
+    tax_year = claims.filter(spent_on__range=(tax_start, tax_end)).aggregate(
+        miles=Coalesce(
+            Sum("miles", filter=Q(kind=ClaimKind.MILEAGE, status__in=LIVE_STATUSES)),
+            Decimal("0"),
+        ),
+        paid=Coalesce(Sum("amount", filter=Q(status=ClaimStatus.PAID)), ZERO),
+    )
+    page = Paginator(claims.select_related("course"), 25).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "expenses/claim_list.html",
+        {
+            "page": page,
+            "totals": totals,
+            "tax_year": tax_year,
+            "tax_start": tax_start,
+            "tax_end": tax_end,
+            "threshold": Rates.current().threshold_miles,
+        },
+    )
+
+
+def _claim_form(request, instance=None, kind=None):
+    kind = instance.kind if instance else kind
+    form_class = MileageForm if kind == ClaimKind.MILEAGE else ClaimForm
+    return form_class(
+        request.POST or None, request.FILES or None, instance=instance, rates=Rates.current()
+    )
+
+
+@login_required
+@claimant_required
+def claim_create(request: HttpRequest) -> HttpResponse:
+    kind = ClaimKind.MILEAGE if request.GET.get("kind") == "mileage" else ClaimKind.EXPENSE
+    form = _claim_form(request, kind=kind)
+    if request.method == "POST" and form.is_valid():
+        claim = form.save(commit=False)
+        claim.claimant = request.user
+        claim = claim_save(claim=claim, by=request.user)
+        if request.POST.get("action") == "submit":
+            claim_submit(claim=claim, by=request.user)
+            messages.success(request, f"Claim for £{claim.amount:,.2f} submitted for approval.")
+        else:
+            messages.success(request, "Saved as a draft. Submit it when you are ready.")
+        return redirect("expenses:claim_detail", pk=claim.pk)
+    return render(request, "expenses/claim_form.html", {"form": form, "kind": kind})
+
+
+@login_required
+def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    claim = get_claim_for_user(request, pk)
+    return render(
+        request,
+        "expenses/claim_detail.html",
+        {
+            "claim": claim,
+            "events": claim.events.select_related("by"),
+            "is_own": claim.claimant_id == request.user.pk,
+            "finance": is_finance_lead(request.user) and claim.claimant_id != request.user.pk,
+            "reject_form": RejectForm(),
+            "pay_form": PayForm(initial={"paid_on": timezone.localdate()}),
+        },
+    )
+
+
+@login_required
+@claimant_required
+def claim_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    claim = get_claim_for_user(request, pk)
+    if claim.claimant_id != request.user.pk:
+        raise Http404
+    if not claim.is_editable:
+        messages.error(request, "A submitted claim can no longer be changed.")
+        return redirect("expenses:claim_detail", pk=pk)
+    form = _claim_form(request, instance=claim)
+    if request.method == "POST" and form.is_valid():
+        try:
+            claim = claim_save(claim=form.save(commit=False), by=request.user)
+            if request.POST.get("action") == "submit":
+                claim_submit(claim=claim, by=request.user)
+        except ClaimWorkflowError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, "Claim saved.")
+        return redirect("expenses:claim_detail", pk=pk)
+    return render(
+        request, "expenses/claim_form.html", {"form": form, "kind": claim.kind, "claim": claim}
+    )
+
+
+@require_POST
+@login_required
+def claim_submit_view(request: HttpRequest, pk: int) -> HttpResponse:
+    claim = get_claim_for_user(request, pk)
+    try:
+        claim = claim_submit(claim=claim, by=request.user)
+    except ClaimWorkflowError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"Claim for £{claim.amount:,.2f} submitted for approval.")
+    return redirect("expenses:claim_detail", pk=pk)
+
+
+@require_POST
+@login_required
+def claim_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
+    claim = get_claim_for_user(request, pk)
+    try:
+        claim_delete_draft(claim=claim, by=request.user)
+    except ClaimWorkflowError as error:
+        messages.error(request, str(error))
+        return redirect("expenses:claim_detail", pk=pk)
+    messages.success(request, "Draft deleted.")
+    return redirect("expenses:claim_list")
+
+
+@login_required
+def claim_receipt(request: HttpRequest, pk: int) -> FileResponse:
+    """Never public: the claimant and finance leads only; everyone else gets 404."""
+    claim = get_claim_for_user(request, pk)
+    if not claim.receipt:
+        raise Http404
+    return FileResponse(
+        claim.receipt.open("rb"),
+        as_attachment=False,
+        filename=claim.receipt.name.rsplit("/", 1)[-1],
+    )
+
+
+# --- Finance leads -------------------------------------------------------------------------
+
+
+def _chosen_budget(request) -> Budget | None:
+    budgets = Budget.objects.all()
+    year = request.GET.get("year")
+    if year and year.isdigit():
+        return budgets.filter(start_year=int(year)).first()
+    current = budgets.filter(start_year=financial_year_of(timezone.localdate())).first()
+    return current or budgets.first()
+
+
+@login_required
+@finance_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    budget = _chosen_budget(request)
+    context = {"budget": budget, "years": Budget.objects.values_list("start_year", flat=True)}
+    if budget is not None:
+        figures = year_figures(budget)
+        context.update(
+            figures=figures,
+            categories_svg=categories_chart(figures),
+            cumulative_svg=cumulative_chart(figures),
+        )
+    context["queue"] = (
+        ExpenseClaim.objects.filter(status=ClaimStatus.SUBMITTED)
+        .select_related("claimant")
+        .order_by("submitted_at", "pk")[:50]
+    )
+    context["to_pay"] = (
+        ExpenseClaim.objects.filter(status=ClaimStatus.APPROVED)
+        .select_related("claimant")
+        .order_by("decided_at", "pk")[:50]
+    )
+    context["today"] = timezone.localdate()
+    return render(request, "expenses/dashboard.html", context)
+
+
+def _back_to(request, pk):
+    """Back to the dashboard's queue when the action came from there, else to the claim."""
+    if request.POST.get("next") == "dashboard":
+        return redirect("expenses:dashboard")
+    return redirect("expenses:claim_detail", pk=pk)
+
+
+@require_POST
+@login_required
+@finance_required
+def approve_view(request: HttpRequest, pk: int) -> HttpResponse:
+    claim = get_object_or_404(ExpenseClaim, pk=pk)
+    try:
+        claim_approve(claim=claim, by=request.user)
+    except ClaimWorkflowError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"Claim #{pk} approved (£{claim.amount:,.2f}).")
+    return _back_to(request, pk)
+
+
+@require_POST
+@login_required
+@finance_required
+def reject_view(request: HttpRequest, pk: int) -> HttpResponse:
+    claim = get_object_or_404(ExpenseClaim, pk=pk)
+    form = RejectForm(request.POST)
+    try:
+        claim_reject(claim=claim, by=request.user, reason=form.data.get("reason", ""))
+    except ClaimWorkflowError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"Claim #{pk} rejected; the claimant sees your reason.")
+    return _back_to(request, pk)
+
+
+@require_POST
+@login_required
+@finance_required
+def pay_view(request: HttpRequest, pk: int) -> HttpResponse:
+    claim = get_object_or_404(ExpenseClaim, pk=pk)
+    form = PayForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Enter the date paid and the payment reference.")
+        return _back_to(request, pk)
+    try:
+        claim_mark_paid(
+            claim=claim,
+            by=request.user,
+            paid_on=form.cleaned_data["paid_on"],
+            reference=form.cleaned_data["reference"],
+        )
+    except ClaimWorkflowError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"Claim #{pk} marked paid.")
+    return _back_to(request, pk)
+
+
+@login_required
+@finance_required
+def budget_list(request: HttpRequest) -> HttpResponse:
+    form = BudgetForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        budget = save_with_audit(form=form, actor=request.user, noun="budget")
+        messages.success(request, f"Budget for {budget} created. Add allocations if you use them.")
+        return redirect("expenses:budget_edit", pk=budget.pk)
+    return render(
+        request,
+        "expenses/budget_list.html",
+        {"form": form, "budgets": Budget.objects.prefetch_related("allocations")},
+    )
+
+
+@login_required
+@finance_required
+def budget_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    budget = get_object_or_404(Budget, pk=pk)
+    form = BudgetForm(request.POST or None, instance=budget)
+    formset = AllocationFormSet(request.POST or None, instance=budget, prefix="allocations")
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        with transaction.atomic():
+            save_with_audit(form=form, actor=request.user, noun="budget")
+            formset.save()
+        messages.success(request, f"Budget for {budget} saved.")
+        return redirect("expenses:budget_list")
+    return render(
+        request, "expenses/budget_edit.html", {"form": form, "formset": formset, "budget": budget}
+    )
+
+
+@login_required
+@finance_required
+def spend_list(request: HttpRequest) -> HttpResponse:
+    form = DirectSpendForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        form.instance.recorded_by = request.user
+        save_with_audit(form=form, actor=request.user, noun="spend")
+        messages.success(request, "Spend recorded.")
+        return redirect("expenses:spend_list")
+    spends = DirectSpend.objects.select_related("venue")
+    page = Paginator(spends, 50).get_page(request.GET.get("page"))
+    return render(request, "expenses/spend_list.html", {"form": form, "page": page})
+
+
+@login_required
+@finance_required
+def spend_attachment(request: HttpRequest, pk: int) -> FileResponse:
+    spend = get_object_or_404(DirectSpend, pk=pk)
+    if not spend.attachment:
+        raise Http404
+    return FileResponse(
+        spend.attachment.open("rb"), filename=spend.attachment.name.rsplit("/", 1)[-1]
+    )
+
+
+@login_required
+@finance_required
+def rates_edit(request: HttpRequest) -> HttpResponse:
+    form = RatesForm(request.POST or None, instance=Rates.current())
+    if request.method == "POST" and form.is_valid():
+        save_with_audit(form=form, actor=request.user, noun="rates")
+        messages.success(request, "Rates saved. They apply to mileage claims from now on.")
+        return redirect("expenses:rates")
+    return render(request, "expenses/rates.html", {"form": form})
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+@login_required
+@finance_required
+def export_csv(request: HttpRequest, start_year: int) -> StreamingHttpResponse:
+    """Every claim, spend and session's venue hire for the year, for Excel (UTF-8 with BOM)."""
+    budget = Budget.objects.filter(start_year=start_year).first()
+    if budget is None:
+        raise Http404
+    start, end = financial_year_bounds(start_year)
+    writer = csv.writer(_Echo())
+
+    def rows():
+        yield "\ufeff" + writer.writerow(
+            ["Type", "Date", "Category", "Description", "Amount", "Status", "Claimant",
+             "Paid on", "Payment reference"]
+        )  # fmt: skip
+        claims = (
+            ExpenseClaim.objects.filter(spent_on__range=(start, end))
+            .exclude(status=ClaimStatus.DRAFT)
+            .select_related("claimant")
+            .order_by("spent_on", "pk")
+        )
+        for claim in claims.iterator(chunk_size=2000):
+            yield writer.writerow([
+                claim.get_kind_display(), claim.spent_on.isoformat(), claim.get_category_display(),
+                claim.description, f"{claim.amount:.2f}", claim.get_status_display(),
+                claim.claimant.full_name, claim.paid_on.isoformat() if claim.paid_on else "",
+                claim.payment_reference,
+            ])  # fmt: skip
+        spends = DirectSpend.objects.filter(spent_on__range=(start, end)).order_by("spent_on", "pk")
+        for spend in spends.iterator(chunk_size=2000):
+            yield writer.writerow([
+                "Direct spend", spend.spent_on.isoformat(), spend.get_category_display(),
+                spend.description, f"{spend.amount:.2f}", "Paid", "",
+                spend.spent_on.isoformat(), "",
+            ])  # fmt: skip
+        now = timezone.now()
+        sessions = (
+            venue_hire_sessions(start, end)
+            .select_related("venue", "course")
+            .order_by("start", "pk")
+        )
+        for session in sessions.iterator(chunk_size=2000):
+            yield writer.writerow([
+                "Venue hire (session)", timezone.localtime(session.start).date().isoformat(),
+                "Venue hire",
+                f"{session.venue.name}: {session.course.title}, session {session.number}",
+                f"{session.venue.hire_cost:.2f}", "Spent" if session.start <= now else "Committed",
+                "", "", "",
+            ])  # fmt: skip
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="hope-spend-{str(budget).replace("/", "-")}.csv"'
+    )
+    return response
