@@ -41,6 +41,8 @@ EXPENSES_2018 = [
     ("peer.lead@example.org", date(2018, 11, 19), Category.VOLUNTEER_EXPENSES, "Relaxation CDs for participants", D("35.00")),
     ("helper@example.org", date(2019, 1, 21), Category.VOLUNTEER_EXPENSES, "Refreshments, winter course", D("19.85")),
     ("peer.lead@example.org", date(2019, 2, 25), Category.OTHER, "Room decorations for the celebration session", D("27.50")),
+    ("helper@example.org", date(2018, 8, 13), Category.VOLUNTEER_EXPENSES, "Taxi for a participant with mobility needs", D("38.50")),
+    ("volunteer@example.org", date(2018, 12, 10), Category.VOLUNTEER_EXPENSES, "Refreshments for the end-of-course celebration", D("45.00")),
 ]  # fmt: skip
 
 # (claimant email, date, from, to, miles, passengers, purpose)
@@ -52,36 +54,22 @@ MILEAGE_2018 = [
     ("volunteer@example.org", date(2018, 10, 29), "NG4 2RL", "NG2 8CH", D("58.5"), 2, "Participants to the hospital group"),
     ("driver2@example.org", date(2018, 12, 3), "NG1 5SM", "NG4 2RL", D("47.0"), 2, "Participants to Riverside"),
     ("volunteer@example.org", date(2019, 2, 11), "NG4 2RL", "NG7 1OL", D("66.0"), 3, "Participants to Oakfield"),
+    ("driver2@example.org", date(2019, 1, 14), "NG1 5SM", "NG2 8CH", D("55.0"), 3, "Participants to the hospital group"),
+    ("volunteer@example.org", date(2019, 3, 4), "NG4 2RL", "NG3 9PS", D("49.5"), 2, "Participants to Parkside"),
+    ("driver2@example.org", date(2019, 3, 18), "NG1 5SM", "NG7 1OL", D("63.0"), 3, "Participants to Oakfield"),
 ]  # fmt: skip
 
 SPEND_2018 = [
     (date(2018, 4, 30), Category.TRAINING, "Facilitator manuals (12 copies)", D("216.00")),
-    (
-        date(2018, 7, 31),
-        Category.VENUE_HIRE,
-        "Riverside Community Centre, sessions April to July",
-        D("300.00"),
-    ),
-    (
-        date(2018, 9, 12),
-        Category.TRAINING,
-        "Two places on the facilitator refresher day",
-        D("180.00"),
-    ),
-    (
-        date(2018, 11, 30),
-        Category.VENUE_HIRE,
-        "St Mark's Church Hall, sessions September to November",
-        D("180.00"),
-    ),
+    (date(2018, 6, 20), Category.TRAINING, "Lived-experience facilitator training, course fees", D("300.00")),
+    (date(2018, 7, 31), Category.VENUE_HIRE, "Riverside Community Centre, sessions April to July", D("300.00")),
+    (date(2018, 9, 12), Category.TRAINING, "Two places on the facilitator refresher day", D("180.00")),
+    (date(2018, 10, 31), Category.VENUE_HIRE, "Riverside Community Centre, sessions September and October", D("200.00")),
+    (date(2018, 11, 30), Category.VENUE_HIRE, "St Mark's Church Hall, sessions September to November", D("180.00")),
     (date(2019, 1, 15), Category.TRAINING, "Participant workbooks reprint", D("96.50")),
-    (
-        date(2019, 3, 29),
-        Category.VENUE_HIRE,
-        "Northgate Community Hospital, winter course",
-        D("240.00"),
-    ),
-]
+    (date(2019, 2, 28), Category.VENUE_HIRE, "St Mark's Church Hall, sessions January and February", D("150.00")),
+    (date(2019, 3, 29), Category.VENUE_HIRE, "Northgate Community Hospital, winter course", D("240.00")),
+]  # fmt: skip
 
 
 def _people() -> dict[str, User]:

@@ -199,6 +199,11 @@ def claim_receipt(request: HttpRequest, pk: int) -> FileResponse:
     )
 
 
+def _download(field_file) -> FileResponse:
+    handle = field_file.storage.open(field_file.name, "rb")
+    return FileResponse(handle, filename=field_file.name.rsplit("/", 1)[-1])
+
+
 # --- Finance leads -------------------------------------------------------------------------
 
 
@@ -348,9 +353,7 @@ def spend_attachment(request: HttpRequest, pk: int) -> FileResponse:
     spend = get_object_or_404(DirectSpend, pk=pk)
     if not spend.attachment:
         raise Http404
-    return FileResponse(
-        spend.attachment.open("rb"), filename=spend.attachment.name.rsplit("/", 1)[-1]
-    )
+    return _download(spend.attachment)
 
 
 @login_required

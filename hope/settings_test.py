@@ -5,6 +5,8 @@ var/test/, so it never touches the data of a running `make run`.
 """
 
 import os
+import tempfile
+from pathlib import Path
 
 os.environ.setdefault("HOPE_VAR_DIR", "var/test")
 os.environ.setdefault("SECRET_KEY", "test-suite-secret-key-not-used-anywhere-else-0123456789")
@@ -24,3 +26,6 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Tasks run in the test's own thread; tests/hope/test_celery_worker.py runs a real worker.
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
+
+# Uploaded receipts go to a throw-away folder, not var/media.
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="hope-test-media-"))

@@ -8,6 +8,13 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
+from expenses.models import (
+    Budget,
+    Category,
+    DirectSpend,
+    ExpenseClaim,
+    financial_year_of,
+)
 from facilitators.models import Claim, FacilitatorKind, FacilitatorProfile, Training
 from hope.models import AuditEvent, Invitation, User
 from hope.roles import Role
@@ -145,3 +152,41 @@ class ClaimFactory(factory.django.DjangoModelFactory):
     kind = factory.SelfAttribute("facilitator.kind")
     start = factory.SelfAttribute("session.start")
     end = factory.SelfAttribute("session.end")
+
+
+def pdf_upload(name: str = "receipt.pdf"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n", "application/pdf")
+
+
+class BudgetFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Budget
+        django_get_or_create = ("start_year",)
+
+    start_year = factory.LazyFunction(lambda: financial_year_of(timezone.localdate()))
+    total = Decimal("7500.00")
+
+
+class ExpenseClaimFactory(factory.django.DjangoModelFactory):
+    """A draft out-of-pocket expense (move it on with the services)."""
+
+    class Meta:
+        model = ExpenseClaim
+
+    claimant = factory.SubFactory(UserFactory, roles=[Role.VOLUNTEER])
+    spent_on = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=1))
+    category = Category.VOLUNTEER_EXPENSES
+    description = "Tea and biscuits"
+    amount = Decimal("12.50")
+
+
+class DirectSpendFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DirectSpend
+
+    spent_on = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=1))
+    category = Category.TRAINING
+    description = "Workbooks"
+    amount = Decimal("96.50")

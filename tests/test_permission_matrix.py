@@ -16,11 +16,15 @@ from django.utils import timezone
 
 from facilitators.models import CoverRequest
 from tests.factories import (
+    BudgetFactory,
     ClaimFactory,
     ClosureDateFactory,
     CourseFactory,
+    DirectSpendFactory,
+    ExpenseClaimFactory,
     InvitationFactory,
     TrainingFactory,
+    pdf_upload,
 )
 
 ROLES = ["anonymous", "volunteer", "workforce", "lived", "finance", "coordinator"]
@@ -47,6 +51,18 @@ def signed_in(outcome, anonymous=LOGIN) -> dict[str, object]:
 
 def coordinators_only(outcome=OK) -> dict[str, object]:
     return {**signed_in(403), "coordinator": outcome}
+
+
+def claimants_only(outcome=OK) -> dict[str, object]:
+    return {**signed_in(403), "volunteer": outcome, "workforce": outcome, "lived": outcome}
+
+
+def finance_only(outcome=OK) -> dict[str, object]:
+    return {**signed_in(403), "finance": outcome}
+
+
+def own_claim(outcome) -> dict[str, object]:
+    return {**signed_in(404), "volunteer": outcome, "finance": outcome}
 
 
 def facilitators_only(outcome=OK) -> dict[str, object]:
@@ -130,6 +146,27 @@ MATRIX: dict[str, Case] = {
     ),
     # The private calendar feed: the token is the key, no sign-in.
     "facilitators:feed": Case(everyone(OK), kwargs={"token": "feed_token"}),
+    # Expenses: volunteers and facilitators claim; finance leads decide. The sample claim
+    # is the volunteer's; for anyone else but finance it does not exist.
+    "expenses:claim_list": Case(claimants_only()),
+    "expenses:claim_create": Case(claimants_only()),
+    "expenses:claim_detail": Case(own_claim(OK), kwargs={"pk": "expense"}),
+    "expenses:claim_receipt": Case(own_claim(OK), kwargs={"pk": "expense"}),
+    "expenses:claim_edit": Case(
+        {**own_claim(OK), "finance": 403, "coordinator": 403}, kwargs={"pk": "expense"}
+    ),
+    "expenses:claim_submit": Case(own_claim(302), method="post", kwargs={"pk": "expense"}),
+    "expenses:claim_delete": Case(own_claim(302), method="post", kwargs={"pk": "expense"}),
+    "expenses:dashboard": Case(finance_only()),
+    "expenses:approve": Case(finance_only(302), method="post", kwargs={"pk": "expense"}),
+    "expenses:reject": Case(finance_only(302), method="post", kwargs={"pk": "expense"}),
+    "expenses:pay": Case(finance_only(302), method="post", kwargs={"pk": "expense"}),
+    "expenses:budget_list": Case(finance_only()),
+    "expenses:budget_edit": Case(finance_only(), kwargs={"pk": "budget"}),
+    "expenses:spend_list": Case(finance_only()),
+    "expenses:spend_attachment": Case(finance_only(), kwargs={"pk": "spend"}),
+    "expenses:rates": Case(finance_only()),
+    "expenses:export": Case(finance_only(), kwargs={"start_year": "budget_year"}),
     "account_login": Case(SIGNED_OUT_PAGE),
     "account_logout": Case(everyone(302), method="post"),
     "account_inactive": Case(everyone(OK)),
@@ -204,6 +241,7 @@ def test_page_answers_each_role_as_the_matrix_says(client, personas, key):
     case = MATRIX[key]
     mismatches = []
     workforce = personas["workforce"].facilitator_profile
+    budget = BudgetFactory()
     for n, role in enumerate(ROLES):  # coordinator last: the only role whose POSTs change things
         invitation = InvitationFactory(invited_by=personas["coordinator"])
         # A fresh course per role, hours apart, so the sample claims never overlap.
@@ -212,7 +250,13 @@ def test_page_answers_each_role_as_the_matrix_says(client, personas, key):
         TrainingFactory(profile=workforce, programme=course.programme)
         claim = ClaimFactory(session=session, facilitator=workforce)
         cover_request = CoverRequest.objects.create(claim=claim)
+        expense = ExpenseClaimFactory(claimant=personas["volunteer"], receipt=pdf_upload())
+        spend = DirectSpendFactory(attachment=pdf_upload())
         samples = {
+            "expense": expense.pk,
+            "spend": spend.pk,
+            "budget": budget.pk,
+            "budget_year": budget.start_year,
             "claim": claim.pk,
             "cover_request": cover_request.pk,
             "profile": workforce.pk,
@@ -230,6 +274,8 @@ def test_page_answers_each_role_as_the_matrix_says(client, personas, key):
         url = reverse(key, kwargs=kwargs)
         _login(client, role, personas)
         response = getattr(client, case.method)(url)
+        if response.streaming:  # reading a download to the end lets the client close its file
+            b"".join(response.streaming_content)
         if not _outcome_matches(response, case.expect[role]):
             mismatches.append(f"{role}: got {response.status_code}, want {case.expect[role]}")
     assert not mismatches, f"{key}: " + "; ".join(mismatches)
