@@ -7,11 +7,11 @@ import sys
 import pygal
 from pygal.style import Style
 
+from expenses.reports import YearFigures
+
 # pygal puts a legacy import hook (for its optional map plugins, unused here) on
 # sys.meta_path; it makes every later import warn. Take it off.
 sys.meta_path[:] = [f for f in sys.meta_path if type(f).__name__ != "PluginImportFixer"]
-
-from expenses.reports import YearFigures
 
 STYLE = Style(
     background="#ffffff",

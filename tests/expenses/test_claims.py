@@ -1,0 +1,266 @@
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
+
+from expenses.models import ClaimEvent, ClaimKind, ClaimStatus, ExpenseClaim
+from expenses.services import (
+    ClaimWorkflowError,
+    claim_approve,
+    claim_mark_paid,
+    claim_reject,
+    claim_submit,
+)
+from hope.roles import Role
+from tests.factories import ExpenseClaimFactory, UserFactory, pdf_upload
+
+pytestmark = pytest.mark.django_db
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def expense_data(**overrides):
+    return {
+        "spent_on": (timezone.localdate() - timedelta(days=1)).isoformat(),
+        "category": "volunteer_expenses",
+        "description": "Tea and biscuits",
+        "amount": "12.50",
+        "action": "submit",
+        **overrides,
+    }
+
+
+def test_volunteer_submits_an_expense_with_a_receipt(client, budget, volunteer):
+    client.force_login(volunteer)
+    response = client.post(
+        reverse("expenses:claim_create"),
+        expense_data(receipt=SimpleUploadedFile("till.png", PNG, "image/png")),
+    )
+    claim = ExpenseClaim.objects.get()
+    assert response.url == reverse("expenses:claim_detail", args=[claim.pk])
+    assert claim.status == ClaimStatus.SUBMITTED and claim.amount == Decimal("12.50")
+    assert claim.receipt.name.endswith(".png")
+    assert [e.to_status for e in claim.events.all()] == ["draft", "submitted"]
+    listing = client.get(reverse("expenses:claim_list"))
+    assert listing.context["totals"]["waiting"] == Decimal("12.50")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"amount": "0"}, "amount", "more than £0.00"),
+        ({"amount": "-4.00"}, "amount", "more than £0.00"),
+        ({"amount": "500.01"}, "amount", "Claims over £500.00"),
+        ({"amount": "12.345"}, "amount", "2 decimal places"),
+        ({"amount": "lots"}, "amount", "Enter a number"),
+        ({"spent_on": "2099-01-01"}, "spent_on", "cannot be in the future"),
+        ({"spent_on": "2001-06-01"}, "spent_on", "no budget for the financial year"),
+        ({"description": ""}, "description", "required"),
+    ],
+)
+def test_bad_expense_is_refused_at_the_field_and_saves_nothing(
+    client, budget, volunteer, overrides, field, message
+):
+    client.force_login(volunteer)
+    response = client.post(reverse("expenses:claim_create"), expense_data(**overrides))
+    assert response.status_code == 200
+    assert any(message in e for e in response.context["form"].errors[field])
+    assert not ExpenseClaim.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("upload", "message"),
+    [
+        (
+            SimpleUploadedFile("receipt.pdf", b"MZ\x90\x00 this is a program", "application/pdf"),
+            "PDF, JPEG or PNG",
+        ),
+        (SimpleUploadedFile("receipt.jpg", b"GIF89a....", "image/jpeg"), "PDF, JPEG or PNG"),
+        (
+            SimpleUploadedFile(
+                "big.pdf", b"%PDF-1.4" + b"0" * (10 * 1024 * 1024), "application/pdf"
+            ),
+            "larger than 10 MB",
+        ),
+    ],
+)
+def test_receipts_are_checked_by_content_and_size_and_nothing_is_kept(
+    client, budget, volunteer, upload, message, settings
+):
+    def stored_files():
+        return sorted(p for p in settings.MEDIA_ROOT.rglob("*") if p.is_file())
+
+    before = stored_files()
+    client.force_login(volunteer)
+    response = client.post(reverse("expenses:claim_create"), expense_data(receipt=upload))
+    assert any(message in e for e in response.context["form"].errors["receipt"])
+    assert not ExpenseClaim.objects.exists()
+    assert stored_files() == before
+
+
+def test_receipts_only_for_the_claimant_and_finance(
+    client, budget, volunteer, finance_lead, personas
+):
+    claim = ExpenseClaimFactory(claimant=volunteer, receipt=pdf_upload())
+    url = reverse("expenses:claim_receipt", args=[claim.pk])
+    for user, status in [
+        (volunteer, 200),
+        (finance_lead, 200),
+        (personas["coordinator"], 404),
+        (personas["lived"], 404),
+        (UserFactory(roles=[Role.VOLUNTEER]), 404),
+    ]:
+        client.force_login(user)
+        response = client.get(url)
+        assert response.status_code == status
+        if response.streaming:
+            assert b"".join(response.streaming_content).startswith(b"%PDF")
+    client.logout()
+    assert client.get(url).status_code == 302  # to sign in
+
+
+def test_submitted_claims_cannot_be_edited_or_deleted(client, budget, volunteer):
+    claim = ExpenseClaimFactory(claimant=volunteer)
+    claim_submit(claim=claim, by=volunteer)
+    client.force_login(volunteer)
+    response = client.post(
+        reverse("expenses:claim_edit", args=[claim.pk]), expense_data(amount="99")
+    )
+    assert response.status_code == 302
+    client.post(reverse("expenses:claim_delete", args=[claim.pk]))
+    claim.refresh_from_db()
+    assert claim.amount == Decimal("12.50")
+
+
+def test_drafts_can_be_deleted(client, budget, volunteer):
+    claim = ExpenseClaimFactory(claimant=volunteer)
+    client.force_login(volunteer)
+    client.post(reverse("expenses:claim_delete", args=[claim.pk]))
+    assert not ExpenseClaim.objects.exists()
+
+
+def test_workflow_and_its_history(budget, volunteer, finance_lead):
+    claim = ExpenseClaimFactory(claimant=volunteer)
+    claim_submit(claim=claim, by=volunteer)
+    claim_approve(claim=claim, by=finance_lead)
+    claim_mark_paid(claim=claim, by=finance_lead, paid_on=timezone.localdate(), reference="BACS-1")
+    claim.refresh_from_db()
+    assert claim.status == ClaimStatus.PAID
+    assert [(e.from_status, e.to_status, e.by) for e in claim.events.all()] == [
+        ("draft", "submitted", volunteer),
+        ("submitted", "approved", finance_lead),
+        ("approved", "paid", finance_lead),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("start", "action"),
+    [
+        ("draft", "approve"),
+        ("draft", "pay"),
+        ("submitted", "pay"),
+        ("approved", "approve"),
+        ("approved", "reject"),
+        ("rejected", "approve"),
+        ("paid", "reject"),
+        ("paid", "pay"),
+    ],
+)
+def test_forbidden_transitions_are_refused(budget, volunteer, finance_lead, start, action):
+    claim = ExpenseClaimFactory(claimant=volunteer)
+    if start != "draft":
+        claim_submit(claim=claim, by=volunteer)
+    if start in ("approved", "paid"):
+        claim_approve(claim=claim, by=finance_lead)
+    if start == "paid":
+        claim_mark_paid(claim=claim, by=finance_lead, paid_on=timezone.localdate(), reference="R1")
+    if start == "rejected":
+        claim_reject(claim=claim, by=finance_lead, reason="No receipt")
+    before = ExpenseClaim.objects.get(pk=claim.pk).status
+    with pytest.raises(ClaimWorkflowError):
+        {
+            "approve": lambda: claim_approve(claim=claim, by=finance_lead),
+            "reject": lambda: claim_reject(claim=claim, by=finance_lead, reason="x"),
+            "pay": lambda: claim_mark_paid(
+                claim=claim, by=finance_lead, paid_on=timezone.localdate(), reference="R"
+            ),
+        }[action]()
+    assert ExpenseClaim.objects.get(pk=claim.pk).status == before
+
+
+def test_nobody_approves_their_own_claim_and_only_finance_approves(
+    budget, finance_lead, coordinator
+):
+    own = ExpenseClaimFactory(claimant=finance_lead)
+    claim_submit(claim=own, by=finance_lead)
+    with pytest.raises(ClaimWorkflowError, match="own claim"):
+        claim_approve(claim=own, by=finance_lead)
+    other = ExpenseClaimFactory()
+    claim_submit(claim=other, by=other.claimant)
+    with pytest.raises(ClaimWorkflowError, match="Only finance leads"):
+        claim_approve(claim=other, by=coordinator)
+
+
+def test_rejection_needs_a_reason_the_claimant_then_sees(client, budget, volunteer, finance_lead):
+    claim = ExpenseClaimFactory(claimant=volunteer)
+    claim_submit(claim=claim, by=volunteer)
+    client.force_login(finance_lead)
+    client.post(reverse("expenses:reject", args=[claim.pk]), {"reason": "  "})
+    assert ExpenseClaim.objects.get(pk=claim.pk).status == ClaimStatus.SUBMITTED
+    client.post(reverse("expenses:reject", args=[claim.pk]), {"reason": "Receipt is unreadable"})
+    client.force_login(volunteer)
+    html = client.get(reverse("expenses:claim_list")).content.decode()
+    assert "Receipt is unreadable" in html
+
+
+def test_claimants_see_only_their_own_claims(client, budget, volunteer, personas):
+    mine = ExpenseClaimFactory(claimant=volunteer, description="Mine")
+    theirs = ExpenseClaimFactory(claimant=personas["lived"], description="Theirs")
+    client.force_login(volunteer)
+    assert [c.pk for c in client.get(reverse("expenses:claim_list")).context["page"]] == [mine.pk]
+    assert client.get(reverse("expenses:claim_detail", args=[theirs.pk])).status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_finance_leads_approving_at_once_cannot_both_succeed():
+    claimant = UserFactory(roles=[Role.VOLUNTEER])
+    leads = [UserFactory(roles=[Role.FINANCE_LEAD]) for _ in range(2)]
+    from tests.factories import BudgetFactory
+
+    BudgetFactory()
+    claim = ExpenseClaimFactory(claimant=claimant)
+    claim_submit(claim=claim, by=claimant)
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def act(lead, how):
+        try:
+            barrier.wait()
+            if how == "approve":
+                claim_approve(claim=claim, by=lead)
+            else:
+                claim_reject(claim=claim, by=lead, reason="Duplicate")
+            outcomes.append("done")
+        except ClaimWorkflowError:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=act, args=(leads[0], "approve")),
+        threading.Thread(target=act, args=(leads[1], "reject")),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["done", "refused"]
+    assert ClaimEvent.objects.filter(claim=claim, from_status="submitted").count() == 1
+    assert ExpenseClaim.objects.get(pk=claim.pk).kind == ClaimKind.EXPENSE

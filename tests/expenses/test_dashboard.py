@@ -1,0 +1,196 @@
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.urls import reverse
+from django.utils import timezone
+
+from expenses.models import Allocation, Category, ClaimStatus, DirectSpend, ExpenseClaim
+from expenses.reports import year_figures
+from hope.roles import Role
+from programmes.models import Session
+from tests.factories import BudgetFactory, CourseFactory, UserFactory, VenueFactory
+
+pytestmark = pytest.mark.django_db
+LONDON = ZoneInfo("Europe/London")
+UNDECIDED = (ClaimStatus.DRAFT, ClaimStatus.SUBMITTED)
+D = Decimal
+
+
+def make_claims(claimant, decider, count: int, start: date) -> list[ExpenseClaim]:
+    """Claims in every status, written in bulk (the workflow has its own tests)."""
+    statuses = [
+        ClaimStatus.PAID,
+        ClaimStatus.APPROVED,
+        ClaimStatus.SUBMITTED,
+        ClaimStatus.REJECTED,
+        ClaimStatus.DRAFT,
+    ]
+    categories = [Category.TRAINING, Category.VOLUNTEER_EXPENSES, Category.DRIVERS, Category.OTHER]
+    claims = []
+    for n in range(count):
+        status = statuses[n % len(statuses)]
+        claims.append(
+            ExpenseClaim(
+                claimant=claimant, spent_on=start + timedelta(days=n % 300),
+                category=categories[n % len(categories)], description=f"Claim {n}",
+                amount=D(n % 97) + D("0.37"), status=status,
+                decided_by=None if status in UNDECIDED else decider,
+                rejection_reason="Duplicate" if status == ClaimStatus.REJECTED else "",
+                paid_on=start if status == ClaimStatus.PAID else None,
+                payment_reference="R" if status == ClaimStatus.PAID else "",
+            )
+        )  # fmt: skip
+    return ExpenseClaim.objects.bulk_create(claims)
+
+
+@pytest.fixture
+def year():
+    with time_machine.travel(datetime(2026, 10, 15, 12, tzinfo=LONDON), tick=False):
+        yield BudgetFactory(start_year=2026, total=D("7500.00"))
+
+
+def test_every_figure_matches_an_independent_sum(year):
+    claimant, lead = UserFactory(roles=[Role.VOLUNTEER]), UserFactory(roles=[Role.FINANCE_LEAD])
+    claims = make_claims(claimant, lead, 120, date(2026, 4, 1))
+    make_claims(claimant, lead, 10, date(2025, 4, 1))  # last year: not counted
+    venue = VenueFactory(hire_cost=D("25.50"))
+    held = CourseFactory(venue=venue, first_start=datetime(2026, 9, 1, 10, tzinfo=LONDON))
+    future = CourseFactory(venue=venue, first_start=datetime(2026, 12, 1, 10, tzinfo=LONDON))
+    cancelled = future.sessions.get(number=6)
+    cancelled.is_cancelled = True
+    cancelled.save()
+    # An invoice for September replaces the automatic hire of the sessions it covers.
+    invoice = DirectSpend.objects.create(
+        spent_on=date(2026, 10, 1), category=Category.VENUE_HIRE, description="Invoice",
+        amount=D("80.00"), venue=venue, covers_from=date(2026, 9, 1), covers_to=date(2026, 9, 30),
+    )  # fmt: skip
+    DirectSpend.objects.create(
+        spent_on=date(2026, 5, 5),
+        category=Category.TRAINING,
+        description="Manuals",
+        amount=D("216.00"),
+    )
+    Allocation.objects.create(budget=year, category=Category.VENUE_HIRE, amount=D("100.00"))
+
+    figures = year_figures(year)
+
+    def total(status):
+        return sum((c.amount for c in claims if c.status == status), D("0"))
+
+    now = timezone.now()
+    sessions = list(Session.objects.filter(course__in=[held, future], is_cancelled=False))
+    uninvoiced = [
+        s
+        for s in sessions
+        if not (date(2026, 9, 1) <= timezone.localtime(s.start).date() <= date(2026, 9, 30))
+    ]
+    held_hire = sum((venue.hire_cost for s in uninvoiced if s.start <= now), D("0"))
+    future_hire = sum((venue.hire_cost for s in uninvoiced if s.start > now), D("0"))
+    assert figures.paid_claims == total(ClaimStatus.PAID)
+    assert figures.approved_unpaid == total(ClaimStatus.APPROVED)
+    assert figures.submitted == total(ClaimStatus.SUBMITTED)
+    assert figures.direct_spend == invoice.amount + D("216.00")
+    assert figures.venue_hire_held == held_hire == D("25.50")  # 6 October; September invoiced
+    assert figures.venue_hire_committed == future_hire == D("127.50")  # five, one cancelled
+    assert figures.spent == total(ClaimStatus.PAID) + D("296.00") + held_hire
+    assert (
+        figures.remaining
+        == D("7500.00") - figures.spent - total(ClaimStatus.APPROVED) - future_hire
+    )
+    venue_line = next(line for line in figures.categories if line.category == Category.VENUE_HIRE)
+    assert venue_line.spent == D("80.00") + held_hire and venue_line.over
+    assert sum((line.spent for line in figures.categories), D("0")) == figures.spent
+    assert figures.months[-1][1] == figures.spent
+    assert all(isinstance(value, Decimal) for _, value in figures.months)
+
+
+def test_forecast_from_the_run_rate(year):
+    DirectSpend.objects.create(
+        spent_on=date(2026, 5, 1), category=Category.OTHER, description="x", amount=D("1980.00")
+    )
+    figures = year_figures(year)
+    # 1 April to 15 October is 198 days of 365: 1,980 ÷ 198 × 365 = 3,650.00
+    assert figures.forecast == D("3650.00")
+    assert figures.forecast_difference == D("3850.00")
+
+
+@pytest.mark.parametrize("page_name", ["dashboard", "claims", "export"])
+def test_pages_run_a_fixed_number_of_queries(
+    client, year, django_assert_max_num_queries, page_name
+):
+    claimant, lead = UserFactory(roles=[Role.VOLUNTEER]), UserFactory(roles=[Role.FINANCE_LEAD])
+    user, url = {
+        "dashboard": (lead, reverse("expenses:dashboard")),
+        "claims": (claimant, reverse("expenses:claim_list")),
+        "export": (lead, reverse("expenses:export", args=[2026])),
+    }[page_name]
+    client.force_login(user)
+    counts = []
+    for size in (10, 3000):
+        make_claims(claimant, lead, size, date(2026, 4, 1))
+        client.get(url)
+        with django_assert_max_num_queries(20) as captured:
+            response = client.get(url)
+            if response.streaming:
+                b"".join(response.streaming_content)
+        counts.append(len(captured.captured_queries))
+    assert counts[0] == counts[1], counts
+
+
+def test_export_opens_cleanly_in_excel_and_reads_back(client, year, finance_lead):
+    claimant = UserFactory(roles=[Role.VOLUNTEER], full_name="Val Singh")
+    make_claims(claimant, finance_lead, 5, date(2026, 4, 1))
+    DirectSpend.objects.create(
+        spent_on=date(2026, 5, 5),
+        category=Category.TRAINING,
+        description="Manuals, “new”",
+        amount=D("216.00"),
+    )
+    CourseFactory(
+        venue=VenueFactory(hire_cost=D("15.00")),
+        first_start=datetime(2026, 11, 3, 10, tzinfo=LONDON),
+    )
+    client.force_login(finance_lead)
+    response = client.get(reverse("expenses:export", args=[2026]))
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    body = b"".join(response.streaming_content)
+    assert body.startswith("\ufeff".encode())
+    rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
+    claims = [r for r in rows if r["Type"] == "Out-of-pocket expense"]
+    assert len(claims) == 4  # drafts are not exported
+    assert all(r["Date"].count("-") == 2 and len(r["Date"]) == 10 for r in rows)
+    assert sum(D(r["Amount"]) for r in claims) == sum(
+        c.amount for c in ExpenseClaim.objects.exclude(status=ClaimStatus.DRAFT)
+    )
+    spend = next(r for r in rows if r["Type"] == "Direct spend")
+    assert spend["Description"] == "Manuals, “new”" and spend["Amount"] == "216.00"
+    assert sum(1 for r in rows if r["Type"] == "Venue hire (session)") == 6
+    assert client.get(reverse("expenses:export", args=[1999])).status_code == 404
+
+
+def test_finance_lead_sets_up_a_budget_with_allocations(client, finance_lead):
+    client.force_login(finance_lead)
+    response = client.post(
+        reverse("expenses:budget_list"), {"start_year": "2027", "total": "7500.00"}
+    )
+    from expenses.models import Budget
+
+    budget = Budget.objects.get(start_year=2027)
+    assert response.url == reverse("expenses:budget_edit", args=[budget.pk])
+    data = {
+        "start_year": "2027", "total": "7500.00",
+        "allocations-TOTAL_FORMS": "5", "allocations-INITIAL_FORMS": "0",
+        "allocations-MIN_NUM_FORMS": "0", "allocations-MAX_NUM_FORMS": "5",
+        "allocations-0-category": "venue_hire", "allocations-0-amount": "2500.00",
+    }  # fmt: skip
+    client.post(reverse("expenses:budget_edit", args=[budget.pk]), data)
+    assert budget.allocations.get().amount == D("2500.00")
+    response = client.post(reverse("expenses:budget_list"), {"start_year": "2027", "total": "-1"})
+    assert response.status_code == 200 and response.context["form"].errors
