@@ -8,13 +8,14 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import Group
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from expenses.models import ClaimStatus, ExpenseClaim
 from facilitators.models import Claim, FacilitatorProfile
 from facilitators.queries import refreshers_due_count
 from hope import health
@@ -76,6 +77,18 @@ def home(request: HttpRequest) -> HttpResponse:
             .count()
         )
         context["refreshers_due"] = refreshers_due_count()
+    if Role.VOLUNTEER in names or Role.FACILITATOR in names:
+        context["my_claims"] = ExpenseClaim.objects.filter(claimant=request.user).aggregate(
+            drafts=Count("pk", filter=Q(status=ClaimStatus.DRAFT)),
+            waiting=Count("pk", filter=Q(status=ClaimStatus.SUBMITTED)),
+            to_be_paid=Count("pk", filter=Q(status=ClaimStatus.APPROVED)),
+        )
+    if Role.FINANCE_LEAD in names:
+        context["finance_queue"] = (
+            ExpenseClaim.objects.filter(status=ClaimStatus.SUBMITTED)
+            .exclude(claimant=request.user)
+            .count()
+        )
     return render(request, "hope/home.html", context)
 
 

@@ -264,3 +264,34 @@ def test_two_finance_leads_approving_at_once_cannot_both_succeed():
     assert sorted(outcomes) == ["done", "refused"]
     assert ClaimEvent.objects.filter(claim=claim, from_status="submitted").count() == 1
     assert ExpenseClaim.objects.get(pk=claim.pk).kind == ClaimKind.EXPENSE
+
+
+def test_finance_records_direct_spend_and_a_venue_invoice(client, budget, finance_lead):
+    from expenses.models import DirectSpend
+    from tests.factories import VenueFactory
+
+    venue = VenueFactory()
+    client.force_login(finance_lead)
+    day = (timezone.localdate() - timedelta(days=1)).isoformat()
+    response = client.post(
+        reverse("expenses:spend_list"),
+        {"spent_on": day, "category": "training_resources", "description": "Manuals",
+         "amount": "216.00", "venue": venue.pk},
+    )  # fmt: skip
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert "covers_from" in errors and "category" in errors
+    response = client.post(
+        reverse("expenses:spend_list"),
+        {"spent_on": day, "category": "venue_hire", "description": "Invoice", "amount": "80.00",
+         "venue": venue.pk, "covers_from": day, "covers_to": day,
+         "attachment": pdf_upload("inv.pdf")},
+    )  # fmt: skip
+    assert response.status_code == 302
+    spend = DirectSpend.objects.get()
+    assert spend.recorded_by == finance_lead and spend.attachment
+    response = client.post(
+        reverse("expenses:spend_list"),
+        {"spent_on": day, "category": "other", "description": "x", "amount": "0"},
+    )
+    assert "more than £0.00" in response.context["form"].errors["amount"][0]

@@ -75,3 +75,21 @@ def test_seed_demo_pairs_most_sessions_and_leaves_gaps(settings):
     states = {s.cover_state for s in upcoming if s.course.status == "published"}
     assert {"paired", "workforce_only"} <= states
     assert Claim.objects.filter(facilitator__user__email="lived@example.org").exists()
+
+
+def test_seed_demo_tells_the_2018_19_story(settings):
+    from decimal import Decimal
+
+    from expenses.models import Budget, ClaimStatus, ExpenseClaim
+    from expenses.reports import year_figures
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+    count = ExpenseClaim.objects.count()
+    call_command("seed_demo")
+    assert ExpenseClaim.objects.count() == count
+    figures = year_figures(Budget.objects.get(start_year=2018))
+    assert figures.budget.total == Decimal("7500.00")
+    assert Decimal("2000") < figures.spent < Decimal("3000")
+    assert all(line.spent > 0 for line in figures.categories)
+    assert ExpenseClaim.objects.filter(status=ClaimStatus.SUBMITTED).exists()

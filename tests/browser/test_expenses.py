@@ -1,0 +1,69 @@
+"""A volunteer claims mileage on a phone; a finance lead approves it and the dashboard moves."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.factories import PASSWORD, BudgetFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def sign_in(page, live_server, user):
+    page.goto(live_server.url + "/accounts/login/")
+    page.get_by_label("Email address").fill(user.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Hello")
+
+
+def test_volunteer_claims_mileage_on_a_phone_and_finance_approves(
+    live_server, browser, volunteer, finance_lead, assert_accessible
+):
+    BudgetFactory()
+    phone = browser.new_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    )
+    page = phone.new_page()
+    sign_in(page, live_server, volunteer)
+    page.get_by_role("link", name="New mileage claim").click()
+    assert_accessible(page)
+    page.get_by_label("From (postcode)").fill("ng4 2rl")
+    page.get_by_label("To (postcode)").fill("NG7 1OL")
+    page.get_by_label("Miles").fill("0")
+    page.get_by_label("Passengers carried").fill("2")
+    page.get_by_label("Purpose").fill("Driving participants to Oakfield")
+    page.get_by_role("button", name="Submit claim").click()
+    expect(page.get_by_text("Enter the miles driven")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_label("Miles").fill("34.5")
+    page.get_by_role("button", name="Submit claim").click()
+    # 34.5 × 45p + 34.5 × 2 × 5p = £15.525 + £3.45 → £18.98
+    expect(page.get_by_text("Claim for £18.98 submitted for approval.")).to_be_visible()
+    assert_accessible(page)
+    page.goto(live_server.url + "/expenses/")
+    expect(page.get_by_text("34.5 miles claimed")).to_be_visible()
+    assert_accessible(page)
+    phone.close()
+
+    desk = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = desk.new_page()
+    sign_in(page, live_server, finance_lead)
+    page.get_by_role("navigation", name="Main").get_by_role(
+        "link", name="Finance", exact=True
+    ).click()
+    expect(page.get_by_role("row", name=re.compile("Approved, not yet paid"))).to_contain_text(
+        "£0.00"
+    )
+    assert_accessible(page)
+    page.get_by_role("button", name=re.compile("^Approve claim")).click()
+    expect(page.get_by_text(re.compile(r"approved \(£18\.98\)"))).to_be_visible()
+    expect(page.get_by_role("row", name=re.compile("Approved, not yet paid"))).to_contain_text(
+        "£18.98"
+    )
+    expect(page.get_by_text("No claims are waiting")).to_be_visible()
+    assert_accessible(page)
+    desk.close()
