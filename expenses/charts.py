@@ -36,7 +36,8 @@ def _render(chart) -> str:
 def categories_chart(figures: YearFigures) -> str:
     chart = pygal.HorizontalBar(
         style=STYLE, height=320, width=700, legend_at_bottom=True, print_values=False,
-        value_formatter=lambda v: f"£{v:,.2f}", disable_xml_declaration=True,
+        value_formatter=lambda v: f"£{v:,.0f}", disable_xml_declaration=True,
+        truncate_label=-1, truncate_legend=-1, x_label_rotation=30,
         title="Spend and commitments by category, against allocation",
     )  # fmt: skip
     chart.x_labels = [line.label for line in figures.categories]
