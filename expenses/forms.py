@@ -48,7 +48,17 @@ def check_spend_date(day, *, budget_years: set[int]) -> None:
         )
 
 
-class ClaimForm(forms.ModelForm):
+class SpendDateMixin:
+    """The date of a spend: not in the future, and inside a financial year with a budget."""
+
+    def clean_spent_on(self):
+        day = self.cleaned_data["spent_on"]
+        budget_years = set(Budget.objects.values_list("start_year", flat=True))
+        check_spend_date(day, budget_years=budget_years)
+        return day
+
+
+class ClaimForm(SpendDateMixin, forms.ModelForm):
     """An out-of-pocket expense, quick to fill in on a phone."""
 
     class Meta:
@@ -64,17 +74,11 @@ class ClaimForm(forms.ModelForm):
     def __init__(self, *args, rates: Rates, **kwargs):
         super().__init__(*args, **kwargs)
         self.rates = rates
-        self.budget_years = set(Budget.objects.values_list("start_year", flat=True))
         self.fields["category"].choices = [
             c for c in Category.choices if c[0] != Category.VENUE_HIRE
         ]
         self.fields["course"].queryset = Course.objects.exclude(status="draft").order_by("title")
         self.fields["spent_on"].initial = timezone.localdate()
-
-    def clean_spent_on(self):
-        day = self.cleaned_data["spent_on"]
-        check_spend_date(day, budget_years=self.budget_years)
-        return day
 
     def clean_amount(self):
         amount = self.cleaned_data["amount"]
@@ -94,7 +98,7 @@ class ClaimForm(forms.ModelForm):
         return receipt
 
 
-class MileageForm(forms.ModelForm):
+class MileageForm(SpendDateMixin, forms.ModelForm):
     """Miles driven; the amount is worked out on the server from finance's rates."""
 
     class Meta:
@@ -117,7 +121,6 @@ class MileageForm(forms.ModelForm):
     def __init__(self, *args, rates: Rates, **kwargs):
         super().__init__(*args, **kwargs)
         self.rates = rates
-        self.budget_years = set(Budget.objects.values_list("start_year", flat=True))
         self.fields["course"].queryset = Course.objects.exclude(status="draft").order_by("title")
         self.fields["spent_on"].initial = timezone.localdate()
         for name in ["start_postcode", "end_postcode", "purpose"]:
@@ -127,11 +130,6 @@ class MileageForm(forms.ModelForm):
             "Mileage over 1,000 miles cannot be claimed here."
         )
         self.fields["miles"].error_messages["min_value"] = "Enter the miles driven (more than 0)."
-
-    def clean_spent_on(self):
-        day = self.cleaned_data["spent_on"]
-        check_spend_date(day, budget_years=self.budget_years)
-        return day
 
     def clean_start_postcode(self):
         return " ".join(self.cleaned_data["start_postcode"].upper().split())
@@ -169,7 +167,7 @@ AllocationFormSet = inlineformset_factory(
 )
 
 
-class DirectSpendForm(forms.ModelForm):
+class DirectSpendForm(SpendDateMixin, forms.ModelForm):
     class Meta:
         model = DirectSpend
         fields = [
@@ -187,15 +185,6 @@ class DirectSpendForm(forms.ModelForm):
             "venue": "For a venue invoice: the hire of the sessions it covers is then counted "
             "from this invoice instead of automatically.",
         }
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.budget_years = set(Budget.objects.values_list("start_year", flat=True))
-
-    def clean_spent_on(self):
-        day = self.cleaned_data["spent_on"]
-        check_spend_date(day, budget_years=self.budget_years)
-        return day
 
     def clean_amount(self):
         amount = self.cleaned_data["amount"]

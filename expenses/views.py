@@ -55,7 +55,7 @@ from expenses.services import (
     claim_save,
     claim_submit,
 )
-from hope.audit import save_with_audit
+from hope.audit import audit_record, save_with_audit
 
 # --- Claimants -----------------------------------------------------------------------
 
@@ -325,7 +325,18 @@ def budget_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         with transaction.atomic():
             save_with_audit(form=form, actor=request.user, noun="budget")
-            formset.save()
+            if formset.has_changed():
+                formset.save()
+                audit_record(
+                    actor=request.user,
+                    action="budget.allocations_changed",
+                    target=budget,
+                    summary=f"Allocations for {budget}: "
+                    + "; ".join(
+                        f"{a.get_category_display()} £{a.amount:,.2f}"
+                        for a in budget.allocations.all()
+                    ),
+                )
         messages.success(request, f"Budget for {budget} saved.")
         return redirect("expenses:budget_list")
     return render(

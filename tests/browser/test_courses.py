@@ -9,17 +9,10 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from tests.factories import PASSWORD, ProgrammeFactory, VenueFactory
+from tests.browser.helpers import sign_in
+from tests.factories import ProgrammeFactory, VenueFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def sign_in(page, live_server, email):
-    page.goto(live_server.url + "/accounts/login/")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Hello")
 
 
 def test_coordinator_plans_a_course_and_sees_it_in_the_calendar(
@@ -30,7 +23,7 @@ def test_coordinator_plans_a_course_and_sees_it_in_the_calendar(
     first_day = timezone.localdate() + timedelta(weeks=3)
     first_day += timedelta(days=(1 - first_day.weekday()) % 7)  # a Tuesday
 
-    sign_in(page, live_server, coordinator.email)
+    sign_in(page, live_server, coordinator)
     page.get_by_role("link", name="Courses").click()
     assert_accessible(page)
     page.get_by_role("link", name="Plan a course").first.click()
@@ -76,7 +69,7 @@ def test_coordinator_plans_a_course_and_sees_it_in_the_calendar(
 
     # A volunteer reads the course and venue, without the hire cost.
     page.get_by_role("button", name="Sign out").click()
-    sign_in(page, live_server, volunteer.email)
+    sign_in(page, live_server, volunteer)
     page.get_by_role("link", name="Courses").click()
     page.get_by_role("link", name="Carers – Riverside Tuesdays").click()
     expect(page.get_by_role("button", name="Cancel course")).to_have_count(0)

@@ -7,17 +7,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.factories import PASSWORD, BudgetFactory
+from tests.browser.helpers import sign_in
+from tests.factories import BudgetFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def sign_in(page, live_server, user):
-    page.goto(live_server.url + "/accounts/login/")
-    page.get_by_label("Email address").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Hello")
 
 
 def test_volunteer_claims_mileage_on_a_phone_and_finance_approves(

@@ -192,5 +192,8 @@ def test_finance_lead_sets_up_a_budget_with_allocations(client, finance_lead):
     }  # fmt: skip
     client.post(reverse("expenses:budget_edit", args=[budget.pk]), data)
     assert budget.allocations.get().amount == D("2500.00")
+    from hope.models import AuditEvent
+
+    assert AuditEvent.objects.filter(action="budget.allocations_changed").exists()
     response = client.post(reverse("expenses:budget_list"), {"start_year": "2027", "total": "-1"})
     assert response.status_code == 200 and response.context["form"].errors
