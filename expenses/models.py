@@ -279,3 +279,24 @@ class DirectSpend(TimeStamped):
 
     def __str__(self) -> str:
         return f"Spend #{self.pk}"
+
+
+class BudgetAlertState(models.Model):
+    """Whether spend is above one alert line (a threshold or a category's allocation).
+
+    An alert fires when spend crosses the line from below, and again only after it has
+    dropped back below; ``times_fired`` makes each firing's message key unique.
+    """
+
+    budget = models.ForeignKey(Budget, on_delete=models.CASCADE, related_name="alert_states")
+    line = models.CharField(max_length=40)
+    above = models.BooleanField(default=False)
+    times_fired = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["budget", "line"], name="expenses_alert_state_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Alert state #{self.pk}"

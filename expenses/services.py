@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from expenses.alerts import check_budget_alerts
 from expenses.models import (
     LIVE_STATUSES,
     ZERO,
@@ -23,6 +25,7 @@ from expenses.models import (
 )
 from hope.audit import audit_record
 from hope.models import User
+from hope.outbox import message_create
 from hope.roles import Role, has_role
 
 PENNY = Decimal("0.01")
@@ -109,6 +112,17 @@ def claim_submit(*, claim: ExpenseClaim, by: User) -> ExpenseClaim:
     return claim
 
 
+def _notify_claimant(claim: ExpenseClaim) -> None:
+    """Approved, rejected or paid: the claimant hears, once per change of state."""
+    message_create(
+        key=f"claim:{claim.pk}:{claim.status}",
+        kind="claim_notice",
+        recipient=claim.claimant,
+        template="expenses/email/claim_notice",
+        context={"claim": claim, "site_url": settings.SITE_URL},
+    )
+
+
 def _decide(claim: ExpenseClaim, *, by: User, expect: str, to: str) -> ExpenseClaim:
     if not has_role(by, Role.FINANCE_LEAD):
         raise ClaimWorkflowError("Only finance leads can do this.")
@@ -132,6 +146,8 @@ def claim_approve(*, claim: ExpenseClaim, by: User) -> ExpenseClaim:
         claim.decided_by, claim.decided_at = by, timezone.now()
         claim.save()
         _event(claim, by=by, from_status=ClaimStatus.SUBMITTED)
+        _notify_claimant(claim)
+        check_budget_alerts(day=claim.spent_on)
     return claim
 
 
@@ -146,6 +162,7 @@ def claim_reject(*, claim: ExpenseClaim, by: User, reason: str) -> ExpenseClaim:
         claim.decided_by, claim.decided_at = by, timezone.now()
         claim.save()
         _event(claim, by=by, from_status=ClaimStatus.SUBMITTED, note=reason)
+        _notify_claimant(claim)
     return claim
 
 
@@ -161,6 +178,7 @@ def claim_mark_paid(
         claim.paid_on, claim.payment_reference = paid_on, reference[:60]
         claim.save()
         _event(claim, by=by, from_status=ClaimStatus.APPROVED, note=f"Paid, ref. {reference}")
+        _notify_claimant(claim)
     return claim
 
 

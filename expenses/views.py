@@ -20,6 +20,7 @@ from expenses.access import (
     get_claim_for_user,
     is_finance_lead,
 )
+from expenses.alerts import check_budget_alerts
 from expenses.charts import categories_chart, cumulative_chart
 from expenses.forms import (
     AllocationFormSet,
@@ -350,7 +351,9 @@ def spend_list(request: HttpRequest) -> HttpResponse:
     form = DirectSpendForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         form.instance.recorded_by = request.user
-        save_with_audit(form=form, actor=request.user, noun="spend")
+        with transaction.atomic():
+            spend = save_with_audit(form=form, actor=request.user, noun="spend")
+            check_budget_alerts(day=spend.spent_on)
         messages.success(request, "Spend recorded.")
         return redirect("expenses:spend_list")
     spends = DirectSpend.objects.select_related("venue")

@@ -21,7 +21,6 @@ KEEP_PAST_DAYS = 90
 
 def build_calendar(profile: FacilitatorProfile, *, site_url: str) -> icalendar.Calendar:
     """Three queries: the held claims with their sessions, and the co-facilitators."""
-    zone = ZoneInfo(settings.TIME_ZONE)
     now = timezone.now()
     claims = (
         Claim.objects.held()
@@ -48,39 +47,63 @@ def build_calendar(profile: FacilitatorProfile, *, site_url: str) -> icalendar.C
     calendar.add("x-wr-calname", f"HOPE sessions – {profile.user.full_name}")
     calendar.add("x-wr-timezone", settings.TIME_ZONE)
     calendar.add("refresh-interval", timedelta(hours=6), parameters={"VALUE": "DURATION"})
-    host = site_url.split("://", 1)[-1].split("/", 1)[0]
     for claim in claims:
-        session = claim.session
-        partners = [c for c in session.held_claims if c.facilitator_id != profile.pk]
-        partner = partners[0].facilitator.user.full_name if partners else "not yet arranged"
-        venue = session.venue
-        location = (
-            f"{venue.name}, {', '.join(venue.address.splitlines())}, {venue.postcode}"
-            if venue
-            else "Online"
-        )
-        event = icalendar.Event()
-        event.add("uid", f"hope-session-{session.pk}@{host}")
-        event.add("dtstamp", now)
-        event.add("last-modified", session.updated_at)
-        event.add("sequence", int(session.updated_at.timestamp()) % 2_000_000_000)
-        event.add("dtstart", timezone.localtime(session.start, zone))
-        event.add("dtend", timezone.localtime(session.end, zone))
-        event.add("summary", f"HOPE: {session.course.title} – session {session.number}")
-        event.add("location", location)
-        event.add(
-            "description",
-            f"{session.course.programme.name}, session {session.number} of "
-            f"{session.course.programme.sessions_per_course}.\n"
-            f"Co-facilitator: {partner}.\n"
-            f"{site_url}{reverse('facilitators:session_detail', args=[session.pk])}",
-        )
-        event.add("url", f"{site_url}{reverse('facilitators:session_detail', args=[session.pk])}")
-        event.add("status", "CONFIRMED")
-        event.add("transp", "OPAQUE")
-        calendar.add_component(event)
+        calendar.add_component(session_event(claim.session, profile, site_url=site_url, now=now))
     calendar.add_missing_timezones()
     return calendar
+
+
+def session_event(
+    session, profile: FacilitatorProfile, *, site_url: str, now=None
+) -> icalendar.Event:
+    """One session as a VEVENT. Uses ``session.held_claims`` if prefetched (no query)."""
+    zone = ZoneInfo(settings.TIME_ZONE)
+    now = now or timezone.now()
+    host = site_url.split("://", 1)[-1].split("/", 1)[0]
+    held = getattr(session, "held_claims", None)
+    if held is None:
+        held = list(
+            Claim.objects.held().filter(session=session).select_related("facilitator__user")
+        )
+    partners = [c for c in held if c.facilitator_id != profile.pk]
+    partner = partners[0].facilitator.user.full_name if partners else "not yet arranged"
+    venue = session.venue
+    location = (
+        f"{venue.name}, {', '.join(venue.address.splitlines())}, {venue.postcode}"
+        if venue
+        else "Online"
+    )
+    url = f"{site_url}{reverse('facilitators:session_detail', args=[session.pk])}"
+    event = icalendar.Event()
+    event.add("uid", f"hope-session-{session.pk}@{host}")
+    event.add("dtstamp", now)
+    event.add("last-modified", session.updated_at)
+    event.add("sequence", int(session.updated_at.timestamp()) % 2_000_000_000)
+    event.add("dtstart", timezone.localtime(session.start, zone))
+    event.add("dtend", timezone.localtime(session.end, zone))
+    event.add("summary", f"HOPE: {session.course.title} – session {session.number}")
+    event.add("location", location)
+    event.add(
+        "description",
+        f"{session.course.programme.name}, session {session.number} of "
+        f"{session.course.programme.sessions_per_course}.\n"
+        f"Co-facilitator: {partner}.\n{url}",
+    )
+    event.add("url", url)
+    event.add("status", "CANCELLED" if session.is_cancelled else "CONFIRMED")
+    event.add("transp", "OPAQUE")
+    return event
+
+
+def single_session_ics(session, profile: FacilitatorProfile, *, site_url: str) -> str:
+    """An .ics with one session, for attaching to a reminder."""
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", "-//HOPE Coordinator//Sessions//EN")
+    calendar.add("version", "2.0")
+    calendar.add("method", "PUBLISH")
+    calendar.add_component(session_event(session, profile, site_url=site_url))
+    calendar.add_missing_timezones()
+    return calendar.to_ical().decode()
 
 
 @require_GET

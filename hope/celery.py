@@ -3,9 +3,18 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hope.settings")
 
 app = Celery("hope")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# Schedules live in code, in Europe/London (CELERY_TIMEZONE). Run exactly one beat.
+app.conf.beat_schedule = {
+    "send-due-messages": {"task": "hope.tasks.send_due_messages", "schedule": 60.0},
+    "plan-reminders": {"task": "hope.tasks.plan_reminders", "schedule": crontab(minute="*/5")},
+    "cover-digest": {"task": "hope.tasks.cover_digest", "schedule": crontab(hour=7, minute=30)},
+    "budget-alerts": {"task": "hope.tasks.budget_alerts", "schedule": crontab(minute=15)},
+}

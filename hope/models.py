@@ -205,3 +205,62 @@ class TeamSettings(models.Model):
     def current(cls) -> TeamSettings:
         """One query; creates the row with the defaults the first time."""
         return cls.objects.get_or_create(pk=1)[0]
+
+
+class MessageStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+
+
+class MessageQuerySet(models.QuerySet):
+    def due(self, now) -> MessageQuerySet:
+        return self.filter(status=MessageStatus.PENDING, due_at__lte=now, next_attempt_at__lte=now)
+
+
+class Message(TimeStamped):
+    """One message to one person, recorded before it is sent.
+
+    ``key`` is unique: the same reminder or alert can be produced any number of times
+    (a beat that fires twice, a retried task, two workers) and is stored, so sent, once.
+    """
+
+    key = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(max_length=30)
+    channel = models.CharField(max_length=20, default="email")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="messages"
+    )
+    to_address = models.CharField(max_length=254)
+    subject = models.CharField(max_length=200)
+    body_text = models.TextField()
+    body_html = models.TextField(blank=True)
+    attachment_name = models.CharField(max_length=100, blank=True)
+    attachment_type = models.CharField(max_length=100, blank=True)
+    attachment = models.TextField(blank=True)
+    due_at = models.DateTimeField(default=timezone.now, db_index=True)
+    status = models.CharField(
+        max_length=10, choices=MessageStatus.choices, default=MessageStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    objects = MessageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-due_at", "-pk"]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="hope_message_due_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=MessageStatus.values), name="hope_message_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Message #{self.pk}"

@@ -38,3 +38,35 @@ def send_invitation_email(self, invitation_id: int) -> bool:
     message.attach_alternative(render_to_string("hope/email/invitation.html", context), "text/html")
     message.send()
     return True
+
+
+@shared_task(ignore_result=True)
+def send_due_messages() -> int:
+    """The outbox sweep: beat runs it every minute; web actions nudge it after commit."""
+    from hope.outbox import send_due
+
+    return send_due()
+
+
+@shared_task(ignore_result=True)
+def plan_reminders() -> int:
+    """Store the facilitator reminders that have come due (beat, every five minutes)."""
+    from facilitators.reminders import plan_reminders as plan
+
+    return plan()
+
+
+@shared_task(ignore_result=True)
+def cover_digest() -> int:
+    """The coordinators' morning digest of sessions without a full pair."""
+    from facilitators.digest import send_cover_digest
+
+    return send_cover_digest()
+
+
+@shared_task(ignore_result=True)
+def budget_alerts() -> int:
+    """Catch threshold crossings from committed venue hire and direct spend (hourly)."""
+    from expenses.alerts import check_budget_alerts
+
+    return check_budget_alerts()

@@ -15,6 +15,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accessibility/", views.accessibility, name="accessibility"),
     path("settings/", views.team_settings, name="team_settings"),
+    path("messages/", views.message_log, name="message_log"),
     path("people/", views.people, name="people"),
     path("people/invite/", views.invite, name="invite"),
     path(

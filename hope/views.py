@@ -22,7 +22,7 @@ from hope import health
 from hope.access import coordinator_required
 from hope.audit import save_with_audit
 from hope.forms import AcceptInvitationForm, InvitationForm, TeamSettingsForm
-from hope.models import Invitation, TeamSettings, User
+from hope.models import Invitation, Message, MessageStatus, TeamSettings, User
 from hope.roles import Role, is_coordinator, role_names
 from hope.services import (
     InvitationError,
@@ -205,3 +205,26 @@ def team_settings(request: HttpRequest) -> HttpResponse:
         messages.success(request, "Team settings saved.")
         return redirect("team_settings")
     return render(request, "hope/team_settings.html", {"form": form})
+
+
+@login_required
+@coordinator_required
+def message_log(request: HttpRequest) -> HttpResponse:
+    """Messages sent, pending and failed in the last 30 days."""
+    since = timezone.now() - timedelta(days=30)
+    messages_ = Message.objects.filter(due_at__gte=since).select_related("recipient")
+    status = request.GET.get("status")
+    if status in MessageStatus.values:
+        messages_ = messages_.filter(status=status)
+    counts = dict(
+        Message.objects.filter(due_at__gte=since)
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    page = Paginator(messages_.order_by("-due_at", "-pk"), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "hope/message_log.html",
+        {"page": page, "counts": counts, "status": status, "statuses": MessageStatus.choices},
+    )

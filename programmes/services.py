@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from facilitators.reminders import notify_session_changed
 from facilitators.services import release_for_cancelled_sessions, sync_claim_times
 from hope.audit import audit_record
 from hope.models import User
@@ -158,6 +159,9 @@ def course_cancel(*, course: Course, by: User) -> int:
         future = list(course.sessions.filter(start__gt=now, is_cancelled=False))
         cancelled = course.sessions.filter(pk__in=[s.pk for s in future]).update(is_cancelled=True)
         release_for_cancelled_sessions(sessions=future, by=by)
+        for session in future:
+            session.is_cancelled = True
+            notify_session_changed(session=session, cancelled=True)
         course.status = CourseStatus.CANCELLED
         course.save(update_fields=["status", "updated_at"])
         audit_record(
@@ -202,6 +206,7 @@ def session_change(*, session: Session, start: datetime, venue: Venue | None, by
                 ) from None
 
         _save_or_clash(venue, [(start, end)], write, exclude_pk=session.pk)
+        notify_session_changed(session=session)
         audit_record(
             actor=by,
             action="session.changed",
@@ -221,6 +226,7 @@ def session_cancel(*, session: Session, by: User) -> Session:
         session.is_cancelled = True
         session.save(update_fields=["is_cancelled", "updated_at"])
         release_for_cancelled_sessions(sessions=[session], by=by)
+        notify_session_changed(session=session, cancelled=True)
         audit_record(
             actor=by,
             action="session.cancelled",

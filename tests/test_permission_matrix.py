@@ -108,6 +108,7 @@ MATRIX: dict[str, Case] = {
     "venues:venue_detail": Case(signed_in(OK), kwargs={"pk": "venue"}),
     "venues:venue_edit": Case(coordinators_only(), kwargs={"pk": "venue"}),
     "team_settings": Case(coordinators_only()),
+    "message_log": Case(coordinators_only()),
     # Facilitators' own pages: a coordinator without a facilitator profile gets 403.
     "facilitators:board": Case(facilitators_only()),
     "facilitators:mine": Case(facilitators_only()),

@@ -23,3 +23,8 @@ def pounds(value) -> str:
     if value is None:
         return ""
     return f"£{value:,.2f}"
+
+
+@register.filter
+def get_count(counts: dict, key: str) -> int:
+    return counts.get(key, 0)

@@ -1,0 +1,154 @@
+"""Exactly once: stored before sent, claimed with SKIP LOCKED, retried with back-off."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+import time_machine
+from celery.contrib.testing.worker import start_worker
+from django.core import mail
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
+
+from hope import outbox
+from hope.celery import app
+from hope.channels import CHANNELS
+from hope.models import Message, MessageStatus
+from hope.outbox import message_create, send_due
+from hope.roles import Role
+from tests.factories import UserFactory
+
+
+def make_message(user, key="test:1", **kwargs):
+    return message_create(
+        key=key,
+        kind="claim_notice",
+        recipient=user,
+        template="hope/email/test_message",
+        context={"body": "Hello"},
+        send_now=False,
+        **kwargs,
+    )
+
+
+@pytest.fixture(autouse=True)
+def _test_template(settings, tmp_path):
+    folder = tmp_path / "hope" / "email"
+    folder.mkdir(parents=True)
+    (folder / "test_message_subject.txt").write_text("A test message")
+    (folder / "test_message.txt").write_text("{{ body }}, {{ recipient.full_name }}")
+    (folder / "test_message.html").write_text("<p>{{ body }}</p>")
+    settings.TEMPLATES = [
+        {**settings.TEMPLATES[0], "DIRS": [tmp_path, *settings.TEMPLATES[0]["DIRS"]]}
+    ]
+
+
+@pytest.mark.django_db
+def test_the_same_key_is_stored_once_and_sent_once():
+    user = UserFactory()
+    assert make_message(user) is not None
+    assert make_message(user) is None
+    assert send_due() == 1
+    assert send_due() == 0
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].body == f"Hello, {user.full_name}"
+    assert Message.objects.get().status == MessageStatus.SENT
+
+
+@pytest.mark.django_db
+def test_a_failed_send_is_retried_with_back_off_then_marked_failed(monkeypatch, client):
+    user = UserFactory()
+    make_message(user)
+    calls = []
+
+    class Flaky:
+        def send(self, message):
+            calls.append(message.pk)
+            raise ConnectionRefusedError("mail server down")
+
+    monkeypatch.setitem(CHANNELS, "email", Flaky())
+    start = timezone.now()
+    for attempt in range(1, outbox.MAX_ATTEMPTS + 1):
+        with time_machine.travel(start + timedelta(hours=attempt * 2), tick=False):
+            assert send_due() == 0
+            message = Message.objects.get()
+            assert message.attempts == attempt
+            # Nothing is tried again before its back-off has passed.
+            assert send_due() == 0
+    assert len(calls) == outbox.MAX_ATTEMPTS
+    assert message.status == MessageStatus.FAILED
+    assert "mail server down" in message.last_error
+    coordinator = UserFactory(roles=[Role.COORDINATOR])
+    client.force_login(coordinator)
+    page = client.get(reverse("message_log") + "?status=failed")
+    assert list(page.context["page"]) == [message]
+
+
+@pytest.mark.django_db
+def test_a_worker_that_died_mid_send_leaves_a_row_that_is_sent_later():
+    user = UserFactory()
+    make_message(user)
+    Message.objects.update(status=MessageStatus.SENDING, claimed_at=timezone.now())
+    assert send_due() == 0  # still within its lease
+    with time_machine.travel(timezone.now() + outbox.STALE_AFTER + timedelta(minutes=1)):
+        assert send_due() == 1
+    assert len(mail.outbox) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_sweeping_at_once_send_each_message_once():
+    user = UserFactory()
+    for n in range(30):
+        make_message(user, key=f"test:{n}")
+    barrier = threading.Barrier(4)
+    sent = []
+
+    def sweep():
+        try:
+            barrier.wait()
+            sent.append(send_due(limit=10))
+            sent.append(send_due(limit=10))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=sweep) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(sent) == 30
+    assert len(mail.outbox) == 30
+    assert len({m.to[0] + m.body for m in mail.outbox}) == 1  # same person, same body
+    assert Message.objects.filter(status=MessageStatus.SENT).count() == 30
+
+
+@pytest.fixture
+def real_worker():
+    app.conf.task_always_eager = False
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+            yield
+    finally:
+        app.conf.task_always_eager = True
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_sends_after_commit_and_a_second_run_sends_nothing(real_worker):
+    user = UserFactory()
+    message_create(
+        key="test:worker", kind="claim_notice", recipient=user,
+        template="hope/email/test_message", context={"body": "Hi"},
+    )  # fmt: skip
+    deadline = time.monotonic() + 30
+    while not mail.outbox and time.monotonic() < deadline:
+        time.sleep(0.1)
+    from hope.tasks import send_due_messages
+
+    send_due_messages.delay()
+    time.sleep(1)
+    assert len(mail.outbox) == 1
+    assert Message.objects.get().status == MessageStatus.SENT
