@@ -77,6 +77,9 @@ def home(request: HttpRequest) -> HttpResponse:
             .count()
         )
         context["refreshers_due"] = refreshers_due_count()
+        context["failed_messages"] = Message.objects.filter(
+            status=MessageStatus.FAILED, due_at__gte=now - timedelta(days=30)
+        ).count()
     if Role.VOLUNTEER in names or Role.FACILITATOR in names:
         context["my_claims"] = ExpenseClaim.objects.filter(claimant=request.user).aggregate(
             drafts=Count("pk", filter=Q(status=ClaimStatus.DRAFT)),

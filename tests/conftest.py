@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import socket
+import threading
+
 import pytest
 from django.core.cache import cache
 
@@ -64,3 +67,30 @@ def personas(coordinator, workforce_facilitator, lived_facilitator, volunteer, f
         "finance": finance_lead,
         "coordinator": coordinator,
     }
+
+
+@pytest.fixture
+def silent_server():
+    """A TCP port that accepts connections and never answers, like a wedged Redis."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(5)
+    accepted = []
+    stop = threading.Event()
+
+    def accept():
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                accepted.append(listener.accept()[0])
+            except TimeoutError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield listener.getsockname()[1]
+    stop.set()
+    thread.join()
+    for conn in accepted:
+        conn.close()
+    listener.close()

@@ -1,0 +1,90 @@
+"""With Redis refusing connections, or accepting them and never answering, people's
+actions still save and answer; the sweep sends what is due once the broker is back."""
+
+from __future__ import annotations
+
+import socket
+import threading
+
+import pytest
+from django.core import mail
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+
+from expenses.models import ClaimStatus, ExpenseClaim
+from expenses.services import claim_submit
+from hope.celery import app
+from hope.models import Message, MessageStatus
+from hope.outbox import send_due
+from tests.factories import BudgetFactory, ExpenseClaimFactory
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def broken_broker(request):
+    """Point Celery at a broken Redis for one test; restore it afterwards."""
+    original = app.conf.broker_url
+
+    def use(url):
+        app.conf.task_always_eager = False
+        app.conf.broker_url = url
+        app._pool = None  # drop pooled connections to the real broker
+
+    yield use
+    app.conf.broker_url = original
+    app.conf.task_always_eager = True
+    app._pool = None
+
+
+def approve_in_a_thread(claim, finance_lead) -> dict:
+    """Approve through the web; the caller checks the request did not hang."""
+    outcome = {}
+
+    def run():
+        try:
+            client = Client()
+            client.force_login(finance_lead)
+            outcome["response"] = client.post(reverse("expenses:approve", args=[claim.pk]))
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(timeout=5)
+    outcome["hung"] = thread.is_alive()
+    thread.join()
+    return outcome
+
+
+@pytest.mark.parametrize("fault", ["refusing", "silent"])
+@pytest.mark.django_db(transaction=True)
+def test_approval_saves_and_answers_and_the_sweep_catches_up(
+    fault,
+    broken_broker,
+    silent_server,
+    volunteer,
+    finance_lead,  # noqa: F811
+):
+    BudgetFactory()
+    claim = ExpenseClaimFactory(claimant=volunteer)
+    claim_submit(claim=claim, by=volunteer)
+    port = closed_port() if fault == "refusing" else silent_server
+    broken_broker(f"redis://127.0.0.1:{port}/0")
+
+    outcome = approve_in_a_thread(claim, finance_lead)
+
+    assert not outcome["hung"], "the request waited more than 5 seconds on the broker"
+    assert outcome["response"].status_code == 302
+    assert ExpenseClaim.objects.get(pk=claim.pk).status == ClaimStatus.APPROVED
+    notice = Message.objects.get(kind="claim_notice")
+    assert notice.status == MessageStatus.PENDING
+    assert mail.outbox == []
+    # The beat's sweep (run here directly) sends it once the broker is back.
+    assert send_due() == 1
+    assert [m.to for m in mail.outbox] == [[volunteer.email]]
