@@ -63,8 +63,14 @@ def plan_reminders(now=None) -> int:
         .annotate(remind_at=F("session__start") - lead)
         .filter(remind_at__lte=now)
     )
+    due = list(due)
+    # Most runs find reminders already stored; skip those before rendering anything.
+    keys = {claim.pk: _key("reminder", claim, claim.session) for claim in due}
+    stored = set(Message.objects.filter(key__in=keys.values()).values_list("key", flat=True))
     created = 0
     for claim in due:
+        if keys[claim.pk] in stored:
+            continue
         session = claim.session
         message = message_create(
             key=_key("reminder", claim, session),
