@@ -4,10 +4,12 @@ import socket
 import threading
 
 import pytest
+from celery.contrib.testing.worker import start_worker
 from django.core.cache import cache
 
 from facilitators.models import FacilitatorKind
 from hope import localservices
+from hope.celery import app
 from hope.roles import Role
 from tests.factories import FacilitatorProfileFactory, UserFactory
 
@@ -94,3 +96,14 @@ def silent_server():
     for conn in accepted:
         conn.close()
     listener.close()
+
+
+@pytest.fixture
+def real_worker():
+    """A real Celery worker thread on the real Redis broker (tests need transaction=True)."""
+    app.conf.task_always_eager = False
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+            yield
+    finally:
+        app.conf.task_always_eager = True

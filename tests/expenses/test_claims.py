@@ -1,12 +1,10 @@
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -19,6 +17,7 @@ from expenses.services import (
     claim_submit,
 )
 from hope.roles import Role
+from tests.concurrency import run_together
 from tests.factories import ExpenseClaimFactory, UserFactory, pdf_upload
 
 pytestmark = pytest.mark.django_db
@@ -237,30 +236,14 @@ def test_two_finance_leads_approving_at_once_cannot_both_succeed():
     BudgetFactory()
     claim = ExpenseClaimFactory(claimant=claimant)
     claim_submit(claim=claim, by=claimant)
-    barrier = threading.Barrier(2)
-    outcomes = []
-
-    def act(lead, how):
-        try:
-            barrier.wait()
-            if how == "approve":
-                claim_approve(claim=claim, by=lead)
-            else:
-                claim_reject(claim=claim, by=lead, reason="Duplicate")
-            outcomes.append("done")
-        except ClaimWorkflowError:
-            outcomes.append("refused")
-        finally:
-            connection.close()
-
-    threads = [
-        threading.Thread(target=act, args=(leads[0], "approve")),
-        threading.Thread(target=act, args=(leads[1], "reject")),
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = run_together(
+        [
+            lambda: claim_approve(claim=claim, by=leads[0]),
+            lambda: claim_reject(claim=claim, by=leads[1], reason="Duplicate"),
+        ]
+    )
+    assert all(isinstance(r, ExpenseClaim | ClaimWorkflowError) for r in results), results
+    outcomes = ["refused" if isinstance(r, ClaimWorkflowError) else "done" for r in results]
     assert sorted(outcomes) == ["done", "refused"]
     assert ClaimEvent.objects.filter(claim=claim, from_status="submitted").count() == 1
     assert ExpenseClaim.objects.get(pk=claim.pk).kind == ClaimKind.EXPENSE

@@ -1,10 +1,9 @@
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -20,6 +19,7 @@ from hope.models import TeamSettings
 from hope.roles import Role
 from programmes.models import CourseStatus
 from programmes.services import course_cancel, session_cancel, session_change
+from tests.concurrency import run_together
 from tests.factories import (
     ClaimFactory,
     CourseFactory,
@@ -224,24 +224,11 @@ def test_twenty_people_claiming_one_slot_at_once_give_one_winner():
         profile = FacilitatorProfileFactory(user=user, kind=FacilitatorKind.WORKFORCE)
         TrainingFactory(profile=profile, programme=programme)
         profiles.append(profile)
-    barrier = threading.Barrier(20)
-    outcomes = []
-
-    def claim(profile):
-        try:
-            barrier.wait()
-            claim_slot(session=session, facilitator=profile, by=profile.user)
-            outcomes.append("won")
-        except SlotTaken:
-            outcomes.append("taken")
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=claim, args=(p,)) for p in profiles]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = run_together(
+        [lambda p=p: claim_slot(session=session, facilitator=p, by=p.user) for p in profiles]
+    )
+    outcomes = ["taken" if isinstance(r, SlotTaken) else "won" for r in results]
+    assert not [r for r in results if isinstance(r, Exception) and not isinstance(r, SlotTaken)]
     assert sorted(outcomes) == ["taken"] * 19 + ["won"]
     assert Claim.objects.held().filter(session=session).count() == 1
 

@@ -5,23 +5,11 @@ from __future__ import annotations
 import time
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.core import mail
 
-from hope.celery import app
 from hope.roles import Role
 from hope.services import invitation_create
 from tests.factories import UserFactory
-
-
-@pytest.fixture
-def real_worker(settings):
-    app.conf.task_always_eager = False
-    try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-            yield
-    finally:
-        app.conf.task_always_eager = True
 
 
 @pytest.mark.django_db(transaction=True)

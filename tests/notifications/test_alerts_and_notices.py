@@ -1,11 +1,9 @@
 from __future__ import annotations
 
-import threading
 from decimal import Decimal
 
 import pytest
 from django.core import mail
-from django.db import connection
 from django.utils import timezone
 
 from expenses.alerts import check_budget_alerts
@@ -14,6 +12,7 @@ from expenses.services import claim_approve, claim_mark_paid, claim_reject, clai
 from hope.models import Message
 from hope.outbox import send_due
 from hope.roles import Role
+from tests.concurrency import run_together
 from tests.factories import BudgetFactory, DirectSpendFactory, ExpenseClaimFactory, UserFactory
 
 D = Decimal
@@ -83,23 +82,8 @@ def test_twenty_approvals_at_once_fire_each_threshold_once():
         claim = ExpenseClaimFactory(claimant=claimant, amount=D("50.00"))
         claim_submit(claim=claim, by=claimant)
         claims.append(claim)
-    barrier = threading.Barrier(20)
-    errors = []
-
-    def approve(claim):
-        try:
-            barrier.wait()
-            claim_approve(claim=claim, by=lead)
-        except Exception as error:  # noqa: BLE001 - reported below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=approve, args=(c,)) for c in claims]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = run_together([lambda c=c: claim_approve(claim=c, by=lead) for c in claims])
+    errors = [r for r in results if isinstance(r, Exception)]
     assert not errors
     alerts = sorted(Message.objects.filter(kind="budget_alert").values_list("key", flat=True))
     # 20 × £50 = £1,000: every threshold crossed, each exactly once.

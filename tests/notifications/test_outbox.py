@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from datetime import timedelta
 
 import pytest
 import time_machine
-from celery.contrib.testing.worker import start_worker
 from django.core import mail
-from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
 from hope import outbox
-from hope.celery import app
 from hope.channels import CHANNELS
 from hope.models import Message, MessageStatus
 from hope.outbox import message_create, send_due
 from hope.roles import Role
+from tests.concurrency import run_together
 from tests.factories import UserFactory
 
 
@@ -104,36 +101,12 @@ def test_two_workers_sweeping_at_once_send_each_message_once():
     user = UserFactory()
     for n in range(30):
         make_message(user, key=f"test:{n}")
-    barrier = threading.Barrier(4)
-    sent = []
-
-    def sweep():
-        try:
-            barrier.wait()
-            sent.append(send_due(limit=10))
-            sent.append(send_due(limit=10))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=sweep) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = run_together([lambda: send_due(limit=10) + send_due(limit=10)] * 4)
+    sent = [r for r in results if isinstance(r, int)]
     assert sum(sent) == 30
     assert len(mail.outbox) == 30
     assert len({m.to[0] + m.body for m in mail.outbox}) == 1  # same person, same body
     assert Message.objects.filter(status=MessageStatus.SENT).count() == 30
-
-
-@pytest.fixture
-def real_worker():
-    app.conf.task_always_eager = False
-    try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-            yield
-    finally:
-        app.conf.task_always_eager = True
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,12 +1,11 @@
 from __future__ import annotations
 
-import threading
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -14,6 +13,7 @@ from hope.models import AuditEvent
 from hope.roles import Role
 from programmes.models import Course, CourseStatus, Session
 from programmes.services import VenueClash, course_create
+from tests.concurrency import run_together
 from tests.factories import CourseFactory, ProgrammeFactory, UserFactory, VenueFactory
 
 pytestmark = pytest.mark.django_db
@@ -151,13 +151,9 @@ def test_two_coordinators_booking_one_room_at_once_get_one_course():
     coordinator = UserFactory(roles=[Role.COORDINATOR])
     programme, venue = ProgrammeFactory(), VenueFactory()
     first_day = next_weekday(2)
-    barrier = threading.Barrier(10)
-    outcomes = []
-
-    def book(n):
-        try:
-            barrier.wait()
-            course_create(
+    results = run_together(
+        [
+            lambda n=n: course_create(
                 title=f"Course {n}",
                 programme=programme,
                 venue=venue,
@@ -167,17 +163,11 @@ def test_two_coordinators_booking_one_room_at_once_get_one_course():
                 status=CourseStatus.PUBLISHED,
                 by=coordinator,
             )
-            outcomes.append("booked")
-        except VenueClash:
-            outcomes.append("clash")
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=book, args=(n,)) for n in range(10)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+            for n in range(10)
+        ]
+    )
+    outcomes = ["clash" if isinstance(r, VenueClash) else "booked" for r in results]
+    assert not [r for r in results if isinstance(r, Exception) and not isinstance(r, VenueClash)]
     assert sorted(outcomes) == ["booked"] + ["clash"] * 9
     assert Course.objects.count() == 1
     assert Session.objects.count() == 6
