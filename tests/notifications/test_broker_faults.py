@@ -31,15 +31,23 @@ def broken_broker(request):
     """Point Celery at a broken Redis for one test; restore it afterwards."""
     original = app.conf.broker_url
 
+    def forget_connections():
+        # Celery keeps a connection pool and a producer pool; both must let go of the
+        # broker they were built for, or later tests would still talk to the broken one.
+        if app._pool is not None:
+            app._pool.force_close_all()
+        app._pool = None
+        app.amqp._producer_pool = None
+
     def use(url):
         app.conf.task_always_eager = False
         app.conf.broker_url = url
-        app._pool = None  # drop pooled connections to the real broker
+        forget_connections()
 
     yield use
     app.conf.broker_url = original
     app.conf.task_always_eager = True
-    app._pool = None
+    forget_connections()
 
 
 def approve_in_a_thread(claim, finance_lead) -> dict:
