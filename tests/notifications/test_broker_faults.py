@@ -32,10 +32,9 @@ def broken_broker(request):
     original = app.conf.broker_url
 
     def forget_connections():
-        # Celery keeps a connection pool and a producer pool; both must let go of the
-        # broker they were built for, or later tests would still talk to the broken one.
-        if app._pool is not None:
-            app._pool.force_close_all()
+        # Celery caches a connection pool and a producer pool for the broker they were
+        # built for; drop both references (kombu's own registry keys pools by URL), or
+        # later tests would still talk to the broken broker.
         app._pool = None
         app.amqp._producer_pool = None
 
