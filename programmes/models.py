@@ -255,9 +255,6 @@ class SessionQuerySet(models.QuerySet):
             Exists(held.filter(kind=FacilitatorKind.LIVED_EXPERIENCE)),
         )
 
-    def live(self) -> SessionQuerySet:
-        return self.filter(is_cancelled=False, course__status__in=["draft", "published"])
-
     def upcoming(self, now: datetime) -> SessionQuerySet:
         return self.filter(start__gt=now)
 

@@ -76,10 +76,6 @@ class Venue(TimeStamped):
     def __str__(self) -> str:
         return self.name
 
-    @property
-    def is_community_setting(self) -> bool:
-        return self.setting == Setting.COMMUNITY
-
     def accessibility_facts(self) -> list[str]:
         facts = [
             ("step_free_access", "Step-free access"),
