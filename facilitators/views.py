@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import copy
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -311,10 +312,12 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _all_missing(session: Session) -> Session:
-    """For the session page, offer candidates for both slots (assigning replaces)."""
-    session.workforce_name = None
-    session.lived_name = None
-    return session
+    """A copy of the session with both slots treated as open, so the page offers
+    candidates for both (assigning replaces). A copy: the page still shows the real cover."""
+    candidate = copy.copy(session)
+    candidate.workforce_name = None
+    candidate.lived_name = None
+    return candidate
 
 
 @require_POST

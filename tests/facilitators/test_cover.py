@@ -137,3 +137,14 @@ def test_unsafe_next_is_ignored(client, coordinator, programme, lived):
         {"facilitator": lived.pk, "next": "https://evil.example.com/"},
     )
     assert response.url == reverse("facilitators:session_detail", args=[session.pk])
+
+
+def test_session_page_shows_the_real_cover_to_coordinators(
+    client, coordinator, programme, workforce, lived
+):
+    session = near_course(programme).sessions.first()
+    ClaimFactory(session=session, facilitator=workforce)
+    ClaimFactory(session=session, facilitator=lived)
+    client.force_login(coordinator)
+    response = client.get(reverse("facilitators:session_detail", args=[session.pk]))
+    assert response.context["session"].cover_state == "paired"
