@@ -16,26 +16,10 @@ from expenses.models import (
     Rates,
     financial_year_of,
 )
+from hope.uploads import DocumentField, DocumentFormMixin
 from programmes.models import Course
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-MAX_UPLOAD = 10 * 1024 * 1024
-# Checked against the file's first bytes, not its name: a renamed program is refused.
-SIGNATURES = {
-    b"%PDF-": "PDF",
-    b"\xff\xd8\xff": "JPEG",
-    b"\x89PNG\r\n\x1a\n": "PNG",
-}
-
-
-def check_upload(upload) -> None:
-    if upload.size > MAX_UPLOAD:
-        raise forms.ValidationError("The file is larger than 10 MB. Take a smaller photo or scan.")
-    upload.seek(0)
-    head = upload.read(16)
-    upload.seek(0)
-    if not any(head.startswith(signature) for signature in SIGNATURES):
-        raise forms.ValidationError("The file must be a PDF, JPEG or PNG (checked by its content).")
 
 
 def check_spend_date(day, *, budget_years: set[int]) -> None:
@@ -58,8 +42,10 @@ class SpendDateMixin:
         return day
 
 
-class ClaimForm(SpendDateMixin, forms.ModelForm):
+class ClaimForm(DocumentFormMixin, SpendDateMixin, forms.ModelForm):
     """An out-of-pocket expense, quick to fill in on a phone."""
+
+    receipt = DocumentField(label="Receipt (PDF, JPEG or PNG, up to 10 MB)", required=False)
 
     class Meta:
         model = ExpenseClaim
@@ -67,9 +53,8 @@ class ClaimForm(SpendDateMixin, forms.ModelForm):
         widgets = {
             "spent_on": DATE_WIDGET,
             "amount": forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01"}),
-            "receipt": forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png,image/*"}),
         }
-        labels = {"course": "Course it was for (optional)", "receipt": "Receipt (PDF, JPEG or PNG)"}
+        labels = {"course": "Course it was for (optional)"}
 
     def __init__(self, *args, rates: Rates, **kwargs):
         super().__init__(*args, **kwargs)
@@ -90,12 +75,6 @@ class ClaimForm(SpendDateMixin, forms.ModelForm):
                 "finance lead."
             )
         return amount
-
-    def clean_receipt(self):
-        receipt = self.cleaned_data.get("receipt")
-        if receipt and hasattr(receipt, "content_type"):  # a new upload
-            check_upload(receipt)
-        return receipt
 
 
 class MileageForm(SpendDateMixin, forms.ModelForm):
@@ -167,7 +146,9 @@ AllocationFormSet = inlineformset_factory(
 )
 
 
-class DirectSpendForm(SpendDateMixin, forms.ModelForm):
+class DirectSpendForm(DocumentFormMixin, SpendDateMixin, forms.ModelForm):
+    attachment = DocumentField(label="Invoice or receipt (PDF, JPEG or PNG)", required=False)
+
     class Meta:
         model = DirectSpend
         fields = [
@@ -191,12 +172,6 @@ class DirectSpendForm(SpendDateMixin, forms.ModelForm):
         if amount is not None and amount <= Decimal("0"):
             raise forms.ValidationError("Enter an amount more than £0.00.")
         return amount
-
-    def clean_attachment(self):
-        attachment = self.cleaned_data.get("attachment")
-        if attachment and hasattr(attachment, "content_type"):
-            check_upload(attachment)
-        return attachment
 
     def clean(self):
         cleaned = super().clean()

@@ -12,6 +12,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from hope.modelbase import TimeStamped
+from hope.uploads import DocumentPath, DocumentType
 
 ZERO = Decimal("0.00")
 
@@ -155,7 +156,9 @@ class ExpenseClaim(TimeStamped):
     session = models.ForeignKey(
         "programmes.Session", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    receipt = models.FileField(upload_to="receipts/%Y/%m/", blank=True)
+    receipt = models.FileField(upload_to=DocumentPath("receipts"), blank=True)
+    receipt_type = models.CharField(max_length=40, choices=DocumentType.choices, blank=True)
+    receipt_label = models.CharField("receipt's file name", max_length=100, blank=True)
     # Mileage: the amount is worked out on the server from these and the rates.
     start_postcode = models.CharField("from (postcode)", max_length=10, blank=True)
     end_postcode = models.CharField("to (postcode)", max_length=10, blank=True)
@@ -209,6 +212,12 @@ class ExpenseClaim(TimeStamped):
                 condition=~Q(status=ClaimStatus.REJECTED) | ~Q(rejection_reason=""),
                 name="expenses_claim_rejected_has_reason",
             ),
+            # A stored receipt always has the type the server decided for it.
+            models.CheckConstraint(
+                condition=(Q(receipt="") & Q(receipt_type=""))
+                | (~Q(receipt="") & Q(receipt_type__in=DocumentType.values)),
+                name="expenses_claim_receipt_has_type",
+            ),
             # Nobody approves their own claim, also when written outside the app.
             models.CheckConstraint(
                 condition=Q(decided_by__isnull=True) | ~Q(decided_by=F("claimant")),
@@ -250,7 +259,9 @@ class DirectSpend(TimeStamped):
     category = models.CharField(max_length=30, choices=Category.choices)
     description = models.CharField(max_length=200)
     amount = money_field("amount (£)")
-    attachment = models.FileField(upload_to="spend/%Y/%m/", blank=True)
+    attachment = models.FileField(upload_to=DocumentPath("spend"), blank=True)
+    attachment_type = models.CharField(max_length=40, choices=DocumentType.choices, blank=True)
+    attachment_label = models.CharField("attachment's file name", max_length=100, blank=True)
     # A venue invoice replaces the automatic hire cost of the sessions it covers.
     venue = models.ForeignKey(
         "venues.Venue", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -274,6 +285,11 @@ class DirectSpend(TimeStamped):
                 condition=Q(venue__isnull=True)
                 | (Q(covers_from__isnull=False) & Q(covers_to__gte=F("covers_from"))),
                 name="expenses_spend_invoice_covers_dates",
+            ),
+            models.CheckConstraint(
+                condition=(Q(attachment="") & Q(attachment_type=""))
+                | (~Q(attachment="") & Q(attachment_type__in=DocumentType.values)),
+                name="expenses_spend_attachment_has_type",
             ),
         ]
 

@@ -78,15 +78,22 @@ def claim_save(*, claim: ExpenseClaim, by: User) -> ExpenseClaim:
     """Create or change a draft (the claimant's own)."""
     with transaction.atomic():
         creating = claim.pk is None
+        replaced = None
         if not creating:
             current = ExpenseClaim.objects.select_for_update().get(pk=claim.pk)
             if current.status != ClaimStatus.DRAFT:
                 raise ClaimWorkflowError("A submitted claim can no longer be changed.")
+            if current.receipt and current.receipt.name != claim.receipt.name:
+                replaced = current.receipt
         if claim.kind == ClaimKind.MILEAGE:
             price_mileage(claim)
         claim.save()
         if creating:
             _event(claim, by=by, from_status="", note="Created")
+        if replaced is not None:
+            # A replaced or removed receipt leaves no orphan file behind.
+            name, storage = replaced.name, replaced.storage
+            transaction.on_commit(lambda: storage.delete(name))
     return claim
 
 

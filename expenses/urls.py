@@ -22,4 +22,5 @@ urlpatterns = [
     path("finance/spend/<int:pk>/attachment/", views.spend_attachment, name="spend_attachment"),
     path("finance/rates/", views.rates_edit, name="rates"),
     path("finance/<int:start_year>/export.csv", views.export_csv, name="export"),
+    path("finance/<int:start_year>/charts/<slug:name>.svg", views.chart, name="chart"),
 ]

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import csv
 from decimal import Decimal
 
 from django.contrib import messages
@@ -21,7 +20,7 @@ from expenses.access import (
     is_finance_lead,
 )
 from expenses.alerts import check_budget_alerts
-from expenses.charts import categories_chart, cumulative_chart
+from expenses.charts import CHARTS
 from expenses.forms import (
     AllocationFormSet,
     BudgetForm,
@@ -36,6 +35,7 @@ from expenses.models import (
     LIVE_STATUSES,
     ZERO,
     Budget,
+    Category,
     ClaimKind,
     ClaimStatus,
     DirectSpend,
@@ -57,6 +57,8 @@ from expenses.services import (
     claim_submit,
 )
 from hope.audit import audit_record, save_with_audit
+from hope.spreadsheets import csv_lines
+from hope.uploads import document_response
 
 # --- Claimants -----------------------------------------------------------------------
 
@@ -191,18 +193,9 @@ def claim_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
 def claim_receipt(request: HttpRequest, pk: int) -> FileResponse:
     """Never public: the claimant and finance leads only; everyone else gets 404."""
     claim = get_claim_for_user(request, pk)
-    if not claim.receipt:
-        raise Http404
-    return FileResponse(
-        claim.receipt.open("rb"),
-        as_attachment=False,
-        filename=claim.receipt.name.rsplit("/", 1)[-1],
+    return document_response(
+        claim.receipt, content_type=claim.receipt_type, filename=f"receipt-claim-{claim.pk}"
     )
-
-
-def _download(field_file) -> FileResponse:
-    handle = field_file.storage.open(field_file.name, "rb")
-    return FileResponse(handle, filename=field_file.name.rsplit("/", 1)[-1])
 
 
 # --- Finance leads -------------------------------------------------------------------------
@@ -223,12 +216,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     budget = _chosen_budget(request)
     context = {"budget": budget, "years": Budget.objects.values_list("start_year", flat=True)}
     if budget is not None:
-        figures = year_figures(budget)
-        context.update(
-            figures=figures,
-            categories_svg=categories_chart(figures),
-            cumulative_svg=cumulative_chart(figures),
-        )
+        context["figures"] = year_figures(budget)
     context["queue"] = (
         ExpenseClaim.objects.filter(status=ClaimStatus.SUBMITTED)
         .select_related("claimant")
@@ -241,6 +229,20 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     )
     context["today"] = timezone.localdate()
     return render(request, "expenses/dashboard.html", context)
+
+
+@login_required
+@finance_required
+def chart(request: HttpRequest, start_year: int, name: str) -> HttpResponse:
+    """One dashboard chart as an SVG image (see expenses/charts.py)."""
+    budget = Budget.objects.filter(start_year=start_year).first()
+    if budget is None or name not in CHARTS:
+        raise Http404
+    response = HttpResponse(CHARTS[name](year_figures(budget)), content_type="image/svg+xml")
+    # pygal styles its drawing with an inline <style>; this image has no script to allow.
+    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    response["Cache-Control"] = "no-store, private"
+    return response
 
 
 def _back_to(request, pk):
@@ -365,9 +367,9 @@ def spend_list(request: HttpRequest) -> HttpResponse:
 @finance_required
 def spend_attachment(request: HttpRequest, pk: int) -> FileResponse:
     spend = get_object_or_404(DirectSpend, pk=pk)
-    if not spend.attachment:
-        raise Http404
-    return _download(spend.attachment)
+    return document_response(
+        spend.attachment, content_type=spend.attachment_type, filename=f"spend-{spend.pk}"
+    )
 
 
 @login_required
@@ -381,11 +383,6 @@ def rates_edit(request: HttpRequest) -> HttpResponse:
     return render(request, "expenses/rates.html", {"form": form})
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 @login_required
 @finance_required
 def export_csv(request: HttpRequest, start_year: int) -> StreamingHttpResponse:
@@ -393,34 +390,35 @@ def export_csv(request: HttpRequest, start_year: int) -> StreamingHttpResponse:
     budget = Budget.objects.filter(start_year=start_year).first()
     if budget is None:
         raise Http404
+    audit_record(
+        actor=request.user,
+        action="export.spend_csv",
+        target=budget,
+        summary=f"Downloaded the {budget} spend as CSV",
+    )
     start, end = financial_year_bounds(start_year)
-    writer = csv.writer(_Echo())
 
     def rows():
-        yield "\ufeff" + writer.writerow(
-            ["Type", "Date", "Category", "Description", "Amount", "Status", "Claimant",
-             "Paid on", "Payment reference"]
-        )  # fmt: skip
         claims = (
             ExpenseClaim.objects.filter(spent_on__range=(start, end))
             .exclude(status=ClaimStatus.DRAFT)
             .select_related("claimant")
             .order_by("spent_on", "pk")
         )
+        kinds, categories = dict(ClaimKind.choices), dict(Category.choices)
+        statuses = dict(ClaimStatus.choices)
         for claim in claims.iterator(chunk_size=2000):
-            yield writer.writerow([
-                claim.get_kind_display(), claim.spent_on.isoformat(), claim.get_category_display(),
-                claim.description, f"{claim.amount:.2f}", claim.get_status_display(),
-                claim.claimant.full_name, claim.paid_on.isoformat() if claim.paid_on else "",
-                claim.payment_reference,
-            ])  # fmt: skip
+            yield [
+                kinds[claim.kind], claim.spent_on, categories[claim.category],
+                claim.description, claim.amount, statuses[claim.status],
+                claim.claimant.full_name, claim.paid_on, claim.payment_reference,
+            ]  # fmt: skip
         spends = DirectSpend.objects.filter(spent_on__range=(start, end)).order_by("spent_on", "pk")
         for spend in spends.iterator(chunk_size=2000):
-            yield writer.writerow([
-                "Direct spend", spend.spent_on.isoformat(), spend.get_category_display(),
-                spend.description, f"{spend.amount:.2f}", "Paid", "",
-                spend.spent_on.isoformat(), "",
-            ])  # fmt: skip
+            yield [
+                "Direct spend", spend.spent_on, categories[spend.category], spend.description,
+                spend.amount, "Paid", "", spend.spent_on, "",
+            ]  # fmt: skip
         now = timezone.now()
         sessions = (
             venue_hire_sessions(start, end)
@@ -428,16 +426,22 @@ def export_csv(request: HttpRequest, start_year: int) -> StreamingHttpResponse:
             .order_by("start", "pk")
         )
         for session in sessions.iterator(chunk_size=2000):
-            yield writer.writerow([
-                "Venue hire (session)", timezone.localtime(session.start).date().isoformat(),
-                "Venue hire",
+            yield [
+                "Venue hire (session)", timezone.localtime(session.start).date(), "Venue hire",
                 f"{session.venue.name}: {session.course.title}, session {session.number}",
-                f"{session.venue.hire_cost:.2f}", "Spent" if session.start <= now else "Committed",
+                session.venue.hire_cost, "Spent" if session.start <= now else "Committed",
                 "", "", "",
-            ])  # fmt: skip
+            ]  # fmt: skip
 
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    header = [
+        "Type", "Date", "Category", "Description", "Amount", "Status", "Claimant",
+        "Paid on", "Payment reference",
+    ]  # fmt: skip
+    response = StreamingHttpResponse(
+        csv_lines(header, rows()), content_type="text/csv; charset=utf-8"
+    )
     response["Content-Disposition"] = (
         f'attachment; filename="hope-spend-{str(budget).replace("/", "-")}.csv"'
     )
+    response["Cache-Control"] = "no-store, private"
     return response

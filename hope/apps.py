@@ -17,4 +17,7 @@ class HopeConfig(AppConfig):
     verbose_name = "People and accounts"
 
     def ready(self) -> None:
+        from hope import receivers
+
         post_migrate.connect(create_role_groups, sender=self)
+        receivers.connect()

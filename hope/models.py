@@ -151,8 +151,21 @@ class Invitation(TimeStamped):
         return [Role(role).label for role in self.roles]
 
 
+class AuditArea(models.TextChoices):
+    """Who reads which part of the trail: coordinators accounts and rota, finance money."""
+
+    ACCOUNTS = "accounts", "Accounts and sign-in"
+    ROTA = "rota", "Courses and rota"
+    MONEY = "money", "Money"
+
+
 class AuditEvent(models.Model):
-    """Who changed what, and when: kept for personal and financial data."""
+    """Who did what, when and from which address. Append-only: a PostgreSQL trigger
+    refuses UPDATE and DELETE (migration 0004), so not even the admin can edit it.
+
+    Summaries carry facts, never free text people typed (reasons, notes), which may
+    hold health details.
+    """
 
     created_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
     actor = models.ForeignKey(
@@ -163,13 +176,23 @@ class AuditEvent(models.Model):
         related_name="+",
     )
     action = models.CharField(max_length=60)
-    target_type = models.CharField(max_length=60)
-    target_id = models.CharField(max_length=40)
+    area = models.CharField(max_length=10, choices=AuditArea.choices, default=AuditArea.ROTA)
+    target_type = models.CharField(max_length=60, blank=True)
+    target_id = models.CharField(max_length=40, blank=True)
     summary = models.TextField()
+    ip_address = models.GenericIPAddressField("from address", null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["target_type", "target_id"], name="hope_audit_target_idx")]
+        indexes = [
+            models.Index(fields=["target_type", "target_id"], name="hope_audit_target_idx"),
+            models.Index(fields=["area", "-created_at"], name="hope_audit_area_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(area__in=AuditArea.values), name="hope_audit_area_valid"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.action} {self.target_type} {self.target_id}"

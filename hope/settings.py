@@ -12,6 +12,7 @@ from pathlib import Path
 
 import dj_database_url
 import xstatic.pkg.bootstrap
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -76,16 +77,22 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "django.contrib.humanize",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
+    "allauth.usersessions",
+    "csp",
     "crispy_forms",
     "crispy_bootstrap5",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "hope.requestcontext.RequestContextMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -95,6 +102,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "hope.signin.SessionPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "hope.urls"
@@ -233,13 +241,43 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = "optional" if DEBUG else "mandatory"
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
-ACCOUNT_SESSION_REMEMBER = None
+ACCOUNT_SESSION_REMEMBER = None  # the person chooses "Keep me signed in"
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[HOPE Coordinator] "
 # allauth's default rate limits (ACCOUNT_RATE_LIMITS) stay on: they count in the
 # shared Redis cache, so they hold across every web process.
 
 INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 14)
+# Invitations and resends one coordinator may send in an hour (a stolen session must not
+# turn the app into a mail cannon, nor mint accounts by the hundred).
+INVITATIONS_PER_HOUR = env_int("INVITATIONS_PER_HOUR", 20)
+
+# Behind a reverse proxy, how many proxies of ours add to X-Forwarded-For. Rate limits
+# and the audit trail take the client's address from there; 0 ignores the header
+# (anyone can send one) and uses the connecting address.
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+if ALLAUTH_TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more.")
+
+# Two-factor sign-in (allauth.mfa): an authenticator app, with recovery codes.
+# Required for coordinators, finance leads and admin staff (hope/signin.py).
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = os.environ.get("MFA_ISSUER", "HOPE Coordinator")
+MFA_ADAPTER = "hope.signin.MFAAdapter"
+MFA_FORMS = {
+    "authenticate": "hope.forms.SecondStepForm",
+    "reauthenticate": "hope.forms.SecondStepAgainForm",
+}
+USERSESSIONS_TRACK_ACTIVITY = False
+
+# Sessions: signed out after this many minutes without a request (0: never), and a
+# coordinator's, finance lead's or administrator's sign-in lasts at most 12 hours,
+# "Keep me signed in" or not.
+SESSION_IDLE_SECONDS = env_int("SESSION_IDLE_MINUTES", 30) * 60
+if SESSION_IDLE_SECONDS < 0:
+    raise ImproperlyConfigured("SESSION_IDLE_MINUTES must be 0 or more.")
+PRIVILEGED_SESSION_SECONDS = 12 * 3600
+SESSION_COOKIE_AGE = env_int("SESSION_DAYS", 14) * 24 * 3600
 
 # --- Email ----------------------------------------------------------------------
 
@@ -251,8 +289,14 @@ if EMAIL_HOST:
     EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
     EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
     EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
-else:
+elif DEBUG:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+else:
+    # Printing mail to the log would put password-reset links where they do not belong.
+    raise ImproperlyConfigured(
+        "EMAIL_HOST is not set: with DEBUG off HOPE Coordinator must send real email "
+        "(password resets, reminders). Set EMAIL_HOST and its EMAIL_* variables."
+    )
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "HOPE Coordinator <hope@example.org>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -289,13 +333,35 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
-    # Usually the TLS proxy redirects to HTTPS and sets HSTS; these do it in Django.
-    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
-    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+    # The TLS proxy sets X-Forwarded-Proto; plain http is sent to https, except the
+    # health check, which load balancers call over plain http.
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+
+# Content-Security-Policy on every response (django-csp): nothing from outside, no
+# inline script or style. Bootstrap's CSS draws its icons from data: URIs.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
 
 LOGGING = {
     "version": 1,

@@ -11,6 +11,8 @@ from pathlib import Path
 os.environ.setdefault("HOPE_VAR_DIR", "var/test")
 os.environ.setdefault("SECRET_KEY", "test-suite-secret-key-not-used-anywhere-else-0123456789")
 os.environ.setdefault("CACHE_KEY_PREFIX", "hope-test")
+# Production settings refuse to start without a mail server; the tests use locmem below.
+os.environ.setdefault("EMAIL_HOST", "mail.invalid")
 
 from hope.settings import *  # noqa: E402, F403
 
@@ -23,6 +25,8 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# The test client and the browser tests' live server speak plain http.
+SECURE_SSL_REDIRECT = False
 # Tasks run in the test's own thread; tests/hope/test_celery_worker.py runs a real worker.
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True

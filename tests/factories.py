@@ -18,10 +18,14 @@ from expenses.models import (
 from facilitators.models import Claim, FacilitatorKind, FacilitatorProfile, Training
 from hope.models import AuditEvent, Invitation, User
 from hope.roles import Role
+from hope.signin import give_authenticator, mfa_required
+from hope.uploads import DocumentType
 from programmes.models import ClosureDate, Course, CourseStatus, Programme, Session
 from venues.models import Venue
 
 PASSWORD = "correct-horse-battery-staple"
+# The authenticator-app secret of every test person who must sign in with two factors.
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -42,6 +46,14 @@ class UserFactory(factory.django.DjangoModelFactory):
     def verified_email(self, create, extracted, **kwargs):
         if create and extracted is not False:
             EmailAddress.objects.create(user=self, email=self.email, verified=True, primary=True)
+
+    @factory.post_generation
+    def second_factor(self, create, extracted, **kwargs):
+        """Coordinators and finance leads have an authenticator unless told otherwise."""
+        if not create or extracted is False:
+            return
+        if extracted or mfa_required(self):
+            give_authenticator(self, TOTP_SECRET)
 
 
 class FacilitatorProfileFactory(factory.django.DjangoModelFactory):
@@ -154,10 +166,33 @@ class ClaimFactory(factory.django.DjangoModelFactory):
     end = factory.SelfAttribute("session.end")
 
 
+def pdf_bytes() -> bytes:
+    """A real one-page PDF."""
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def image_bytes(fmt: str = "JPEG", size=(40, 30)) -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, (200, 120, 40)).save(out, fmt)
+    return out.getvalue()
+
+
 def pdf_upload(name: str = "receipt.pdf"):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    return SimpleUploadedFile(name, b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n", "application/pdf")
+    return SimpleUploadedFile(name, pdf_bytes(), "application/pdf")
 
 
 class BudgetFactory(factory.django.DjangoModelFactory):
@@ -180,6 +215,8 @@ class ExpenseClaimFactory(factory.django.DjangoModelFactory):
     category = Category.VOLUNTEER_EXPENSES
     description = "Tea and biscuits"
     amount = Decimal("12.50")
+    receipt = ""
+    receipt_type = factory.LazyAttribute(lambda o: DocumentType.PDF if o.receipt else "")
 
 
 class DirectSpendFactory(factory.django.DjangoModelFactory):
@@ -190,3 +227,5 @@ class DirectSpendFactory(factory.django.DjangoModelFactory):
     category = Category.TRAINING
     description = "Workbooks"
     amount = Decimal("96.50")
+    attachment = ""
+    attachment_type = factory.LazyAttribute(lambda o: DocumentType.PDF if o.attachment else "")

@@ -68,3 +68,22 @@ def assert_accessible(axe):
         assert not bad, f"axe-core on {page.url}:\n" + "\n".join(bad)
 
     return check
+
+
+@pytest.fixture
+def csp_violations():
+    """Every Content-Security-Policy violation Chromium reports while the test runs."""
+    return []
+
+
+@pytest.fixture
+def page(page, csp_violations):
+    """Playwright's page, under the app's real CSP: a violation fails the test."""
+
+    def on_console(message):
+        if "Content Security Policy" in message.text:
+            csp_violations.append(f"{page.url}: {message.text}")
+
+    page.on("console", on_console)
+    yield page
+    assert not csp_violations, "CSP violations:\n" + "\n".join(csp_violations)

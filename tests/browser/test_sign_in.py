@@ -7,6 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.helpers import second_step
 from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -34,6 +35,10 @@ def test_person_signs_in_sees_their_home_and_signs_out(
     page.get_by_label("Email").fill(person.email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    if persona in ("coordinator", "finance"):
+        expect(page.get_by_role("heading", name="Sign in: second step")).to_be_visible()
+        assert_accessible(page)
+        second_step(page, person)
 
     expect(page).to_have_url(live_server.url + "/")
     expect(page.get_by_role("heading", name=panel, exact=True)).to_be_visible()
@@ -59,6 +64,7 @@ def test_coordinator_invites_and_invitee_sets_password(
     page.get_by_label("Email").fill(coordinator.email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    second_step(page, coordinator)
     page.get_by_role("link", name="Invite someone").first.click()
     assert_accessible(page)
 

@@ -18,11 +18,11 @@ from expenses.services import (
 )
 from hope.roles import Role
 from tests.concurrency import run_together
-from tests.factories import ExpenseClaimFactory, UserFactory, pdf_upload
+from tests.factories import ExpenseClaimFactory, UserFactory, image_bytes, pdf_upload
 
 pytestmark = pytest.mark.django_db
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = image_bytes("PNG")
 
 
 def expense_data(**overrides):
@@ -79,9 +79,9 @@ def test_bad_expense_is_refused_at_the_field_and_saves_nothing(
     [
         (
             SimpleUploadedFile("receipt.pdf", b"MZ\x90\x00 this is a program", "application/pdf"),
-            "PDF, JPEG or PNG",
+            "must be a PDF, or a JPEG or PNG",
         ),
-        (SimpleUploadedFile("receipt.jpg", b"GIF89a....", "image/jpeg"), "PDF, JPEG or PNG"),
+        (SimpleUploadedFile("receipt.jpg", b"GIF89a....", "image/jpeg"), "must be a PDF"),
         (
             SimpleUploadedFile(
                 "big.pdf", b"%PDF-1.4" + b"0" * (10 * 1024 * 1024), "application/pdf"

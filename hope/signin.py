@@ -1,0 +1,167 @@
+"""Sign-in rules: two-factor sign-in for those who hold money and personal data, an idle
+timeout for everyone, and at most 12 hours for a privileged sign-in.
+
+Coordinators, finance leads and admin staff must sign in with a second factor (allauth's
+TOTP and recovery codes). Until they have set one up, ``SessionPolicyMiddleware`` lets
+them reach only the set-up pages. allauth itself asks for the code at every sign-in once
+an authenticator exists.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from urllib.parse import urlencode
+
+from allauth.mfa.adapter import DefaultMFAAdapter
+from allauth.mfa.models import Authenticator
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+
+from hope.roles import Role, role_names
+
+SIGNED_IN_AT = "hope_signed_in_at"
+LAST_SEEN = "hope_last_seen"
+# Writing the session on every request costs a query; a minute's precision is plenty.
+LAST_SEEN_PRECISION = 60
+
+
+def mfa_required(user) -> bool:
+    """Coordinators, finance leads and anyone who can open the admin."""
+    if not user.is_authenticated:
+        return False
+    if user.is_staff or user.is_superuser:
+        return True
+    return bool(role_names(user) & {Role.COORDINATOR, Role.FINANCE_LEAD})
+
+
+def has_second_factor(user) -> bool:
+    """One query."""
+    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+def mark_signed_in(session, user) -> None:
+    """Called on every sign-in (``user_logged_in``), however it happened."""
+    now = int(time.time())
+    session[SIGNED_IN_AT] = now
+    session[LAST_SEEN] = now
+    if mfa_required(user):
+        _cap_expiry(session, signed_in_at=now, now=now)
+
+
+def _cap_expiry(session, *, signed_in_at: int, now: int) -> None:
+    """ "Keep me signed in" lasts at most until the privileged limit, not for weeks."""
+    if session.get_expire_at_browser_close():
+        return
+    ends_at = signed_in_at + settings.PRIVILEGED_SESSION_SECONDS
+    if session.get_expiry_age() > ends_at - now + LAST_SEEN_PRECISION:
+        session.set_expiry(datetime.fromtimestamp(ends_at, tz=UTC))
+
+
+def _allowed_while_setting_up(path: str) -> bool:
+    allowed = [
+        reverse("mfa_index"),
+        reverse("account_logout"),
+        reverse("account_reauthenticate"),
+        reverse("accessibility"),
+        reverse("healthz"),
+        settings.STATIC_URL,
+    ]
+    return any(path.startswith(prefix) for prefix in allowed)
+
+
+def _signed_out(request, message: str) -> HttpResponseRedirect:
+    logout(request)
+    messages.info(request, message)
+    target = reverse("account_login")
+    if request.method == "GET":
+        target += "?" + urlencode({"next": request.get_full_path()})
+    return HttpResponseRedirect(target)
+
+
+class SessionPolicyMiddleware:
+    """After authentication and messages: ends idle and over-long sessions and holds
+    privileged people at the two-factor set-up until they have a second factor."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return self.get_response(request)
+        session = request.session
+        now = int(time.time())
+        idle = settings.SESSION_IDLE_SECONDS
+        last_seen = session.get(LAST_SEEN, now)
+        if idle and now - last_seen > idle:
+            return _signed_out(
+                request,
+                f"You were signed out after {idle // 60} minutes without activity. "
+                "Sign in again to carry on.",
+            )
+        privileged = mfa_required(user)
+        if privileged:
+            limit = settings.PRIVILEGED_SESSION_SECONDS
+            signed_in_at = session.setdefault(SIGNED_IN_AT, now)
+            if now - signed_in_at > limit:
+                return _signed_out(
+                    request,
+                    f"For safety, coordinators and finance leads sign in again after "
+                    f"{limit // 3600} hours.",
+                )
+            # allauth applies "Keep me signed in" after the sign-in signal in some flows.
+            _cap_expiry(session, signed_in_at=signed_in_at, now=now)
+        if now - last_seen >= LAST_SEEN_PRECISION or LAST_SEEN not in session:
+            session[LAST_SEEN] = now
+        if privileged and not _allowed_while_setting_up(request.path):
+            if not has_second_factor(user):
+                messages.warning(
+                    request,
+                    "Coordinators, finance leads and administrators sign in with a second "
+                    "step. Set up an authenticator app to carry on.",
+                )
+                return HttpResponseRedirect(reverse("mfa_activate_totp"))
+        return self.get_response(request)
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    """People who must use two-factor sign-in cannot switch it off themselves; an
+    administrator can reset it (they then set it up again at their next page)."""
+
+    def can_delete_authenticator(self, authenticator: Authenticator) -> bool:
+        if authenticator.type == Authenticator.Type.TOTP and mfa_required(authenticator.user):
+            return False
+        return super().can_delete_authenticator(authenticator)
+
+
+def end_sessions(user) -> int:
+    """Sign the person out everywhere: every session they hold is deleted."""
+    from allauth.usersessions.models import UserSession
+
+    sessions = list(UserSession.objects.filter(user=user))
+    for user_session in sessions:
+        user_session.end()
+    return len(sessions)
+
+
+def totp_code(secret: str, at: float | None = None) -> str:
+    """The code an authenticator app shows for ``secret`` now (or at ``at``)."""
+    from allauth.mfa import app_settings as mfa_settings
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    counter = int(time.time() if at is None else at) // mfa_settings.TOTP_PERIOD
+    return format_hotp_value(hotp_value(secret, counter))
+
+
+def give_authenticator(user, secret: str) -> None:
+    """Set up an authenticator app with a known secret (demo accounts and tests only)."""
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    if not has_second_factor(user):
+        TOTP.activate(user, secret)
+        RecoveryCodes.activate(user)
