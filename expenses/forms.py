@@ -16,6 +16,7 @@ from expenses.models import (
     Rates,
     financial_year_of,
 )
+from hope.formkit import Form, ModelForm
 from hope.uploads import DocumentField, DocumentFormMixin
 from programmes.models import Course
 
@@ -42,7 +43,7 @@ class SpendDateMixin:
         return day
 
 
-class ClaimForm(DocumentFormMixin, SpendDateMixin, forms.ModelForm):
+class ClaimForm(DocumentFormMixin, SpendDateMixin, ModelForm):
     """An out-of-pocket expense, quick to fill in on a phone."""
 
     receipt = DocumentField(label="Receipt (PDF, JPEG or PNG, up to 10 MB)", required=False)
@@ -77,7 +78,7 @@ class ClaimForm(DocumentFormMixin, SpendDateMixin, forms.ModelForm):
         return amount
 
 
-class MileageForm(SpendDateMixin, forms.ModelForm):
+class MileageForm(SpendDateMixin, ModelForm):
     """Miles driven; the amount is worked out on the server from finance's rates."""
 
     class Meta:
@@ -126,27 +127,43 @@ class MileageForm(SpendDateMixin, forms.ModelForm):
         return super().save(commit)
 
 
-class RejectForm(forms.Form):
-    reason = forms.CharField(label="Reason (the claimant sees it)", max_length=300)
+class RejectForm(Form):
+    reason = forms.CharField(
+        label="Reason (the claimant sees it)",
+        max_length=300,
+        error_messages={"required": "Give a reason: the claimant will see it."},
+    )
 
 
-class PayForm(forms.Form):
+class PayForm(Form):
     paid_on = forms.DateField(label="Date paid", widget=DATE_WIDGET)
     reference = forms.CharField(label="Payment reference", max_length=60)
 
+    def clean_paid_on(self):
+        day = self.cleaned_data["paid_on"]
+        if day > timezone.localdate():
+            raise forms.ValidationError("The date paid cannot be in the future.")
+        return day
 
-class BudgetForm(forms.ModelForm):
+
+class BudgetForm(ModelForm):
     class Meta:
         model = Budget
         fields = ["start_year", "total"]
 
 
 AllocationFormSet = inlineformset_factory(
-    Budget, Allocation, fields=["category", "amount"], extra=5, max_num=5, can_delete=True
+    Budget,
+    Allocation,
+    form=ModelForm,
+    fields=["category", "amount"],
+    extra=5,
+    max_num=5,
+    can_delete=True,
 )
 
 
-class DirectSpendForm(DocumentFormMixin, SpendDateMixin, forms.ModelForm):
+class DirectSpendForm(DocumentFormMixin, SpendDateMixin, ModelForm):
     attachment = DocumentField(label="Invoice or receipt (PDF, JPEG or PNG)", required=False)
 
     class Meta:
@@ -192,7 +209,7 @@ class DirectSpendForm(DocumentFormMixin, SpendDateMixin, forms.ModelForm):
         pass  # clean() explains the invoice rule in words
 
 
-class RatesForm(forms.ModelForm):
+class RatesForm(ModelForm):
     class Meta:
         model = Rates
         fields = ["car_rate", "car_rate_after", "threshold_miles", "passenger_rate", "claim_limit"]

@@ -43,9 +43,13 @@ def tax_year_bounds(start_year: int) -> tuple[date, date]:
     return date(start_year, 4, 6), date(start_year + 1, 4, 5)
 
 
-def money_field(label: str, **kwargs) -> models.DecimalField:
+def money_field(label: str, validators=(), **kwargs) -> models.DecimalField:
     return models.DecimalField(
-        label, max_digits=12, decimal_places=2, validators=[MinValueValidator(ZERO)], **kwargs
+        label,
+        max_digits=12,
+        decimal_places=2,
+        validators=[MinValueValidator(ZERO), *validators],
+        **kwargs,
     )
 
 
@@ -97,23 +101,62 @@ class Allocation(models.Model):
         return f"Allocation #{self.pk}"
 
 
+# Sane upper bounds for what finance may set (HMRC's own rates are 45p, 25p and 5p). They
+# keep every mileage amount far inside the 12-digit money column, whatever is typed.
+MAX_MILE_RATE = Decimal("2.00")
+MAX_PASSENGER_RATE = Decimal("1.00")
+MAX_CLAIM_LIMIT = Decimal("10000.00")
+MAX_THRESHOLD_MILES = 100_000
+
+
+def _at_most(limit, message: str) -> MaxValueValidator:
+    return MaxValueValidator(limit, message=message)
+
+
 class Rates(models.Model):
     """What finance sets: mileage rates (HMRC's approved amounts by default) and limits."""
 
-    car_rate = money_field("car, first miles (£ a mile)", default=Decimal("0.45"))
-    car_rate_after = money_field("car, after the threshold (£ a mile)", default=Decimal("0.25"))
-    threshold_miles = models.PositiveIntegerField("threshold (miles in a tax year)", default=10_000)
-    passenger_rate = money_field("each passenger (£ a mile)", default=Decimal("0.05"))
+    car_rate = money_field(
+        "car, first miles (£ a mile)",
+        default=Decimal("0.45"),
+        validators=[_at_most(MAX_MILE_RATE, "Enter a rate of £2.00 a mile or less.")],
+    )
+    car_rate_after = money_field(
+        "car, after the threshold (£ a mile)",
+        default=Decimal("0.25"),
+        validators=[_at_most(MAX_MILE_RATE, "Enter a rate of £2.00 a mile or less.")],
+    )
+    threshold_miles = models.PositiveIntegerField(
+        "threshold (miles in a tax year)",
+        default=10_000,
+        validators=[_at_most(MAX_THRESHOLD_MILES, "Enter 100,000 miles or fewer.")],
+    )
+    passenger_rate = money_field(
+        "each passenger (£ a mile)",
+        default=Decimal("0.05"),
+        validators=[_at_most(MAX_PASSENGER_RATE, "Enter a rate of £1.00 a mile or less.")],
+    )
     claim_limit = money_field(
         "largest single claim (£)",
         default=Decimal("500.00"),
+        validators=[_at_most(MAX_CLAIM_LIMIT, "Enter £10,000.00 or less.")],
         help_text="Claims above this are refused; finance records larger costs as direct spend.",
     )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name_plural = "rates"
-        constraints = [models.CheckConstraint(condition=Q(pk=1), name="expenses_rates_single_row")]
+        constraints = [
+            models.CheckConstraint(condition=Q(pk=1), name="expenses_rates_single_row"),
+            models.CheckConstraint(
+                condition=Q(car_rate__lte=MAX_MILE_RATE)
+                & Q(car_rate_after__lte=MAX_MILE_RATE)
+                & Q(passenger_rate__lte=MAX_PASSENGER_RATE)
+                & Q(claim_limit__lte=MAX_CLAIM_LIMIT)
+                & Q(threshold_miles__lte=MAX_THRESHOLD_MILES),
+                name="expenses_rates_within_bounds",
+            ),
+        ]
 
     def __str__(self) -> str:
         return "Mileage rates and limits"

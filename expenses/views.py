@@ -57,6 +57,7 @@ from expenses.services import (
     claim_submit,
 )
 from hope.audit import audit_record, save_with_audit
+from hope.params import int_or_none
 from hope.spreadsheets import csv_lines
 from hope.uploads import document_response
 
@@ -123,7 +124,11 @@ def claim_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    claim = get_claim_for_user(request, pk)
+    return _claim_page(request, get_claim_for_user(request, pk))
+
+
+def _claim_page(request, claim, *, reject_form=None, pay_form=None) -> HttpResponse:
+    """The claim, with finance's forms (bound and showing their errors after a bad POST)."""
     return render(
         request,
         "expenses/claim_detail.html",
@@ -132,8 +137,11 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "events": claim.events.select_related("by"),
             "is_own": claim.claimant_id == request.user.pk,
             "finance": is_finance_lead(request.user) and claim.claimant_id != request.user.pk,
-            "reject_form": RejectForm(),
-            "pay_form": PayForm(initial={"paid_on": timezone.localdate()}),
+            "reject_form": reject_form or RejectForm(),
+            "pay_form": pay_form or PayForm(initial={"paid_on": timezone.localdate()}),
+            "has_errors": bool(
+                (reject_form and reject_form.errors) or (pay_form and pay_form.errors)
+            ),
         },
     )
 
@@ -203,9 +211,9 @@ def claim_receipt(request: HttpRequest, pk: int) -> FileResponse:
 
 def _chosen_budget(request) -> Budget | None:
     budgets = Budget.objects.all()
-    year = request.GET.get("year")
-    if year and year.isdigit():
-        return budgets.filter(start_year=int(year)).first()
+    year = int_or_none(request.GET.get("year"), largest=2100)
+    if year:
+        return budgets.filter(start_year=year).first()
     current = budgets.filter(start_year=financial_year_of(timezone.localdate())).first()
     return current or budgets.first()
 
@@ -272,8 +280,10 @@ def approve_view(request: HttpRequest, pk: int) -> HttpResponse:
 def reject_view(request: HttpRequest, pk: int) -> HttpResponse:
     claim = get_object_or_404(ExpenseClaim, pk=pk)
     form = RejectForm(request.POST)
+    if not form.is_valid():
+        return _claim_page(request, get_claim_for_user(request, pk), reject_form=form)
     try:
-        claim_reject(claim=claim, by=request.user, reason=form.data.get("reason", ""))
+        claim_reject(claim=claim, by=request.user, reason=form.cleaned_data["reason"])
     except ClaimWorkflowError as error:
         messages.error(request, str(error))
     else:
@@ -288,8 +298,7 @@ def pay_view(request: HttpRequest, pk: int) -> HttpResponse:
     claim = get_object_or_404(ExpenseClaim, pk=pk)
     form = PayForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Enter the date paid and the payment reference.")
-        return _back_to(request, pk)
+        return _claim_page(request, get_claim_for_user(request, pk), pay_form=form)
     try:
         claim_mark_paid(
             claim=claim,

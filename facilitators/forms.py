@@ -1,13 +1,15 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils import timezone
 
 from facilitators.models import FacilitatorProfile, Training
+from hope.formkit import Form, ModelForm
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class OwnProfileForm(forms.ModelForm):
+class OwnProfileForm(ModelForm):
     """What facilitators change themselves."""
 
     class Meta:
@@ -16,7 +18,7 @@ class OwnProfileForm(forms.ModelForm):
         widgets = {"availability_note": forms.Textarea(attrs={"rows": 3})}
 
 
-class ProfileForm(forms.ModelForm):
+class ProfileForm(ModelForm):
     """What coordinators manage."""
 
     class Meta:
@@ -29,7 +31,7 @@ class ProfileForm(forms.ModelForm):
         }
 
 
-class TrainingForm(forms.ModelForm):
+class TrainingForm(ModelForm):
     class Meta:
         model = Training
         fields = ["programme", "trained_on", "refreshed_on"]
@@ -42,6 +44,11 @@ class TrainingForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         trained, refreshed = cleaned.get("trained_on"), cleaned.get("refreshed_on")
+        today = timezone.localdate()
+        if trained and trained > today:
+            self.add_error("trained_on", "The training date cannot be in the future.")
+        if refreshed and refreshed > today:
+            self.add_error("refreshed_on", "The refresher date cannot be in the future.")
         if trained and refreshed and refreshed < trained:
             self.add_error("refreshed_on", "The refresher cannot be before the training.")
         programme = cleaned.get("programme")
@@ -59,7 +66,7 @@ class TrainingForm(forms.ModelForm):
         return super().save(commit)
 
 
-class CoverRequestForm(forms.Form):
+class CoverRequestForm(Form):
     reason = forms.CharField(
         label="Why (optional, seen by colleagues)", max_length=200, required=False
     )

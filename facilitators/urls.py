@@ -1,5 +1,6 @@
 from django.urls import path
 
+import hope.converters  # noqa: F401  (registers <token:…>)
 from facilitators import feed, views
 
 app_name = "facilitators"
@@ -21,5 +22,5 @@ urlpatterns = [
     path("trainings/<int:pk>/delete/", views.training_delete, name="training_delete"),
     path("profile/", views.my_profile, name="my_profile"),
     path("profile/calendar-address/reset/", views.reset_feed_token, name="reset_feed_token"),
-    path("calendar/<str:token>.ics", feed.feed, name="feed"),
+    path("calendar/<token:token>.ics", feed.feed, name="feed"),
 ]

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from facilitators.access import own_profile, safe_next
+from facilitators.access import own_profile
 from facilitators.forms import CoverRequestForm, OwnProfileForm, ProfileForm, TrainingForm
 from facilitators.models import (
     Claim,
@@ -42,7 +42,8 @@ from facilitators.services import (
 from hope.access import coordinator_required, role_required
 from hope.audit import save_with_audit
 from hope.models import AuditEvent, TeamSettings
-from hope.params import date_or_none, int_or_none
+from hope.params import date_or_none, ids, int_or_none
+from hope.redirects import redirect_back
 from hope.roles import is_coordinator
 from programmes.access import visible_courses, visible_sessions
 from programmes.models import CourseStatus, Programme, Session
@@ -143,7 +144,7 @@ def claim_session_view(request: HttpRequest, pk: int) -> HttpResponse:
             f"You are running “{session.course.title}” session {session.number} on "
             f"{timezone.localtime(session.start):%A %-d %B at %H:%M}.",
         )
-    return redirect(safe_next(request, reverse("facilitators:board")))
+    return redirect_back(request, reverse("facilitators:board"))
 
 
 @require_POST
@@ -155,7 +156,7 @@ def claim_course_view(request: HttpRequest, pk: int) -> HttpResponse:
         claims = claim_course(
             course=course,
             facilitator=profile,
-            session_ids=[i for i in request.POST.getlist("session") if i.isdigit()],
+            session_ids=ids(request.POST.getlist("session")),
             by=request.user,
         )
     except CourseClaimIncomplete as error:
@@ -164,7 +165,7 @@ def claim_course_view(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, str(error))
     else:
         messages.success(request, f"You are running {len(claims)} sessions of “{course.title}”.")
-    return redirect(safe_next(request, reverse("facilitators:board")))
+    return redirect_back(request, reverse("facilitators:board"))
 
 
 # --- My sessions ----------------------------------------------------------------------
@@ -227,7 +228,7 @@ def release_view(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, str(error))
     else:
         messages.success(request, "The session is released.")
-    return redirect(safe_next(request, reverse("facilitators:mine")))
+    return redirect_back(request, reverse("facilitators:mine"))
 
 
 @require_POST
@@ -260,7 +261,7 @@ def accept_cover_view(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, str(error))
     else:
         messages.success(request, "Thank you: the session is now yours.")
-    return redirect(safe_next(request, reverse("facilitators:board")))
+    return redirect_back(request, reverse("facilitators:board"))
 
 
 @require_POST
@@ -275,7 +276,7 @@ def withdraw_cover_view(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, str(error))
     else:
         messages.success(request, "The request for cover is withdrawn.")
-    return redirect(safe_next(request, reverse("facilitators:mine")))
+    return redirect_back(request, reverse("facilitators:mine"))
 
 
 # --- Sessions and cover, for everyone and for coordinators -------------------------------
@@ -339,7 +340,7 @@ def assign_view(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, str(error))
         else:
             messages.success(request, f"{profile.user} is assigned to session {session.number}.")
-    return redirect(safe_next(request, reverse("facilitators:session_detail", args=[pk])))
+    return redirect_back(request, reverse("facilitators:session_detail", args=[pk]))
 
 
 @login_required

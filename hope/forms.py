@@ -6,11 +6,12 @@ from django import forms
 from django.contrib.auth import password_validation
 
 from facilitators.models import FacilitatorKind
+from hope.formkit import Form, ModelForm
 from hope.models import Invitation, TeamSettings, User
 from hope.roles import Role
 
 
-class InvitationForm(forms.Form):
+class InvitationForm(Form):
     email = forms.EmailField(label="Email address", max_length=254)
     full_name = forms.CharField(label="Full name", max_length=150)
     roles = forms.MultipleChoiceField(
@@ -58,7 +59,7 @@ class InvitationForm(forms.Form):
         return cleaned
 
 
-class AcceptInvitationForm(forms.Form):
+class AcceptInvitationForm(Form):
     full_name = forms.CharField(label="Your full name", max_length=150)
     password1 = forms.CharField(
         label="Choose a password",
@@ -107,7 +108,7 @@ class SignInForm(LoginForm):
             self.fields["remember"].label = "Keep me signed in on this device"
 
 
-class TeamSettingsForm(forms.ModelForm):
+class TeamSettingsForm(ModelForm):
     class Meta:
         model = TeamSettings
         fields = ["refresher_months", "release_notice_days"]

@@ -2,6 +2,7 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
+import hope.converters  # noqa: F401  (registers <token:…>)
 from hope import views
 
 # The admin signs in through allauth, so it shares allauth's rate limits.
@@ -28,7 +29,7 @@ urlpatterns = [
         views.invitation_revoke_view,
         name="invitation_revoke",
     ),
-    path("invitations/<str:token>/", views.invitation_accept_view, name="invitation_accept"),
+    path("invitations/<token:token>/", views.invitation_accept_view, name="invitation_accept"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("", include("programmes.urls")),

@@ -7,6 +7,7 @@ from django import forms
 from django.conf import settings
 from django.utils import timezone
 
+from hope.formkit import Form, ModelForm
 from programmes.models import ClosureDate, Course, CourseStatus, Programme
 from venues.models import Venue
 
@@ -36,7 +37,7 @@ class VenueCapacityMixin:
                 )
 
 
-class CourseForm(VenueCapacityMixin, forms.Form):
+class CourseForm(VenueCapacityMixin, Form):
     title = forms.CharField(
         max_length=150, help_text="For example “HOPE for carers – Tuesday mornings, spring”."
     )
@@ -74,7 +75,7 @@ class CourseForm(VenueCapacityMixin, forms.Form):
         return cleaned
 
 
-class CourseEditForm(VenueCapacityMixin, forms.ModelForm):
+class CourseEditForm(VenueCapacityMixin, ModelForm):
     status = forms.ChoiceField(
         choices=[(CourseStatus.DRAFT, "Draft"), (CourseStatus.PUBLISHED, "Published")],
         widget=forms.RadioSelect,
@@ -97,7 +98,7 @@ class CourseEditForm(VenueCapacityMixin, forms.ModelForm):
         return cleaned
 
 
-class SessionForm(forms.Form):
+class SessionForm(Form):
     day = forms.DateField(label="Date", widget=DATE_WIDGET)
     start_time = forms.TimeField(label="Start time", widget=TIME_WIDGET)
     venue = forms.ModelChoiceField(
@@ -129,7 +130,7 @@ class SessionForm(forms.Form):
         return cleaned
 
 
-class ProgrammeForm(forms.ModelForm):
+class ProgrammeForm(ModelForm):
     class Meta:
         model = Programme
         fields = [
@@ -165,7 +166,7 @@ class ProgrammeForm(forms.ModelForm):
         pass
 
 
-class ClosureForm(forms.ModelForm):
+class ClosureForm(ModelForm):
     class Meta:
         model = ClosureDate
         fields = ["date", "reason", "venue"]

@@ -1,9 +1,10 @@
 from django import forms
 
+from hope.formkit import ModelForm
 from venues.models import Venue
 
 
-class VenueForm(forms.ModelForm):
+class VenueForm(ModelForm):
     class Meta:
         model = Venue
         fields = [
