@@ -197,9 +197,9 @@ def claim_delete_draft(*, claim: ExpenseClaim, by: User) -> None:
             raise ClaimWorkflowError("Only your own draft claims can be deleted.")
         audit_record(
             actor=by,
-            action="claim.draft_deleted",
+            action="expense.draft_deleted",
             target=claim,
-            summary=f"Deleted draft claim “{claim.description}” (£{claim.amount})",
+            summary=f"Deleted draft claim #{claim.pk} (£{claim.amount})",
         )
         if claim.receipt:
             claim.receipt.delete(save=False)

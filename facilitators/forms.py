@@ -68,5 +68,9 @@ class TrainingForm(ModelForm):
 
 class CoverRequestForm(Form):
     reason = forms.CharField(
-        label="Why (optional, seen by colleagues)", max_length=200, required=False
+        label="Why (optional)",
+        max_length=200,
+        required=False,
+        help_text="Seen only by coordinators and by colleagues who could cover this session. "
+        "There is no need to give health or personal details.",
     )

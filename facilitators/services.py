@@ -275,7 +275,7 @@ def cover_request_create(*, claim: Claim, by: User, reason: str = "") -> CoverRe
     with transaction.atomic():
         claim = (
             Claim.objects.select_for_update(of=("self",))
-            .select_related("session", "facilitator")
+            .select_related("session__course", "facilitator")
             .get(pk=claim.pk)
         )
         if not claim.is_held or claim.facilitator.user_id != by.pk:
@@ -291,7 +291,9 @@ def cover_request_create(*, claim: Claim, by: User, reason: str = "") -> CoverRe
             actor=by,
             action="cover.requested",
             target=claim.session,
-            summary=f"{by} asked for cover" + (f": {reason.strip()}" if reason.strip() else ""),
+            # Never the reason: it may carry health details, and the trail is read widely.
+            summary=f"{by} asked for cover for “{claim.session.course.title}” session "
+            f"{claim.session.number}",
         )
     return request
 

@@ -98,6 +98,7 @@ def board(request: HttpRequest) -> HttpResponse:
         group["sessions"].append(session)
         if not session.clashes:
             group["free_ids"].append(session.pk)
+    # Only requests this person could take: their reasons are for possible cover only.
     cover_requests = (
         CoverRequest.objects.open()
         .filter(
@@ -111,6 +112,8 @@ def board(request: HttpRequest) -> HttpResponse:
         )
         .order_by("claim__session__start")
     )
+    if not profile.is_active:  # a paused facilitator cannot take cover
+        cover_requests = cover_requests.none()
     return render(
         request,
         "facilitators/board.html",
@@ -173,6 +176,11 @@ def claim_course_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def my_sessions(request: HttpRequest) -> HttpResponse:
+    return _my_sessions_page(request)
+
+
+def _my_sessions_page(request, *, cover_form=None, cover_claim=None) -> HttpResponse:
+    """My sessions; after a bad request for cover, that claim's form shows its error."""
     profile = own_profile(request)
     now = timezone.now()
     notice = TeamSettings.current().release_notice_days
@@ -210,7 +218,8 @@ def my_sessions(request: HttpRequest) -> HttpResponse:
             "upcoming": upcoming,
             "past": past,
             "notice": notice,
-            "cover_form": CoverRequestForm(),
+            "cover_form": cover_form or CoverRequestForm(),
+            "cover_claim": cover_claim,
         },
     )
 
@@ -236,9 +245,10 @@ def release_view(request: HttpRequest, pk: int) -> HttpResponse:
 def ask_cover_view(request: HttpRequest, pk: int) -> HttpResponse:
     claim = get_object_or_404(Claim.objects.held(), pk=pk, facilitator__user=request.user)
     form = CoverRequestForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    if not form.is_valid():
+        return _my_sessions_page(request, cover_form=form, cover_claim=claim.pk)
     try:
-        cover_request_create(claim=claim, by=request.user, reason=reason)
+        cover_request_create(claim=claim, by=request.user, reason=form.cleaned_data["reason"])
     except ClaimError as error:
         messages.error(request, str(error))
     else:

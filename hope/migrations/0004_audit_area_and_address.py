@@ -10,6 +10,14 @@ def backfill_area(apps, schema_editor):
         area="accounts"
     )
     AuditEvent.objects.filter(action="claim.draft_deleted").update(action="expense.draft_deleted")
+    # Free text people typed (cover reasons, claim descriptions) may carry health
+    # details: out of the trail before it becomes append-only.
+    for event in AuditEvent.objects.filter(action="cover.requested", summary__contains=": "):
+        event.summary = event.summary.split(": ", 1)[0]
+        event.save(update_fields=["summary"])
+    for event in AuditEvent.objects.filter(action="expense.draft_deleted"):
+        event.summary = f"Deleted draft claim #{event.target_id}"
+        event.save(update_fields=["summary"])
 
 
 # The trail is append-only in PostgreSQL itself, for the app, the admin and anyone with

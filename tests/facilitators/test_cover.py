@@ -148,3 +148,55 @@ def test_session_page_shows_the_real_cover_to_coordinators(
     client.force_login(coordinator)
     response = client.get(reverse("facilitators:session_detail", args=[session.pk]))
     assert response.context["session"].cover_state == "paired"
+
+
+REASON = "Hospital appointment for my diabetes review"
+
+
+def test_a_cover_reason_reaches_only_coordinators_and_possible_cover(
+    client, programme, workforce, lived, colleague, personas
+):
+    session = near_course(programme).sessions.first()
+    claim = ClaimFactory(session=session, facilitator=workforce)
+    client.force_login(workforce.user)
+    form_page = client.get(reverse("facilitators:mine")).content.decode()
+    assert "Seen only by coordinators and by colleagues who could cover" in form_page
+    client.post(reverse("facilitators:ask_cover", args=[claim.pk]), {"reason": REASON})
+    assert CoverRequest.objects.get().reason == REASON
+
+    # Not in the append-only audit trail, so not under "Changes" for anyone.
+    from hope.models import AuditEvent
+
+    assert not AuditEvent.objects.filter(summary__contains="diabetes").exists()
+    session_url = reverse("facilitators:session_detail", args=[session.pk])
+    for user in personas.values():
+        client.force_login(user)
+        assert "diabetes" not in client.get(session_url).content.decode()
+
+    def board_of(user):
+        client.force_login(user)
+        return client.get(reverse("facilitators:board")).content.decode()
+
+    assert REASON in board_of(colleague.user)  # same kind, trained: could cover
+    assert REASON not in board_of(lived.user)  # the other kind cannot
+    colleague.status = FacilitatorStatus.PAUSED
+    colleague.save()
+    assert REASON not in board_of(colleague.user)  # paused: cannot take it
+    client.force_login(personas["coordinator"])
+    assert REASON in client.get(reverse("facilitators:cover_gaps")).content.decode()
+
+
+def test_a_bad_cover_reason_is_explained_next_to_the_field_and_saves_nothing(
+    client, programme, workforce
+):
+    session = near_course(programme).sessions.first()
+    claim = ClaimFactory(session=session, facilitator=workforce)
+    client.force_login(workforce.user)
+    response = client.post(
+        reverse("facilitators:ask_cover", args=[claim.pk]), {"reason": "x" * 201}
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<title>Error: My sessions" in html
+    assert f'id="reason-{claim.pk}-error"' in html and "at most 200 characters" in html
+    assert not CoverRequest.objects.exists()
