@@ -6,7 +6,7 @@ PIP_VERSION := 26.3
 INSTALLED := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint stop clean
+.PHONY: install run code test lint stop clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,11 @@ run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	$(PY) manage.py rundev
+
+# The demo coordinator's, finance lead's and admin's current two-factor code.
+code: export DEBUG ?= true
+code: install
+	@$(PY) manage.py demo_code
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -8,6 +8,10 @@ from facilitators.models import FacilitatorKind
 from hope.roles import Role
 
 DEMO_PASSWORD = "hope-demo-2026"
+# The authenticator-app secret of the demo coordinator, finance lead and admin, who must
+# sign in with two factors like their real counterparts. Published, so demo only:
+# seed_demo refuses to run unless DEBUG=true.
+DEMO_TOTP_SECRET = "HOPEDEMOSECRETFORTRYINGTHEAPPOUT"
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,14 @@ DEMO_PEOPLE = [
     DemoPerson("driver2@example.org", "Derek Lowe", (Role.VOLUNTEER,), is_driver=True, shown=False),
     DemoPerson("helper@example.org", "Hannah Cole", (Role.VOLUNTEER,), shown=False),
 ]
+
+
+def second_factor_lines() -> list[str]:
+    return [
+        "Coordinator, finance lead and admin also sign in with a code. Add this secret to an",
+        f"authenticator app: {DEMO_TOTP_SECRET}",
+        "or get the current code with: make code",
+    ]
 
 
 def banner_lines() -> list[str]:

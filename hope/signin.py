@@ -56,7 +56,8 @@ def _cap_expiry(session, *, signed_in_at: int, now: int) -> None:
     """ "Keep me signed in" lasts at most until the privileged limit, not for weeks."""
     if session.get_expire_at_browser_close():
         return
-    ends_at = signed_in_at + settings.PRIVILEGED_SESSION_SECONDS
+    # A little after the limit, so the middleware is the one to end it, saying why.
+    ends_at = signed_in_at + settings.PRIVILEGED_SESSION_SECONDS + 5 * LAST_SEEN_PRECISION
     if session.get_expiry_age() > ends_at - now + LAST_SEEN_PRECISION:
         session.set_expiry(datetime.fromtimestamp(ends_at, tz=UTC))
 
@@ -107,7 +108,7 @@ class SessionPolicyMiddleware:
         if privileged:
             limit = settings.PRIVILEGED_SESSION_SECONDS
             signed_in_at = session.setdefault(SIGNED_IN_AT, now)
-            if now - signed_in_at > limit:
+            if now - signed_in_at >= limit:
                 return _signed_out(
                     request,
                     f"For safety, coordinators and finance leads sign in again after "

@@ -32,6 +32,23 @@ def test_seed_demo_creates_the_demo_people_once(settings):
     assert Role.FINANCE_LEAD in role_names(User.objects.get(email="finance@example.org"))
 
 
+def test_demo_privileged_accounts_have_the_published_authenticator(settings, capsys):
+    from hope.demo import DEMO_TOTP_SECRET
+    from hope.signin import has_second_factor, totp_code
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+    call_command("seed_demo")  # idempotent: still one authenticator each
+    capsys.readouterr()
+    with_code = {u.email for u in User.objects.all() if has_second_factor(u)}
+    assert with_code == {"coordinator@example.org", "finance@example.org", "admin@example.org"}
+    call_command("demo_code")
+    assert capsys.readouterr().out.strip() == totp_code(DEMO_TOTP_SECRET)
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="only runs with DEBUG=true"):
+        call_command("demo_code")
+
+
 def test_seed_demo_refuses_with_debug_off(settings):
     settings.DEBUG = False
     with pytest.raises(CommandError, match="only runs with DEBUG=true"):

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from hope import localservices
-from hope.demo import DEMO_PASSWORD, banner_lines
+from hope.demo import DEMO_PASSWORD, banner_lines, second_factor_lines
 
 
 class Command(BaseCommand):
@@ -89,6 +89,8 @@ class Command(BaseCommand):
             "",
             f"Demo accounts (password: {DEMO_PASSWORD}):",
             *banner_lines(),
+            "",
+            *second_factor_lines(),
             "",
             "Emails are printed here rather than sent. Press Ctrl-C to stop everything.",
             "",

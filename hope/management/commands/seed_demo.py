@@ -9,8 +9,9 @@ from django.db import transaction
 from expenses.demo import seed_money
 from facilitators.demo import seed_cover
 from facilitators.models import FacilitatorProfile
-from hope.demo import DEMO_PASSWORD, DEMO_PEOPLE
+from hope.demo import DEMO_PASSWORD, DEMO_PEOPLE, DEMO_TOTP_SECRET
 from hope.models import User
+from hope.signin import give_authenticator, mfa_required
 from programmes.demo import seed_courses
 from programmes.models import Course
 
@@ -68,4 +69,6 @@ class Command(BaseCommand):
                 email=user.email,
                 defaults={"verified": True, "primary": True},
             )
+            if mfa_required(user):
+                give_authenticator(user, DEMO_TOTP_SECRET)
         return created
