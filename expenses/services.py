@@ -119,6 +119,15 @@ def claim_submit(*, claim: ExpenseClaim, by: User) -> ExpenseClaim:
     return claim
 
 
+def _audit_decision(claim: ExpenseClaim, by: User, what: str) -> None:
+    audit_record(
+        actor=by,
+        action=f"expense.{claim.status}",
+        target=claim,
+        summary=f"{what} claim #{claim.pk} from {claim.claimant.email} for £{claim.amount:,.2f}",
+    )
+
+
 def _notify_claimant(claim: ExpenseClaim) -> None:
     """Approved, rejected or paid: the claimant hears, once per change of state."""
     message_create(
@@ -153,6 +162,7 @@ def claim_approve(*, claim: ExpenseClaim, by: User) -> ExpenseClaim:
         claim.decided_by, claim.decided_at = by, timezone.now()
         claim.save()
         _event(claim, by=by, from_status=ClaimStatus.SUBMITTED)
+        _audit_decision(claim, by, "Approved")
         _notify_claimant(claim)
         check_budget_alerts(day=claim.spent_on)
     return claim
@@ -169,6 +179,7 @@ def claim_reject(*, claim: ExpenseClaim, by: User, reason: str) -> ExpenseClaim:
         claim.decided_by, claim.decided_at = by, timezone.now()
         claim.save()
         _event(claim, by=by, from_status=ClaimStatus.SUBMITTED, note=reason)
+        _audit_decision(claim, by, "Rejected")  # the reason stays on the claim, not here
         _notify_claimant(claim)
     return claim
 
@@ -185,6 +196,7 @@ def claim_mark_paid(
         claim.paid_on, claim.payment_reference = paid_on, reference[:60]
         claim.save()
         _event(claim, by=by, from_status=ClaimStatus.APPROVED, note=f"Paid, ref. {reference}")
+        _audit_decision(claim, by, f"Marked paid (ref. {reference})")
         _notify_claimant(claim)
     return claim
 

@@ -318,7 +318,7 @@ def pay_view(request: HttpRequest, pk: int) -> HttpResponse:
 def budget_list(request: HttpRequest) -> HttpResponse:
     form = BudgetForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        budget = save_with_audit(form=form, actor=request.user, noun="budget")
+        budget = save_with_audit(form=form, actor=request.user, noun="budget", show_values=True)
         messages.success(request, f"Budget for {budget} created. Add allocations if you use them.")
         return redirect("expenses:budget_edit", pk=budget.pk)
     return render(
@@ -336,7 +336,7 @@ def budget_edit(request: HttpRequest, pk: int) -> HttpResponse:
     formset = AllocationFormSet(request.POST or None, instance=budget, prefix="allocations")
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         with transaction.atomic():
-            save_with_audit(form=form, actor=request.user, noun="budget")
+            save_with_audit(form=form, actor=request.user, noun="budget", show_values=True)
             if formset.has_changed():
                 formset.save()
                 audit_record(
@@ -386,7 +386,7 @@ def spend_attachment(request: HttpRequest, pk: int) -> FileResponse:
 def rates_edit(request: HttpRequest) -> HttpResponse:
     form = RatesForm(request.POST or None, instance=Rates.current())
     if request.method == "POST" and form.is_valid():
-        save_with_audit(form=form, actor=request.user, noun="rates")
+        save_with_audit(form=form, actor=request.user, noun="rates", show_values=True)
         messages.success(request, "Rates saved. They apply to mileage claims from now on.")
         return redirect("expenses:rates")
     return render(request, "expenses/rates.html", {"form": form})

@@ -40,7 +40,7 @@ from facilitators.services import (
     release_claim,
 )
 from hope.access import coordinator_required, role_required
-from hope.audit import save_with_audit
+from hope.audit import audit_viewed, save_with_audit
 from hope.models import AuditEvent, TeamSettings
 from hope.params import date_or_none, ids, int_or_none
 from hope.redirects import redirect_back
@@ -394,6 +394,7 @@ def cover_gaps(request: HttpRequest) -> HttpResponse:
 @login_required
 @coordinator_required
 def facilitator_list(request: HttpRequest) -> HttpResponse:
+    audit_viewed(request, "the list of facilitators")
     months = TeamSettings.current().refresher_months
     today = timezone.localdate()
     profiles = (
@@ -433,6 +434,8 @@ def _lock_profile_row(profile: FacilitatorProfile) -> None:
 @coordinator_required
 def facilitator_edit(request: HttpRequest, pk: int) -> HttpResponse:
     profile = get_object_or_404(FacilitatorProfile.objects.select_related("user"), pk=pk)
+    if request.method == "GET":
+        audit_viewed(request, f"the facilitator details of {profile.user.email}")
     months = TeamSettings.current().refresher_months
     action = request.POST.get("action")
     form = ProfileForm(request.POST if action == "profile" else None, instance=profile)

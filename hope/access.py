@@ -21,6 +21,19 @@ def coordinator_required(view):
     return wrapper
 
 
+def people_manager_required(view):
+    """For the people pages: coordinators, and finance leads (who alone give the Finance
+    lead role). Wrap with login_required."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not (is_coordinator(request.user) or has_role(request.user, Role.FINANCE_LEAD)):
+            raise PermissionDenied("Only coordinators and finance leads can do this.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 def role_required(view):
     """For pages every role may read; a signed-in person with no role gets 403."""
 

@@ -40,6 +40,16 @@ def audit_record(
     )
 
 
+def audit_viewed(request, what: str, area: str = AuditArea.ACCOUNTS) -> None:
+    """A page listing people's personal details was opened: who, when, which, from where."""
+    audit_record(
+        actor=request.user,
+        action="personal_data.viewed",
+        area=area,
+        summary=f"Opened {what}",
+    )
+
+
 def _shown(value) -> str:
     return "empty" if value in (None, "") else str(value)
 

@@ -7,11 +7,27 @@ from django.contrib.auth import password_validation
 
 from facilitators.models import FacilitatorKind
 from hope.formkit import Form, ModelForm
-from hope.models import Invitation, TeamSettings, User
+from hope.models import AuditArea, Invitation, TeamSettings, User
 from hope.roles import Role
+from hope.services import grantable_roles
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class InvitationForm(Form):
+class RolesMixin:
+    """Offers only the roles the person filling in the form may give (hope.services)."""
+
+    def limit_roles(self, by: User) -> None:
+        allowed = grantable_roles(by)
+        field = self.fields["roles"]
+        field.choices = [(value, label) for value, label in Role.choices if value in allowed]
+        if Role.FINANCE_LEAD not in allowed:
+            field.help_text += (
+                " Only a finance lead or an administrator can make someone a finance lead."
+            )
+
+
+class InvitationForm(RolesMixin, Form):
     email = forms.EmailField(label="Email address", max_length=254)
     full_name = forms.CharField(label="Full name", max_length=150)
     roles = forms.MultipleChoiceField(
@@ -32,6 +48,10 @@ class InvitationForm(Form):
         label="Volunteer driver (may claim mileage)",
         required=False,
     )
+
+    def __init__(self, *args, by: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.limit_roles(by)
 
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].strip().lower()
@@ -132,3 +152,65 @@ class SecondStepAgainForm(ReauthenticateForm):
         code.label = "Code from your authenticator app (or a recovery code)"
         code.widget.attrs.pop("placeholder", None)
         code.widget.attrs.update({"inputmode": "numeric", "autocomplete": "one-time-code"})
+
+
+class PersonForm(RolesMixin, Form):
+    """A coordinator (or finance lead) changes someone's roles and driver flag."""
+
+    roles = forms.MultipleChoiceField(
+        label="Roles",
+        choices=Role.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="A person may hold several roles.",
+    )
+    facilitator_kind = forms.ChoiceField(
+        label="Kind of facilitator (when making them a facilitator)",
+        choices=[("", "Not a facilitator")] + list(FacilitatorKind.choices),
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    is_driver = forms.BooleanField(label="Volunteer driver (may claim mileage)", required=False)
+
+    def __init__(self, *args, person: User, by: User, **kwargs):
+        self.person = person
+        current = set(person.groups.values_list("name", flat=True))
+        kwargs.setdefault("initial", {"roles": sorted(current), "is_driver": person.is_driver})
+        super().__init__(*args, **kwargs)
+        self.limit_roles(by)
+        allowed = {value for value, _ in self.fields["roles"].choices}
+        # Roles this editor may not change stay as they are.
+        self.kept_roles = sorted(current - allowed)
+        self.has_profile = hasattr(person, "facilitator_profile")
+        if self.has_profile:
+            del self.fields["facilitator_kind"]
+
+    def clean(self):
+        cleaned = super().clean()
+        roles = set(cleaned.get("roles") or []) | set(self.kept_roles)
+        if (
+            Role.FACILITATOR in roles
+            and not self.has_profile
+            and not cleaned.get("facilitator_kind")
+        ):
+            self.add_error(
+                "facilitator_kind", "Choose workforce or lived experience for a facilitator."
+            )
+        cleaned["roles"] = sorted(roles)
+        return cleaned
+
+
+class AuditFilterForm(Form):
+    """The filters of the audit trail page (a GET form: bad values are simply ignored)."""
+
+    area = forms.ChoiceField(label="Part", required=False)
+    q = forms.CharField(label="Containing", max_length=100, required=False)
+    since = forms.DateField(label="From", required=False, widget=DATE_WIDGET)
+    until = forms.DateField(label="To", required=False, widget=DATE_WIDGET)
+
+    def __init__(self, *args, areas: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        labels = dict(AuditArea.choices)
+        self.fields["area"].choices = [("", "Every part you can see")] + [
+            (area, labels[area]) for area in areas
+        ]

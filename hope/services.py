@@ -13,13 +13,17 @@ from django.utils import timezone
 
 from facilitators.models import FacilitatorProfile
 from hope.audit import audit_record
-from hope.models import Invitation, User
+from hope.models import AuditArea, AuditEvent, Invitation, User
 from hope.queue import enqueue_after_commit
-from hope.roles import Role
+from hope.roles import Role, has_role, is_coordinator
 
 
 class InvitationError(Exception):
     """The invitation cannot be created or used; the message is for the person."""
+
+
+class TooManyInvitations(InvitationError):
+    pass
 
 
 def invitation_create(
@@ -34,10 +38,15 @@ def invitation_create(
     from hope.tasks import send_invitation_email
 
     email = email.strip().lower()
+    try:
+        check_role_change(by=by, added=set(roles), removed=set())
+    except PersonError as error:
+        raise InvitationError(str(error)) from None
     if User.objects.filter(email__iexact=email).exists():
         raise InvitationError("This person already has an account.")
     try:
         with transaction.atomic():
+            _check_invitation_rate(by)
             invitation = Invitation.objects.create(
                 email=email,
                 full_name=full_name.strip(),
@@ -62,6 +71,22 @@ def invitation_create(
     return invitation
 
 
+def _check_invitation_rate(by: User) -> None:
+    """At most INVITATIONS_PER_HOUR invitations and resends per person in an hour, counted
+    from the audit trail. The inviter's row is locked so two tabs cannot both slip under."""
+    User.objects.select_for_update().filter(pk=by.pk).first()
+    sent = AuditEvent.objects.filter(
+        actor=by,
+        action__in=["invitation.created", "invitation.resent"],
+        created_at__gte=timezone.now() - timedelta(hours=1),
+    ).count()
+    if sent >= settings.INVITATIONS_PER_HOUR:
+        raise TooManyInvitations(
+            f"You have sent {sent} invitations in the last hour, the most allowed. Wait a "
+            "while before sending more, or ask another coordinator."
+        )
+
+
 def _lock_open_invitation(pk: int) -> Invitation:
     """Lock the row so a resend, a withdrawal and an acceptance cannot interleave."""
     invitation = Invitation.objects.select_for_update().get(pk=pk)
@@ -75,6 +100,7 @@ def invitation_resend(*, invitation: Invitation, by: User) -> Invitation:
     from hope.tasks import send_invitation_email
 
     with transaction.atomic():
+        _check_invitation_rate(by)
         invitation = _lock_open_invitation(invitation.pk)
         invitation.token = secrets.token_urlsafe(32)
         invitation.expires_at = timezone.now() + timedelta(days=settings.INVITATION_VALID_DAYS)
@@ -134,4 +160,126 @@ def invitation_accept(*, token: str, full_name: str, password: str) -> User:
             target=invitation,
             summary=f"{invitation.email} accepted the invitation and set a password",
         )
+        audit_role_changes(
+            person=user, added=set(invitation.roles), removed=set(), by=invitation.invited_by
+        )
     return user
+
+
+# --- Roles and accounts ------------------------------------------------------------------
+
+
+class PersonError(Exception):
+    """The change to a person's account cannot be made; the message is for the person."""
+
+
+FINANCE_ONLY_MESSAGE = (
+    "Only a finance lead or an administrator can give or take away the Finance lead role."
+)
+
+
+def grantable_roles(by: User) -> set[str]:
+    """The roles ``by`` may give or take away (separation of duties: nobody who is not
+    a finance lead can make anyone, themselves or an alias, a finance lead)."""
+    if by.is_superuser:
+        return set(Role.values)
+    roles = set()
+    if is_coordinator(by):
+        roles |= {Role.COORDINATOR, Role.FACILITATOR, Role.VOLUNTEER}
+    if has_role(by, Role.FINANCE_LEAD):
+        roles.add(Role.FINANCE_LEAD)
+    return roles
+
+
+def check_role_change(*, by: User, added: set[str], removed: set[str]) -> None:
+    refused = (set(added) | set(removed)) - grantable_roles(by)
+    if Role.FINANCE_LEAD in refused:
+        raise PersonError(FINANCE_ONLY_MESSAGE)
+    if refused:
+        raise PersonError(
+            "Only a coordinator or an administrator can change the roles "
+            + ", ".join(sorted(refused))
+            + "."
+        )
+
+
+def audit_role_changes(*, person: User, added: set[str], removed: set[str], by) -> None:
+    """One line per role given or taken away; the Finance lead role on the money trail."""
+    for verb, roles in (("granted", added), ("removed", removed)):
+        for role in sorted(roles):
+            audit_record(
+                actor=by,
+                action=f"role.{verb}",
+                target=person,
+                area=AuditArea.MONEY if role == Role.FINANCE_LEAD else AuditArea.ACCOUNTS,
+                summary=f"{'Gave' if verb == 'granted' else 'Took away'} the {role} role "
+                f"{'to' if verb == 'granted' else 'from'} {person.email}",
+            )
+
+
+def person_update(
+    *,
+    person: User,
+    roles: list[str],
+    is_driver: bool,
+    facilitator_kind: str = "",
+    by: User,
+) -> User:
+    """Change someone's roles and driver flag, within what ``by`` may grant."""
+    from facilitators.models import Claim
+
+    with transaction.atomic():
+        person = User.objects.select_for_update().get(pk=person.pk)
+        current = set(person.groups.values_list("name", flat=True))
+        wanted = set(roles)
+        added, removed = wanted - current, current - wanted
+        check_role_change(by=by, added=added, removed=removed)
+        profile = FacilitatorProfile.objects.filter(user=person).first()
+        if Role.FACILITATOR in added and profile is None:
+            if not facilitator_kind:
+                raise PersonError("Choose workforce or lived experience for a facilitator.")
+            FacilitatorProfile.objects.create(user=person, kind=facilitator_kind)
+        if Role.FACILITATOR in removed and profile is not None:
+            upcoming = (
+                Claim.objects.held().filter(facilitator=profile, start__gt=timezone.now()).count()
+            )
+            if upcoming:
+                raise PersonError(
+                    f"{person} holds {upcoming} upcoming session{'s' if upcoming != 1 else ''}. "
+                    "Release or reassign them first, then remove the Facilitator role."
+                )
+        person.groups.set(Group.objects.filter(name__in=wanted))
+        person._hope_roles = None
+        audit_role_changes(person=person, added=added, removed=removed, by=by)
+        if person.is_driver != is_driver:
+            person.is_driver = is_driver
+            person.save(update_fields=["is_driver"])
+            audit_record(
+                actor=by,
+                action="person.changed",
+                target=person,
+                summary=f"{person.email} is {'now' if is_driver else 'no longer'} a volunteer "
+                "driver",
+            )
+    return person
+
+
+def person_set_active(*, person: User, active: bool, by: User) -> User:
+    """Deactivate (signed out everywhere, cannot sign in; records stay) or reactivate."""
+    if person.pk == by.pk:
+        raise PersonError("You cannot deactivate your own account. Ask another coordinator.")
+    if person.is_superuser and not by.is_superuser:
+        raise PersonError("Only an administrator can deactivate an administrator.")
+    with transaction.atomic():
+        person = User.objects.select_for_update().get(pk=person.pk)
+        if person.is_active == active:
+            return person
+        person.is_active = active
+        person.save(update_fields=["is_active"])  # ends their sessions (hope.receivers)
+        audit_record(
+            actor=by,
+            action="person.reactivated" if active else "person.deactivated",
+            target=person,
+            summary=f"{'Reactivated' if active else 'Deactivated'} the account of {person.email}",
+        )
+    return person

@@ -17,8 +17,12 @@ urlpatterns = [
     path("accessibility/", views.accessibility, name="accessibility"),
     path("settings/", views.team_settings, name="team_settings"),
     path("messages/", views.message_log, name="message_log"),
+    path("audit/", views.audit_trail, name="audit_trail"),
     path("people/", views.people, name="people"),
     path("people/invite/", views.invite, name="invite"),
+    path("people/<int:pk>/", views.person_detail, name="person_detail"),
+    path("people/<int:pk>/deactivate/", views.person_deactivate, name="person_deactivate"),
+    path("people/<int:pk>/reactivate/", views.person_reactivate, name="person_reactivate"),
     path(
         "people/invitations/<int:pk>/resend/",
         views.invitation_resend_view,

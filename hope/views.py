@@ -1,12 +1,13 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -19,18 +20,37 @@ from expenses.models import ClaimStatus, ExpenseClaim
 from facilitators.models import Claim, FacilitatorProfile
 from facilitators.queries import refreshers_due_count
 from hope import health
-from hope.access import coordinator_required
-from hope.audit import save_with_audit
-from hope.forms import AcceptInvitationForm, InvitationForm, TeamSettingsForm
-from hope.models import Invitation, Message, MessageStatus, TeamSettings, User
-from hope.roles import Role, is_coordinator, role_names
+from hope.access import coordinator_required, people_manager_required
+from hope.audit import audit_viewed, save_with_audit
+from hope.forms import (
+    AcceptInvitationForm,
+    AuditFilterForm,
+    InvitationForm,
+    PersonForm,
+    TeamSettingsForm,
+)
+from hope.models import (
+    AuditArea,
+    AuditEvent,
+    Invitation,
+    Message,
+    MessageStatus,
+    TeamSettings,
+    User,
+)
+from hope.roles import Role, has_role, is_coordinator, role_names
 from hope.services import (
     InvitationError,
+    PersonError,
+    TooManyInvitations,
     invitation_accept,
     invitation_create,
     invitation_resend,
     invitation_revoke,
+    person_set_active,
+    person_update,
 )
+from hope.signin import has_second_factor, mfa_required
 from programmes.access import visible_sessions
 from programmes.models import Course, CourseStatus, Session
 
@@ -112,8 +132,9 @@ def accessibility(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@coordinator_required
+@people_manager_required
 def people(request: HttpRequest) -> HttpResponse:
+    audit_viewed(request, "the list of people")
     users = User.objects.prefetch_related(
         Prefetch("groups", queryset=Group.objects.order_by("name"))
     ).select_related("facilitator_profile")
@@ -127,12 +148,14 @@ def people(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@coordinator_required
+@people_manager_required
 def invite(request: HttpRequest) -> HttpResponse:
-    form = InvitationForm(request.POST or None)
+    form = InvitationForm(request.POST or None, by=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             invitation = invitation_create(**form.cleaned_data, by=request.user)
+        except TooManyInvitations as error:
+            form.add_error(None, str(error))
         except InvitationError as error:
             form.add_error("email", str(error))
         else:
@@ -151,7 +174,7 @@ def _open_invitation(pk: int) -> Invitation:
 
 @require_POST
 @login_required
-@coordinator_required
+@people_manager_required
 def invitation_resend_view(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         invitation = invitation_resend(invitation=_open_invitation(pk), by=request.user)
@@ -164,7 +187,7 @@ def invitation_resend_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-@coordinator_required
+@people_manager_required
 def invitation_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         invitation = invitation_revoke(invitation=_open_invitation(pk), by=request.user)
@@ -173,6 +196,74 @@ def invitation_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, f"The invitation to {invitation.email} was withdrawn.")
     return redirect("people")
+
+
+@login_required
+@people_manager_required
+def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One person's account: roles, driver, two-factor state; change what you may grant."""
+    person = get_object_or_404(User.objects.select_related("facilitator_profile"), pk=pk)
+    form = PersonForm(request.POST or None, person=person, by=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            person_update(
+                person=person,
+                roles=form.cleaned_data["roles"],
+                is_driver=form.cleaned_data["is_driver"],
+                facilitator_kind=form.cleaned_data.get("facilitator_kind", ""),
+                by=request.user,
+            )
+        except PersonError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"{person}'s account is saved.")
+            return redirect("person_detail", pk=person.pk)
+    else:
+        audit_viewed(request, f"the account of {person.email}")
+    return render(
+        request,
+        "hope/person_detail.html",
+        {
+            "person": person,
+            "form": form,
+            "roles": sorted(person.groups.values_list("name", flat=True)),
+            "has_second_factor": has_second_factor(person),
+            "second_factor_required": mfa_required(person),
+        },
+    )
+
+
+@login_required
+@people_manager_required
+def person_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
+    """Asks first: what deactivating does, then does it."""
+    person = get_object_or_404(User, pk=pk)
+    if request.method == "POST":
+        try:
+            person_set_active(person=person, active=False, by=request.user)
+        except PersonError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, f"{person} is deactivated and was signed out everywhere.")
+        return redirect("person_detail", pk=person.pk)
+    upcoming = (
+        Claim.objects.held().filter(facilitator__user=person, start__gt=timezone.now()).count()
+    )
+    return render(request, "hope/person_deactivate.html", {"person": person, "upcoming": upcoming})
+
+
+@require_POST
+@login_required
+@people_manager_required
+def person_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
+    person = get_object_or_404(User, pk=pk)
+    try:
+        person_set_active(person=person, active=True, by=request.user)
+    except PersonError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"{person} can sign in again.")
+    return redirect("person_detail", pk=person.pk)
 
 
 @never_cache
@@ -214,6 +305,7 @@ def team_settings(request: HttpRequest) -> HttpResponse:
 @coordinator_required
 def message_log(request: HttpRequest) -> HttpResponse:
     """Messages sent, pending and failed in the last 30 days."""
+    audit_viewed(request, "the message log")
     since = timezone.now() - timedelta(days=30)
     messages_ = Message.objects.filter(due_at__gte=since).select_related("recipient")
     status = request.GET.get("status")
@@ -230,4 +322,52 @@ def message_log(request: HttpRequest) -> HttpResponse:
         request,
         "hope/message_log.html",
         {"page": page, "counts": counts, "status": status, "statuses": MessageStatus.choices},
+    )
+
+
+def audit_areas(user) -> list[str]:
+    """Coordinators read accounts and the rota; finance leads read money."""
+    if user.is_superuser:
+        return list(AuditArea.values)
+    areas = []
+    if is_coordinator(user):
+        areas += [AuditArea.ACCOUNTS, AuditArea.ROTA]
+    if has_role(user, Role.FINANCE_LEAD):
+        areas.append(AuditArea.MONEY)
+    return areas
+
+
+@login_required
+def audit_trail(request: HttpRequest) -> HttpResponse:
+    """The append-only audit trail, read-only, each role its own parts."""
+    areas = audit_areas(request.user)
+    if not areas:
+        raise PermissionDenied("The audit trail is for coordinators and finance leads.")
+    form = AuditFilterForm(request.GET or None, areas=areas)
+    events = AuditEvent.objects.filter(area__in=areas).select_related("actor")
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["area"]:
+            events = events.filter(area=data["area"])
+        if data["q"]:
+            events = events.filter(Q(summary__icontains=data["q"]) | Q(action__icontains=data["q"]))
+        zone = timezone.get_current_timezone()
+        if data["since"]:
+            events = events.filter(created_at__gte=datetime.combine(data["since"], time.min, zone))
+        if data["until"]:
+            next_day = data["until"] + timedelta(days=1)
+            events = events.filter(created_at__lt=datetime.combine(next_day, time.min, zone))
+    audit_viewed(request, "the audit trail")
+    page = Paginator(events.order_by("-created_at", "-pk"), 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "hope/audit_trail.html",
+        {
+            "page": page,
+            "form": form,
+            "areas": dict(AuditArea.choices),
+            "query": query.urlencode(),
+        },
     )

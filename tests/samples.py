@@ -47,6 +47,7 @@ def make_samples(personas, *, budget=None, n: int = 0) -> dict[str, object]:
         decided_at=timezone.now(),
     )
     return {
+        "person": personas["volunteer"].pk,
         "submitted_expense": submitted.pk,
         "approved_expense": approved.pk,
         "expense": expense.pk,

@@ -42,6 +42,10 @@ def coordinators_only(outcome=OK) -> dict[str, object]:
     return {**signed_in(403), "coordinator": outcome}
 
 
+def people_managers(outcome=OK) -> dict[str, object]:
+    return {**signed_in(403), "coordinator": outcome, "finance": outcome}
+
+
 def claimants_only(outcome=OK) -> dict[str, object]:
     return {**signed_in(403), "volunteer": outcome, "workforce": outcome, "lived": outcome}
 
@@ -69,10 +73,17 @@ MATRIX: dict[str, Case] = {
     "home": Case(signed_in(OK, anonymous=302)),
     "healthz": Case(everyone(OK)),
     "accessibility": Case(everyone(OK)),
-    "people": Case(coordinators_only()),
-    "invite": Case(coordinators_only()),
-    "invitation_resend": Case(coordinators_only(302), method="post", kwargs={"pk": "invitation"}),
-    "invitation_revoke": Case(coordinators_only(302), method="post", kwargs={"pk": "invitation"}),
+    # People and invitations: coordinators, and finance leads (who alone give the Finance
+    # lead role).
+    "people": Case(people_managers()),
+    "invite": Case(people_managers()),
+    "invitation_resend": Case(people_managers(302), method="post", kwargs={"pk": "invitation"}),
+    "invitation_revoke": Case(people_managers(302), method="post", kwargs={"pk": "invitation"}),
+    "person_detail": Case(people_managers(), kwargs={"pk": "person"}),
+    "person_deactivate": Case(people_managers(), kwargs={"pk": "person"}),
+    "person_reactivate": Case(people_managers(302), method="post", kwargs={"pk": "person"}),
+    # The audit trail: coordinators read their parts, finance leads the money.
+    "audit_trail": Case(people_managers()),
     # The link in the email: the invitee is not signed in yet; someone who is signed
     # in is told to sign out first.
     "invitation_accept": Case(everyone(OK), kwargs={"token": "invitation_token"}),

@@ -28,3 +28,8 @@ def pounds(value) -> str:
 @register.filter
 def get_count(counts: dict, key: str) -> int:
     return counts.get(key, 0)
+
+
+@register.filter
+def get_item(mapping: dict, key):
+    return mapping.get(key, key)

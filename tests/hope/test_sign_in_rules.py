@@ -45,7 +45,7 @@ def test_privileged_people_reach_only_the_set_up_until_they_have_a_second_factor
 def test_others_are_offered_two_factor_but_not_held(client, volunteer):
     client.force_login(volunteer)
     assert client.get(reverse("home")).status_code == 200
-    assert "Authenticator" in client.get(reverse("mfa_index")).content.decode()
+    assert "Two-factor sign-in" in client.get(reverse("mfa_index")).content.decode()
 
 
 def test_sign_in_asks_a_coordinator_for_the_code(client, coordinator):
