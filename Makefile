@@ -22,6 +22,9 @@ install: $(INSTALLED)
 
 # A developer's machine: DEBUG on, demo data, web + Celery worker + beat.
 run: export DEBUG ?= true
+# The demo tells the story of 2018/19, past HMRC's six years: keep money records longer
+# here, or the nightly retention job would delete that year.
+run: export RETENTION_MONEY_YEARS ?= 10
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo

@@ -3,3 +3,18 @@ from django.apps import AppConfig
 
 class ExpensesConfig(AppConfig):
     name = "expenses"
+
+    def ready(self) -> None:
+        from django.conf import settings
+
+        from expenses.retention import purge_money_records
+        from hope.retention import RetentionRule, register
+
+        register(
+            RetentionRule(
+                "claims and direct spend, with their receipts",
+                f"{settings.RETENTION_MONEY_YEARS} years after the end of their financial "
+                "year (HMRC)",
+                purge_money_records,
+            )
+        )

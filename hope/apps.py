@@ -17,7 +17,8 @@ class HopeConfig(AppConfig):
     verbose_name = "People and accounts"
 
     def ready(self) -> None:
-        from hope import receivers
+        from hope import receivers, retention
 
         post_migrate.connect(create_role_groups, sender=self)
         receivers.connect()
+        retention.register_kernel_rules()

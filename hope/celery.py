@@ -17,4 +17,5 @@ app.conf.beat_schedule = {
     "plan-reminders": {"task": "hope.tasks.plan_reminders", "schedule": crontab(minute="*/5")},
     "cover-digest": {"task": "hope.tasks.cover_digest", "schedule": crontab(hour=7, minute=30)},
     "budget-alerts": {"task": "hope.tasks.budget_alerts", "schedule": crontab(minute=15)},
+    "retention": {"task": "hope.tasks.retention", "schedule": crontab(hour=3, minute=40)},
 }

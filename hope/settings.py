@@ -43,6 +43,13 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}.") from None
 
 
+def env_positive(name: str, default: int) -> int:
+    value = env_int(name, default)
+    if value < 1:
+        raise ImproperlyConfigured(f"{name} must be 1 or more, not {value}.")
+    return value
+
+
 def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
@@ -279,6 +286,17 @@ if SESSION_IDLE_SECONDS < 0:
     raise ImproperlyConfigured("SESSION_IDLE_MINUTES must be 0 or more.")
 PRIVILEGED_SESSION_SECONDS = 12 * 3600
 SESSION_COOKIE_AGE = env_int("SESSION_DAYS", 14) * 24 * 3600
+
+# --- Retention (hope/retention.py runs every night; SECURITY.md lists every rule) ------
+
+RETENTION_MESSAGE_BODY_DAYS = env_positive("RETENTION_MESSAGE_BODY_DAYS", 90)
+RETENTION_MESSAGE_LOG_DAYS = env_positive("RETENTION_MESSAGE_LOG_DAYS", 365)
+RETENTION_REASON_DAYS = env_positive("RETENTION_REASON_DAYS", 90)
+RETENTION_INVITATION_DAYS = env_positive("RETENTION_INVITATION_DAYS", 90)
+RETENTION_SIGNIN_AUDIT_DAYS = env_positive("RETENTION_SIGNIN_AUDIT_DAYS", 365)
+RETENTION_AUDIT_YEARS = env_positive("RETENTION_AUDIT_YEARS", 7)
+# HMRC: keep records for six years after the end of the financial year they belong to.
+RETENTION_MONEY_YEARS = env_positive("RETENTION_MONEY_YEARS", 6)
 
 # --- Email ----------------------------------------------------------------------
 

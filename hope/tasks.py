@@ -65,6 +65,14 @@ def cover_digest() -> int:
 
 
 @shared_task(ignore_result=True)
+def retention() -> dict:
+    """Delete what has passed its retention period (beat, nightly)."""
+    from hope.retention import run_retention
+
+    return run_retention()
+
+
+@shared_task(ignore_result=True)
 def budget_alerts() -> int:
     """Catch threshold crossings from committed venue hire and direct spend (hourly)."""
     from expenses.alerts import check_budget_alerts
