@@ -106,7 +106,7 @@ def test_money_is_kept_six_years_after_its_financial_year_then_deleted_with_its_
 
 def test_unused_invitations_go_after_their_period(today):
     with time_machine.travel(TODAY - timedelta(days=200), tick=False):
-        stale = InvitationFactory()
+        InvitationFactory()  # expired 186 days ago, never used
     fresh = InvitationFactory()
     run_retention()
     assert list(Invitation.objects.values_list("pk", flat=True)) == [fresh.pk]
