@@ -41,3 +41,9 @@ def test_healthz_is_503_when_the_database_fails(client, db, monkeypatch):
     response = client.get(reverse("healthz"))
     assert response.status_code == 503
     assert response.json()["database"] == "unavailable"
+
+
+def test_plain_http_is_sent_to_https_except_the_health_check(client, db, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    assert client.get("/").status_code == 301
+    assert client.get("/healthz").status_code == 200
