@@ -9,6 +9,7 @@ an authenticator exists.
 
 from __future__ import annotations
 
+import base64
 import time
 from datetime import UTC, datetime
 from urllib.parse import urlencode
@@ -129,9 +130,40 @@ class SessionPolicyMiddleware:
         return self.get_response(request)
 
 
+_SEALED = "sealed1:"
+
+
+def _sealer():
+    """Fernet keys from SECRET_KEY and SECRET_KEY_FALLBACKS, newest first, so rotating the
+    secret key (with the old one kept as a fallback) keeps every authenticator working."""
+    from cryptography.fernet import Fernet, MultiFernet
+    from django.utils.crypto import salted_hmac
+
+    secrets_ = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    keys = [
+        Fernet(
+            base64.urlsafe_b64encode(
+                salted_hmac("hope.mfa", "key", secret=s, algorithm="sha256").digest()
+            )
+        )
+        for s in secrets_
+    ]
+    return MultiFernet(keys)
+
+
 class MFAAdapter(DefaultMFAAdapter):
-    """People who must use two-factor sign-in cannot switch it off themselves; an
-    administrator can reset it (they then set it up again at their next page)."""
+    """Two rules on top of allauth's. Authenticator secrets are sealed in the database, so
+    a copy of the database alone cannot make sign-in codes. People who must use two-factor
+    sign-in cannot switch it off themselves; an administrator can reset it (they then set
+    it up again at their next page)."""
+
+    def encrypt(self, text: str) -> str:
+        return _SEALED + _sealer().encrypt(text.encode()).decode()
+
+    def decrypt(self, encrypted_text: str) -> str:
+        if not encrypted_text.startswith(_SEALED):
+            return encrypted_text  # stored before sealing was introduced
+        return _sealer().decrypt(encrypted_text.removeprefix(_SEALED).encode()).decode()
 
     def can_delete_authenticator(self, authenticator: Authenticator) -> bool:
         if authenticator.type == Authenticator.Type.TOTP and mfa_required(authenticator.user):

@@ -130,3 +130,16 @@ def test_deactivating_a_person_ends_their_sessions(client, volunteer, coordinato
         volunteer.save()
     assert DjangoSession.objects.count() == 0
     assert client.get(reverse("home")).status_code == 302
+
+
+def test_authenticator_secrets_are_sealed_in_the_database(coordinator, settings):
+    totp = Authenticator.objects.get(user=coordinator, type=Authenticator.Type.TOTP)
+    codes = Authenticator.objects.get(user=coordinator, type=Authenticator.Type.RECOVERY_CODES)
+    assert TOTP_SECRET not in str(totp.data) and totp.data["secret"].startswith("sealed1:")
+    assert codes.data["seed"].startswith("sealed1:")
+    # Rotating SECRET_KEY with the old one as a fallback keeps sign-in working.
+    from allauth.mfa.utils import decrypt
+
+    old = settings.SECRET_KEY
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "a-new-secret-key-" * 4, [old]
+    assert decrypt(totp.data["secret"]) == TOTP_SECRET
