@@ -76,14 +76,51 @@ def csp_violations():
     return []
 
 
-@pytest.fixture
-def page(page, csp_violations):
-    """Playwright's page, under the app's real CSP: a violation fails the test."""
-
+def watch_csp(page, csp_violations: list[str]) -> None:
     def on_console(message):
         if "Content Security Policy" in message.text:
             csp_violations.append(f"{page.url}: {message.text}")
 
     page.on("console", on_console)
+
+
+@pytest.fixture
+def page(page, csp_violations):
+    """Playwright's page, under the app's real CSP: a violation fails the test."""
+    watch_csp(page, csp_violations)
     yield page
     assert not csp_violations, "CSP violations:\n" + "\n".join(csp_violations)
+
+
+@pytest.fixture
+def open_page(browser, csp_violations):
+    """A page in a context of its own (a phone, a second person), watched the same way."""
+    contexts = []
+
+    def make(**context_args):
+        context = browser.new_context(**context_args)
+        contexts.append(context)
+        new = context.new_page()
+        watch_csp(new, csp_violations)
+        return new
+
+    yield make
+    for context in contexts:
+        context.close()
+    assert not csp_violations, "CSP violations:\n" + "\n".join(csp_violations)
+
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+
+
+@pytest.fixture
+def assert_fits():
+    """Nothing wider than the screen: no sideways scrolling at 390 px."""
+
+    def check(page):
+        overflow = page.evaluate(
+            "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 1, f"{page.url} scrolls sideways by {overflow}px"
+
+    return check

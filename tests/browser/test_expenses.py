@@ -7,6 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import PHONE
 from tests.browser.helpers import sign_in
 from tests.factories import BudgetFactory
 
@@ -14,13 +15,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_volunteer_claims_mileage_on_a_phone_and_finance_approves(
-    live_server, browser, volunteer, finance_lead, assert_accessible
+    live_server, open_page, volunteer, finance_lead, assert_accessible
 ):
     BudgetFactory()
-    phone = browser.new_context(
-        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
-    )
-    page = phone.new_page()
+    page = open_page(**PHONE)
     sign_in(page, live_server, volunteer)
     page.get_by_role("link", name="New mileage claim").click()
     assert_accessible(page)
@@ -40,10 +38,8 @@ def test_volunteer_claims_mileage_on_a_phone_and_finance_approves(
     page.goto(live_server.url + "/expenses/")
     expect(page.get_by_text("34.5 miles claimed")).to_be_visible()
     assert_accessible(page)
-    phone.close()
 
-    desk = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = desk.new_page()
+    page = open_page(viewport={"width": 1280, "height": 900})
     sign_in(page, live_server, finance_lead)
     page.get_by_role("navigation", name="Main").get_by_role(
         "link", name="Finance", exact=True
@@ -59,4 +55,3 @@ def test_volunteer_claims_mileage_on_a_phone_and_finance_approves(
     )
     expect(page.get_by_text("No claims are waiting")).to_be_visible()
     assert_accessible(page)
-    desk.close()
