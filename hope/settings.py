@@ -68,6 +68,8 @@ if not SECRET_KEY or SECRET_KEY == INSECURE_SECRET_KEY or SECRET_KEY.startswith(
             "random value (or DEBUG=true on a developer's machine)."
         )
     SECRET_KEY = SECRET_KEY or INSECURE_SECRET_KEY
+# Old keys still accepted while rotating SECRET_KEY (signed links, sealed authenticators).
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", "")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
 import pytest
@@ -142,4 +143,13 @@ def test_authenticator_secrets_are_sealed_in_the_database(coordinator, settings)
 
     old = settings.SECRET_KEY
     settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "a-new-secret-key-" * 4, [old]
+    assert decrypt(totp.data["secret"]) == TOTP_SECRET
+    # Re-sealed with the new key, the old one is no longer needed.
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("reseal_authenticators", stdout=out)
+    assert "Re-sealed 2 authenticators" in out.getvalue()
+    settings.SECRET_KEY_FALLBACKS = []
+    totp.refresh_from_db()
     assert decrypt(totp.data["secret"]) == TOTP_SECRET
