@@ -7,9 +7,11 @@ from datetime import date, datetime
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import DateField
+from django.db.models.functions import Cast, Greatest
 from django.utils import timezone
 
-from expenses.models import DirectSpend, ExpenseClaim, financial_year_of
+from expenses.models import DirectSpend, ExpenseClaim, financial_year_bounds, financial_year_of
 
 
 def first_day_kept(today: date) -> date:
@@ -18,12 +20,21 @@ def first_day_kept(today: date) -> date:
     With six years, on any day of 2026/27 the 2020/21 year is the oldest kept: 2019/20
     ended on 31 March 2020 and its six years ran out on 31 March 2026.
     """
-    return date(financial_year_of(today) - settings.RETENTION_MONEY_YEARS, 4, 1)
+    return financial_year_bounds(financial_year_of(today) - settings.RETENTION_MONEY_YEARS)[0]
 
 
 def purge_money_records(now: datetime) -> int:
     cutoff = first_day_kept(timezone.localdate(now))
-    claims = ExpenseClaim.objects.filter(spent_on__lt=cutoff)
+    # A claim belongs to the latest year it touched: spent in March, paid in May is a
+    # record of the later year. (PostgreSQL's GREATEST skips the dates not yet set.)
+    claims = ExpenseClaim.objects.alias(
+        last_day=Greatest(
+            "spent_on",
+            "paid_on",
+            Cast("decided_at", DateField()),
+            Cast("submitted_at", DateField()),
+        )
+    ).filter(last_day__lt=cutoff)
     spends = DirectSpend.objects.filter(spent_on__lt=cutoff)
     files = [c.receipt for c in claims.exclude(receipt="").only("receipt")]
     files += [s.attachment for s in spends.exclude(attachment="").only("attachment")]

@@ -196,7 +196,7 @@ def claim_mark_paid(
         claim.paid_on, claim.payment_reference = paid_on, reference[:60]
         claim.save()
         _event(claim, by=by, from_status=ClaimStatus.APPROVED, note=f"Paid, ref. {reference}")
-        _audit_decision(claim, by, f"Marked paid (ref. {reference})")
+        _audit_decision(claim, by, "Marked paid")  # the reference stays on the claim
         _notify_claimant(claim)
     return claim
 
@@ -214,5 +214,7 @@ def claim_delete_draft(*, claim: ExpenseClaim, by: User) -> None:
             summary=f"Deleted draft claim #{claim.pk} (£{claim.amount})",
         )
         if claim.receipt:
-            claim.receipt.delete(save=False)
+            # After commit: a rolled-back deletion must keep its receipt.
+            name, storage = claim.receipt.name, claim.receipt.storage
+            transaction.on_commit(lambda: storage.delete(name))
         claim.delete()

@@ -2,14 +2,19 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from hope.audit import audit_record
 from hope.models import AuditEvent, Invitation, User
-from hope.services import PersonError, audit_role_changes, check_role_change
+from hope.services import (
+    PersonError,
+    audit_active_change,
+    audit_role_changes,
+    check_person_change,
+)
 
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
-    """The same rules as the app: who may grant Finance lead, and every change audited."""
+    """The same rules as the app (hope.services): who may grant which role, who may
+    deactivate whom, and every change on the audit trail."""
 
     ordering = ["full_name", "pk"]
     list_display = ["email", "full_name", "is_active", "is_staff"]
@@ -26,6 +31,13 @@ class UserAdmin(DjangoUserAdmin):
     ]
     filter_horizontal = ["groups"]
 
+    def get_readonly_fields(self, request, obj=None):
+        # Only an administrator makes administrators: a staff member who may change
+        # people could otherwise tick "superuser" on themselves and then grant anything.
+        if request.user.is_superuser:
+            return ["last_login", "date_joined"]
+        return ["is_staff", "is_superuser", "last_login", "date_joined"]
+
     def get_form(self, request, obj=None, **kwargs):
         form_class = super().get_form(request, obj, **kwargs)
         editor = request.user
@@ -33,34 +45,39 @@ class UserAdmin(DjangoUserAdmin):
         class CheckedForm(form_class):
             def clean(self):
                 cleaned = super().clean()
-                if "groups" in cleaned and self.instance.pk:
-                    before = set(self.instance.groups.values_list("name", flat=True))
-                    after = {group.name for group in cleaned["groups"]}
-                    try:
-                        check_role_change(by=editor, added=after - before, removed=before - after)
-                    except PersonError as error:
-                        raise forms.ValidationError(str(error)) from None
+                if not self.instance.pk:
+                    return cleaned
+                person = User.objects.get(pk=self.instance.pk)
+                before = set(person.groups.values_list("name", flat=True))
+                after = (
+                    {group.name for group in cleaned["groups"]} if "groups" in cleaned else before
+                )
+                try:
+                    check_person_change(
+                        person=person,
+                        by=editor,
+                        added=after - before,
+                        removed=before - after,
+                        deactivating=person.is_active and cleaned.get("is_active") is False,
+                    )
+                except PersonError as error:
+                    if "workforce or lived experience" in str(error):
+                        error = PersonError(
+                            "Make someone a facilitator on their page in People, where you "
+                            "choose workforce or lived experience."
+                        )
+                    raise forms.ValidationError(str(error)) from None
+                self.hope_roles_before = before
+                self.hope_was_active = person.is_active
                 return cleaned
 
         return CheckedForm
 
     def save_model(self, request, obj, form, change):
-        # On the form, not on this admin object, which every request shares.
-        form.hope_roles_before = (
-            set(User.objects.get(pk=obj.pk).groups.values_list("name", flat=True))
-            if change
-            else set()
-        )
-        was_active = change and User.objects.filter(pk=obj.pk, is_active=True).exists()
-        super().save_model(request, obj, form, change)
+        super().save_model(request, obj, form, change)  # deactivation ends their sessions
+        was_active = getattr(form, "hope_was_active", obj.is_active)
         if change and was_active != obj.is_active:
-            audit_record(
-                actor=request.user,
-                action="person.reactivated" if obj.is_active else "person.deactivated",
-                target=obj,
-                summary=f"{'Reactivated' if obj.is_active else 'Deactivated'} the account of "
-                f"{obj.email} in the admin",
-            )
+            audit_active_change(person=obj, active=obj.is_active, by=request.user, where=" (admin)")
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -73,9 +90,18 @@ class UserAdmin(DjangoUserAdmin):
 
 @admin.register(Invitation)
 class InvitationAdmin(admin.ModelAdmin):
+    """Read-only: invitations are made, resent and withdrawn in the app, where the rules
+    about roles apply. The link's token is never shown."""
+
     list_display = ["email", "full_name", "roles", "created_at", "expires_at", "accepted_at"]
     search_fields = ["email", "full_name"]
-    readonly_fields = ["token", "invited_by", "accepted_at", "accepted_user", "revoked_at"]
+    exclude = ["token"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(AuditEvent)

@@ -161,7 +161,10 @@ class AuditArea(models.TextChoices):
 
 class AuditEvent(models.Model):
     """Who did what, when and from which address. Append-only: a PostgreSQL trigger
-    refuses UPDATE and DELETE (migration 0004), so not even the admin can edit it.
+    refuses UPDATE and DELETE (migration 0004), so neither the app, the admin nor a stray
+    query can edit it. The trigger lets through only what the app itself needs (see the
+    migration); whoever owns the database can of course drop it, so a copy of the trail
+    belongs in the backups.
 
     Summaries carry facts, never free text people typed (reasons, notes), which may
     hold health details.

@@ -72,6 +72,11 @@ def on_authenticator_deleted(sender, instance: Authenticator, **kwargs) -> None:
         target=instance.user,
         summary=f"{instance.get_type_display()} removed for {instance.user.email}",
     )
+    if instance.type == Authenticator.Type.TOTP:
+        # Signed in with a second factor that no longer exists (an administrator reset
+        # it after a lost phone): those sessions end, and the next sign-in starts afresh.
+        user = instance.user
+        transaction.on_commit(lambda: end_sessions(user))
 
 
 def on_authenticator_reset(sender, request, user, authenticator, **kwargs) -> None:
@@ -84,17 +89,24 @@ def on_authenticator_reset(sender, request, user, authenticator, **kwargs) -> No
 
 
 def on_person_saving(sender, instance: User, **kwargs) -> None:
-    if instance.pk is None or instance.is_active:
-        return
-    was_active = User.objects.filter(pk=instance.pk, is_active=True).exists()
-    if was_active:
-        # Deactivated, through the app, the admin or the shell: their sessions go too
-        # (after commit, so a rolled-back change signs nobody out).
+    instance._hope_deactivating = (
+        instance.pk is not None
+        and not instance.is_active
+        and User.objects.filter(pk=instance.pk, is_active=True).exists()
+    )
+
+
+def on_person_saved(sender, instance: User, **kwargs) -> None:
+    if getattr(instance, "_hope_deactivating", False):
+        # Deactivated, through the app, the admin or the shell: their sessions go too,
+        # once the change is committed (a rolled-back change signs nobody out).
+        instance._hope_deactivating = False
         transaction.on_commit(lambda: end_sessions(instance))
 
 
 def connect() -> None:
     pre_save.connect(on_person_saving, sender=User, dispatch_uid="hope_person_saving")
+    post_save.connect(on_person_saved, sender=User, dispatch_uid="hope_person_saved")
     user_logged_in.connect(on_signed_in, dispatch_uid="hope_signed_in")
     user_login_failed.connect(on_sign_in_failed, dispatch_uid="hope_sign_in_failed")
     authentication_failed.connect(on_second_factor_failed, dispatch_uid="hope_mfa_failed")

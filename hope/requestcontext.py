@@ -10,7 +10,7 @@ from __future__ import annotations
 from contextvars import ContextVar
 
 from allauth.account.adapter import get_adapter
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 
 _client_ip: ContextVar[str | None] = ContextVar("hope_client_ip", default=None)
 
@@ -24,7 +24,9 @@ def client_ip(request) -> str | None:
     """
     try:
         return get_adapter(request).get_client_ip(request)
-    except PermissionDenied:
+    except (PermissionDenied, ImproperlyConfigured):
+        # No address, or fewer X-Forwarded-For entries than TRUSTED_PROXY_COUNT (a request
+        # that did not come through our proxies): the line is written without an address.
         return None
 
 

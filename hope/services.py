@@ -87,6 +87,16 @@ def _check_invitation_rate(by: User) -> None:
         )
 
 
+def may_manage_invitation(invitation: Invitation, by: User) -> bool:
+    """Resending or withdrawing an invitation is for whoever could have sent it."""
+    return set(invitation.roles) <= grantable_roles(by)
+
+
+def _check_may_manage(invitation: Invitation, by: User) -> None:
+    if not may_manage_invitation(invitation, by):
+        raise InvitationError("Only someone who may give all its roles can change this invitation.")
+
+
 def _lock_open_invitation(pk: int) -> Invitation:
     """Lock the row so a resend, a withdrawal and an acceptance cannot interleave."""
     invitation = Invitation.objects.select_for_update().get(pk=pk)
@@ -102,6 +112,7 @@ def invitation_resend(*, invitation: Invitation, by: User) -> Invitation:
     with transaction.atomic():
         _check_invitation_rate(by)
         invitation = _lock_open_invitation(invitation.pk)
+        _check_may_manage(invitation, by)
         invitation.token = secrets.token_urlsafe(32)
         invitation.expires_at = timezone.now() + timedelta(days=settings.INVITATION_VALID_DAYS)
         invitation.save(update_fields=["token", "expires_at", "updated_at"])
@@ -118,6 +129,7 @@ def invitation_resend(*, invitation: Invitation, by: User) -> Invitation:
 def invitation_revoke(*, invitation: Invitation, by: User) -> Invitation:
     with transaction.atomic():
         invitation = _lock_open_invitation(invitation.pk)
+        _check_may_manage(invitation, by)
         invitation.revoked_at = timezone.now()
         invitation.save(update_fields=["revoked_at", "updated_at"])
         audit_record(
@@ -140,6 +152,15 @@ def invitation_accept(*, token: str, full_name: str, password: str) -> User:
             )
         if User.objects.filter(email__iexact=invitation.email).exists():
             raise InvitationError("An account with this email address already exists.")
+        # Checked again now: an invitation made before the rule, or altered outside the
+        # app, must not make anyone a finance lead on the word of someone who is not one.
+        inviter = invitation.invited_by
+        if Role.FINANCE_LEAD in invitation.roles and (
+            inviter is None or Role.FINANCE_LEAD not in grantable_roles(inviter)
+        ):
+            raise InvitationError(
+                "This invitation can no longer be used. Ask a finance lead for a new one."
+            )
         user = User.objects.create_user(
             email=invitation.email,
             password=password,
@@ -217,6 +238,40 @@ def audit_role_changes(*, person: User, added: set[str], removed: set[str], by) 
             )
 
 
+def check_person_change(
+    *,
+    person: User,
+    by: User,
+    added: set[str] = frozenset(),
+    removed: set[str] = frozenset(),
+    facilitator_kind: str = "",
+    deactivating: bool = False,
+) -> None:
+    """Every rule for changing someone's account, for the app and the admin alike."""
+    from facilitators.models import Claim
+
+    check_role_change(by=by, added=added, removed=removed)
+    profile = FacilitatorProfile.objects.filter(user=person).first()
+    if Role.FACILITATOR in added and profile is None and not facilitator_kind:
+        raise PersonError("Choose workforce or lived experience for a facilitator.")
+    if Role.FACILITATOR in removed and profile is not None:
+        upcoming = (
+            Claim.objects.held().filter(facilitator=profile, start__gt=timezone.now()).count()
+        )
+        if upcoming:
+            raise PersonError(
+                f"{person} holds {upcoming} upcoming session{'s' if upcoming != 1 else ''}. "
+                "Release or reassign them first, then remove the Facilitator role."
+            )
+    if deactivating:
+        if person.pk == by.pk:
+            raise PersonError("You cannot deactivate your own account. Ask another coordinator.")
+        if person.is_superuser and not by.is_superuser:
+            raise PersonError("Only an administrator can deactivate an administrator.")
+        if not (is_coordinator(by) or by.is_superuser):
+            raise PersonError("Only a coordinator or an administrator can deactivate accounts.")
+
+
 def person_update(
     *,
     person: User,
@@ -226,28 +281,19 @@ def person_update(
     by: User,
 ) -> User:
     """Change someone's roles and driver flag, within what ``by`` may grant."""
-    from facilitators.models import Claim
-
     with transaction.atomic():
         person = User.objects.select_for_update().get(pk=person.pk)
         current = set(person.groups.values_list("name", flat=True))
         wanted = set(roles)
         added, removed = wanted - current, current - wanted
-        check_role_change(by=by, added=added, removed=removed)
-        profile = FacilitatorProfile.objects.filter(user=person).first()
-        if Role.FACILITATOR in added and profile is None:
-            if not facilitator_kind:
-                raise PersonError("Choose workforce or lived experience for a facilitator.")
+        check_person_change(
+            person=person, by=by, added=added, removed=removed, facilitator_kind=facilitator_kind
+        )
+        if (
+            Role.FACILITATOR in added
+            and not FacilitatorProfile.objects.filter(user=person).exists()
+        ):
             FacilitatorProfile.objects.create(user=person, kind=facilitator_kind)
-        if Role.FACILITATOR in removed and profile is not None:
-            upcoming = (
-                Claim.objects.held().filter(facilitator=profile, start__gt=timezone.now()).count()
-            )
-            if upcoming:
-                raise PersonError(
-                    f"{person} holds {upcoming} upcoming session{'s' if upcoming != 1 else ''}. "
-                    "Release or reassign them first, then remove the Facilitator role."
-                )
         person.groups.set(Group.objects.filter(name__in=wanted))
         person._hope_roles = None
         audit_role_changes(person=person, added=added, removed=removed, by=by)
@@ -264,22 +310,24 @@ def person_update(
     return person
 
 
+def audit_active_change(*, person: User, active: bool, by, where: str = "") -> None:
+    audit_record(
+        actor=by,
+        action="person.reactivated" if active else "person.deactivated",
+        target=person,
+        summary=f"{'Reactivated' if active else 'Deactivated'} the account of {person.email}"
+        + where,
+    )
+
+
 def person_set_active(*, person: User, active: bool, by: User) -> User:
     """Deactivate (signed out everywhere, cannot sign in; records stay) or reactivate."""
-    if person.pk == by.pk:
-        raise PersonError("You cannot deactivate your own account. Ask another coordinator.")
-    if person.is_superuser and not by.is_superuser:
-        raise PersonError("Only an administrator can deactivate an administrator.")
     with transaction.atomic():
         person = User.objects.select_for_update().get(pk=person.pk)
+        check_person_change(person=person, by=by, deactivating=True)
         if person.is_active == active:
             return person
         person.is_active = active
         person.save(update_fields=["is_active"])  # ends their sessions (hope.receivers)
-        audit_record(
-            actor=by,
-            action="person.reactivated" if active else "person.deactivated",
-            target=person,
-            summary=f"{'Reactivated' if active else 'Deactivated'} the account of {person.email}",
-        )
+        audit_active_change(person=person, active=active, by=by)
     return person

@@ -25,6 +25,7 @@ from django.urls import reverse
 from hope.roles import Role, role_names
 
 SIGNED_IN_AT = "hope_signed_in_at"
+HAS_SECOND_FACTOR = "hope_has_second_factor"
 LAST_SEEN = "hope_last_seen"
 # Writing the session on every request costs a query; a minute's precision is plenty.
 LAST_SEEN_PRECISION = 60
@@ -49,7 +50,10 @@ def mark_signed_in(session, user) -> None:
     now = int(time.time())
     session[SIGNED_IN_AT] = now
     session[LAST_SEEN] = now
+    session.pop(HAS_SECOND_FACTOR, None)  # asked afresh at every sign-in
     if mfa_required(user):
+        if has_second_factor(user):
+            session[HAS_SECOND_FACTOR] = True
         _cap_expiry(session, signed_in_at=now, now=now)
 
 
@@ -119,8 +123,15 @@ class SessionPolicyMiddleware:
             _cap_expiry(session, signed_in_at=signed_in_at, now=now)
         if now - last_seen >= LAST_SEEN_PRECISION or LAST_SEEN not in session:
             session[LAST_SEEN] = now
-        if privileged and not _allowed_while_setting_up(request.path):
-            if not has_second_factor(user):
+        if (
+            privileged
+            and not session.get(HAS_SECOND_FACTOR)
+            and not _allowed_while_setting_up(request.path)
+        ):
+            # Asked once a session: removing the authenticator ends every session anyway.
+            if has_second_factor(user):
+                session[HAS_SECOND_FACTOR] = True
+            else:
                 messages.warning(
                     request,
                     "Coordinators, finance leads and administrators sign in with a second "

@@ -3,8 +3,9 @@
 A file is accepted only if it *is* a PDF, JPEG or PNG, judged by parsing it, never by
 its name or the browser's word. What is stored is what we made of it: images are
 re-encoded by Pillow (trailing bytes, EXIF location and other metadata go), PDFs are
-rewritten by pypdf from the objects it could parse. The stored name is random, with the
-extension of the type we decided; the uploader's file name is kept only as a label.
+rebuilt by pypdf from their pages alone (scripts, actions, attachments and metadata go).
+The stored name is random, with the extension of the type we decided; the uploader's file
+name is kept only as a label.
 Downloads are always attachments, with the stored type and headers that stop a browser
 from sniffing or running anything (``document_response``).
 """
@@ -122,7 +123,15 @@ def _clean_pdf(data: bytes) -> bytes:
                 )
             if len(reader.pages) < 1:
                 raise unreadable
-            writer = PdfWriter(clone_from=reader)
+            # Only the pages go into a fresh document: no document JavaScript, no
+            # open actions, no attached files, no author or other metadata; links and
+            # form widgets (annotations, which can carry actions) are dropped too.
+            writer = PdfWriter()
+            for page in reader.pages:
+                copy = writer.add_page(page)
+                for key in ("/Annots", "/AA"):
+                    if key in copy:
+                        del copy[key]
             out = io.BytesIO()
             writer.write(out)
     except forms.ValidationError:

@@ -47,6 +47,7 @@ from hope.services import (
     invitation_create,
     invitation_resend,
     invitation_revoke,
+    may_manage_invitation,
     person_set_active,
     person_update,
 )
@@ -139,7 +140,9 @@ def people(request: HttpRequest) -> HttpResponse:
         Prefetch("groups", queryset=Group.objects.order_by("name"))
     ).select_related("facilitator_profile")
     page = Paginator(users, 50).get_page(request.GET.get("page"))
-    invitations = Invitation.objects.open().select_related("invited_by")[:200]
+    invitations = list(Invitation.objects.open().select_related("invited_by")[:200])
+    for invitation in invitations:
+        invitation.manageable = may_manage_invitation(invitation, request.user)
     return render(
         request,
         "hope/people.html",
@@ -168,8 +171,12 @@ def invite(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _open_invitation(pk: int) -> Invitation:
-    return get_object_or_404(Invitation.objects.open(), pk=pk)
+def _open_invitation(request, pk: int) -> Invitation:
+    """An open invitation the person may resend or withdraw (403 for others' roles)."""
+    invitation = get_object_or_404(Invitation.objects.open(), pk=pk)
+    if not may_manage_invitation(invitation, request.user):
+        raise PermissionDenied("Only someone who may give all its roles can change it.")
+    return invitation
 
 
 @require_POST
@@ -177,7 +184,7 @@ def _open_invitation(pk: int) -> Invitation:
 @people_manager_required
 def invitation_resend_view(request: HttpRequest, pk: int) -> HttpResponse:
     try:
-        invitation = invitation_resend(invitation=_open_invitation(pk), by=request.user)
+        invitation = invitation_resend(invitation=_open_invitation(request, pk), by=request.user)
     except InvitationError as error:
         messages.error(request, str(error))
     else:
@@ -190,7 +197,7 @@ def invitation_resend_view(request: HttpRequest, pk: int) -> HttpResponse:
 @people_manager_required
 def invitation_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
     try:
-        invitation = invitation_revoke(invitation=_open_invitation(pk), by=request.user)
+        invitation = invitation_revoke(invitation=_open_invitation(request, pk), by=request.user)
     except InvitationError as error:
         messages.error(request, str(error))
     else:
@@ -234,7 +241,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@people_manager_required
+@coordinator_required
 def person_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
     """Asks first: what deactivating does, then does it."""
     person = get_object_or_404(User, pk=pk)
@@ -254,7 +261,7 @@ def person_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-@people_manager_required
+@coordinator_required
 def person_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
     person = get_object_or_404(User, pk=pk)
     try:

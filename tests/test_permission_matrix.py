@@ -77,11 +77,13 @@ MATRIX: dict[str, Case] = {
     # lead role).
     "people": Case(people_managers()),
     "invite": Case(people_managers()),
-    "invitation_resend": Case(people_managers(302), method="post", kwargs={"pk": "invitation"}),
-    "invitation_revoke": Case(people_managers(302), method="post", kwargs={"pk": "invitation"}),
+    # Resending or withdrawing needs the right to give all the invitation's roles (the
+    # sample invites a volunteer); deactivating is for coordinators.
+    "invitation_resend": Case(coordinators_only(302), method="post", kwargs={"pk": "invitation"}),
+    "invitation_revoke": Case(coordinators_only(302), method="post", kwargs={"pk": "invitation"}),
     "person_detail": Case(people_managers(), kwargs={"pk": "person"}),
-    "person_deactivate": Case(people_managers(), kwargs={"pk": "person"}),
-    "person_reactivate": Case(people_managers(302), method="post", kwargs={"pk": "person"}),
+    "person_deactivate": Case(coordinators_only(), kwargs={"pk": "person"}),
+    "person_reactivate": Case(coordinators_only(302), method="post", kwargs={"pk": "person"}),
     # The audit trail: coordinators read their parts, finance leads the money.
     "audit_trail": Case(people_managers()),
     # The link in the email: the invitee is not signed in yet; someone who is signed

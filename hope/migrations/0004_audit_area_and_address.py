@@ -20,10 +20,12 @@ def backfill_area(apps, schema_editor):
         event.save(update_fields=["summary"])
 
 
-# The trail is append-only in PostgreSQL itself, for the app, the admin and anyone with
-# a database connection. Two exceptions: a deleted person's lines keep everything but
-# who they were (actor_id set to NULL), and the retention job may delete lines past
-# their period, inside a transaction that says so with SET LOCAL hope.audit_purge = 'on'.
+# The trail is append-only in PostgreSQL itself: UPDATE and DELETE are refused for the
+# app, the admin and ordinary queries. Two exceptions, both needed by the app: setting
+# actor_id to NULL (Django does this before deleting a person: their lines stay, without
+# who they were), and deleting inside a transaction that says SET LOCAL
+# hope.audit_purge = 'on' (the retention job). This guards against mistakes and misuse
+# through the app; the database owner can still drop the trigger.
 APPEND_ONLY = """
 CREATE FUNCTION hope_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN

@@ -197,3 +197,29 @@ def test_replacing_a_draft_receipt_deletes_the_old_file(
     claim.refresh_from_db()
     assert claim.receipt_type == DocumentType.PNG
     assert not os.path.exists(old)
+
+
+def test_a_pdf_keeps_its_pages_but_loses_scripts_attachments_and_metadata(
+    client, budget, volunteer
+):
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.actions import JavaScript
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    writer.add_open_action(JavaScript("app.alert('hello from the receipt');"))
+    writer.add_attachment("notes.txt", b"private notes")
+    writer.add_metadata({"/Author": "Jane Patient"})
+    source = io.BytesIO()
+    writer.write(source)
+    assert b"/JavaScript" in source.getvalue()
+
+    client.force_login(volunteer)
+    upload = SimpleUploadedFile("receipt.pdf", source.getvalue(), "application/pdf")
+    client.post(reverse("expenses:claim_create"), expense_data(receipt=upload))
+    claim = ExpenseClaim.objects.get()
+    with claim.receipt.open("rb") as handle:
+        stored = handle.read()
+    for hidden in (b"/JavaScript", b"/JS", b"/EmbeddedFile", b"Jane Patient", b"hello from"):
+        assert hidden not in stored, hidden
+    assert len(PdfReader(io.BytesIO(stored)).pages) == 1

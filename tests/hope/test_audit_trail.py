@@ -345,3 +345,54 @@ def test_without_a_trusted_proxy_the_forwarded_header_is_ignored(client, setting
         _fail_sign_in(client, f"203.0.113.{n}")  # a client inventing addresses
     assert "Too many failed" in _fail_sign_in(client, "198.51.100.4").content.decode()
     assert set(AuditEvent.objects.values_list("ip_address", flat=True)) == {"10.0.0.2"}
+
+
+def test_staff_who_are_not_administrators_cannot_make_administrators(client, coordinator):
+    coordinator.is_staff = True
+    coordinator.save()
+    coordinator.user_permissions.add(
+        *Permission.objects.filter(codename__in=["change_user", "view_user", "view_invitation"])
+    )
+    client.force_login(coordinator)
+    page = client.get(reverse("admin:hope_user_change", args=[coordinator.pk])).content.decode()
+    assert 'name="is_superuser"' not in page and 'name="is_staff"' not in page
+    # Invitations are read-only in the admin, and their links are never shown.
+    invitation = Invitation.objects.create(
+        email="x@example.org", full_name="X", roles=[Role.VOLUNTEER], invited_by=coordinator
+    )
+    page = client.get(reverse("admin:hope_invitation_change", args=[invitation.pk]))
+    assert invitation.token not in page.content.decode()
+    assert client.get(reverse("admin:hope_invitation_add")).status_code == 403
+
+
+def test_the_admin_keeps_the_apps_rules_for_facilitators_and_deactivation(client, coordinator):
+    coordinator.is_staff = coordinator.is_superuser = True
+    coordinator.save()
+    client.force_login(coordinator)
+    person = UserFactory(roles=[Role.VOLUNTEER])
+    data = {
+        "email": person.email,
+        "full_name": person.full_name,
+        "is_active": "on",
+        "date_joined_0": "2026-01-01",
+        "date_joined_1": "10:00:00",
+    }
+    facilitator = Group.objects.get(name=Role.FACILITATOR)
+    response = client.post(
+        reverse("admin:hope_user_change", args=[person.pk]), {**data, "groups": [facilitator.pk]}
+    )
+    assert "where you choose workforce or lived experience" in response.content.decode()
+    own = {**data, "email": coordinator.email, "full_name": coordinator.full_name}
+    own["is_active"] = ""
+    response = client.post(reverse("admin:hope_user_change", args=[coordinator.pk]), own)
+    assert "cannot deactivate your own account" in response.content.decode()
+
+
+def test_an_old_invitation_cannot_make_a_finance_lead_on_a_coordinators_word(client, coordinator):
+    from hope.services import InvitationError, invitation_accept
+
+    invitation = Invitation.objects.create(
+        email="alias@example.org", full_name="A", roles=[Role.FINANCE_LEAD], invited_by=coordinator
+    )
+    with pytest.raises(InvitationError, match="Ask a finance lead"):
+        invitation_accept(token=invitation.token, full_name="A", password=PASSWORD)

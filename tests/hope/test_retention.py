@@ -92,6 +92,9 @@ def test_money_is_kept_six_years_after_its_financial_year_then_deleted_with_its_
 
     gone = claim_on(date(2020, 3, 31))  # 2019/20: its six years ended on 31 March 2026
     kept = claim_on(date(2020, 4, 1))  # 2020/21: kept until 31 March 2027
+    late = claim_on(date(2020, 3, 20))  # spent in 2019/20 but paid in 2020/21: kept
+    late.paid_on = date(2020, 5, 2)
+    late.save()
     old_spend = DirectSpendFactory(spent_on=date(2019, 6, 1), attachment=pdf_upload())
     gone_file, kept_file = gone.receipt.path, kept.receipt.path
     from django.test import TestCase
@@ -99,7 +102,7 @@ def test_money_is_kept_six_years_after_its_financial_year_then_deleted_with_its_
     with TestCase.captureOnCommitCallbacks(execute=True):
         counts = run_retention()
     assert counts["claims and direct spend, with their receipts"] == 2
-    assert list(ExpenseClaim.objects.values_list("pk", flat=True)) == [kept.pk]
+    assert set(ExpenseClaim.objects.values_list("pk", flat=True)) == {kept.pk, late.pk}
     assert not DirectSpend.objects.filter(pk=old_spend.pk).exists()
     assert not os.path.exists(gone_file) and os.path.exists(kept_file)
 

@@ -153,3 +153,14 @@ def test_authenticator_secrets_are_sealed_in_the_database(coordinator, settings)
     settings.SECRET_KEY_FALLBACKS = []
     totp.refresh_from_db()
     assert decrypt(totp.data["secret"]) == TOTP_SECRET
+
+
+def test_resetting_a_second_factor_ends_that_persons_sessions(client, coordinator):
+    from django.test import TestCase
+
+    _sign_in(client, coordinator)
+    assert client.get(reverse("home")).status_code == 200
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        Authenticator.objects.filter(user=coordinator, type=Authenticator.Type.TOTP).delete()
+    assert client.get(reverse("home")).status_code == 302
+    assert not DjangoSession.objects.exists()
