@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from hope.roles import Role
+from tests.browser.conftest import PHONE
 from tests.browser.helpers import sign_in
 from tests.factories import BudgetFactory, UserFactory
 
@@ -12,10 +13,15 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_finance_and_coordinator_pages_are_accessible(
-    live_server, page, coordinator, assert_accessible
+    live_server, page, open_page, coordinator, assert_accessible, assert_fits
 ):
     BudgetFactory()
     finance = UserFactory(roles=[Role.FINANCE_LEAD])
+    phone = open_page(**PHONE)
+    sign_in(phone, live_server, UserFactory(roles=[Role.FINANCE_LEAD]))  # codes work once
+    for path in ["/finance/budgets/", "/finance/spend/", "/finance/rates/", "/finance/"]:
+        phone.goto(live_server.url + path)
+        assert_fits(phone)
     sign_in(page, live_server, finance)
     for path in ["/finance/budgets/", "/finance/spend/", "/finance/rates/", "/finance/"]:
         page.goto(live_server.url + path)
