@@ -134,8 +134,8 @@ class TeamSettingsForm(ModelForm):
         fields = ["refresher_months", "release_notice_days"]
 
 
-class SecondStepForm(AuthenticateForm):
-    """allauth's second sign-in step, in plain words."""
+class PlainCodeMixin:
+    """allauth's code field, in plain words, with the phone's number pad."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -145,13 +145,12 @@ class SecondStepForm(AuthenticateForm):
         code.widget.attrs.update({"inputmode": "numeric", "autocomplete": "one-time-code"})
 
 
-class SecondStepAgainForm(ReauthenticateForm):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        code = self.fields["code"]
-        code.label = "Code from your authenticator app (or a recovery code)"
-        code.widget.attrs.pop("placeholder", None)
-        code.widget.attrs.update({"inputmode": "numeric", "autocomplete": "one-time-code"})
+class SecondStepForm(PlainCodeMixin, AuthenticateForm):
+    """The second step of signing in."""
+
+
+class SecondStepAgainForm(PlainCodeMixin, ReauthenticateForm):
+    """Confirming it is you with a code, before a sensitive change."""
 
 
 class PersonForm(RolesMixin, Form):

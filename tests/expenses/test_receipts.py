@@ -18,22 +18,12 @@ from PIL import Image
 
 from expenses.models import DirectSpend, ExpenseClaim
 from hope.uploads import MAX_UPLOAD_BYTES, DocumentType
+from tests.expenses.test_claims import expense_data
 from tests.factories import image_bytes, pdf_bytes
 
 pytestmark = pytest.mark.django_db
 
 SCRIPT = b"<html><body><script>fetch('/finance/')</script></body></html>"
-
-
-def expense_data(**overrides):
-    return {
-        "spent_on": (timezone.localdate() - timedelta(days=1)).isoformat(),
-        "category": "volunteer_expenses",
-        "description": "Tea and biscuits",
-        "amount": "12.50",
-        "action": "submit",
-        **overrides,
-    }
 
 
 def stored_files(settings):
