@@ -237,3 +237,20 @@ def test_finance_lead_sets_up_a_budget_with_allocations(client, finance_lead):
     assert AuditEvent.objects.filter(action="budget.allocations_changed").exists()
     response = client.post(reverse("expenses:budget_list"), {"start_year": "2027", "total": "-1"})
     assert response.status_code == 200 and response.context["form"].errors
+
+
+@pytest.mark.parametrize("name", ["categories", "cumulative"])
+def test_charts_are_images_with_nothing_from_outside_and_no_script(
+    client, year, finance_lead, name
+):
+    client.force_login(finance_lead)
+    page = client.get(reverse("expenses:dashboard")).content.decode()
+    chart_url = reverse("expenses:chart", args=[2026, name])
+    assert f'<img src="{chart_url}"' in page
+    assert "<svg" not in page.split("hope-budget-bar")[-1]  # charts are not inlined
+    response = client.get(chart_url)
+    svg = response.content.decode()
+    assert response["Content-Type"] == "image/svg+xml"
+    assert "<script" not in svg.lower() and "kozea" not in svg
+    assert "default-src 'none'" in response["Content-Security-Policy"]
+    assert client.get(reverse("expenses:chart", args=[2026, "other"])).status_code == 404
