@@ -7,15 +7,17 @@ from playwright.sync_api import expect
 
 from hope.roles import Role
 from hope.signin import totp_code
+from tests.browser.conftest import PHONE
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_new_finance_lead_is_held_at_set_up_until_two_factor_is_on(
-    live_server, page, assert_accessible
+    live_server, open_page, assert_accessible, assert_fits
 ):
     person = UserFactory(roles=[Role.FINANCE_LEAD], second_factor=False)
+    page = open_page(**PHONE)
     page.goto(live_server.url + "/accounts/login/")
     page.get_by_label("Email address").fill(person.email)
     page.get_by_label("Password").fill(PASSWORD)
@@ -29,6 +31,7 @@ def test_new_finance_lead_is_held_at_set_up_until_two_factor_is_on(
     page.get_by_role("button", name="Confirm").click()
     expect(page.get_by_role("heading", name="Set up two-factor sign-in")).to_be_visible()
     assert_accessible(page)
+    assert_fits(page)
     # Any other page sends them back here.
     page.goto(live_server.url + "/finance/")
     expect(page.get_by_role("heading", name="Set up two-factor sign-in")).to_be_visible()
@@ -46,6 +49,12 @@ def test_new_finance_lead_is_held_at_set_up_until_two_factor_is_on(
     assert_accessible(page)
     page.goto(live_server.url + "/finance/")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Finance")
+    # Their account page, reached from the menu, says it is on.
+    page.get_by_role("navigation", name="Main").get_by_role("button", name="Menu").click()
+    page.get_by_role("link", name="Account").click()
+    expect(page.get_by_text("On: signing in takes your password and a code")).to_be_visible()
+    assert_accessible(page)
+    assert_fits(page)
 
 
 def test_a_violation_of_the_policy_is_caught(live_server, page, csp_violations):
