@@ -16,11 +16,9 @@ from expenses.models import (
     Rates,
     financial_year_of,
 )
-from hope.formkit import Form, ModelForm
+from hope.formkit import DATE_WIDGET, Form, ModelForm
 from hope.uploads import DocumentField, DocumentFormMixin
 from programmes.models import Course
-
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def check_spend_date(day, *, budget_years: set[int]) -> None:

@@ -4,9 +4,7 @@ from django import forms
 from django.utils import timezone
 
 from facilitators.models import FacilitatorProfile, Training
-from hope.formkit import Form, ModelForm
-
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+from hope.formkit import DATE_WIDGET, Form, ModelForm
 
 
 class OwnProfileForm(ModelForm):

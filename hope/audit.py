@@ -7,6 +7,7 @@ from django.db import models, transaction
 
 from hope.models import AuditArea, AuditEvent
 from hope.requestcontext import current_ip
+from hope.roles import Role, has_role, is_coordinator
 
 # The part of the trail a line belongs to, by the app of what it is about.
 AREA_BY_APP = {
@@ -38,6 +39,18 @@ def audit_record(
         summary=summary,
         ip_address=current_ip(),
     )
+
+
+def readable_areas(user) -> list[str]:
+    """Coordinators read accounts and the rota; finance leads read money."""
+    if user.is_superuser:
+        return list(AuditArea.values)
+    areas = []
+    if is_coordinator(user):
+        areas += [AuditArea.ACCOUNTS, AuditArea.ROTA]
+    if has_role(user, Role.FINANCE_LEAD):
+        areas.append(AuditArea.MONEY)
+    return areas
 
 
 def audit_viewed(request, what: str, area: str = AuditArea.ACCOUNTS) -> None:

@@ -13,6 +13,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from hope.params import FIRST_DAY, LAST_DAY
 
 DATE_RANGE_MESSAGE = "Enter a date between 1 January 2000 and 31 December 2100."
+# The browser's own date picker, with the ISO value it expects.
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class BoundedInputMixin:

@@ -6,12 +6,10 @@ from django import forms
 from django.contrib.auth import password_validation
 
 from facilitators.models import FacilitatorKind
-from hope.formkit import Form, ModelForm
+from hope.formkit import DATE_WIDGET, Form, ModelForm
 from hope.models import AuditArea, Invitation, TeamSettings, User
 from hope.roles import Role
 from hope.services import grantable_roles
-
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class RolesMixin:

@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
+from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -41,8 +42,8 @@ def mfa_required(user) -> bool:
 
 
 def has_second_factor(user) -> bool:
-    """One query."""
-    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+    """An authenticator app is set up (one query, allauth's own)."""
+    return is_mfa_enabled(user, types=[Authenticator.Type.TOTP])
 
 
 def mark_signed_in(session, user) -> None:

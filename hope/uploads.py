@@ -83,19 +83,16 @@ def clean_label(name: str) -> str:
 
 
 def _read_limited(upload) -> bytes:
+    too_big = forms.ValidationError(
+        "The file is larger than 10 MB. Take a smaller photo or scan it again.", code="too_big"
+    )
     if upload.size is not None and upload.size > MAX_UPLOAD_BYTES:
-        raise forms.ValidationError(
-            "The file is larger than 10 MB. Take a smaller photo or scan it again.",
-            code="too_big",
-        )
+        raise too_big
     upload.seek(0)
-    data = upload.read(MAX_UPLOAD_BYTES + 1)
+    data = upload.read(MAX_UPLOAD_BYTES + 1)  # never more, whatever the size claimed
     upload.seek(0)
     if len(data) > MAX_UPLOAD_BYTES:
-        raise forms.ValidationError(
-            "The file is larger than 10 MB. Take a smaller photo or scan it again.",
-            code="too_big",
-        )
+        raise too_big
     if not data:
         raise forms.ValidationError(
             "The file is empty. Choose the photo or scan again.", code="empty"

@@ -21,7 +21,7 @@ from facilitators.models import Claim, FacilitatorProfile
 from facilitators.queries import refreshers_due_count
 from hope import health
 from hope.access import coordinator_required, people_manager_required
-from hope.audit import audit_viewed, save_with_audit
+from hope.audit import audit_viewed, readable_areas, save_with_audit
 from hope.forms import (
     AcceptInvitationForm,
     AuditFilterForm,
@@ -38,7 +38,7 @@ from hope.models import (
     TeamSettings,
     User,
 )
-from hope.roles import Role, has_role, is_coordinator, role_names
+from hope.roles import Role, is_coordinator, role_names
 from hope.services import (
     InvitationError,
     PersonError,
@@ -246,13 +246,7 @@ def person_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
     """Asks first: what deactivating does, then does it."""
     person = get_object_or_404(User, pk=pk)
     if request.method == "POST":
-        try:
-            person_set_active(person=person, active=False, by=request.user)
-        except PersonError as error:
-            messages.error(request, str(error))
-        else:
-            messages.success(request, f"{person} is deactivated and was signed out everywhere.")
-        return redirect("person_detail", pk=person.pk)
+        return _set_active(request, person, active=False)
     upcoming = (
         Claim.objects.held().filter(facilitator__user=person, start__gt=timezone.now()).count()
     )
@@ -263,13 +257,21 @@ def person_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @coordinator_required
 def person_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
-    person = get_object_or_404(User, pk=pk)
+    return _set_active(request, get_object_or_404(User, pk=pk), active=True)
+
+
+def _set_active(request, person: User, *, active: bool) -> HttpResponse:
     try:
-        person_set_active(person=person, active=True, by=request.user)
+        person_set_active(person=person, active=active, by=request.user)
     except PersonError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, f"{person} can sign in again.")
+        messages.success(
+            request,
+            f"{person} can sign in again."
+            if active
+            else f"{person} is deactivated and was signed out everywhere.",
+        )
     return redirect("person_detail", pk=person.pk)
 
 
@@ -332,22 +334,10 @@ def message_log(request: HttpRequest) -> HttpResponse:
     )
 
 
-def audit_areas(user) -> list[str]:
-    """Coordinators read accounts and the rota; finance leads read money."""
-    if user.is_superuser:
-        return list(AuditArea.values)
-    areas = []
-    if is_coordinator(user):
-        areas += [AuditArea.ACCOUNTS, AuditArea.ROTA]
-    if has_role(user, Role.FINANCE_LEAD):
-        areas.append(AuditArea.MONEY)
-    return areas
-
-
 @login_required
 def audit_trail(request: HttpRequest) -> HttpResponse:
     """The append-only audit trail, read-only, each role its own parts."""
-    areas = audit_areas(request.user)
+    areas = readable_areas(request.user)
     if not areas:
         raise PermissionDenied("The audit trail is for coordinators and finance leads.")
     form = AuditFilterForm(request.GET or None, areas=areas)

@@ -7,11 +7,10 @@ from django import forms
 from django.conf import settings
 from django.utils import timezone
 
-from hope.formkit import Form, ModelForm
+from hope.formkit import DATE_WIDGET, Form, ModelForm
 from programmes.models import ClosureDate, Course, CourseStatus, Programme
 from venues.models import Venue
 
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME_WIDGET = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 # Two facilitators share the room with the group.
 FACILITATORS_PER_SESSION = 2
