@@ -7,6 +7,7 @@ class FacilitatorsConfig(AppConfig):
     def ready(self) -> None:
         from django.conf import settings
 
+        from facilitators import receivers  # noqa: F401  (connects the receivers)
         from facilitators.retention import purge_cover_reasons
         from hope.retention import RetentionRule, register
 

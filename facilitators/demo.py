@@ -7,10 +7,10 @@ from datetime import date
 from django.utils import timezone
 
 from facilitators.models import (
-    Claim,
     FacilitatorKind,
     FacilitatorProfile,
     FacilitatorStatus,
+    SessionClaim,
     Training,
 )
 from hope.models import User
@@ -31,7 +31,7 @@ def seed_cover(*, by: User) -> int:
                     "refreshed_on": None if n % 2 else date(2025, 11, 3),
                 },
             )
-    if Claim.objects.exists():
+    if SessionClaim.objects.exists():
         return 0
     carer = next((p for p in profiles if p.user.email == "carer@example.org"), None)
     if carer and carer.status == FacilitatorStatus.ACTIVE:
@@ -64,7 +64,7 @@ def seed_cover(*, by: User) -> int:
                 continue
             holder = people[slot % len(people)]
             claims.append(
-                Claim(
+                SessionClaim(
                     session=session,
                     kind=holder.kind,
                     facilitator=holder,
@@ -74,5 +74,5 @@ def seed_cover(*, by: User) -> int:
                     claimed_at=min(now, session.start),
                 )
             )
-    Claim.objects.bulk_create(claims)
+    SessionClaim.objects.bulk_create(claims)
     return len(claims)

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from facilitators.models import Claim, FacilitatorProfile
+from facilitators.models import FacilitatorProfile, SessionClaim
 
 # Past sessions stay in calendars for a while; older ones drop off to keep feeds small.
 KEEP_PAST_DAYS = 90
@@ -23,7 +23,7 @@ def build_calendar(profile: FacilitatorProfile, *, site_url: str) -> icalendar.C
     """Three queries: the held claims with their sessions, and the co-facilitators."""
     now = timezone.now()
     claims = (
-        Claim.objects.held()
+        SessionClaim.objects.held()
         .filter(
             facilitator=profile,
             session__is_cancelled=False,
@@ -33,7 +33,7 @@ def build_calendar(profile: FacilitatorProfile, *, site_url: str) -> icalendar.C
         .prefetch_related(
             Prefetch(
                 "session__claims",
-                queryset=Claim.objects.held().select_related("facilitator__user"),
+                queryset=SessionClaim.objects.held().select_related("facilitator__user"),
                 to_attr="held_claims",
             )
         )
@@ -63,7 +63,7 @@ def session_event(
     held = getattr(session, "held_claims", None)
     if held is None:
         held = list(
-            Claim.objects.held().filter(session=session).select_related("facilitator__user")
+            SessionClaim.objects.held().filter(session=session).select_related("facilitator__user")
         )
     partners = [c for c in held if c.facilitator_id != profile.pk]
     partner = partners[0].facilitator.user.full_name if partners else "not yet arranged"

@@ -16,11 +16,7 @@ from django.utils import timezone
 
 from hope.modelbase import TimeStamped
 from hope.ranges import TsTzRange
-
-
-class FacilitatorKind(models.TextChoices):
-    WORKFORCE = "workforce", "Workforce"
-    LIVED_EXPERIENCE = "lived_experience", "Lived experience"
+from hope.roles import FacilitatorKind
 
 
 class FacilitatorStatus(models.TextChoices):
@@ -51,10 +47,12 @@ class FacilitatorProfile(TimeStamped):
         max_length=20, choices=FacilitatorStatus.choices, default=FacilitatorStatus.ACTIVE
     )
     phone = models.CharField("phone (optional)", max_length=30, blank=True)
+    MAX_REMINDER_DAYS = 7
+
     reminder_days = models.PositiveSmallIntegerField(
         "days' notice for reminders",
         default=2,
-        validators=[MinValueValidator(1), MaxValueValidator(7)],
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_REMINDER_DAYS)],
         help_text="How many days before a session you want a reminder (1 to 7).",
     )
     availability_note = models.TextField(
@@ -85,7 +83,7 @@ class FacilitatorProfile(TimeStamped):
                 name="facilitators_profile_reminder_days_range",
             ),
             # Target of the claims' (facilitator, kind) foreign key: a claim's kind is
-            # always its holder's kind (see migration 0003).
+            # always its holder's kind (see migration 0002).
             models.UniqueConstraint(fields=["id", "kind"], name="facilitators_profile_id_kind"),
         ]
 
@@ -95,6 +93,19 @@ class FacilitatorProfile(TimeStamped):
     @property
     def is_active(self) -> bool:
         return self.status == FacilitatorStatus.ACTIVE
+
+
+def refresher_cutoff(months: int, today: date | None = None) -> date:
+    """Training last refreshed on or before this day is due a refresher."""
+    return (today or timezone.localdate()) - relativedelta(months=months)
+
+
+class TrainingQuerySet(models.QuerySet):
+    def refresher_due(self, months: int, today: date | None = None) -> TrainingQuerySet:
+        cutoff = refresher_cutoff(months, today)
+        return self.filter(
+            Q(refreshed_on__lte=cutoff) | Q(refreshed_on__isnull=True, trained_on__lte=cutoff)
+        )
 
 
 class Training(TimeStamped):
@@ -108,6 +119,8 @@ class Training(TimeStamped):
     )
     trained_on = models.DateField("date of training")
     refreshed_on = models.DateField("last refresher", null=True, blank=True)
+
+    objects = TrainingQuerySet.as_manager()
 
     class Meta:
         ordering = ["programme__name", "pk"]
@@ -129,17 +142,23 @@ class Training(TimeStamped):
         return self.refreshed_on or self.trained_on
 
     def refresher_due(self, months: int, today: date | None = None) -> bool:
-        today = today or timezone.localdate()
-        return self.last_refreshed + relativedelta(months=months) <= today
+        """The same rule as ``Training.objects.refresher_due()``, for one row in hand."""
+        return self.last_refreshed <= refresher_cutoff(months, today)
 
 
-class ClaimQuerySet(models.QuerySet):
-    def held(self) -> ClaimQuerySet:
+def held(prefix: str = "") -> Q:
+    """The one definition of a claim in force: not released. ``prefix`` reaches it
+    through a relation, e.g. ``held("claims__")`` from a profile."""
+    return Q(**{f"{prefix}released_at__isnull": True})
+
+
+class SessionClaimQuerySet(models.QuerySet):
+    def held(self) -> SessionClaimQuerySet:
         """Claims in force (not released)."""
-        return self.filter(released_at__isnull=True)
+        return self.filter(held())
 
 
-class Claim(models.Model):
+class SessionClaim(models.Model):
     """One person in one slot of one session: the workforce or the lived-experience slot.
 
     A released claim stays as history. ``start`` and ``end`` copy the session's times so
@@ -165,7 +184,7 @@ class Claim(models.Model):
     )
     release_reason = models.CharField(max_length=120, blank=True)
 
-    objects = ClaimQuerySet.as_manager()
+    objects = SessionClaimQuerySet.as_manager()
 
     class Meta:
         ordering = ["claimed_at", "pk"]
@@ -179,7 +198,7 @@ class Claim(models.Model):
             # A slot holds at most one person.
             models.UniqueConstraint(
                 fields=["session", "kind"],
-                condition=Q(released_at__isnull=True),
+                condition=held(),
                 name="facilitators_claim_one_per_slot",
             ),
             # A person never holds two sessions that overlap in time.
@@ -192,12 +211,12 @@ class Claim(models.Model):
                         RangeOperators.OVERLAPS,
                     ),
                 ],
-                condition=Q(released_at__isnull=True),
+                condition=held(),
             ),
         ]
 
     def __str__(self) -> str:
-        return f"Claim #{self.pk}"
+        return f"Session claim #{self.pk}"
 
     @property
     def is_held(self) -> bool:
@@ -212,7 +231,7 @@ class CoverRequestQuerySet(models.QuerySet):
 class CoverRequest(models.Model):
     """A holder who can no longer run a session asks a colleague of the same kind to take it."""
 
-    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="cover_requests")
+    claim = models.ForeignKey(SessionClaim, on_delete=models.CASCADE, related_name="cover_requests")
     reason = models.CharField(max_length=200, blank=True)
     requested_at = models.DateTimeField(default=timezone.now)
     resolved_at = models.DateTimeField(null=True, blank=True)

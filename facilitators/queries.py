@@ -8,7 +8,9 @@ from datetime import datetime
 
 from django.db.models import Exists, OuterRef, Prefetch
 
-from facilitators.models import Claim, FacilitatorKind, FacilitatorProfile, Training
+from facilitators.models import FacilitatorProfile, SessionClaim, Training
+from hope.models import TeamSettings
+from hope.roles import FacilitatorKind
 from programmes.models import Session
 
 
@@ -24,7 +26,7 @@ class Gap:
 
 
 def missing_kinds(session: Session) -> list[str]:
-    """Needs ``with_cover()``."""
+    """Needs ``facilitators.cover.add_cover()``."""
     kinds = []
     if session.workforce_name is None:
         kinds.append(FacilitatorKind.WORKFORCE)
@@ -50,7 +52,7 @@ def gaps_with_eligible(sessions: list[Session], start: datetime, end: datetime) 
     trained = {p.pk: {t.programme_id for t in p.trainings.all()} for p in profiles}
     busy: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
     for facilitator_id, claim_start, claim_end in (
-        Claim.objects.held()
+        SessionClaim.objects.held()
         .filter(start__lt=end, end__gt=start)
         .values_list("facilitator_id", "start", "end")
     ):
@@ -73,22 +75,19 @@ def gaps_with_eligible(sessions: list[Session], start: datetime, end: datetime) 
 def clashes_with(profile: FacilitatorProfile):
     """An Exists() for sessions overlapping one this person holds (for board annotations)."""
     return Exists(
-        Claim.objects.held().filter(
+        SessionClaim.objects.held().filter(
             facilitator=profile, start__lt=OuterRef("end"), end__gt=OuterRef("start")
         )
     )
 
 
 def refreshers_due_count() -> int:
-    """Active facilitators with at least one training whose refresher is due (two queries)."""
-    from dateutil.relativedelta import relativedelta
-    from django.db.models import Q
-    from django.utils import timezone
-
-    from hope.models import TeamSettings
-
-    cutoff = timezone.localdate() - relativedelta(months=TeamSettings.current().refresher_months)
-    due = Q(refreshed_on__lte=cutoff) | Q(refreshed_on__isnull=True, trained_on__lte=cutoff)
+    """Active facilitators with at least one training due a refresher (two queries)."""
+    months = TeamSettings.current().refresher_months
     return (
-        Training.objects.filter(due, profile__status="active").values("profile").distinct().count()
+        Training.objects.refresher_due(months)
+        .filter(profile__in=FacilitatorProfile.objects.active())
+        .values("profile")
+        .distinct()
+        .count()
     )

@@ -1,31 +1,39 @@
-"""Facilitator reminders and updates, produced into the outbox (hope/outbox.py)."""
+"""Facilitator reminders and session notices, produced into the outbox (hope/outbox.py)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import DurationField, ExpressionWrapper, F, Prefetch, Value
+from django.db.models import Prefetch
 from django.utils import timezone
 
 from facilitators.feed import single_session_ics
-from facilitators.models import Claim
-from hope.models import Message, MessageStatus
-from hope.outbox import message_create
+from facilitators.models import FacilitatorProfile, SessionClaim
+from hope.models import Message
+from hope.outbox import message_create, messages_withdraw
 
 TEMPLATE = "facilitators/email/reminder"
+# reminder_days is at most 7; a day more covers a clock change in between.
+LONGEST_NOTICE = timedelta(days=FacilitatorProfile.MAX_REMINDER_DAYS + 1)
 
 
-def _key(prefix: str, claim: Claim, session) -> str:
-    # The session's time and venue are part of the key: a moved session is a new
-    # reminder, and the same reminder produced twice is stored once.
-    return (
-        f"{prefix}:session={session.pk}:person={claim.facilitator_id}:"
-        f"start={session.start:%Y%m%dT%H%M}:venue={session.venue_id or 'online'}"
-    )
+def _reminder_key(claim: SessionClaim, session) -> str:
+    # The session's revision is part of the key: a moved session is a new reminder, and
+    # the same reminder produced twice is stored once.
+    return f"reminder:session={session.pk}:rev={session.revision}:person={claim.facilitator_id}"
 
 
-def _context(claim: Claim, session) -> dict:
+def reminder_due_at(start: datetime, days: int) -> datetime:
+    """``days`` calendar days before ``start`` at the same time on the clock in
+    Europe/London: a 10:00 session on the Monday after the clocks change is reminded at
+    10:00 on the Saturday before, not at 09:00 or 11:00."""
+    local = timezone.localtime(start)
+    return datetime.combine(local.date() - timedelta(days=days), local.time(), local.tzinfo)
+
+
+def _context(claim: SessionClaim, session) -> dict:
     partners = [c for c in session.held_claims if c.facilitator_id != claim.facilitator_id]
     return {
         "session": session,
@@ -36,17 +44,14 @@ def _context(claim: Claim, session) -> dict:
     }
 
 
-def _held_claims():
-    return (
-        Claim.objects.held()
-        .filter(session__is_cancelled=False)
-        .select_related("facilitator__user", "session__course__programme", "session__venue")
-        .prefetch_related(
-            Prefetch(
-                "session__claims",
-                queryset=Claim.objects.held().select_related("facilitator__user"),
-                to_attr="held_claims",
-            )
+def _with_partners(claims):
+    return claims.select_related(
+        "facilitator__user", "session__course__programme", "session__venue"
+    ).prefetch_related(
+        Prefetch(
+            "session__claims",
+            queryset=SessionClaim.objects.held().select_related("facilitator__user"),
+            to_attr="held_claims",
         )
     )
 
@@ -54,18 +59,20 @@ def _held_claims():
 def plan_reminders(now=None) -> int:
     """Store a reminder for every held slot whose reminder time has come. Idempotent."""
     now = now or timezone.now()
-    lead = ExpressionWrapper(
-        F("facilitator__reminder_days") * Value(timedelta(days=1)), output_field=DurationField()
+    candidates = _with_partners(
+        SessionClaim.objects.held().filter(
+            session__is_cancelled=False,
+            session__start__gt=now,
+            session__start__lte=now + LONGEST_NOTICE,
+        )
     )
-    due = (
-        _held_claims()
-        .filter(session__start__gt=now)
-        .annotate(remind_at=F("session__start") - lead)
-        .filter(remind_at__lte=now)
-    )
-    due = list(due)
+    due = [
+        claim
+        for claim in candidates
+        if reminder_due_at(claim.session.start, claim.facilitator.reminder_days) <= now
+    ]
     # Most runs find reminders already stored; skip those before rendering anything.
-    keys = {claim.pk: _key("reminder", claim, claim.session) for claim in due}
+    keys = {claim.pk: _reminder_key(claim, claim.session) for claim in due}
     stored = set(Message.objects.filter(key__in=keys.values()).values_list("key", flat=True))
     created = 0
     for claim in due:
@@ -73,7 +80,7 @@ def plan_reminders(now=None) -> int:
             continue
         session = claim.session
         message = message_create(
-            key=_key("reminder", claim, session),
+            key=keys[claim.pk],
             kind="reminder",
             recipient=claim.facilitator.user,
             template=TEMPLATE,
@@ -89,38 +96,28 @@ def plan_reminders(now=None) -> int:
     return created
 
 
-def notify_session_changed(*, session, cancelled: bool = False) -> int:
-    """After a session moves or is cancelled: a short update to each facilitator whose
-    reminder has already gone, instead of silence. Call inside the change's transaction."""
-    prefix = f"reminder:session={session.pk}:"
-    reminded = set(
-        Message.objects.filter(key__startswith=prefix, status=MessageStatus.SENT).values_list(
-            "recipient_id", flat=True
-        )
-    )
-    if not reminded:
+def withdraw_reminders(sessions: Iterable) -> int:
+    """Reminders stored but not yet sent for these sessions no longer say the truth."""
+    return sum(messages_withdraw(key_prefix=f"reminder:session={s.pk}:") for s in sessions)
+
+
+def notify_session_changed(*, claims: Iterable[SessionClaim], what: str) -> int:
+    """Tell each holder of these claims that their session ``what`` ("moved",
+    "cancelled" or "withdrawn"). Keyed by the session's revision, so every change is
+    told once. Call inside the change's transaction, after the session is saved."""
+    claims = list(claims)
+    if not claims:
         return 0
-    claims = Claim.objects.filter(session=session, facilitator__user_id__in=reminded)
-    if not cancelled:
-        claims = claims.filter(released_at__isnull=True)
-    claims = claims.select_related(
-        "facilitator__user", "session__course__programme", "session__venue"
-    ).prefetch_related(
-        Prefetch(
-            "session__claims",
-            queryset=Claim.objects.held().select_related("facilitator__user"),
-            to_attr="held_claims",
-        )
-    )
     created = 0
-    for claim in claims:
-        what = "cancelled" if cancelled else "moved"
+    for claim in _with_partners(SessionClaim.objects.filter(pk__in=[c.pk for c in claims])):
+        session = claim.session
         message = message_create(
-            key=_key(f"update-{what}", claim, session),
-            kind="reminder_update",
+            key=f"session-{what}:session={session.pk}:rev={session.revision}:"
+            f"person={claim.facilitator_id}",
+            kind="session_notice",
             recipient=claim.facilitator.user,
             template="facilitators/email/session_update",
-            context={**_context(claim, claim.session), "cancelled": cancelled},
+            context={**_context(claim, session), "what": what},
         )
         created += message is not None
     return created

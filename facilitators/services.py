@@ -14,28 +14,29 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from facilitators.models import (
-    Claim,
     CoverRequest,
     FacilitatorProfile,
     FacilitatorStatus,
+    SessionClaim,
     Training,
 )
 from hope.audit import audit_record
 from hope.models import TeamSettings, User
 from hope.roles import is_coordinator
 from programmes.models import Course, CourseStatus, Session
+from programmes.services import CourseError
 
 
-class ClaimError(Exception):
+class SlotError(Exception):
     """The claim or release cannot be made; the message is for the person."""
 
 
-class SlotTaken(ClaimError):
+class SlotTaken(SlotError):
     def __init__(self, message: str = "That session was just taken by someone else."):
         super().__init__(message)
 
 
-class CourseClaimIncomplete(ClaimError):
+class CourseClaimIncomplete(SlotError):
     """A whole-course claim took nothing because these sessions were no longer free."""
 
     def __init__(self, taken: list[Session]):
@@ -68,7 +69,7 @@ def eligibility_problem(
     """Why this person may not hold a slot in this session, or None. One query (training)."""
     if session.is_cancelled or session.course.status == CourseStatus.CANCELLED:
         return "This session is cancelled."
-    if session.start <= timezone.now():
+    if session.has_started():
         return "This session has already started."
     if session.course.status == CourseStatus.DRAFT and not by_coordinator:
         return "This course is not published yet."
@@ -81,9 +82,9 @@ def eligibility_problem(
     return None
 
 
-def _own_clash(profile: FacilitatorProfile, session: Session) -> Claim | None:
+def _own_clash(profile: FacilitatorProfile, session: Session) -> SessionClaim | None:
     return (
-        Claim.objects.held()
+        SessionClaim.objects.held()
         .filter(facilitator=profile, start__lt=session.end, end__gt=session.start)
         .exclude(session=session)
         .select_related("session__course")
@@ -91,16 +92,16 @@ def _own_clash(profile: FacilitatorProfile, session: Session) -> Claim | None:
     )
 
 
-def _insert_claim(*, session: Session, profile: FacilitatorProfile, by: User) -> Claim:
+def _insert_claim(*, session: Session, profile: FacilitatorProfile, by: User) -> SessionClaim:
     clash = _own_clash(profile, session)
     if clash is not None:
-        raise ClaimError(
+        raise SlotError(
             f"{profile.user} already holds “{clash.session.course.title}” session "
             f"{clash.session.number} at that time ({_when(clash.session)})."
         )
     try:
         with transaction.atomic():
-            return Claim.objects.create(
+            return SessionClaim.objects.create(
                 session=session,
                 kind=profile.kind,
                 facilitator=profile,
@@ -112,15 +113,15 @@ def _insert_claim(*, session: Session, profile: FacilitatorProfile, by: User) ->
         if "facilitators_claim_one_per_slot" in str(error):
             raise SlotTaken() from None
         if "facilitators_claim_no_overlap_per_person" in str(error):
-            raise ClaimError(f"{profile.user} already holds a session at that time.") from None
+            raise SlotError(f"{profile.user} already holds a session at that time.") from None
         raise
 
 
-def _slot_holder(session: Session, kind: str) -> Claim | None:
-    return Claim.objects.held().filter(session=session, kind=kind).first()
+def _slot_holder(session: Session, kind: str) -> SessionClaim | None:
+    return SessionClaim.objects.held().filter(session=session, kind=kind).first()
 
 
-def claim_slot(*, session: Session, facilitator: FacilitatorProfile, by: User) -> Claim:
+def slot_claim(*, session: Session, facilitator: FacilitatorProfile, by: User) -> SessionClaim:
     """The facilitator takes the slot of their kind. Exactly one of several racing wins."""
     with transaction.atomic():
         # The parent row lock makes concurrent claims for this session queue up, so the
@@ -135,7 +136,7 @@ def claim_slot(*, session: Session, facilitator: FacilitatorProfile, by: User) -
             profile=profile, session=session, by_coordinator=is_coordinator(by)
         )
         if problem:
-            raise ClaimError(problem)
+            raise SlotError(problem)
         if _slot_holder(session, profile.kind) is not None:
             raise SlotTaken()
         claim = _insert_claim(session=session, profile=profile, by=by)
@@ -150,9 +151,9 @@ def claim_slot(*, session: Session, facilitator: FacilitatorProfile, by: User) -
     return claim
 
 
-def claim_course(
+def course_claim(
     *, course: Course, facilitator: FacilitatorProfile, session_ids: Iterable[int], by: User
-) -> list[Claim]:
+) -> list[SessionClaim]:
     """Claim every listed session (those shown free): all of them, or none."""
     ids = sorted({int(i) for i in session_ids})
     with transaction.atomic():
@@ -163,7 +164,7 @@ def claim_course(
             .order_by("pk")
         )
         if not sessions:
-            raise ClaimError("There were no free sessions to claim on this course.")
+            raise SlotError("There were no free sessions to claim on this course.")
         profile = _lock_profile(facilitator)
         taken = [s for s in sessions if _slot_holder(s, profile.kind) is not None]
         if taken:
@@ -172,15 +173,13 @@ def claim_course(
         for session in sorted(sessions, key=lambda s: s.number):
             problem = eligibility_problem(profile=profile, session=session, by_coordinator=False)
             if problem:
-                raise ClaimError(f"Nothing was claimed: session {session.number}: {problem}")
+                raise SlotError(f"Nothing was claimed: session {session.number}: {problem}")
             try:
                 claims.append(_insert_claim(session=session, profile=profile, by=by))
             except SlotTaken:
                 raise CourseClaimIncomplete([session]) from None
-            except ClaimError as error:
-                raise ClaimError(
-                    f"Nothing was claimed: session {session.number}: {error}"
-                ) from None
+            except SlotError as error:
+                raise SlotError(f"Nothing was claimed: session {session.number}: {error}") from None
         audit_record(
             actor=by,
             action="claim.course",
@@ -192,7 +191,20 @@ def claim_course(
     return claims
 
 
-def release_claim(*, claim: Claim, by: User, reason: str = "") -> Claim:
+def self_release_problem(*, session: Session, now, notice_days: int) -> str | None:
+    """Why a facilitator may not give this session back themselves (a coordinator may),
+    or None: the team's notice period. The page asks before offering the button."""
+    if session.has_started(now):
+        return "This session has already started."
+    if session.start - now < timedelta(days=notice_days):
+        return (
+            f"This session is less than {notice_days} days away, so it can no longer be "
+            "released here. Ask for cover, or contact your coordinator."
+        )
+    return None
+
+
+def slot_release(*, claim: SessionClaim, by: User, reason: str = "") -> SessionClaim:
     """Give a slot back. Facilitators may do so up to the team's notice period before."""
     now = timezone.now()
     with transaction.atomic():
@@ -202,23 +214,20 @@ def release_claim(*, claim: Claim, by: User, reason: str = "") -> Claim:
             .get(pk=claim.session_id)
         )
         claim = (
-            Claim.objects.select_for_update(of=("self",))
+            SessionClaim.objects.select_for_update(of=("self",))
             .select_related("facilitator__user")
             .get(pk=claim.pk)
         )
         if not claim.is_held:
-            raise ClaimError("This session was already released.")
+            raise SlotError("This session was already released.")
         if not is_coordinator(by):
             if claim.facilitator.user_id != by.pk:
-                raise ClaimError("You can only release your own sessions.")
-            if session.start <= now:
-                raise ClaimError("This session has already started.")
-            notice = TeamSettings.current().release_notice_days
-            if session.start - now < timedelta(days=notice):
-                raise ClaimError(
-                    f"This session is less than {notice} days away, so it can no longer be "
-                    "released here. Ask for cover, or contact your coordinator."
-                )
+                raise SlotError("You can only release your own sessions.")
+            problem = self_release_problem(
+                session=session, now=now, notice_days=TeamSettings.current().release_notice_days
+            )
+            if problem:
+                raise SlotError(problem)
         _release(claim, by=by, reason=reason or "released", now=now)
         audit_record(
             actor=by,
@@ -231,7 +240,7 @@ def release_claim(*, claim: Claim, by: User, reason: str = "") -> Claim:
     return claim
 
 
-def _release(claim: Claim, *, by: User, reason: str, now) -> None:
+def _release(claim: SessionClaim, *, by: User, reason: str, now) -> None:
     claim.released_at = now
     claim.released_by = by
     claim.release_reason = reason[:120]
@@ -239,12 +248,12 @@ def _release(claim: Claim, *, by: User, reason: str, now) -> None:
     CoverRequest.objects.open().filter(claim=claim).update(resolved_at=now, outcome="withdrawn")
 
 
-def assign_slot(*, session: Session, facilitator: FacilitatorProfile, by: User) -> Claim:
+def slot_assign(*, session: Session, facilitator: FacilitatorProfile, by: User) -> SessionClaim:
     """A coordinator puts someone in the slot of their kind, replacing any holder."""
     with transaction.atomic():
         locked = Session.objects.select_for_update(of=("self",)).get(pk=session.pk)
         holder = (
-            Claim.objects.select_for_update(of=("self",))
+            SessionClaim.objects.select_for_update(of=("self",))
             .held()
             .filter(session=locked, kind=facilitator.kind)
             .select_related("facilitator__user")
@@ -252,41 +261,61 @@ def assign_slot(*, session: Session, facilitator: FacilitatorProfile, by: User) 
         )
         if holder is not None:
             if holder.facilitator_id == facilitator.pk:
-                raise ClaimError(f"{holder.facilitator.user} already holds this slot.")
+                raise SlotError(f"{holder.facilitator.user} already holds this slot.")
             _release(holder, by=by, reason=f"replaced by {facilitator.user}", now=timezone.now())
-        return claim_slot(session=locked, facilitator=facilitator, by=by)
+        return slot_claim(session=locked, facilitator=facilitator, by=by)
 
 
-def release_for_cancelled_sessions(*, sessions, by: User) -> int:
-    """Called when sessions are cancelled: their holders are freed (and leave the feed)."""
+def slots_release_for_sessions(*, sessions, by: User, reason: str) -> list[SessionClaim]:
+    """Free everyone holding these sessions (cancelled, or no longer promised); returns
+    the claims released, for the notices."""
     now = timezone.now()
-    claims = list(Claim.objects.held().select_for_update(of=("self",)).filter(session__in=sessions))
+    claims = list(
+        SessionClaim.objects.held()
+        .select_for_update(of=("self",))
+        .filter(session__in=sessions)
+        .order_by("pk")
+    )
     for claim in claims:
-        _release(claim, by=by, reason="session cancelled", now=now)
-    return len(claims)
+        _release(claim, by=by, reason=reason, now=now)
+    return claims
 
 
-def sync_claim_times(*, session: Session) -> None:
-    """Keep held claims' copy of the session's time; the overlap rule checks it."""
-    Claim.objects.held().filter(session=session).update(start=session.start, end=session.end)
+def slots_follow_sessions(*, sessions) -> None:
+    """Held claims keep a copy of their session's time, which the no-overlap rule
+    checks; a move that would give someone two sessions at once is refused here."""
+    try:
+        with transaction.atomic():
+            for session in sessions:
+                SessionClaim.objects.held().filter(session=session).update(
+                    start=session.start, end=session.end
+                )
+    except IntegrityError as error:
+        if "facilitators_claim_no_overlap_per_person" not in str(error):
+            raise
+        raise CourseError(
+            "One of this session's facilitators runs another session at that time. "
+            "Release or reassign them first, or choose another time.",
+            field="day",
+        ) from None
 
 
-def cover_request_create(*, claim: Claim, by: User, reason: str = "") -> CoverRequest:
+def cover_request_create(*, claim: SessionClaim, by: User, reason: str = "") -> CoverRequest:
     with transaction.atomic():
         claim = (
-            Claim.objects.select_for_update(of=("self",))
+            SessionClaim.objects.select_for_update(of=("self",))
             .select_related("session__course", "facilitator")
             .get(pk=claim.pk)
         )
         if not claim.is_held or claim.facilitator.user_id != by.pk:
-            raise ClaimError("You can only ask for cover for a session you hold.")
-        if claim.session.start <= timezone.now():
-            raise ClaimError("This session has already started.")
+            raise SlotError("You can only ask for cover for a session you hold.")
+        if claim.session.has_started():
+            raise SlotError("This session has already started.")
         try:
             with transaction.atomic():
                 request = CoverRequest.objects.create(claim=claim, reason=reason.strip()[:200])
         except IntegrityError:
-            raise ClaimError("You have already asked for cover for this session.") from None
+            raise SlotError("You have already asked for cover for this session.") from None
         audit_record(
             actor=by,
             action="cover.requested",
@@ -300,7 +329,7 @@ def cover_request_create(*, claim: Claim, by: User, reason: str = "") -> CoverRe
 
 def cover_request_accept(
     *, request: CoverRequest, facilitator: FacilitatorProfile, by: User
-) -> Claim:
+) -> SessionClaim:
     """The first eligible colleague to accept takes the slot; the holder is released only then."""
     session_id = request.claim.session_id
     with transaction.atomic():
@@ -309,6 +338,8 @@ def cover_request_accept(
             .select_related("course", "course__programme")
             .get(pk=session_id)
         )
+        # The documented order: session, then claim, then cover request, then profile.
+        claim = SessionClaim.objects.select_for_update(of=("self",)).get(pk=request.claim_id)
         request = (
             CoverRequest.objects.select_for_update(of=("self",))
             .select_related("claim__facilitator__user")
@@ -316,15 +347,14 @@ def cover_request_accept(
         )
         if request.resolved_at is not None:
             raise SlotTaken("This cover request was just taken by someone else.")
-        claim = Claim.objects.select_for_update(of=("self",)).get(pk=request.claim_id)
         profile = _lock_profile(facilitator)
         if profile.pk == claim.facilitator_id:
-            raise ClaimError("This is your own session.")
+            raise SlotError("This is your own session.")
         if profile.kind != claim.kind:
-            raise ClaimError("Only a facilitator of the same kind can cover this session.")
+            raise SlotError("Only a facilitator of the same kind can cover this session.")
         problem = eligibility_problem(profile=profile, session=session, by_coordinator=False)
         if problem:
-            raise ClaimError(problem)
+            raise SlotError(problem)
         now = timezone.now()
         holder = request.claim.facilitator.user
         _release(claim, by=by, reason=f"covered by {profile.user}", now=now)
@@ -351,9 +381,9 @@ def cover_request_withdraw(*, request: CoverRequest, by: User) -> None:
             .get(pk=request.pk)
         )
         if request.resolved_at is not None:
-            raise ClaimError("This cover request is already closed.")
+            raise SlotError("This cover request is already closed.")
         if request.claim.facilitator.user_id != by.pk and not is_coordinator(by):
-            raise ClaimError("Only the person who asked, or a coordinator, can withdraw it.")
+            raise SlotError("Only the person who asked, or a coordinator, can withdraw it.")
         request.resolved_at = timezone.now()
         request.outcome = "withdrawn"
         request.save(update_fields=["resolved_at", "outcome"])

@@ -17,27 +17,30 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from facilitators.access import own_profile
+from facilitators.cover import COVER_WINDOW_DAYS, add_cover, needing_cover
 from facilitators.forms import CoverRequestForm, OwnProfileForm, ProfileForm, TrainingForm
 from facilitators.models import (
-    Claim,
     CoverRequest,
     FacilitatorKind,
     FacilitatorProfile,
     FacilitatorStatus,
+    SessionClaim,
     Training,
+    held,
     new_calendar_token,
 )
 from facilitators.queries import clashes_with, gaps_with_eligible
 from facilitators.services import (
-    ClaimError,
     CourseClaimIncomplete,
-    assign_slot,
-    claim_course,
-    claim_slot,
+    SlotError,
+    course_claim,
     cover_request_accept,
     cover_request_create,
     cover_request_withdraw,
-    release_claim,
+    self_release_problem,
+    slot_assign,
+    slot_claim,
+    slot_release,
 )
 from hope.access import coordinator_required, role_required
 from hope.audit import audit_viewed, save_with_audit
@@ -49,9 +52,6 @@ from programmes.access import visible_courses, visible_sessions
 from programmes.models import CourseStatus, Programme, Session
 from venues.models import Venue
 
-COVER_WINDOW_DAYS = 28
-
-
 # --- The open sessions board -------------------------------------------------------
 
 
@@ -62,7 +62,7 @@ def board(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     zone = ZoneInfo(settings.TIME_ZONE)
     trained = Training.objects.filter(profile=profile).values("programme_id")
-    my_kind_held = Claim.objects.held().filter(session=OuterRef("pk"), kind=profile.kind)
+    my_kind_held = SessionClaim.objects.held().filter(session=OuterRef("pk"), kind=profile.kind)
     sessions = (
         Session.objects.filter(
             is_cancelled=False,
@@ -72,7 +72,6 @@ def board(request: HttpRequest) -> HttpResponse:
         )
         .exclude(Exists(my_kind_held))
         .annotate(clashes=clashes_with(profile))
-        .with_cover()
         .select_related("course", "course__programme", "course__venue", "venue")
     )
     programme_id = int_or_none(request.GET.get("programme"))
@@ -90,6 +89,7 @@ def board(request: HttpRequest) -> HttpResponse:
             start__lt=datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=zone)
         )
     page = Paginator(sessions.order_by("start", "pk"), 60).get_page(request.GET.get("page"))
+    add_cover(page.object_list)
     courses: dict[int, dict] = {}
     for session in page:
         group = courses.setdefault(
@@ -138,8 +138,8 @@ def claim_session_view(request: HttpRequest, pk: int) -> HttpResponse:
     profile = own_profile(request)
     session = get_object_or_404(visible_sessions(request.user), pk=pk)
     try:
-        claim_slot(session=session, facilitator=profile, by=request.user)
-    except ClaimError as error:
+        slot_claim(session=session, facilitator=profile, by=request.user)
+    except SlotError as error:
         messages.error(request, str(error))
     else:
         messages.success(
@@ -156,7 +156,7 @@ def claim_course_view(request: HttpRequest, pk: int) -> HttpResponse:
     profile = own_profile(request)
     course = get_object_or_404(visible_courses(request.user), pk=pk)
     try:
-        claims = claim_course(
+        claims = course_claim(
             course=course,
             facilitator=profile,
             session_ids=ids(request.POST.getlist("session")),
@@ -164,7 +164,7 @@ def claim_course_view(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except CourseClaimIncomplete as error:
         messages.warning(request, str(error))
-    except ClaimError as error:
+    except SlotError as error:
         messages.error(request, str(error))
     else:
         messages.success(request, f"You are running {len(claims)} sessions of “{course.title}”.")
@@ -190,7 +190,7 @@ def _my_sessions_page(request, *, cover_form=None, cover_claim=None) -> HttpResp
         else FacilitatorKind.WORKFORCE
     )
     claims = (
-        Claim.objects.held()
+        SessionClaim.objects.held()
         .filter(facilitator=profile)
         .select_related("session__course", "session__venue")
         .annotate(
@@ -199,7 +199,7 @@ def _my_sessions_page(request, *, cover_form=None, cover_claim=None) -> HttpResp
         .prefetch_related(
             Prefetch(
                 "session__claims",
-                queryset=Claim.objects.held()
+                queryset=SessionClaim.objects.held()
                 .filter(kind=other_kind)
                 .select_related("facilitator__user"),
                 to_attr="partners",
@@ -209,7 +209,9 @@ def _my_sessions_page(request, *, cover_form=None, cover_claim=None) -> HttpResp
     upcoming = list(claims.filter(session__start__gt=now).order_by("session__start"))
     past = list(claims.filter(session__start__lte=now).order_by("-session__start")[:50])
     for claim in upcoming:
-        claim.can_release = claim.session.start - now >= timedelta(days=notice)
+        claim.can_release = (
+            self_release_problem(session=claim.session, now=now, notice_days=notice) is None
+        )
     return render(
         request,
         "facilitators/my_sessions.html",
@@ -227,13 +229,13 @@ def _my_sessions_page(request, *, cover_form=None, cover_claim=None) -> HttpResp
 @require_POST
 @login_required
 def release_view(request: HttpRequest, pk: int) -> HttpResponse:
-    claim = get_object_or_404(Claim.objects.select_related("facilitator"), pk=pk)
+    claim = get_object_or_404(SessionClaim.objects.select_related("facilitator"), pk=pk)
     # Someone else's claim: facilitators may not know it exists; coordinators may release.
     if claim.facilitator.user_id != request.user.pk and not is_coordinator(request.user):
         raise Http404
     try:
-        release_claim(claim=claim, by=request.user)
-    except ClaimError as error:
+        slot_release(claim=claim, by=request.user)
+    except SlotError as error:
         messages.error(request, str(error))
     else:
         messages.success(request, "The session is released.")
@@ -243,13 +245,13 @@ def release_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def ask_cover_view(request: HttpRequest, pk: int) -> HttpResponse:
-    claim = get_object_or_404(Claim.objects.held(), pk=pk, facilitator__user=request.user)
+    claim = get_object_or_404(SessionClaim.objects.held(), pk=pk, facilitator__user=request.user)
     form = CoverRequestForm(request.POST)
     if not form.is_valid():
         return _my_sessions_page(request, cover_form=form, cover_claim=claim.pk)
     try:
         cover_request_create(claim=claim, by=request.user, reason=form.cleaned_data["reason"])
-    except ClaimError as error:
+    except SlotError as error:
         messages.error(request, str(error))
     else:
         messages.success(
@@ -267,7 +269,7 @@ def accept_cover_view(request: HttpRequest, pk: int) -> HttpResponse:
     request_ = get_object_or_404(CoverRequest.objects.select_related("claim"), pk=pk)
     try:
         cover_request_accept(request=request_, facilitator=profile, by=request.user)
-    except ClaimError as error:
+    except SlotError as error:
         messages.error(request, str(error))
     else:
         messages.success(request, "Thank you: the session is now yours.")
@@ -282,7 +284,7 @@ def withdraw_cover_view(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     try:
         cover_request_withdraw(request=request_, by=request.user)
-    except ClaimError as error:
+    except SlotError as error:
         messages.error(request, str(error))
     else:
         messages.success(request, "The request for cover is withdrawn.")
@@ -295,18 +297,19 @@ def withdraw_cover_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @role_required
 def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    session = get_object_or_404(visible_sessions(request.user).with_cover(), pk=pk)
+    session = get_object_or_404(visible_sessions(request.user), pk=pk)
+    add_cover([session])
     claims = list(
         session.claims.select_related("facilitator__user", "claimed_by", "released_by").order_by(
             "claimed_at", "pk"
         )
     )
-    held = {c.kind: c for c in claims if c.is_held}
+    holding = {c.kind: c for c in claims if c.is_held}
     context = {
         "session": session,
         "claims": claims,
         "slots": [
-            {"kind": kind, "label": label, "claim": held.get(kind)}
+            {"kind": kind, "label": label, "claim": holding.get(kind)}
             for kind, label in FacilitatorKind.choices
         ],
         "history": AuditEvent.objects.filter(
@@ -345,8 +348,8 @@ def assign_view(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "Choose a facilitator to assign.")
     else:
         try:
-            assign_slot(session=session, facilitator=profile, by=request.user)
-        except ClaimError as error:
+            slot_assign(session=session, facilitator=profile, by=request.user)
+        except SlotError as error:
             messages.error(request, str(error))
         else:
             messages.success(request, f"{profile.user} is assigned to session {session.number}.")
@@ -356,22 +359,15 @@ def assign_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @coordinator_required
 def cover_gaps(request: HttpRequest) -> HttpResponse:
-    """Sessions in the next 28 days without a full pair, soonest first, with who could step in."""
+    """Sessions coming up without a full pair, soonest first, with who could step in."""
     now = timezone.now()
     until = now + timedelta(days=COVER_WINDOW_DAYS)
-    sessions = [
-        s
-        for s in Session.objects.filter(
-            is_cancelled=False,
-            start__gt=now,
-            start__lt=until,
-            course__status__in=[CourseStatus.PUBLISHED, CourseStatus.DRAFT],
-        )
-        .with_cover()
-        .filter(Q(workforce_name__isnull=True) | Q(lived_name__isnull=True))
+    sessions = list(
+        needing_cover(now)
         .select_related("course", "course__programme", "venue")
         .order_by("start", "pk")
-    ]
+    )
+    add_cover(sessions)
     gaps = gaps_with_eligible(sessions, now, until)
     cover_requests = (
         CoverRequest.objects.open()
@@ -405,7 +401,7 @@ def facilitator_list(request: HttpRequest) -> HttpResponse:
         .annotate(
             upcoming=Count(
                 "claims",
-                filter=Q(claims__released_at__isnull=True, claims__start__gt=timezone.now()),
+                filter=held("claims__") & Q(claims__start__gt=timezone.now()),
             )
         )
         .order_by("user__full_name", "pk")

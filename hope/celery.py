@@ -14,8 +14,14 @@ app.autodiscover_tasks()
 # Schedules live in code, in Europe/London (CELERY_TIMEZONE). Run exactly one beat.
 app.conf.beat_schedule = {
     "send-due-messages": {"task": "hope.tasks.send_due_messages", "schedule": 60.0},
-    "plan-reminders": {"task": "hope.tasks.plan_reminders", "schedule": crontab(minute="*/5")},
-    "cover-digest": {"task": "hope.tasks.cover_digest", "schedule": crontab(hour=7, minute=30)},
-    "budget-alerts": {"task": "hope.tasks.budget_alerts", "schedule": crontab(minute=15)},
+    "plan-reminders": {
+        "task": "facilitators.tasks.plan_reminders",
+        "schedule": crontab(minute="*/5"),
+    },
+    "cover-digest": {
+        "task": "facilitators.tasks.cover_digest",
+        "schedule": crontab(hour=7, minute=30),
+    },
+    "budget-alerts": {"task": "expenses.tasks.budget_alerts", "schedule": crontab(minute=15)},
     "retention": {"task": "hope.tasks.retention", "schedule": crontab(hour=3, minute=40)},
 }

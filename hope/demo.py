@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from facilitators.models import FacilitatorKind
-from hope.roles import Role
+from hope.roles import FacilitatorKind, Role
 
 DEMO_PASSWORD = "hope-demo-2026"
 # The authenticator-app secret of the demo coordinator, finance lead and admin, who must

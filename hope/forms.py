@@ -5,10 +5,9 @@ from allauth.mfa.base.forms import AuthenticateForm, ReauthenticateForm
 from django import forms
 from django.contrib.auth import password_validation
 
-from facilitators.models import FacilitatorKind
 from hope.formkit import DATE_WIDGET, Form, ModelForm
 from hope.models import AuditArea, Invitation, TeamSettings, User
-from hope.roles import Role
+from hope.roles import FacilitatorKind, Role
 from hope.services import grantable_roles
 
 

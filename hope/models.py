@@ -15,10 +15,9 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from facilitators.models import FacilitatorKind
 from hope.managers import UserManager
 from hope.modelbase import TimeStamped
-from hope.roles import Role
+from hope.roles import FacilitatorKind, Role
 
 
 class User(AbstractBaseUser, PermissionsMixin):
@@ -238,6 +237,7 @@ class MessageStatus(models.TextChoices):
     SENDING = "sending", "Sending"
     SENT = "sent", "Sent"
     FAILED = "failed", "Failed"
+    WITHDRAWN = "withdrawn", "Withdrawn"  # no longer true (e.g. the session moved)
 
 
 class MessageQuerySet(models.QuerySet):

@@ -15,8 +15,10 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 
 from hope.channels import CHANNELS
@@ -29,21 +31,31 @@ MAX_ATTEMPTS = 5
 STALE_AFTER = timedelta(minutes=15)
 
 
+def render_text(template_name: str, context: dict) -> str:
+    """A plain-text template rendered without HTML escaping: "O'Brien" stays O'Brien in
+    a subject line or a text body. (HTML bodies go through render_to_string, escaped.)"""
+    return get_template(template_name).template.render(Context(context, autoescape=False))
+
+
 def message_create(
     *,
     key: str,
     kind: str,
-    recipient: User,
+    recipient: User | None,
     template: str,
     context: dict,
+    to_address: str = "",
     due_at=None,
     attachment: tuple[str, str, str] | None = None,
     send_now: bool = True,
 ) -> Message | None:
     """Store a message once (None if its key exists already) and, after commit, ask a
-    worker to send it. If the broker is down the sweep sends it later."""
+    worker to send it. If the broker is down the sweep sends it later.
+
+    ``recipient`` is the person it is for; someone without an account yet (an
+    invitation) has ``recipient=None`` and a ``to_address``."""
     context = {**context, "recipient": recipient}
-    subject = render_to_string(f"{template}_subject.txt", context).strip()
+    subject = " ".join(render_text(f"{template}_subject.txt", context).split())
     name, mimetype, content = attachment or ("", "", "")
     try:
         with transaction.atomic():
@@ -51,9 +63,9 @@ def message_create(
                 key=key[:200],
                 kind=kind,
                 recipient=recipient,
-                to_address=recipient.email,
+                to_address=to_address or recipient.email,
                 subject=subject[:200],
-                body_text=render_to_string(f"{template}.txt", context),
+                body_text=render_text(f"{template}.txt", context),
                 body_html=render_to_string(f"{template}.html", context),
                 attachment_name=name,
                 attachment_type=mimetype,
@@ -67,6 +79,15 @@ def message_create(
 
         enqueue_after_commit(send_due_messages)
     return message
+
+
+def messages_withdraw(*, key_prefix: str) -> int:
+    """Withdraw messages not yet sent whose key starts with ``key_prefix`` (a reminder
+    for a session that has since moved or been cancelled). One taken by a sender this
+    very moment is beyond recall; whoever withdraws sends a notice after it anyway."""
+    return Message.objects.filter(key__startswith=key_prefix, status=MessageStatus.PENDING).update(
+        status=MessageStatus.WITHDRAWN, updated_at=timezone.now()
+    )
 
 
 def _claim_batch(limit: int) -> list[Message]:
@@ -90,9 +111,18 @@ def _claim_batch(limit: int) -> list[Message]:
 def send_due(limit: int = 100) -> int:
     """Send what is due; returns how many were sent. Safe to run anywhere, any number of times."""
     sent = 0
-    for message in _claim_batch(limit):
+    batch = _claim_batch(limit)
+    for index, message in enumerate(batch):
         try:
             CHANNELS[message.channel].send(message)
+        except SoftTimeLimitExceeded:
+            # Celery is stopping this task, not the channel failing: no attempt is
+            # counted, and this message and the rest of the batch go straight back to
+            # the queue for the next sweep instead of waiting out STALE_AFTER.
+            Message.objects.filter(
+                pk__in=[m.pk for m in batch[index:]], status=MessageStatus.SENDING
+            ).update(status=MessageStatus.PENDING, claimed_at=None)
+            raise
         except Exception as error:  # any channel failure: retry with back-off
             attempts = message.attempts + 1
             failed = attempts >= MAX_ATTEMPTS

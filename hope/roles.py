@@ -1,4 +1,5 @@
-"""The four roles. Each is a Django group; a person may hold several."""
+"""The four roles (each a Django group; a person may hold several) and the two kinds of
+facilitator."""
 
 from __future__ import annotations
 
@@ -10,6 +11,13 @@ class Role(models.TextChoices):
     FACILITATOR = "Facilitator", "Facilitator"
     VOLUNTEER = "Volunteer", "Volunteer"
     FINANCE_LEAD = "Finance lead", "Finance lead"
+
+
+class FacilitatorKind(models.TextChoices):
+    """Every session pairs one facilitator of each kind."""
+
+    WORKFORCE = "workforce", "Workforce"
+    LIVED_EXPERIENCE = "lived_experience", "Lived experience"
 
 
 def role_names(user) -> set[str]:

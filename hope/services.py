@@ -9,13 +9,14 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
-from facilitators.models import FacilitatorProfile
 from hope.audit import audit_record
 from hope.models import AuditArea, AuditEvent, Invitation, User
-from hope.queue import enqueue_after_commit
+from hope.outbox import message_create
 from hope.roles import Role, has_role, is_coordinator
+from hope.signals import roles_changed, roles_changing
 
 
 class InvitationError(Exception):
@@ -35,8 +36,6 @@ def invitation_create(
     is_driver: bool = False,
     by: User,
 ) -> Invitation:
-    from hope.tasks import send_invitation_email
-
     email = email.strip().lower()
     try:
         check_role_change(by=by, added=set(roles), removed=set())
@@ -61,7 +60,7 @@ def invitation_create(
                 target=invitation,
                 summary=f"Invited {email} as {', '.join(invitation.role_labels())}",
             )
-            enqueue_after_commit(send_invitation_email, invitation.pk)
+            _send_invitation(invitation, by=by)
     except IntegrityError:
         # Two coordinators inviting the same address at once: the partial unique
         # constraint lets one through.
@@ -69,6 +68,23 @@ def invitation_create(
             "This email address already has an open invitation; resend it from the list."
         ) from None
     return invitation
+
+
+def _send_invitation(invitation: Invitation, *, by: User) -> None:
+    """The invitation email, through the outbox like every message (it shows on
+    /messages/). Keyed by the link's token: a resend has a new token, so a new email."""
+    message_create(
+        key=f"invitation:{invitation.pk}:{invitation.token[:16]}",
+        kind="invitation",
+        recipient=None,
+        to_address=invitation.email,
+        template="hope/email/invitation",
+        context={
+            "invitation": invitation,
+            "accept_url": settings.SITE_URL + reverse("invitation_accept", args=[invitation.token]),
+            "site_url": settings.SITE_URL,
+        },
+    )
 
 
 def _check_invitation_rate(by: User) -> None:
@@ -107,8 +123,6 @@ def _lock_open_invitation(pk: int) -> Invitation:
 
 def invitation_resend(*, invitation: Invitation, by: User) -> Invitation:
     """A fresh link and expiry date; the old link stops working."""
-    from hope.tasks import send_invitation_email
-
     with transaction.atomic():
         _check_invitation_rate(by)
         invitation = _lock_open_invitation(invitation.pk)
@@ -122,7 +136,7 @@ def invitation_resend(*, invitation: Invitation, by: User) -> Invitation:
             target=invitation,
             summary=f"Resent the invitation to {invitation.email}",
         )
-        enqueue_after_commit(send_invitation_email, invitation.pk)
+        _send_invitation(invitation, by=by)
     return invitation
 
 
@@ -168,8 +182,13 @@ def invitation_accept(*, token: str, full_name: str, password: str) -> User:
             is_driver=invitation.is_driver,
         )
         user.groups.set(Group.objects.filter(name__in=invitation.roles))
-        if invitation.facilitator_kind:
-            FacilitatorProfile.objects.create(user=user, kind=invitation.facilitator_kind)
+        roles_changed.send(
+            sender=User,
+            person=user,
+            added=set(invitation.roles),
+            removed=set(),
+            facilitator_kind=invitation.facilitator_kind,
+        )
         # Following the emailed link proves the address, so no second verification mail.
         EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
         invitation.accepted_at = timezone.now()
@@ -247,22 +266,17 @@ def check_person_change(
     facilitator_kind: str = "",
     deactivating: bool = False,
 ) -> None:
-    """Every rule for changing someone's account, for the app and the admin alike."""
-    from facilitators.models import Claim
-
+    """Every rule for changing someone's account, for the app and the admin alike. The
+    apps add theirs through ``roles_changing`` (e.g. a facilitator needs a kind)."""
     check_role_change(by=by, added=added, removed=removed)
-    profile = FacilitatorProfile.objects.filter(user=person).first()
-    if Role.FACILITATOR in added and profile is None and not facilitator_kind:
-        raise PersonError("Choose workforce or lived experience for a facilitator.")
-    if Role.FACILITATOR in removed and profile is not None:
-        upcoming = (
-            Claim.objects.held().filter(facilitator=profile, start__gt=timezone.now()).count()
+    if added or removed:
+        roles_changing.send(
+            sender=User,
+            person=person,
+            added=set(added),
+            removed=set(removed),
+            facilitator_kind=facilitator_kind,
         )
-        if upcoming:
-            raise PersonError(
-                f"{person} holds {upcoming} upcoming session{'s' if upcoming != 1 else ''}. "
-                "Release or reassign them first, then remove the Facilitator role."
-            )
     if deactivating:
         if person.pk == by.pk:
             raise PersonError("You cannot deactivate your own account. Ask another coordinator.")
@@ -289,13 +303,15 @@ def person_update(
         check_person_change(
             person=person, by=by, added=added, removed=removed, facilitator_kind=facilitator_kind
         )
-        if (
-            Role.FACILITATOR in added
-            and not FacilitatorProfile.objects.filter(user=person).exists()
-        ):
-            FacilitatorProfile.objects.create(user=person, kind=facilitator_kind)
         person.groups.set(Group.objects.filter(name__in=wanted))
         person._hope_roles = None
+        roles_changed.send(
+            sender=User,
+            person=person,
+            added=added,
+            removed=removed,
+            facilitator_kind=facilitator_kind,
+        )
         audit_role_changes(person=person, added=added, removed=removed, by=by)
         if person.is_driver != is_driver:
             person.is_driver = is_driver

@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "facilitators",
     "venues",
     "expenses",
+    "hope.site",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -115,7 +116,7 @@ MIDDLEWARE = [
     "hope.signin.SessionPolicyMiddleware",
 ]
 
-ROOT_URLCONF = "hope.urls"
+ROOT_URLCONF = "hope.site.urls"
 WSGI_APPLICATION = "hope.wsgi.application"
 
 TEMPLATES = [

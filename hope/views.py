@@ -16,9 +16,6 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from expenses.models import ClaimStatus, ExpenseClaim
-from facilitators.models import Claim, FacilitatorProfile
-from facilitators.queries import refreshers_due_count
 from hope import health
 from hope.access import coordinator_required, people_manager_required
 from hope.audit import audit_viewed, readable_areas, save_with_audit
@@ -38,7 +35,6 @@ from hope.models import (
     TeamSettings,
     User,
 )
-from hope.roles import Role, is_coordinator, role_names
 from hope.services import (
     InvitationError,
     PersonError,
@@ -51,69 +47,8 @@ from hope.services import (
     person_set_active,
     person_update,
 )
+from hope.signals import person_commitments
 from hope.signin import has_second_factor, mfa_required
-from programmes.access import visible_sessions
-from programmes.models import Course, CourseStatus, Session
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    if not request.user.is_authenticated:
-        return redirect("account_login")
-    names = role_names(request.user)
-    context = {
-        "has_any_role": bool(names) or request.user.is_superuser,
-        "facilitator_kind": None,
-    }
-    now = timezone.now()
-    if Role.FACILITATOR in names:
-        profile = FacilitatorProfile.objects.filter(user=request.user).first()
-        context["facilitator_kind"] = profile.get_kind_display() if profile else None
-        if profile:
-            context["my_next"] = (
-                Claim.objects.held()
-                .filter(facilitator=profile, session__start__gt=now)
-                .select_related("session__course", "session__venue")
-                .order_by("session__start")[:3]
-            )
-    if context["has_any_role"]:
-        context["coming_up"] = (
-            visible_sessions(request.user)
-            .filter(is_cancelled=False)
-            .upcoming(now)
-            .order_by("start", "pk")[:5]
-        )
-    if is_coordinator(request.user):
-        context["pending_invitations"] = (
-            Invitation.objects.open().filter(expires_at__gt=now).count()
-        )
-        context["draft_courses"] = Course.objects.filter(status=CourseStatus.DRAFT).count()
-        context["cover_gaps"] = (
-            Session.objects.filter(
-                is_cancelled=False,
-                start__gt=now,
-                start__lt=now + timedelta(days=28),
-                course__status=CourseStatus.PUBLISHED,
-            )
-            .exclude(pk__in=Session.objects.paired().values("pk"))
-            .count()
-        )
-        context["refreshers_due"] = refreshers_due_count()
-        context["failed_messages"] = Message.objects.filter(
-            status=MessageStatus.FAILED, due_at__gte=now - timedelta(days=30)
-        ).count()
-    if Role.VOLUNTEER in names or Role.FACILITATOR in names:
-        context["my_claims"] = ExpenseClaim.objects.filter(claimant=request.user).aggregate(
-            drafts=Count("pk", filter=Q(status=ClaimStatus.DRAFT)),
-            waiting=Count("pk", filter=Q(status=ClaimStatus.SUBMITTED)),
-            to_be_paid=Count("pk", filter=Q(status=ClaimStatus.APPROVED)),
-        )
-    if Role.FINANCE_LEAD in names:
-        context["finance_queue"] = (
-            ExpenseClaim.objects.filter(status=ClaimStatus.SUBMITTED)
-            .exclude(claimant=request.user)
-            .count()
-        )
-    return render(request, "hope/home.html", context)
 
 
 @require_GET
@@ -247,10 +182,13 @@ def person_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
     person = get_object_or_404(User, pk=pk)
     if request.method == "POST":
         return _set_active(request, person, active=False)
-    upcoming = (
-        Claim.objects.held().filter(facilitator__user=person, start__gt=timezone.now()).count()
+    # What the apps say the person still holds (facilitators: upcoming sessions).
+    commitments = [
+        answer for _, answer in person_commitments.send(sender=User, person=person) if answer
+    ]
+    return render(
+        request, "hope/person_deactivate.html", {"person": person, "commitments": commitments}
     )
-    return render(request, "hope/person_deactivate.html", {"person": person, "upcoming": upcoming})
 
 
 @require_POST

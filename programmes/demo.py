@@ -179,6 +179,7 @@ def _course(*, title, programme, venue, first_day, start_time, by, draft=False) 
             capacity=capacity,
             status=CourseStatus.DRAFT if draft else CourseStatus.PUBLISHED,
             by=by,
+            already_ran=True,
         )
     except CourseError:
         return 0  # a rare run of holidays pushed it into the next course's weeks

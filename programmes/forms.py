@@ -12,31 +12,13 @@ from programmes.models import ClosureDate, Course, CourseStatus, Programme
 from venues.models import Venue
 
 TIME_WIDGET = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
-# Two facilitators share the room with the group.
-FACILITATORS_PER_SESSION = 2
 
 
 def local_datetime(day, start_time) -> datetime:
     return datetime.combine(day, start_time, tzinfo=ZoneInfo(settings.TIME_ZONE))
 
 
-class VenueCapacityMixin:
-    """A course's places must fit the room, with its two facilitators."""
-
-    def check_venue_and_capacity(self, programme, venue, capacity) -> None:
-        if programme is not None and venue is None and not programme.is_online:
-            self.add_error("venue", f"Choose a venue: {programme} is delivered in person.")
-        if venue is not None and capacity:
-            most = venue.room_capacity - FACILITATORS_PER_SESSION
-            if capacity > most:
-                self.add_error(
-                    "capacity",
-                    f"The room at {venue} holds {venue.room_capacity} people, so a course "
-                    f"there can take at most {most} participants alongside two facilitators.",
-                )
-
-
-class CourseForm(VenueCapacityMixin, Form):
+class CourseForm(Form):
     title = forms.CharField(
         max_length=150, help_text="For example “HOPE for carers – Tuesday mornings, spring”."
     )
@@ -67,14 +49,10 @@ class CourseForm(VenueCapacityMixin, Form):
         programme = cleaned.get("programme")
         if programme is not None and not cleaned.get("capacity"):
             cleaned["capacity"] = programme.usual_group_size
-        self.check_venue_and_capacity(programme, cleaned.get("venue"), cleaned.get("capacity"))
-        day, start_time = cleaned.get("first_day"), cleaned.get("start_time")
-        if day and start_time and local_datetime(day, start_time) <= timezone.now():
-            self.add_error("first_day", "The first session must be in the future.")
         return cleaned
 
 
-class CourseEditForm(VenueCapacityMixin, ModelForm):
+class CourseEditForm(ModelForm):
     status = forms.ChoiceField(
         choices=[(CourseStatus.DRAFT, "Draft"), (CourseStatus.PUBLISHED, "Published")],
         widget=forms.RadioSelect,
@@ -89,12 +67,10 @@ class CourseEditForm(VenueCapacityMixin, ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["venue"].queryset = Venue.objects.active()
 
-    def clean(self):
-        cleaned = super().clean()
-        self.check_venue_and_capacity(
-            self.instance.programme, cleaned.get("venue"), cleaned.get("capacity")
-        )
-        return cleaned
+    def _post_clean(self):
+        # The service checks venue and places (programmes.services.check_course_venue)
+        # and saves; the form does not write to the instance the page still shows.
+        pass
 
 
 class SessionForm(Form):
@@ -118,14 +94,6 @@ class SessionForm(Form):
         day, start_time = cleaned.get("day"), cleaned.get("start_time")
         if day and start_time:
             cleaned["start"] = local_datetime(day, start_time)
-            if cleaned["start"] <= timezone.now():
-                self.add_error("day", "Choose a date and time in the future.")
-        if (
-            "venue" in cleaned
-            and cleaned["venue"] is None
-            and not self.session.course.programme.is_online
-        ):
-            self.add_error("venue", "Choose a venue: this programme is delivered in person.")
         return cleaned
 
 

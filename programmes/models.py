@@ -9,7 +9,7 @@ from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import RangeOperators
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, Subquery
+from django.db.models import Count, F, Max, Min, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -132,16 +132,12 @@ DISPLAY_STATUSES = {
 class CourseQuerySet(models.QuerySet):
     def with_dates(self) -> CourseQuerySet:
         """Annotate first_start and last_end over sessions that are not cancelled, and
-        how many of those sessions there are and how many have their full pair."""
+        how many of those sessions there are."""
         live = Q(sessions__is_cancelled=False)
         return self.annotate(
             first_start=Min("sessions__start", filter=live),
             last_end=Max("sessions__end", filter=live),
             live_sessions=Count("sessions", filter=live),
-            paired_sessions=Count(
-                "sessions",
-                filter=live & Q(sessions__in=Session.objects.paired().values("pk")),
-            ),
         )
 
     def upcoming(self, now: datetime) -> CourseQuerySet:
@@ -213,50 +209,16 @@ class Course(TimeStamped):
         return DISPLAY_STATUSES[self.display_status()]
 
 
-COVER_LABELS = {
-    "paired": "Paired",
-    "workforce_only": "Workforce only",
-    "lived_only": "Lived experience only",
-    "none": "No facilitators",
-}
-
-
-def _held_claims():
-    from facilitators.models import Claim
-
-    return Claim.objects.filter(session=OuterRef("pk"), released_at__isnull=True)
-
-
 class SessionQuerySet(models.QuerySet):
-    def with_cover(self) -> SessionQuerySet:
-        """Annotate the names holding the workforce and lived-experience slots (or None)."""
-        from facilitators.models import FacilitatorKind
+    def update(self, **kwargs) -> int:
+        # A bulk update skips auto_now; calendar feeds and reminders read updated_at, so
+        # every write to sessions, bulk or not, moves it.
+        kwargs.setdefault("updated_at", timezone.now())
+        return super().update(**kwargs)
 
-        held = _held_claims()
-        return self.annotate(
-            workforce_name=Subquery(
-                held.filter(kind=FacilitatorKind.WORKFORCE).values("facilitator__user__full_name")[
-                    :1
-                ]
-            ),
-            lived_name=Subquery(
-                held.filter(kind=FacilitatorKind.LIVED_EXPERIENCE).values(
-                    "facilitator__user__full_name"
-                )[:1]
-            ),
-        )
-
-    def paired(self) -> SessionQuerySet:
-        from facilitators.models import FacilitatorKind
-
-        held = _held_claims()
-        return self.filter(
-            Exists(held.filter(kind=FacilitatorKind.WORKFORCE)),
-            Exists(held.filter(kind=FacilitatorKind.LIVED_EXPERIENCE)),
-        )
-
-    def upcoming(self, now: datetime) -> SessionQuerySet:
-        return self.filter(start__gt=now)
+    def upcoming(self, now: datetime | None = None) -> SessionQuerySet:
+        """Sessions that have not started yet (see ``Session.has_started``)."""
+        return self.filter(start__gt=now or timezone.now())
 
     def between(self, start: datetime, end: datetime) -> SessionQuerySet:
         return self.filter(start__lt=end, end__gt=start)
@@ -283,6 +245,9 @@ class Session(models.Model):
         Venue, on_delete=models.PROTECT, null=True, blank=True, related_name="sessions"
     )
     is_cancelled = models.BooleanField("cancelled", default=False)
+    # One more for every move, venue change or cancellation: change notices and the
+    # calendar feed's SEQUENCE are keyed by it, so A→B→A→B is four changes, not two.
+    revision = models.PositiveIntegerField(default=0, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = SessionQuerySet.as_manager()
@@ -313,23 +278,10 @@ class Session(models.Model):
         return f"Session {self.number}"
 
     @property
-    def cover_state(self) -> str:
-        """Needs ``with_cover()``: paired, workforce_only, lived_only or none."""
-        workforce = getattr(self, "workforce_name", None) is not None
-        lived = getattr(self, "lived_name", None) is not None
-        if workforce and lived:
-            return "paired"
-        if workforce:
-            return "workforce_only"
-        return "lived_only" if lived else "none"
-
-    @property
-    def cover_label(self) -> str:
-        return COVER_LABELS[self.cover_state]
-
-    @property
     def duration(self) -> timedelta:
         return self.end - self.start
 
-    def is_past(self, now: datetime | None = None) -> bool:
+    def has_started(self, now: datetime | None = None) -> bool:
+        """The one test of "still to come" for a single session; ``upcoming()`` is the
+        same rule for a queryset."""
         return self.start <= (now or timezone.now())

@@ -46,6 +46,26 @@ def bank_holiday(day: date) -> str | None:
     return _bank_holidays(day.year).get(day)
 
 
+def _closures(venue: Venue | None, first: date, last: date) -> dict[date, str]:
+    """Team-wide closures, and the venue's own, between two days (one query)."""
+    venue_filter = Q(venue__isnull=True) | (Q(venue=venue) if venue else Q(pk__in=[]))
+    closures: dict[date, str] = {}
+    for closure in ClosureDate.objects.filter(venue_filter, date__gte=first, date__lte=last):
+        closures.setdefault(closure.date, closure.reason)
+    return closures
+
+
+def closed_reason(
+    day: date, venue: Venue | None, closures: dict[date, str] | None = None
+) -> str | None:
+    """Why no session can run on ``day`` at ``venue`` (a bank holiday or a closure), or
+    None. The one home of that rule, for planning and for moving a session. One query,
+    or none when the closures around ``day`` were read already."""
+    if closures is None:
+        closures = _closures(venue, day, day)
+    return bank_holiday(day) or closures.get(day)
+
+
 def plan_sessions(
     *,
     programme: Programme,
@@ -61,17 +81,16 @@ def plan_sessions(
     """
     count = sessions or programme.sessions_per_course
     zone = ZoneInfo(settings.TIME_ZONE)
-    horizon = first_day + timedelta(weeks=count + MAX_MOVES)
-    closures: dict[date, str] = {}
-    venue_filter = Q(venue__isnull=True) | (Q(venue=venue) if venue else Q(pk__in=[]))
-    for closure in ClosureDate.objects.filter(venue_filter, date__gte=first_day, date__lte=horizon):
-        closures.setdefault(closure.date, closure.reason)
+    # Every session may be pushed back up to MAX_MOVES weeks, and the pushes add up: the
+    # last session can land this far out, so closures are read that far.
+    horizon = first_day + timedelta(weeks=count * (MAX_MOVES + 1))
+    closures = _closures(venue, first_day, horizon)
 
     planned: list[PlannedSession] = []
     day = first_day
     for number in range(1, count + 1):
         skipped: list[tuple[date, str]] = []
-        while (reason := bank_holiday(day) or closures.get(day)) is not None:
+        while (reason := closed_reason(day, venue, closures)) is not None:
             skipped.append((day, reason))
             day += timedelta(weeks=1)
             if len(skipped) > MAX_MOVES:

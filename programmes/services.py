@@ -1,4 +1,11 @@
-"""Writes to courses and sessions. Each runs in one transaction and leaves an audit line."""
+"""Writes to courses and sessions. Each runs in one transaction and leaves an audit line.
+
+What other apps need to hear is announced with the signals in ``programmes/signals.py``,
+sent inside the same transaction once the rows are written:
+- ``sessions_moved`` by ``session_change`` and by ``course_update`` (new venue);
+- ``sessions_cancelled`` by ``session_cancel`` and ``course_cancel``;
+- ``course_unpublished`` by ``course_update`` when a course goes back to Draft.
+"""
 
 from __future__ import annotations
 
@@ -8,17 +15,24 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from facilitators.reminders import notify_session_changed
-from facilitators.services import release_for_cancelled_sessions, sync_claim_times
 from hope.audit import audit_record
 from hope.models import User
 from programmes.models import Course, CourseStatus, Programme, Session
-from programmes.scheduling import plan_sessions
+from programmes.scheduling import PlannedSession, closed_reason, plan_sessions
+from programmes.signals import course_unpublished, sessions_cancelled, sessions_moved
 from venues.models import Venue
+
+# Two facilitators share the room with the group.
+FACILITATORS_PER_SESSION = 2
 
 
 class CourseError(Exception):
-    """A change that cannot be made; the message is for the coordinator."""
+    """A change that cannot be made; the message is for the coordinator. ``field`` names
+    the form field it is about, when there is one."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 class VenueClash(CourseError):
@@ -34,7 +48,22 @@ class VenueClash(CourseError):
                 f"{clash.number}, on {date_format(local_start, 'l j F Y')} from "
                 f"{local_start:%H:%M} to {local_end:%H:%M}."
             )
-        super().__init__(message)
+        super().__init__(message, field="venue")
+
+
+def check_course_venue(*, programme: Programme, venue: Venue | None, capacity: int) -> None:
+    """An in-person course needs a venue, and its places must fit the room with the two
+    facilitators. Raises CourseError."""
+    if venue is None and not programme.is_online:
+        raise CourseError(f"Choose a venue: {programme} is delivered in person.", field="venue")
+    if venue is not None and capacity:
+        most = venue.room_capacity - FACILITATORS_PER_SESSION
+        if capacity > most:
+            raise CourseError(
+                f"The room at {venue} holds {venue.room_capacity} people, so a course there "
+                f"can take at most {most} participants alongside two facilitators.",
+                field="capacity",
+            )
 
 
 def first_clash(venue: Venue | None, slots, exclude_pk=None) -> Session | None:
@@ -68,6 +97,30 @@ def _save_or_clash(venue: Venue | None, slots, write, exclude_pk=None):
         raise VenueClash(venue, first_clash(venue, slots, exclude_pk)) from None
 
 
+def course_plan(
+    *,
+    programme: Programme,
+    venue: Venue | None,
+    first_day: date,
+    start_time: time,
+    capacity: int,
+    already_ran: bool = False,
+) -> list[PlannedSession]:
+    """The sessions a new course would have, or CourseError/SchedulingError saying why it
+    cannot be planned. The preview and ``course_create`` both go through here.
+    ``already_ran`` records a course from the past (the demo's history, an import)."""
+    check_course_venue(programme=programme, venue=venue, capacity=capacity)
+    planned = plan_sessions(
+        programme=programme, first_day=first_day, start_time=start_time, venue=venue
+    )
+    if not already_ran and planned[0].start <= timezone.now():
+        raise CourseError("The first session must be in the future.", field="first_day")
+    clash = first_clash(venue, [(p.start, p.end) for p in planned])
+    if clash is not None:
+        raise VenueClash(venue, clash)
+    return planned
+
+
 def course_create(
     *,
     title: str,
@@ -78,9 +131,15 @@ def course_create(
     capacity: int,
     status: str,
     by: User,
+    already_ran: bool = False,
 ) -> Course:
-    planned = plan_sessions(
-        programme=programme, first_day=first_day, start_time=start_time, venue=venue
+    planned = course_plan(
+        programme=programme,
+        venue=venue,
+        first_day=first_day,
+        start_time=start_time,
+        capacity=capacity,
+        already_ran=already_ran,
     )
     slots = [(p.start, p.end) for p in planned]
 
@@ -114,17 +173,25 @@ def course_create(
 def course_update(
     *, course: Course, title: str, capacity: int, status: str, venue: Venue | None, by: User
 ) -> Course:
-    """Change the course; a new venue applies to its future sessions at the old venue."""
+    """Change the course; a new venue applies to its future sessions at the old venue.
+
+    Back to Draft, the future sessions are no longer promised to anyone: receivers of
+    ``course_unpublished`` release whoever holds them, with notice.
+    """
     now = timezone.now()
     with transaction.atomic():
-        course = Course.objects.select_for_update().get(pk=course.pk)
+        course = Course.objects.select_for_update().select_related("programme").get(pk=course.pk)
         if course.status == CourseStatus.CANCELLED:
             raise CourseError("This course is cancelled and can no longer be changed.")
-        old_venue = course.venue
+        check_course_venue(programme=course.programme, venue=venue, capacity=capacity)
+        old_venue, old_status = course.venue, course.status
         moving = []
         if venue != old_venue:
             moving = list(
-                course.sessions.filter(start__gt=now, is_cancelled=False, venue=old_venue)
+                course.sessions.upcoming(now)
+                .filter(is_cancelled=False, venue=old_venue)
+                .select_for_update()
+                .order_by("pk")
             )
         slots = [(s.start, s.end) for s in moving]
 
@@ -136,15 +203,26 @@ def course_update(
                 venue,
             )
             course.save()
-            Session.objects.filter(pk__in=[s.pk for s in moving]).update(venue=venue)
+            for session in moving:
+                session.venue = venue
+                session.revision += 1
+                session.save(update_fields=["venue", "revision", "updated_at"])
 
         _save_or_clash(venue, slots, write)
+        if moving:
+            sessions_moved.send(sender=Session, sessions=moving, by=by)
+        if old_status == CourseStatus.PUBLISHED and status == CourseStatus.DRAFT:
+            future = list(
+                course.sessions.upcoming(now).filter(is_cancelled=False).order_by("start", "pk")
+            )
+            course_unpublished.send(sender=Course, course=course, sessions=future, by=by)
         audit_record(
             actor=by,
             action="course.changed",
             target=course,
             summary=f"Changed “{title}”"
-            + (f"; {len(moving)} future sessions moved to {venue or 'online'}" if moving else ""),
+            + (f"; {len(moving)} future sessions moved to {venue or 'online'}" if moving else "")
+            + ("; back to draft" if old_status != status == CourseStatus.DRAFT else ""),
         )
     return course
 
@@ -156,12 +234,19 @@ def course_cancel(*, course: Course, by: User) -> int:
         course = Course.objects.select_for_update().get(pk=course.pk)
         if course.status == CourseStatus.CANCELLED:
             raise CourseError("This course is already cancelled.")
-        future = list(course.sessions.filter(start__gt=now, is_cancelled=False))
-        cancelled = course.sessions.filter(pk__in=[s.pk for s in future]).update(is_cancelled=True)
-        release_for_cancelled_sessions(sessions=future, by=by)
+        future = list(
+            course.sessions.upcoming(now)
+            .filter(is_cancelled=False)
+            .select_for_update()
+            .order_by("pk")
+        )
         for session in future:
             session.is_cancelled = True
-            notify_session_changed(session=session, cancelled=True)
+            session.revision += 1
+            session.save(update_fields=["is_cancelled", "revision", "updated_at"])
+        cancelled = len(future)
+        if future:
+            sessions_cancelled.send(sender=Session, sessions=future, by=by)
         course.status = CourseStatus.CANCELLED
         course.save(update_fields=["status", "updated_at"])
         audit_record(
@@ -174,10 +259,14 @@ def course_cancel(*, course: Course, by: User) -> int:
 
 
 def _lock_future_session(session: Session) -> Session:
-    session = Session.objects.select_for_update().select_related("course").get(pk=session.pk)
+    session = (
+        Session.objects.select_for_update(of=("self",))
+        .select_related("course__programme")
+        .get(pk=session.pk)
+    )
     if session.is_cancelled:
         raise CourseError("This session is cancelled.")
-    if session.is_past():
+    if session.has_started():
         raise CourseError("This session has already started; past sessions stay as they were.")
     return session
 
@@ -185,28 +274,32 @@ def _lock_future_session(session: Session) -> Session:
 def session_change(*, session: Session, start: datetime, venue: Venue | None, by: User) -> Session:
     """Move one session and/or change its venue, keeping its length."""
     if start <= timezone.now():
-        raise CourseError("A session can only be moved to a time in the future.")
+        raise CourseError("A session can only be moved to a time in the future.", field="day")
     with transaction.atomic():
         session = _lock_future_session(session)
+        if venue is None and not session.course.programme.is_online:
+            raise CourseError(
+                "Choose a venue: this programme is delivered in person.", field="venue"
+            )
+        day = timezone.localtime(start).date()
+        reason = closed_reason(day, venue)
+        if reason is not None:
+            raise CourseError(
+                f"{date_format(day, 'l j F Y')} is closed ({reason}). Choose another date.",
+                field="day",
+            )
         end = start + session.duration
         before = (session.start, session.venue_id)
 
         def write() -> None:
             session.start, session.end, session.venue = start, end, venue
+            session.revision += 1
             session.save()
-            try:
-                with transaction.atomic():
-                    sync_claim_times(session=session)
-            except IntegrityError as error:
-                if "facilitators_claim_no_overlap_per_person" not in str(error):
-                    raise
-                raise CourseError(
-                    "One of this session's facilitators runs another session at that time. "
-                    "Release or reassign them first, or choose another time."
-                ) from None
+            # Receivers may refuse the move with a CourseError (a facilitator would
+            # hold two sessions at once); the savepoint then rolls it back.
+            sessions_moved.send(sender=Session, sessions=[session], by=by)
 
         _save_or_clash(venue, [(start, end)], write, exclude_pk=session.pk)
-        notify_session_changed(session=session)
         audit_record(
             actor=by,
             action="session.changed",
@@ -224,9 +317,9 @@ def session_cancel(*, session: Session, by: User) -> Session:
     with transaction.atomic():
         session = _lock_future_session(session)
         session.is_cancelled = True
-        session.save(update_fields=["is_cancelled", "updated_at"])
-        release_for_cancelled_sessions(sessions=[session], by=by)
-        notify_session_changed(session=session, cancelled=True)
+        session.revision += 1
+        session.save(update_fields=["is_cancelled", "revision", "updated_at"])
+        sessions_cancelled.send(sender=Session, sessions=[session], by=by)
         audit_record(
             actor=by,
             action="session.cancelled",

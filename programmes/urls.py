@@ -13,6 +13,7 @@ urlpatterns = [
     path("sessions/<int:pk>/edit/", views.session_edit, name="session_edit"),
     path("sessions/<int:pk>/cancel/", views.session_cancel_view, name="session_cancel"),
     path("calendar/", views.calendar, name="calendar"),
+    path("venues/<int:pk>/sessions/", views.venue_sessions, name="venue_sessions"),
     path("programmes/", views.programme_list, name="programme_list"),
     path("programmes/new/", views.programme_form, name="programme_create"),
     path("programmes/<int:pk>/edit/", views.programme_form, name="programme_edit"),

@@ -19,18 +19,18 @@ from hope.params import date_or_none, int_or_none
 from hope.roles import is_coordinator
 from programmes.access import get_course_for_user, visible_courses, visible_sessions
 from programmes.forms import ClosureForm, CourseEditForm, CourseForm, ProgrammeForm, SessionForm
-from programmes.models import ClosureDate, Programme, Session
-from programmes.scheduling import SchedulingError, plan_sessions
+from programmes.models import ClosureDate, Course, Programme, Session
+from programmes.scheduling import SchedulingError
 from programmes.services import (
     CourseError,
-    VenueClash,
     course_cancel,
     course_create,
+    course_plan,
     course_update,
-    first_clash,
     session_cancel,
     session_change,
 )
+from programmes.signals import courses_listed, sessions_listed
 from venues.models import Venue
 
 COURSE_TABS = {"upcoming": "Upcoming", "running": "Running", "past": "Past"}
@@ -54,6 +54,7 @@ def course_list(request: HttpRequest) -> HttpResponse:
     if venue_id:
         courses = courses.filter(venue_id=venue_id)
     page = Paginator(courses, 25).get_page(request.GET.get("page"))
+    courses_listed.send(sender=Course, courses=page.object_list)
     return render(
         request,
         "programmes/course_list.html",
@@ -74,7 +75,9 @@ def course_list(request: HttpRequest) -> HttpResponse:
 @role_required
 def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
     course = get_course_for_user(request, pk)
-    sessions = course.sessions.with_cover().select_related("venue").order_by("number")
+    courses_listed.send(sender=Course, courses=[course])
+    sessions = list(course.sessions.select_related("venue").order_by("number"))
+    sessions_listed.send(sender=Session, sessions=sessions)
     history = []
     if is_coordinator(request.user):
         history = AuditEvent.objects.filter(
@@ -108,17 +111,17 @@ def course_create_view(request: HttpRequest) -> HttpResponse:
                 )
                 messages.success(request, f"“{course.title}” is planned with its sessions.")
                 return redirect("programmes:course_detail", pk=course.pk)
-            planned = plan_sessions(
+            planned = course_plan(
                 programme=data["programme"],
+                venue=data["venue"],
                 first_day=data["first_day"],
                 start_time=data["start_time"],
-                venue=data["venue"],
+                capacity=data["capacity"],
             )
-            # Say so now rather than after "Create course".
-            clash = first_clash(data["venue"], [(p.start, p.end) for p in planned])
-            if clash is not None:
-                raise VenueClash(data["venue"], clash)
-        except (CourseError, SchedulingError) as error:
+        except CourseError as error:
+            form.add_error(error.field or "first_day", str(error))
+            planned = None
+        except SchedulingError as error:
             form.add_error("first_day", str(error))
             planned = None
     return render(request, "programmes/course_form.html", {"form": form, "planned": planned})
@@ -141,7 +144,7 @@ def course_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 by=request.user,
             )
         except CourseError as error:
-            form.add_error("venue" if "booked" in str(error) else None, str(error))
+            form.add_error(error.field, str(error))
         else:
             messages.success(request, "The course is saved.")
             return redirect("programmes:course_detail", pk=course.pk)
@@ -177,7 +180,7 @@ def _session_for_coordinator(pk: int) -> Session:
 def session_edit(request: HttpRequest, pk: int) -> HttpResponse:
     session = _session_for_coordinator(pk)
     form = SessionForm(request.POST or None, session=session)
-    if session.is_cancelled or session.is_past():
+    if session.is_cancelled or session.has_started():
         messages.error(request, "Only future sessions that are not cancelled can be changed.")
         return redirect("programmes:course_detail", pk=session.course_id)
     if request.method == "POST" and form.is_valid():
@@ -189,7 +192,7 @@ def session_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 by=request.user,
             )
         except CourseError as error:
-            form.add_error("venue" if "booked" in str(error) else "day", str(error))
+            form.add_error(error.field or "day", str(error))
         else:
             messages.success(request, f"Session {session.number} is saved.")
             return redirect("programmes:course_detail", pk=session.course_id)
@@ -268,6 +271,23 @@ def calendar(request: HttpRequest) -> HttpResponse:
             "session_count": sum(len(d["sessions"]) for d in days),
         },
     )
+
+
+@login_required
+@role_required
+def venue_sessions(request: HttpRequest, pk: int) -> HttpResponse:
+    """The sessions booked at one venue, from today on (the venue page links here)."""
+    venue = get_object_or_404(Venue, pk=pk)
+    sessions = (
+        visible_sessions(request.user)
+        .at_venue(venue)
+        .upcoming()
+        .filter(is_cancelled=False)
+        .select_related("course__programme")
+        .order_by("start", "pk")
+    )
+    page = Paginator(sessions, 50).get_page(request.GET.get("page"))
+    return render(request, "programmes/venue_sessions.html", {"venue": venue, "page": page})
 
 
 @login_required

@@ -7,10 +7,9 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 from django.core.cache import cache
 
-from facilitators.models import FacilitatorKind
 from hope import localservices
 from hope.celery import app
-from hope.roles import Role
+from hope.roles import FacilitatorKind, Role
 from tests.factories import FacilitatorProfileFactory, UserFactory
 
 

@@ -15,7 +15,7 @@ from expenses.models import (
     ExpenseClaim,
     financial_year_of,
 )
-from facilitators.models import Claim, FacilitatorKind, FacilitatorProfile, Training
+from facilitators.models import FacilitatorKind, FacilitatorProfile, SessionClaim, Training
 from hope.models import AuditEvent, Invitation, User
 from hope.roles import Role
 from hope.signin import give_authenticator, mfa_required
@@ -153,11 +153,11 @@ class TrainingFactory(factory.django.DjangoModelFactory):
     trained_on = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=200))
 
 
-class ClaimFactory(factory.django.DjangoModelFactory):
+class SessionClaimFactory(factory.django.DjangoModelFactory):
     """A held claim written directly (tests of the rules go through the services)."""
 
     class Meta:
-        model = Claim
+        model = SessionClaim
 
     session = factory.LazyAttribute(lambda o: CourseFactory().sessions.first())
     facilitator = factory.SubFactory(FacilitatorProfileFactory)

@@ -10,12 +10,12 @@ from expenses.models import ClaimStatus
 from facilitators.models import CoverRequest
 from tests.factories import (
     BudgetFactory,
-    ClaimFactory,
     ClosureDateFactory,
     CourseFactory,
     DirectSpendFactory,
     ExpenseClaimFactory,
     InvitationFactory,
+    SessionClaimFactory,
     TrainingFactory,
     pdf_upload,
 )
@@ -31,7 +31,7 @@ def make_samples(personas, *, budget=None, n: int = 0) -> dict[str, object]:
     course = CourseFactory(first_start=timezone.now() + timedelta(days=30, hours=5 * n))
     session = course.sessions.first()
     TrainingFactory(profile=workforce, programme=course.programme)
-    claim = ClaimFactory(session=session, facilitator=workforce)
+    claim = SessionClaimFactory(session=session, facilitator=workforce)
     cover_request = CoverRequest.objects.create(claim=claim)
     expense = ExpenseClaimFactory(claimant=personas["volunteer"], receipt=pdf_upload())
     spend = DirectSpendFactory(attachment=pdf_upload())

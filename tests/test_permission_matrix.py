@@ -112,6 +112,7 @@ MATRIX: dict[str, Case] = {
     "venues:venue_list": Case(signed_in(OK)),
     "venues:venue_create": Case(coordinators_only()),
     "venues:venue_detail": Case(signed_in(OK), kwargs={"pk": "venue"}),
+    "programmes:venue_sessions": Case(signed_in(OK), kwargs={"pk": "venue"}),
     "venues:venue_edit": Case(coordinators_only(), kwargs={"pk": "venue"}),
     "team_settings": Case(coordinators_only()),
     "message_log": Case(coordinators_only()),

@@ -15,15 +15,15 @@ from django.utils import timezone
 
 from expenses.models import ClaimStatus, ExpenseClaim, Rates
 from expenses.services import claim_submit
-from facilitators.models import Claim, Training
+from facilitators.models import SessionClaim, Training
 from programmes.models import Course
 from tests.factories import (
     BudgetFactory,
-    ClaimFactory,
     CourseFactory,
     ExpenseClaimFactory,
     InvitationFactory,
     ProgrammeFactory,
+    SessionClaimFactory,
     TrainingFactory,
     VenueFactory,
 )
@@ -75,7 +75,7 @@ def test_a_next_that_is_not_a_path_goes_to_the_usual_page(
     course_url = reverse("facilitators:claim_course", args=[session.course_id])
     response = client.post(course_url, {"next": next_value, "session": [session.pk]})
     assert response.url == reverse("facilitators:board")
-    claim = Claim.objects.get(session=session)
+    claim = SessionClaim.objects.get(session=session)
     response = client.post(reverse("facilitators:release", args=[claim.pk]), {"next": next_value})
     assert response.url == reverse("facilitators:mine")
     client.force_login(coordinator)
@@ -88,7 +88,7 @@ def test_cover_actions_ignore_a_next_that_is_not_a_path(
 ):
     from facilitators.models import CoverRequest
 
-    claim = ClaimFactory(
+    claim = SessionClaimFactory(
         session=trained_session, facilitator=workforce_facilitator.facilitator_profile
     )
     request_ = CoverRequest.objects.create(claim=claim)
@@ -113,7 +113,7 @@ def test_claiming_a_course_with_odd_session_numbers_claims_nothing(
         {"session": [value]},
     )
     assert response.status_code == 302
-    assert not Claim.objects.exists()
+    assert not SessionClaim.objects.exists()
 
 
 def test_rejection_reason_is_validated_with_its_message_next_to_the_field(

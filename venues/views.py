@@ -9,7 +9,6 @@ from django.utils import timezone
 
 from hope.access import coordinator_required, role_required
 from hope.audit import save_with_audit
-from programmes.access import visible_sessions
 from venues.forms import VenueForm
 from venues.models import Setting, Venue
 
@@ -37,14 +36,7 @@ def venue_list(request: HttpRequest) -> HttpResponse:
 @role_required
 def venue_detail(request: HttpRequest, pk: int) -> HttpResponse:
     venue = get_object_or_404(Venue, pk=pk)
-    sessions = (
-        visible_sessions(request.user)
-        .at_venue(venue)
-        .upcoming(timezone.now())
-        .filter(is_cancelled=False)
-        .order_by("start", "pk")[:50]
-    )
-    return render(request, "venues/venue_detail.html", {"venue": venue, "sessions": sessions})
+    return render(request, "venues/venue_detail.html", {"venue": venue})
 
 
 @login_required

@@ -7,13 +7,14 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from facilitators.models import Claim, FacilitatorKind, FacilitatorStatus
+from facilitators.cover import add_cover, paired
+from facilitators.models import FacilitatorKind, FacilitatorStatus, SessionClaim
 from facilitators.services import (
-    ClaimError,
     CourseClaimIncomplete,
+    SlotError,
     SlotTaken,
-    claim_course,
-    claim_slot,
+    course_claim,
+    slot_claim,
 )
 from hope.models import TeamSettings
 from hope.roles import Role
@@ -21,19 +22,20 @@ from programmes.models import CourseStatus
 from programmes.services import course_cancel, session_cancel, session_change
 from tests.concurrency import run_together
 from tests.factories import (
-    ClaimFactory,
     CourseFactory,
     FacilitatorProfileFactory,
     ProgrammeFactory,
+    SessionClaimFactory,
     TrainingFactory,
     UserFactory,
+    VenueFactory,
 )
 
 pytestmark = pytest.mark.django_db
 
 
 def held(session):
-    return {c.kind: c.facilitator_id for c in Claim.objects.held().filter(session=session)}
+    return {c.kind: c.facilitator_id for c in SessionClaim.objects.held().filter(session=session)}
 
 
 def test_facilitator_claims_a_session_from_the_board(client, course, workforce):
@@ -53,17 +55,18 @@ def test_facilitator_claims_a_session_from_the_board(client, course, workforce):
 
 def test_both_kinds_make_a_pair(course, workforce, lived):
     session = course.sessions.get(number=1)
-    claim_slot(session=session, facilitator=workforce, by=workforce.user)
-    claim_slot(session=session, facilitator=lived, by=lived.user)
-    annotated = type(session).objects.with_cover().get(pk=session.pk)
-    assert annotated.cover_state == "paired"
-    assert annotated.workforce_name == workforce.user.full_name
+    slot_claim(session=session, facilitator=workforce, by=workforce.user)
+    slot_claim(session=session, facilitator=lived, by=lived.user)
+    add_cover([session])
+    assert session.cover_state == "paired"
+    assert session.workforce_name == workforce.user.full_name
+    assert list(paired(type(session).objects.filter(course=course))) == [session]
 
 
 def test_database_refuses_a_claim_in_the_other_kinds_slot(course, workforce):
     session = course.sessions.first()
     with pytest.raises(IntegrityError), transaction.atomic():
-        Claim.objects.create(
+        SessionClaim.objects.create(
             session=session,
             kind=FacilitatorKind.LIVED_EXPERIENCE,
             facilitator=workforce,
@@ -74,13 +77,13 @@ def test_database_refuses_a_claim_in_the_other_kinds_slot(course, workforce):
 
 def test_database_refuses_two_people_in_one_slot_and_one_person_in_two_places(course, workforce):
     session = course.sessions.first()
-    ClaimFactory(session=session, facilitator=workforce)
+    SessionClaimFactory(session=session, facilitator=workforce)
     other = FacilitatorProfileFactory(kind=FacilitatorKind.WORKFORCE)
     with pytest.raises(IntegrityError), transaction.atomic():
-        ClaimFactory(session=session, facilitator=other)
+        SessionClaimFactory(session=session, facilitator=other)
     elsewhere = CourseFactory(first_start=session.start + timedelta(hours=1)).sessions.first()
     with pytest.raises(IntegrityError), transaction.atomic():
-        ClaimFactory(session=elsewhere, facilitator=workforce)
+        SessionClaimFactory(session=elsewhere, facilitator=workforce)
 
 
 @pytest.mark.parametrize(
@@ -115,35 +118,35 @@ def test_claims_that_break_a_rule_are_refused_with_a_message(
     elif setup == "clash":
         other = CourseFactory(first_start=session.start + timedelta(minutes=30)).sessions.first()
         TrainingFactory(profile=workforce, programme=other.course.programme)
-        ClaimFactory(session=other, facilitator=workforce)
+        SessionClaimFactory(session=other, facilitator=workforce)
     elif setup == "taken":
-        ClaimFactory(session=session, facilitator=FacilitatorProfileFactory())
-    before = list(Claim.objects.values_list("pk", flat=True))
+        SessionClaimFactory(session=session, facilitator=FacilitatorProfileFactory())
+    before = list(SessionClaim.objects.values_list("pk", flat=True))
     client.force_login(workforce.user)
     response = client.post(reverse("facilitators:claim_session", args=[session.pk]), follow=True)
     assert any(message in str(m) for m in response.context["messages"]), setup
-    assert list(Claim.objects.values_list("pk", flat=True)) == before
+    assert list(SessionClaim.objects.values_list("pk", flat=True)) == before
 
 
 def test_whole_course_claim_takes_every_free_session(client, course, lived):
     client.force_login(lived.user)
     ids = list(course.sessions.values_list("pk", flat=True))
     client.post(reverse("facilitators:claim_course", args=[course.pk]), {"session": ids})
-    assert Claim.objects.held().filter(facilitator=lived).count() == 6
+    assert SessionClaim.objects.held().filter(facilitator=lived).count() == 6
 
 
 def test_whole_course_claim_is_all_or_nothing_and_names_what_was_taken(client, course, lived):
     ids = list(course.sessions.values_list("pk", flat=True))
     taken = course.sessions.get(number=4)
     rival = FacilitatorProfileFactory(kind=FacilitatorKind.LIVED_EXPERIENCE)
-    ClaimFactory(session=taken, facilitator=rival)
+    SessionClaimFactory(session=taken, facilitator=rival)
     client.force_login(lived.user)
     response = client.post(
         reverse("facilitators:claim_course", args=[course.pk]), {"session": ids}, follow=True
     )
     text = " ".join(str(m) for m in response.context["messages"])
     assert "Nothing was claimed" in text and "session 4" in text
-    assert not Claim.objects.filter(facilitator=lived).exists()
+    assert not SessionClaim.objects.filter(facilitator=lived).exists()
 
 
 def test_release_rules(client, course, workforce, coordinator):
@@ -152,8 +155,8 @@ def test_release_rules(client, course, workforce, coordinator):
     near.start = timezone.now() + timedelta(days=3)
     near.end = near.start + timedelta(hours=2)
     near.save()
-    far_claim = ClaimFactory(session=far, facilitator=workforce)
-    near_claim = ClaimFactory(session=near, facilitator=workforce)
+    far_claim = SessionClaimFactory(session=far, facilitator=workforce)
+    near_claim = SessionClaimFactory(session=near, facilitator=workforce)
     client.force_login(workforce.user)
     client.post(reverse("facilitators:release", args=[far_claim.pk]))
     far_claim.refresh_from_db()
@@ -174,7 +177,7 @@ def test_release_rules(client, course, workforce, coordinator):
 def test_coordinator_releases_late_and_nobody_releases_someone_elses(
     client, course, workforce, lived, coordinator
 ):
-    claim = ClaimFactory(session=course.sessions.first(), facilitator=workforce)
+    claim = SessionClaimFactory(session=course.sessions.first(), facilitator=workforce)
     client.force_login(lived.user)
     assert client.post(reverse("facilitators:release", args=[claim.pk])).status_code == 404
     claim.refresh_from_db()
@@ -189,29 +192,29 @@ def test_moving_a_session_moves_its_claims_and_refuses_a_holder_clash(
     course, workforce, coordinator
 ):
     session = course.sessions.get(number=1)
-    claim = ClaimFactory(session=session, facilitator=workforce)
+    claim = SessionClaimFactory(session=session, facilitator=workforce)
     new_start = session.start + timedelta(days=1)
     session_change(session=session, start=new_start, venue=session.venue, by=coordinator)
     claim.refresh_from_db()
     assert claim.start == new_start
     other = CourseFactory(first_start=new_start + timedelta(days=1)).sessions.first()
     TrainingFactory(profile=workforce, programme=other.course.programme)
-    ClaimFactory(session=other, facilitator=workforce)
+    SessionClaimFactory(session=other, facilitator=workforce)
     from programmes.services import CourseError
 
     with pytest.raises(CourseError, match="runs another session at that time"):
-        session_change(session=session, start=other.start, venue=None, by=coordinator)
+        session_change(session=session, start=other.start, venue=VenueFactory(), by=coordinator)
 
 
 def test_cancelling_releases_the_holders(course, workforce, lived, coordinator):
     first, second = course.sessions.get(number=1), course.sessions.get(number=2)
-    ClaimFactory(session=first, facilitator=workforce)
-    ClaimFactory(session=second, facilitator=lived)
+    SessionClaimFactory(session=first, facilitator=workforce)
+    SessionClaimFactory(session=second, facilitator=lived)
     session_cancel(session=first, by=coordinator)
     assert held(first) == {}
     course_cancel(course=course, by=coordinator)
-    assert not Claim.objects.held().exists()
-    assert Claim.objects.filter(release_reason="session cancelled").count() == 2
+    assert not SessionClaim.objects.held().exists()
+    assert SessionClaim.objects.filter(release_reason="session cancelled").count() == 2
 
 
 @pytest.mark.django_db(transaction=True)
@@ -225,12 +228,12 @@ def test_twenty_people_claiming_one_slot_at_once_give_one_winner():
         TrainingFactory(profile=profile, programme=programme)
         profiles.append(profile)
     results = run_together(
-        [lambda p=p: claim_slot(session=session, facilitator=p, by=p.user) for p in profiles]
+        [lambda p=p: slot_claim(session=session, facilitator=p, by=p.user) for p in profiles]
     )
     outcomes = ["taken" if isinstance(r, SlotTaken) else "won" for r in results]
     assert not [r for r in results if isinstance(r, Exception) and not isinstance(r, SlotTaken)]
     assert sorted(outcomes) == ["taken"] * 19 + ["won"]
-    assert Claim.objects.held().filter(session=session).count() == 1
+    assert SessionClaim.objects.held().filter(session=session).count() == 1
 
 
 def test_drafts_are_invisible_to_facilitators(client, course, workforce):
@@ -239,18 +242,18 @@ def test_drafts_are_invisible_to_facilitators(client, course, workforce):
     client.force_login(workforce.user)
     session = course.sessions.first()
     assert client.post(reverse("facilitators:claim_session", args=[session.pk])).status_code == 404
-    with pytest.raises(ClaimError, match="not published"):
-        claim_slot(session=session, facilitator=workforce, by=workforce.user)
-    assert not Claim.objects.exists()
+    with pytest.raises(SlotError, match="not published"):
+        slot_claim(session=session, facilitator=workforce, by=workforce.user)
+    assert not SessionClaim.objects.exists()
 
 
 def test_service_refuses_claiming_no_sessions(course, lived):
-    with pytest.raises(ClaimError):
-        claim_course(course=course, facilitator=lived, session_ids=[], by=lived.user)
+    with pytest.raises(SlotError):
+        course_claim(course=course, facilitator=lived, session_ids=[], by=lived.user)
     with pytest.raises(CourseClaimIncomplete):
         first = course.sessions.first()
-        ClaimFactory(
+        SessionClaimFactory(
             session=first,
             facilitator=FacilitatorProfileFactory(kind=FacilitatorKind.LIVED_EXPERIENCE),
         )
-        claim_course(course=course, facilitator=lived, session_ids=[first.pk], by=lived.user)
+        course_claim(course=course, facilitator=lived, session_ids=[first.pk], by=lived.user)

@@ -6,12 +6,12 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from facilitators.models import Claim, CoverRequest, FacilitatorKind, FacilitatorStatus
+from facilitators.models import CoverRequest, FacilitatorKind, FacilitatorStatus, SessionClaim
 from hope.roles import Role
 from tests.factories import (
-    ClaimFactory,
     CourseFactory,
     FacilitatorProfileFactory,
+    SessionClaimFactory,
     TrainingFactory,
     UserFactory,
 )
@@ -42,7 +42,7 @@ def test_cover_request_is_taken_by_the_first_eligible_colleague(
     client, programme, workforce, lived, colleague
 ):
     session = near_course(programme).sessions.first()
-    claim = ClaimFactory(session=session, facilitator=workforce)
+    claim = SessionClaimFactory(session=session, facilitator=workforce)
     client.force_login(workforce.user)
     client.post(
         reverse("facilitators:ask_cover", args=[claim.pk]), {"reason": "Hospital appointment"}
@@ -63,7 +63,7 @@ def test_cover_request_is_taken_by_the_first_eligible_colleague(
     request.refresh_from_db()
     assert claim.released_at is not None
     assert request.outcome == "covered" and request.covered_by == colleague
-    assert Claim.objects.held().get(session=session).facilitator == colleague
+    assert SessionClaim.objects.held().get(session=session).facilitator == colleague
     # A second acceptance finds it gone.
     other = FacilitatorProfileFactory(kind=FacilitatorKind.WORKFORCE)
     TrainingFactory(profile=other, programme=programme)
@@ -77,12 +77,12 @@ def test_cover_gaps_page_lists_gaps_soonest_first_with_eligible_people(
 ):
     course = near_course(programme, days=2)
     first, second = course.sessions.get(number=1), course.sessions.get(number=2)
-    ClaimFactory(session=first, facilitator=workforce)
-    ClaimFactory(session=first, facilitator=lived)
+    SessionClaimFactory(session=first, facilitator=workforce)
+    SessionClaimFactory(session=first, facilitator=lived)
     # The colleague is busy at session 2's time elsewhere; untrained and paused people never show.
     busy = CourseFactory(first_start=second.start).sessions.first()
     TrainingFactory(profile=colleague, programme=busy.course.programme)
-    ClaimFactory(session=busy, facilitator=colleague)
+    SessionClaimFactory(session=busy, facilitator=colleague)
     FacilitatorProfileFactory(kind=FacilitatorKind.WORKFORCE)  # untrained
     paused = FacilitatorProfileFactory(
         kind=FacilitatorKind.WORKFORCE, status=FacilitatorStatus.PAUSED
@@ -109,7 +109,7 @@ def test_coordinator_assigns_from_the_cover_page_in_one_click(
         {"facilitator": lived.pk, "next": reverse("facilitators:cover_gaps")},
     )
     assert response.url == reverse("facilitators:cover_gaps")
-    claim = Claim.objects.held().get(session=session)
+    claim = SessionClaim.objects.held().get(session=session)
     assert claim.facilitator == lived and claim.claimed_by == coordinator
     page = client.get(reverse("facilitators:session_detail", args=[session.pk]))
     assert "assigned by" in page.content.decode()
@@ -119,10 +119,10 @@ def test_coordinator_reassigns_a_slot_and_history_keeps_both(
     client, coordinator, programme, workforce, colleague
 ):
     session = near_course(programme).sessions.first()
-    ClaimFactory(session=session, facilitator=workforce)
+    SessionClaimFactory(session=session, facilitator=workforce)
     client.force_login(coordinator)
     client.post(reverse("facilitators:assign", args=[session.pk]), {"facilitator": colleague.pk})
-    claims = list(Claim.objects.filter(session=session).order_by("pk"))
+    claims = list(SessionClaim.objects.filter(session=session).order_by("pk"))
     assert [c.facilitator for c in claims] == [workforce, colleague]
     assert claims[0].released_at is not None and "replaced by" in claims[0].release_reason
     html = client.get(reverse("facilitators:session_detail", args=[session.pk])).content.decode()
@@ -143,8 +143,8 @@ def test_session_page_shows_the_real_cover_to_coordinators(
     client, coordinator, programme, workforce, lived
 ):
     session = near_course(programme).sessions.first()
-    ClaimFactory(session=session, facilitator=workforce)
-    ClaimFactory(session=session, facilitator=lived)
+    SessionClaimFactory(session=session, facilitator=workforce)
+    SessionClaimFactory(session=session, facilitator=lived)
     client.force_login(coordinator)
     response = client.get(reverse("facilitators:session_detail", args=[session.pk]))
     assert response.context["session"].cover_state == "paired"
@@ -157,7 +157,7 @@ def test_a_cover_reason_reaches_only_coordinators_and_possible_cover(
     client, programme, workforce, lived, colleague, personas
 ):
     session = near_course(programme).sessions.first()
-    claim = ClaimFactory(session=session, facilitator=workforce)
+    claim = SessionClaimFactory(session=session, facilitator=workforce)
     client.force_login(workforce.user)
     form_page = client.get(reverse("facilitators:mine")).content.decode()
     assert "Seen only by coordinators and by colleagues who could cover" in form_page
@@ -190,7 +190,7 @@ def test_a_bad_cover_reason_is_explained_next_to_the_field_and_saves_nothing(
     client, programme, workforce
 ):
     session = near_course(programme).sessions.first()
-    claim = ClaimFactory(session=session, facilitator=workforce)
+    claim = SessionClaimFactory(session=session, facilitator=workforce)
     client.force_login(workforce.user)
     response = client.post(
         reverse("facilitators:ask_cover", args=[claim.pk]), {"reason": "x" * 201}

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from facilitators.models import FacilitatorStatus, Training
 from programmes.services import session_cancel
-from tests.factories import ClaimFactory, CourseFactory, VenueFactory
+from tests.factories import CourseFactory, SessionClaimFactory, VenueFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -29,10 +29,10 @@ def test_feed_lists_held_sessions_with_venue_times_and_co_facilitator(
     )
     course = CourseFactory(programme=programme, venue=venue, title="Carers – Tuesdays")
     first, second, third = (course.sessions.get(number=n) for n in (1, 2, 3))
-    ClaimFactory(session=first, facilitator=workforce)
-    ClaimFactory(session=first, facilitator=lived)
-    ClaimFactory(session=second, facilitator=workforce)
-    released = ClaimFactory(session=third, facilitator=workforce)
+    SessionClaimFactory(session=first, facilitator=workforce)
+    SessionClaimFactory(session=first, facilitator=lived)
+    SessionClaimFactory(session=second, facilitator=workforce)
+    released = SessionClaimFactory(session=third, facilitator=workforce)
     released.released_at = timezone.now()
     released.save()
 

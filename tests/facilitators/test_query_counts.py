@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from facilitators.models import Claim, FacilitatorKind
+from facilitators.models import FacilitatorKind, SessionClaim
 from programmes.models import Course, CourseStatus, Session
 from tests.factories import FacilitatorProfileFactory, TrainingFactory, VenueFactory
 
@@ -43,8 +43,8 @@ def add_sessions(count: int, programme, *, holders, offset: int) -> None:
             )
         )
     Session.objects.bulk_create(sessions)
-    Claim.objects.bulk_create(
-        Claim(
+    SessionClaim.objects.bulk_create(
+        SessionClaim(
             session=s,
             kind=FacilitatorKind.WORKFORCE,
             facilitator=holders[i % len(holders)],
@@ -71,7 +71,7 @@ def test_queries_do_not_grow_from_10_to_500_sessions(
     for size, offset in ((10, 0), (490, 10)):
         add_sessions(size, programme, holders=holders, offset=offset)
         latest = Session.objects.order_by("-pk").first()
-        Claim.objects.create(
+        SessionClaim.objects.create(
             session=latest, kind=lived.kind, facilitator=lived, start=latest.start, end=latest.end
         )
         any_session = Session.objects.order_by("pk").first()

@@ -8,9 +8,9 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from facilitators.models import FacilitatorKind, FacilitatorProfile
+from facilitators.models import FacilitatorProfile
 from hope.models import AuditEvent, Invitation, User
-from hope.roles import Role, role_names
+from hope.roles import FacilitatorKind, Role, role_names
 from hope.services import InvitationError, invitation_accept, invitation_create
 from tests.concurrency import run_together
 from tests.factories import InvitationFactory, UserFactory

@@ -20,10 +20,10 @@ from hope.audit import audit_record
 from hope.models import AuditEvent, Invitation, Message, MessageStatus
 from hope.retention import RetentionRule, register, rules, run_retention
 from tests.factories import (
-    ClaimFactory,
     DirectSpendFactory,
     ExpenseClaimFactory,
     InvitationFactory,
+    SessionClaimFactory,
     pdf_upload,
 )
 
@@ -71,9 +71,9 @@ def test_message_bodies_are_cleared_then_the_messages_deleted(today):
 
 def test_cover_reasons_are_cleared_after_their_period(today):
     with time_machine.travel(TODAY - timedelta(days=120), tick=False):
-        old_claim = ClaimFactory()
+        old_claim = SessionClaimFactory()
     old = CoverRequest.objects.create(claim=old_claim, reason="Hospital appointment")
-    recent = CoverRequest.objects.create(claim=ClaimFactory(), reason="Hospital appointment")
+    recent = CoverRequest.objects.create(claim=SessionClaimFactory(), reason="Hospital appointment")
     old.resolved_at = TODAY - timedelta(days=100)
     old.save()
     run_retention()

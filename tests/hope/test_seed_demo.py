@@ -3,10 +3,11 @@ from __future__ import annotations
 import pytest
 from django.core.management import CommandError, call_command
 
-from facilitators.models import FacilitatorKind, FacilitatorProfile
+from facilitators.cover import add_cover
+from facilitators.models import FacilitatorProfile
 from hope.demo import DEMO_PASSWORD, DEMO_PEOPLE
 from hope.models import User
-from hope.roles import Role, role_names
+from hope.roles import FacilitatorKind, Role, role_names
 
 pytestmark = pytest.mark.django_db
 
@@ -79,19 +80,20 @@ def test_seed_demo_plans_a_year_of_courses_once(settings):
 def test_seed_demo_pairs_most_sessions_and_leaves_gaps(settings):
     from django.utils import timezone
 
-    from facilitators.models import Claim, Training
+    from facilitators.models import SessionClaim, Training
     from programmes.models import Session
 
     settings.DEBUG = True
     call_command("seed_demo")
-    claims = Claim.objects.count()
+    claims = SessionClaim.objects.count()
     call_command("seed_demo")
-    assert Claim.objects.count() == claims > 0
+    assert SessionClaim.objects.count() == claims > 0
     assert Training.objects.filter(profile__user__email="workforce@example.org").exists()
-    upcoming = Session.objects.filter(start__gt=timezone.now(), is_cancelled=False).with_cover()
+    upcoming = list(Session.objects.filter(start__gt=timezone.now(), is_cancelled=False))
+    add_cover(upcoming)
     states = {s.cover_state for s in upcoming if s.course.status == "published"}
     assert {"paired", "workforce_only"} <= states
-    assert Claim.objects.filter(facilitator__user__email="lived@example.org").exists()
+    assert SessionClaim.objects.filter(facilitator__user__email="lived@example.org").exists()
 
 
 def test_seed_demo_tells_the_2018_19_story(settings):

@@ -5,4 +5,4 @@ def boom(request):
     raise RuntimeError("deliberate failure for the 500 page test")
 
 
-urlpatterns = [path("boom/", boom), path("", include("hope.urls"))]
+urlpatterns = [path("boom/", boom), path("", include("hope.site.urls"))]

@@ -104,7 +104,7 @@ def test_double_booking_names_the_clashing_course_session_and_time(client, coord
         {**course_data(ProgrammeFactory(), venue), "action": "create"},
     )
     assert response.status_code == 200
-    error = response.context["form"].errors["first_day"][0]
+    error = response.context["form"].errors["venue"][0]
     assert "Riverside Community Centre is already booked for “Cancer survivors – Tuesdays”" in error
     assert "session 1" in error and "from 11:00 to 13:30" in error
     assert Course.objects.count() == 1
@@ -319,5 +319,5 @@ def test_preview_already_warns_of_a_double_booking(client, coordinator):
             "action": "preview",
         },
     )
-    assert "already booked for “Thursday group”" in response.context["form"].errors["first_day"][0]
+    assert "already booked for “Thursday group”" in response.context["form"].errors["venue"][0]
     assert response.context["planned"] is None

@@ -55,13 +55,15 @@ def test_bad_venue_input_is_refused_at_the_field(client, coordinator, overrides,
     assert not Venue.objects.exists()
 
 
-def test_venue_page_lists_its_upcoming_sessions(client, volunteer):
+def test_venue_sessions_page_lists_its_upcoming_sessions(client, volunteer):
     venue = VenueFactory()
     course = CourseFactory(venue=venue, title="Tuesday group")
     CourseFactory(title="Somewhere else")
     client.force_login(volunteer)
-    response = client.get(reverse("venues:venue_detail", args=[venue.pk]))
-    sessions = list(response.context["sessions"])
+    page = client.get(reverse("venues:venue_detail", args=[venue.pk])).content.decode()
+    assert reverse("programmes:venue_sessions", args=[venue.pk]) in page
+    response = client.get(reverse("programmes:venue_sessions", args=[venue.pk]))
+    sessions = list(response.context["page"])
     assert len(sessions) == 6 and all(s.course == course for s in sessions)
     assert "Somewhere else" not in response.content.decode()
 

@@ -4,6 +4,7 @@ from django.urls import include, path
 
 import hope.converters  # noqa: F401  (registers <token:…>)
 from hope import views
+from hope.site import views as site
 
 # The admin signs in through allauth, so it shares allauth's rate limits.
 admin.autodiscover()
@@ -12,7 +13,7 @@ admin.site.site_header = "HOPE Coordinator administration"
 admin.site.site_title = "HOPE Coordinator admin"
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", site.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("accessibility/", views.accessibility, name="accessibility"),
     path("settings/", views.team_settings, name="team_settings"),

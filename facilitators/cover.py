@@ -1,0 +1,96 @@
+"""Cover: who holds each session's two slots, and which sessions still lack their pair.
+
+Sessions belong to programmes; who staffs them is this app's business, so the answers
+live here and programmes' pages get them through ``programmes.signals.sessions_listed``
+and ``courses_listed`` (see facilitators/receivers.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from django.db.models import Count, Exists, OuterRef, QuerySet
+from django.utils import timezone
+
+from facilitators.models import SessionClaim
+from hope.roles import FacilitatorKind
+from programmes.models import CourseStatus, Session
+
+# "Needs cover" looks this far ahead: the home page, the cover page and the morning digest.
+COVER_WINDOW_DAYS = 28
+
+COVER_LABELS = {
+    "paired": "Paired",
+    "workforce_only": "Workforce only",
+    "lived_only": "Lived experience only",
+    "none": "No facilitators",
+}
+
+
+def _held(kind: str):
+    return SessionClaim.objects.held().filter(session=OuterRef("pk"), kind=kind)
+
+
+def paired(sessions: QuerySet[Session]) -> QuerySet[Session]:
+    """The sessions with both slots held."""
+    return sessions.filter(
+        Exists(_held(FacilitatorKind.WORKFORCE)), Exists(_held(FacilitatorKind.LIVED_EXPERIENCE))
+    )
+
+
+def unpaired(sessions: QuerySet[Session]) -> QuerySet[Session]:
+    """The sessions with at least one slot free."""
+    return sessions.exclude(pk__in=paired(Session.objects.all()).values("pk"))
+
+
+def needing_cover(now: datetime | None = None, days: int = COVER_WINDOW_DAYS) -> QuerySet[Session]:
+    """The one rule for "a session without its full pair" that someone should act on:
+    not cancelled, of a published course, starting within ``days``, a slot free.
+    Drafts are left out: they are plans, and facilitators cannot claim them yet."""
+    now = now or timezone.now()
+    return unpaired(
+        Session.objects.upcoming(now).filter(
+            is_cancelled=False,
+            start__lt=now + timedelta(days=days),
+            course__status=CourseStatus.PUBLISHED,
+        )
+    )
+
+
+def add_cover(sessions: Iterable[Session]) -> None:
+    """Set ``workforce_name``, ``lived_name``, ``cover_state`` and ``cover_label`` on each
+    session, from who holds its slots now. One query whatever the number of sessions."""
+    sessions = list(sessions)
+    holders: dict[tuple[int, str], str] = {}
+    for session_id, kind, name in (
+        SessionClaim.objects.held()
+        .filter(session__in=[s.pk for s in sessions])
+        .values_list("session_id", "kind", "facilitator__user__full_name")
+    ):
+        holders[(session_id, kind)] = name
+    for session in sessions:
+        session.workforce_name = holders.get((session.pk, FacilitatorKind.WORKFORCE))
+        session.lived_name = holders.get((session.pk, FacilitatorKind.LIVED_EXPERIENCE))
+        if session.workforce_name and session.lived_name:
+            session.cover_state = "paired"
+        elif session.workforce_name:
+            session.cover_state = "workforce_only"
+        else:
+            session.cover_state = "lived_only" if session.lived_name else "none"
+        session.cover_label = COVER_LABELS[session.cover_state]
+
+
+def add_paired_counts(courses: Iterable) -> None:
+    """Set ``paired_sessions`` on each course: its sessions, not cancelled, with both
+    slots held. One query."""
+    courses = list(courses)
+    counts = dict(
+        paired(Session.objects.filter(course__in=[c.pk for c in courses], is_cancelled=False))
+        .order_by()
+        .values("course")
+        .annotate(n=Count("pk"))
+        .values_list("course", "n")
+    )
+    for course in courses:
+        course.paired_sessions = counts.get(course.pk, 0)

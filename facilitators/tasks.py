@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from celery import shared_task
+
+from facilitators.digest import send_cover_digest
+from facilitators.reminders import plan_reminders as store_due_reminders
+
+
+@shared_task(ignore_result=True)
+def plan_reminders() -> int:
+    """Store the facilitator reminders that have come due (beat, every five minutes)."""
+    return store_due_reminders()
+
+
+@shared_task(ignore_result=True)
+def cover_digest() -> int:
+    """The coordinators' morning digest of sessions without a full pair."""
+    return send_cover_digest()

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class SiteConfig(AppConfig):
+    name = "hope.site"
+    label = "hope_site"
+    verbose_name = "HOPE Coordinator site"

@@ -1,0 +1,71 @@
+"""The home page: for each person, what needs them today, from every app."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from expenses.models import ClaimStatus, ExpenseClaim
+from facilitators.cover import COVER_WINDOW_DAYS, needing_cover
+from facilitators.models import FacilitatorProfile, SessionClaim
+from facilitators.queries import refreshers_due_count
+from hope.models import Invitation, Message, MessageStatus
+from hope.roles import Role, is_coordinator, role_names
+from programmes.access import visible_sessions
+from programmes.models import Course, CourseStatus
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect("account_login")
+    names = role_names(request.user)
+    context = {
+        "has_any_role": bool(names) or request.user.is_superuser,
+        "facilitator_kind": None,
+    }
+    now = timezone.now()
+    if Role.FACILITATOR in names:
+        profile = FacilitatorProfile.objects.filter(user=request.user).first()
+        context["facilitator_kind"] = profile.get_kind_display() if profile else None
+        if profile:
+            context["my_next"] = (
+                SessionClaim.objects.held()
+                .filter(facilitator=profile, session__start__gt=now)
+                .select_related("session__course", "session__venue")
+                .order_by("session__start")[:3]
+            )
+    if context["has_any_role"]:
+        context["coming_up"] = (
+            visible_sessions(request.user)
+            .filter(is_cancelled=False)
+            .upcoming(now)
+            .order_by("start", "pk")[:5]
+        )
+    if is_coordinator(request.user):
+        context["pending_invitations"] = (
+            Invitation.objects.open().filter(expires_at__gt=now).count()
+        )
+        context["draft_courses"] = Course.objects.filter(status=CourseStatus.DRAFT).count()
+        context["cover_gaps"] = needing_cover(now).count()
+        context["cover_window"] = COVER_WINDOW_DAYS
+        context["refreshers_due"] = refreshers_due_count()
+        context["failed_messages"] = Message.objects.filter(
+            status=MessageStatus.FAILED, due_at__gte=now - timedelta(days=30)
+        ).count()
+    if Role.VOLUNTEER in names or Role.FACILITATOR in names:
+        context["my_claims"] = ExpenseClaim.objects.filter(claimant=request.user).aggregate(
+            drafts=Count("pk", filter=Q(status=ClaimStatus.DRAFT)),
+            waiting=Count("pk", filter=Q(status=ClaimStatus.SUBMITTED)),
+            to_be_paid=Count("pk", filter=Q(status=ClaimStatus.APPROVED)),
+        )
+    if Role.FINANCE_LEAD in names:
+        context["finance_queue"] = (
+            ExpenseClaim.objects.filter(status=ClaimStatus.SUBMITTED)
+            .exclude(claimant=request.user)
+            .count()
+        )
+    return render(request, "hope/home.html", context)
