@@ -225,3 +225,25 @@ def test_database_refuses_facilitator_without_kind(db):
         InvitationFactory(roles=[Role.FACILITATOR], facilitator_kind="")
     with pytest.raises(IntegrityError), transaction.atomic():
         InvitationFactory(roles=["Wizard"])
+
+
+def test_invitation_emails_go_through_the_outbox_and_show_on_the_message_log(
+    client, coordinator, django_capture_on_commit_callbacks
+):
+    from hope.models import Message, MessageStatus
+
+    client.force_login(coordinator)
+    with django_capture_on_commit_callbacks(execute=True):
+        invite_via_form(client)
+    message = Message.objects.get(kind="invitation")
+    assert message.to_address == "new.facilitator@example.org" and message.recipient is None
+    assert message.status == MessageStatus.SENT
+    invitation = Invitation.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("invitation_resend", args=[invitation.pk]))
+    invitation.refresh_from_db()
+    assert Message.objects.filter(kind="invitation").count() == 2  # a resend is a new email
+    assert f"/invitations/{invitation.token}/" in mail.outbox[-1].body
+    log = client.get(reverse("message_log"))
+    rows = [(m.kind, m.to_address) for m in log.context["page"]]
+    assert rows == [("invitation", "new.facilitator@example.org")] * 2

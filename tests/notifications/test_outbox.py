@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from celery.exceptions import SoftTimeLimitExceeded
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
@@ -36,9 +37,9 @@ def make_message(user, key="test:1", **kwargs):
 def _test_template(settings, tmp_path):
     folder = tmp_path / "hope" / "email"
     folder.mkdir(parents=True)
-    (folder / "test_message_subject.txt").write_text("A test message")
+    (folder / "test_message_subject.txt").write_text("A test message for {{ recipient.full_name }}")
     (folder / "test_message.txt").write_text("{{ body }}, {{ recipient.full_name }}")
-    (folder / "test_message.html").write_text("<p>{{ body }}</p>")
+    (folder / "test_message.html").write_text("<p>{{ body }}, {{ recipient.full_name }}</p>")
     settings.TEMPLATES = [
         {**settings.TEMPLATES[0], "DIRS": [tmp_path, *settings.TEMPLATES[0]["DIRS"]]}
     ]
@@ -54,6 +55,39 @@ def test_the_same_key_is_stored_once_and_sent_once():
     assert len(mail.outbox) == 1
     assert mail.outbox[0].body == f"Hello, {user.full_name}"
     assert Message.objects.get().status == MessageStatus.SENT
+
+
+@pytest.mark.django_db
+def test_plain_text_is_not_html_escaped_and_html_is():
+    user = UserFactory(full_name="Dr Siobhán O'Brien & <Co>")
+    make_message(user)
+    send_due()
+    email = mail.outbox[0]
+    assert email.subject == "A test message for Dr Siobhán O'Brien & <Co>"
+    assert email.body == "Hello, Dr Siobhán O'Brien & <Co>"
+    assert email.alternatives[0][0] == "<p>Hello, Dr Siobhán O&#x27;Brien &amp; &lt;Co&gt;</p>"
+
+
+@pytest.mark.django_db
+def test_a_soft_time_limit_puts_the_batch_back_without_counting_an_attempt(monkeypatch):
+    user = UserFactory()
+    for n in range(3):
+        make_message(user, key=f"test:{n}")
+
+    class Stopped:
+        def send(self, message):
+            raise SoftTimeLimitExceeded()
+
+    monkeypatch.setitem(CHANNELS, "email", Stopped())
+    with pytest.raises(SoftTimeLimitExceeded):
+        send_due()
+    rows = list(Message.objects.order_by("pk"))
+    assert [(m.status, m.attempts, m.last_error) for m in rows] == [
+        (MessageStatus.PENDING, 0, "")
+    ] * 3
+    monkeypatch.undo()
+    assert send_due() == 3  # at once, not after a back-off or the stale lease
+    assert len(mail.outbox) == 3
 
 
 @pytest.mark.django_db
