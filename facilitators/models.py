@@ -157,6 +157,11 @@ class SessionClaimQuerySet(models.QuerySet):
         """Claims in force (not released)."""
         return self.filter(held())
 
+    def upcoming(self, now=None) -> SessionClaimQuerySet:
+        """Claims on sessions that have not started: ``Session.objects.upcoming()`` by the
+        claim's copy of the session's time."""
+        return self.filter(start__gt=now or timezone.now())
+
 
 class SessionClaim(models.Model):
     """One person in one slot of one session: the workforce or the lived-experience slot.

@@ -8,7 +8,6 @@ mail itself.
 from __future__ import annotations
 
 from django.dispatch import receiver
-from django.utils import timezone
 
 from facilitators.cover import add_cover, add_paired_counts
 from facilitators.models import FacilitatorProfile, SessionClaim
@@ -90,4 +89,4 @@ def upcoming_sessions(sender, person, **kwargs) -> str | None:
 
 
 def _upcoming_count(profile: FacilitatorProfile) -> int:
-    return SessionClaim.objects.held().filter(facilitator=profile, start__gt=timezone.now()).count()
+    return SessionClaim.objects.held().upcoming().filter(facilitator=profile).count()

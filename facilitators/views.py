@@ -64,9 +64,9 @@ def board(request: HttpRequest) -> HttpResponse:
     trained = Training.objects.filter(profile=profile).values("programme_id")
     my_kind_held = SessionClaim.objects.held().filter(session=OuterRef("pk"), kind=profile.kind)
     sessions = (
-        Session.objects.filter(
+        Session.objects.upcoming(now)
+        .filter(
             is_cancelled=False,
-            start__gt=now,
             course__status=CourseStatus.PUBLISHED,
             course__programme__in=trained,
         )
@@ -206,8 +206,8 @@ def _my_sessions_page(request, *, cover_form=None, cover_claim=None) -> HttpResp
             )
         )
     )
-    upcoming = list(claims.filter(session__start__gt=now).order_by("session__start"))
-    past = list(claims.filter(session__start__lte=now).order_by("-session__start")[:50])
+    upcoming = list(claims.upcoming(now).order_by("session__start"))
+    past = list(claims.filter(start__lte=now).order_by("-session__start")[:50])
     for claim in upcoming:
         claim.can_release = (
             self_release_problem(session=claim.session, now=now, notice_days=notice) is None

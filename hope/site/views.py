@@ -34,7 +34,8 @@ def home(request: HttpRequest) -> HttpResponse:
         if profile:
             context["my_next"] = (
                 SessionClaim.objects.held()
-                .filter(facilitator=profile, session__start__gt=now)
+                .upcoming(now)
+                .filter(facilitator=profile)
                 .select_related("session__course", "session__venue")
                 .order_by("session__start")[:3]
             )
