@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.db.models import Model
 from django.utils import timezone
 
 from expenses.models import ClaimStatus
@@ -14,25 +15,57 @@ from tests.factories import (
     CourseFactory,
     DirectSpendFactory,
     ExpenseClaimFactory,
+    FacilitatorProfileFactory,
     InvitationFactory,
     SessionClaimFactory,
     TrainingFactory,
+    UserFactory,
     pdf_upload,
 )
 
 
-def make_samples(personas, *, budget=None, n: int = 0) -> dict[str, object]:
+def fresh(row: Model) -> Model | None:
+    """The row as the database has it now; None once it is deleted."""
+    return type(row)._base_manager.filter(pk=row.pk).first()
+
+
+class Samples(dict):
+    """Each URL argument by name (a pk, a token, a year), as ``reverse`` wants them;
+    ``fresh(name)`` reads that sample again, to see what a request changed."""
+
+    def __init__(self, rows: dict[str, Model], values: dict[str, object]):
+        super().__init__({name: row.pk for name, row in rows.items()}, **values)
+        self.rows = rows
+
+    def fresh(self, name: str) -> Model | None:
+        return fresh(self.rows[name])
+
+
+def make_samples(personas, *, budget=None, n: int = 0) -> Samples:
     """Objects for each kind of URL argument: the sample claim is the workforce
     facilitator's and the sample expense the volunteer's. ``n`` spaces each call's course
-    hours apart, so samples made in a loop never overlap."""
+    hours apart, so samples made in a loop never overlap.
+
+    The course's sessions: the first held by the workforce facilitator (``claim``), the
+    second held too and offered for cover (``cover_request``), the third free for both
+    facilitators (both are trained), the fourth a workforce colleague's, offered for cover
+    (``colleague_cover_request``)."""
     workforce = personas["workforce"].facilitator_profile
+    lived = personas["lived"].facilitator_profile
     budget = budget or BudgetFactory()
     invitation = InvitationFactory(invited_by=personas["coordinator"])
     course = CourseFactory(first_start=timezone.now() + timedelta(days=30, hours=5 * n))
-    session = course.sessions.first()
+    session, offered, free_session, colleagues = course.sessions.order_by("number")[:4]
     TrainingFactory(profile=workforce, programme=course.programme)
+    TrainingFactory(profile=lived, programme=course.programme)
     claim = SessionClaimFactory(session=session, facilitator=workforce)
-    cover_request = CoverRequest.objects.create(claim=claim)
+    cover_request = CoverRequest.objects.create(
+        claim=SessionClaimFactory(session=offered, facilitator=workforce)
+    )
+    colleague = FacilitatorProfileFactory(kind=workforce.kind)
+    colleague_cover_request = CoverRequest.objects.create(
+        claim=SessionClaimFactory(session=colleagues, facilitator=colleague)
+    )
     expense = ExpenseClaimFactory(claimant=personas["volunteer"], receipt=pdf_upload())
     spend = DirectSpendFactory(attachment=pdf_upload())
     # Claims waiting for finance, so their decide and pay forms are on the pages.
@@ -46,24 +79,32 @@ def make_samples(personas, *, budget=None, n: int = 0) -> dict[str, object]:
         decided_by=personas["finance"],
         decided_at=timezone.now(),
     )
-    return {
-        "person": personas["volunteer"].pk,
-        "submitted_expense": submitted.pk,
-        "approved_expense": approved.pk,
-        "expense": expense.pk,
-        "spend": spend.pk,
-        "budget": budget.pk,
-        "budget_year": budget.start_year,
-        "claim": claim.pk,
-        "cover_request": cover_request.pk,
-        "profile": workforce.pk,
-        "training": TrainingFactory(profile=workforce).pk,
-        "feed_token": workforce.calendar_token,
-        "invitation": invitation.pk,
-        "invitation_token": invitation.token,
-        "course": course.pk,
-        "session": session.pk,
-        "programme": course.programme_id,
-        "venue": course.venue_id,
-        "closure": ClosureDateFactory().pk,
-    }
+    return Samples(
+        {
+            "person": personas["volunteer"],
+            "inactive_person": UserFactory(is_active=False),
+            "submitted_expense": submitted,
+            "approved_expense": approved,
+            "expense": expense,
+            "spend": spend,
+            "budget": budget,
+            "claim": claim,
+            "cover_request": cover_request,
+            "colleague_cover_request": colleague_cover_request,
+            "profile": workforce,
+            "training": TrainingFactory(profile=workforce),
+            "invitation": invitation,
+            "course": course,
+            "session": session,
+            "free_session": free_session,
+            "programme": course.programme,
+            "venue": course.venue,
+            "closure": ClosureDateFactory(),
+        },
+        {
+            "budget_year": budget.start_year,
+            "feed_token": workforce.calendar_token,
+            "invitation_token": invitation.token,
+            "today": timezone.localdate().isoformat(),
+        },
+    )

@@ -1,26 +1,37 @@
 """Every URL of the project, for every role: who gets the page and who does not.
 
 A URL pattern that is not classified here fails `test_every_url_is_classified`, so
-each new page must say who may open it.
+each new page must say who may open it; a POST without an effect fails
+`test_every_post_says_what_it_changes`, so each must also say what a success changes,
+which the matrix then checks stays as it was for everyone refused.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
+from django.contrib.sessions.models import Session as SignedInSession
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from hope.models import AuditEvent
 from tests.csp import html_response_problems
 from tests.factories import BudgetFactory
-from tests.samples import make_samples
+from tests.samples import Samples, fresh, make_samples
 
 ROLES = ["anonymous", "volunteer", "workforce", "lived", "finance", "coordinator"]
 STAFF_ROLES = ROLES[1:]
 
 LOGIN = "login"  # 302 to the sign-in page
 OK = 200
+REFUSED = (403, 404, LOGIN)
+
+# Reads the state a request may change, for one role's fresh samples.
+Effect = Callable[[Samples, dict, str], object]
 
 
 @dataclass(frozen=True)
@@ -28,6 +39,54 @@ class Case:
     expect: dict[str, object]
     method: str = "get"
     kwargs: dict = field(default_factory=dict)
+    # The form a POST sends; values naming a sample are filled in like kwargs.
+    data: dict = field(default_factory=dict)
+    # What a successful request changes, read before and after each role's request: it
+    # must change for ``changes_for`` (default: every role not refused) and stay as it was
+    # for everyone else. Every POST row says what it changes.
+    effect: Effect | None = None
+    changes_for: set[str] | None = None
+
+    def refused(self) -> set[str]:
+        return {role for role, outcome in self.expect.items() if outcome in REFUSED}
+
+    def changers(self) -> set[str]:
+        if self.changes_for is not None:
+            return set(self.changes_for)
+        return set(self.expect) - self.refused()
+
+
+def field_of(sample: str, name: str) -> Effect:
+    """One field of a sample (None once the row is deleted)."""
+
+    def read(samples, personas, role):
+        row = samples.fresh(sample)
+        return None if row is None else getattr(row, name)
+
+    return read
+
+
+def still_there(sample: str) -> Effect:
+    return lambda samples, personas, role: samples.fresh(sample) is not None
+
+
+def holders(sample: str) -> Effect:
+    """Who holds a slot in the sample session."""
+    return lambda samples, personas, role: sorted(
+        samples.fresh(sample).claims.held().values_list("facilitator_id", flat=True)
+    )
+
+
+def audit_lines(samples, personas, role):
+    return AuditEvent.objects.count()
+
+
+def feed_tokens(samples, personas, role):
+    return [fresh(personas[f].facilitator_profile).calendar_token for f in ("workforce", "lived")]
+
+
+def signed_in_sessions(samples, personas, role):
+    return SignedInSession.objects.count()
 
 
 def everyone(outcome) -> dict[str, object]:
@@ -74,18 +133,33 @@ MATRIX: dict[str, Case] = {
     "healthz": Case(everyone(OK)),
     "accessibility": Case(everyone(OK)),
     # People and invitations: coordinators, and finance leads (who alone give the Finance
-    # lead role).
-    "people": Case(people_managers()),
+    # lead role). Opening a page of people's details adds a line to the audit trail.
+    "people": Case(people_managers(), effect=audit_lines),
     "invite": Case(people_managers()),
     # Resending or withdrawing needs the right to give all the invitation's roles (the
     # sample invites a volunteer); deactivating is for coordinators.
-    "invitation_resend": Case(coordinators_only(302), method="post", kwargs={"pk": "invitation"}),
-    "invitation_revoke": Case(coordinators_only(302), method="post", kwargs={"pk": "invitation"}),
-    "person_detail": Case(people_managers(), kwargs={"pk": "person"}),
+    "invitation_resend": Case(
+        coordinators_only(302),
+        method="post",
+        kwargs={"pk": "invitation"},
+        effect=field_of("invitation", "token"),
+    ),
+    "invitation_revoke": Case(
+        coordinators_only(302),
+        method="post",
+        kwargs={"pk": "invitation"},
+        effect=field_of("invitation", "revoked_at"),
+    ),
+    "person_detail": Case(people_managers(), kwargs={"pk": "person"}, effect=audit_lines),
     "person_deactivate": Case(coordinators_only(), kwargs={"pk": "person"}),
-    "person_reactivate": Case(coordinators_only(302), method="post", kwargs={"pk": "person"}),
+    "person_reactivate": Case(
+        coordinators_only(302),
+        method="post",
+        kwargs={"pk": "inactive_person"},
+        effect=field_of("inactive_person", "is_active"),
+    ),
     # The audit trail: coordinators read their parts, finance leads the money.
-    "audit_trail": Case(people_managers()),
+    "audit_trail": Case(people_managers(), effect=audit_lines),
     # The link in the email: the invitee is not signed in yet; someone who is signed
     # in is told to sign out first.
     "invitation_accept": Case(everyone(OK), kwargs={"token": "invitation_token"}),
@@ -95,11 +169,17 @@ MATRIX: dict[str, Case] = {
     "programmes:course_detail": Case(signed_in(OK), kwargs={"pk": "course"}),
     "programmes:course_edit": Case(coordinators_only(), kwargs={"pk": "course"}),
     "programmes:course_cancel": Case(
-        coordinators_only(302), method="post", kwargs={"pk": "course"}
+        coordinators_only(302),
+        method="post",
+        kwargs={"pk": "course"},
+        effect=field_of("course", "status"),
     ),
     "programmes:session_edit": Case(coordinators_only(), kwargs={"pk": "session"}),
     "programmes:session_cancel": Case(
-        coordinators_only(302), method="post", kwargs={"pk": "session"}
+        coordinators_only(302),
+        method="post",
+        kwargs={"pk": "session"},
+        effect=field_of("session", "is_cancelled"),
     ),
     "programmes:calendar": Case(signed_in(OK)),
     "programmes:programme_list": Case(signed_in(OK)),
@@ -107,7 +187,10 @@ MATRIX: dict[str, Case] = {
     "programmes:programme_edit": Case(coordinators_only(), kwargs={"pk": "programme"}),
     "programmes:closure_list": Case(coordinators_only()),
     "programmes:closure_delete": Case(
-        coordinators_only(302), method="post", kwargs={"pk": "closure"}
+        coordinators_only(302),
+        method="post",
+        kwargs={"pk": "closure"},
+        effect=still_there("closure"),
     ),
     "venues:venue_list": Case(signed_in(OK)),
     "venues:venue_create": Case(coordinators_only()),
@@ -115,42 +198,73 @@ MATRIX: dict[str, Case] = {
     "programmes:venue_sessions": Case(signed_in(OK), kwargs={"pk": "venue"}),
     "venues:venue_edit": Case(coordinators_only(), kwargs={"pk": "venue"}),
     "team_settings": Case(coordinators_only()),
-    "message_log": Case(coordinators_only()),
+    "message_log": Case(coordinators_only(), effect=audit_lines),
     # Facilitators' own pages: a coordinator without a facilitator profile gets 403.
     "facilitators:board": Case(facilitators_only()),
     "facilitators:mine": Case(facilitators_only()),
     "facilitators:my_profile": Case(facilitators_only()),
-    "facilitators:reset_feed_token": Case(facilitators_only(302), method="post"),
+    "facilitators:reset_feed_token": Case(
+        facilitators_only(302), method="post", effect=feed_tokens
+    ),
     "facilitators:claim_session": Case(
-        facilitators_only(302), method="post", kwargs={"pk": "session"}
+        facilitators_only(302),
+        method="post",
+        kwargs={"pk": "free_session"},
+        effect=holders("free_session"),
     ),
     "facilitators:claim_course": Case(
-        facilitators_only(302), method="post", kwargs={"pk": "course"}
+        facilitators_only(302),
+        method="post",
+        kwargs={"pk": "course"},
+        data={"session": "free_session"},
+        effect=holders("free_session"),
     ),
+    # A workforce colleague's session: the lived-experience facilitator may not cover it
+    # (redirect with an error; nothing changes).
     "facilitators:accept_cover": Case(
-        facilitators_only(302), method="post", kwargs={"pk": "cover_request"}
+        facilitators_only(302),
+        method="post",
+        kwargs={"pk": "colleague_cover_request"},
+        effect=field_of("colleague_cover_request", "resolved_at"),
+        changes_for={"workforce"},
     ),
     # The sample claim is the workforce facilitator's: others may not know it exists.
     "facilitators:release": Case(
         {**signed_in(404), "workforce": 302, "coordinator": 302},
         method="post",
         kwargs={"pk": "claim"},
+        effect=field_of("claim", "released_at"),
     ),
     "facilitators:ask_cover": Case(
-        {**signed_in(404), "workforce": 302}, method="post", kwargs={"pk": "claim"}
+        {**signed_in(404), "workforce": 302},
+        method="post",
+        kwargs={"pk": "claim"},
+        effect=lambda samples, personas, role: samples.fresh("claim").cover_requests.count(),
     ),
     "facilitators:withdraw_cover": Case(
         {**signed_in(404), "workforce": 302, "coordinator": 302},
         method="post",
         kwargs={"pk": "cover_request"},
+        effect=field_of("cover_request", "resolved_at"),
     ),
     "facilitators:session_detail": Case(signed_in(OK), kwargs={"pk": "session"}),
-    "facilitators:assign": Case(coordinators_only(302), method="post", kwargs={"pk": "session"}),
+    "facilitators:assign": Case(
+        coordinators_only(302),
+        method="post",
+        kwargs={"pk": "free_session"},
+        data={"facilitator": "profile"},
+        effect=holders("free_session"),
+    ),
     "facilitators:cover_gaps": Case(coordinators_only()),
-    "facilitators:facilitator_list": Case(coordinators_only()),
-    "facilitators:facilitator_edit": Case(coordinators_only(), kwargs={"pk": "profile"}),
+    "facilitators:facilitator_list": Case(coordinators_only(), effect=audit_lines),
+    "facilitators:facilitator_edit": Case(
+        coordinators_only(), kwargs={"pk": "profile"}, effect=audit_lines
+    ),
     "facilitators:training_delete": Case(
-        coordinators_only(302), method="post", kwargs={"pk": "training"}
+        coordinators_only(302),
+        method="post",
+        kwargs={"pk": "training"},
+        effect=still_there("training"),
     ),
     # The private calendar feed: the token is the key, no sign-in.
     "facilitators:feed": Case(everyone(OK), kwargs={"token": "feed_token"}),
@@ -163,24 +277,58 @@ MATRIX: dict[str, Case] = {
     "expenses:claim_edit": Case(
         {**own_claim(OK), "finance": 403, "coordinator": 403}, kwargs={"pk": "expense"}
     ),
-    "expenses:claim_submit": Case(own_claim(302), method="post", kwargs={"pk": "expense"}),
-    "expenses:claim_delete": Case(own_claim(302), method="post", kwargs={"pk": "expense"}),
+    # A finance lead may open the claim but not submit or delete it: a redirect with an
+    # error, and the claim stays as it was.
+    "expenses:claim_submit": Case(
+        own_claim(302),
+        method="post",
+        kwargs={"pk": "expense"},
+        effect=field_of("expense", "status"),
+        changes_for={"volunteer"},
+    ),
+    "expenses:claim_delete": Case(
+        own_claim(302),
+        method="post",
+        kwargs={"pk": "expense"},
+        effect=still_there("expense"),
+        changes_for={"volunteer"},
+    ),
     "expenses:dashboard": Case(finance_only()),
-    "expenses:approve": Case(finance_only(302), method="post", kwargs={"pk": "expense"}),
-    # An empty POST to reject or pay shows the claim with the form's errors.
-    "expenses:reject": Case(finance_only(OK), method="post", kwargs={"pk": "expense"}),
-    "expenses:pay": Case(finance_only(OK), method="post", kwargs={"pk": "expense"}),
+    "expenses:approve": Case(
+        finance_only(302),
+        method="post",
+        kwargs={"pk": "submitted_expense"},
+        effect=field_of("submitted_expense", "status"),
+    ),
+    "expenses:reject": Case(
+        finance_only(302),
+        method="post",
+        kwargs={"pk": "submitted_expense"},
+        data={"reason": "Not an expense we can repay."},
+        effect=field_of("submitted_expense", "status"),
+    ),
+    "expenses:pay": Case(
+        finance_only(302),
+        method="post",
+        kwargs={"pk": "approved_expense"},
+        data={"paid_on": "today", "reference": "BACS 0042"},
+        effect=field_of("approved_expense", "status"),
+    ),
     "expenses:budget_list": Case(finance_only()),
     "expenses:budget_edit": Case(finance_only(), kwargs={"pk": "budget"}),
     "expenses:spend_list": Case(finance_only()),
     "expenses:spend_attachment": Case(finance_only(), kwargs={"pk": "spend"}),
     "expenses:rates": Case(finance_only()),
-    "expenses:export": Case(finance_only(), kwargs={"start_year": "budget_year"}),
+    "expenses:export": Case(
+        finance_only(), kwargs={"start_year": "budget_year"}, effect=audit_lines
+    ),
     "expenses:chart": Case(
         finance_only(), kwargs={"start_year": "budget_year", "name": "categories"}
     ),
     "account_login": Case(SIGNED_OUT_PAGE),
-    "account_logout": Case(everyone(302), method="post"),
+    "account_logout": Case(
+        everyone(302), method="post", effect=signed_in_sessions, changes_for=set(STAFF_ROLES)
+    ),
     "account_inactive": Case(everyone(OK)),
     # Sign-up is closed: the page says accounts are by invitation.
     "account_signup": Case(SIGNED_OUT_PAGE),
@@ -247,6 +395,15 @@ def test_every_url_is_classified():
     assert not stale, f"The matrix names URLs that no longer exist: {stale}"
 
 
+def test_every_post_says_what_it_changes():
+    silent = [key for key, case in MATRIX.items() if case.method == "post" and not case.effect]
+    assert not silent, f"Say what these POST rows change (Case.effect): {silent}"
+    # A refused role that changes something is a security bug, never an expectation.
+    wrong = {key: case.changers() & case.refused() for key, case in MATRIX.items()}
+    wrong = {key: sorted(roles) for key, roles in wrong.items() if roles}
+    assert not wrong, f"These rows expect a refused role to change something: {wrong}"
+
+
 def _login(client, role, personas):
     client.logout()
     if role != "anonymous":
@@ -261,21 +418,49 @@ def _outcome_matches(response, expected) -> bool:
     return response.status_code == expected
 
 
+WRITE = re.compile(r'^(?:INSERT INTO|UPDATE|DELETE FROM) "(\w+)"')
+# A GET may add a line to the audit trail (who opened personal details) and create the
+# one row of team settings or mileage rates the first time they are read; nothing else.
+GET_MAY_WRITE = {"hope_auditevent", "hope_teamsettings", "expenses_rates"}
+
+
+def _tables_written(queries: CaptureQueriesContext) -> set[str]:
+    return {m[1] for query in queries.captured_queries if (m := WRITE.match(query["sql"]))}
+
+
 @pytest.mark.parametrize("key", sorted(MATRIX))
 def test_page_answers_each_role_as_the_matrix_says(client, personas, key):
     case = MATRIX[key]
     mismatches = []
     budget = BudgetFactory()
-    for n, role in enumerate(ROLES):  # coordinator last: the only role whose POSTs change things
+    # Fresh samples for each role, so one role's successful POST leaves the next role
+    # something to act on.
+    for n, role in enumerate(ROLES):
         samples = make_samples(personas, budget=budget, n=n)
         kwargs = {k: samples.get(v, v) for k, v in case.kwargs.items()}
+        data = {k: samples.get(v, v) for k, v in case.data.items()}
         url = reverse(key, kwargs=kwargs)
         _login(client, role, personas)
-        response = getattr(client, case.method)(url)
-        if response.streaming:  # reading a download to the end lets the client close its file
-            b"".join(response.streaming_content)
+        before = case.effect(samples, personas, role) if case.effect else None
+        with CaptureQueriesContext(connection) as queries:
+            response = getattr(client, case.method)(url, data)
+            if response.streaming:  # reading a download to the end lets the client close it
+                b"".join(response.streaming_content)
         if not _outcome_matches(response, case.expect[role]):
             mismatches.append(f"{role}: got {response.status_code}, want {case.expect[role]}")
+        if case.effect:
+            after = case.effect(samples, personas, role)
+            if role in case.changers() and after == before:
+                mismatches.append(f"{role}: nothing changed ({before!r})")
+            elif role not in case.changers() and after != before:
+                mismatches.append(f"{role}: changed {before!r} to {after!r}")
+        # Whatever the row watches, a refused request writes nothing, and a GET only what
+        # GET_MAY_WRITE allows.
+        written = _tables_written(queries)
+        if role in case.refused() and written:
+            mismatches.append(f"{role}: refused, yet wrote to {sorted(written)}")
+        elif case.method == "get" and written - GET_MAY_WRITE:
+            mismatches.append(f"{role}: a GET wrote to {sorted(written - GET_MAY_WRITE)}")
         # Every page, for every role, under the strict Content-Security-Policy.
         mismatches += [f"{role}: {problem}" for problem in html_response_problems(response)]
     assert not mismatches, f"{key}: " + "; ".join(mismatches)
@@ -325,3 +510,17 @@ def test_staff_admin_opens_the_admin_under_the_csp(client, coordinator):
         assert response.status_code == 200, url
         problems += [f"{url}: {p}" for p in html_response_problems(response)]
     assert not problems, "\n".join(problems)
+
+
+def test_finance_forms_sent_empty_show_their_errors_under_the_csp(client, personas):
+    """The matrix sends reject and pay valid forms; the pages their errors give, too."""
+    samples = make_samples(personas)
+    client.force_login(personas["finance"])
+    for key, sample in [
+        ("expenses:reject", "submitted_expense"),
+        ("expenses:pay", "approved_expense"),
+    ]:
+        response = client.post(reverse(key, args=[samples[sample]]))
+        assert response.status_code == OK, key
+        assert "<title>Error: " in response.content.decode(), key
+        assert not html_response_problems(response), key
