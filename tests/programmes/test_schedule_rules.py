@@ -1,5 +1,7 @@
-"""The scheduling rules of issue 10: closures far ahead, moves onto closed days, in-person
-courses without a venue. Each test failed before its fix (b624c5e) and passes now."""
+"""The scheduling rules of issue 10: closures far ahead, moves onto closed days, closures
+added after planning, in-person courses without a venue, a course back to Draft, a new
+venue for a course. Each failed before its fix (b624c5e), unless it says it guards what
+already worked."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from facilitators.models import SessionClaim
+from facilitators.models import CoverRequest, SessionClaim
 from facilitators.reminders import plan_reminders
 from hope.models import AuditEvent, Message, MessageStatus
 from programmes.models import Course, CourseStatus, Session
@@ -24,6 +26,7 @@ from tests.factories import (
     CourseFactory,
     ProgrammeFactory,
     SessionClaimFactory,
+    TrainingFactory,
     VenueFactory,
 )
 
@@ -224,6 +227,173 @@ def test_the_move_page_says_why_next_to_the_date_and_saves_nothing(
         assert error_next_to(response, "venue") == ""
         assert unchanged(session)
     assert not AuditEvent.objects.filter(action="session.changed").exists()
+
+
+# --- 3. A closure added after planning: the sessions it leaves on a closed day -----------
+
+CLOSED_DAY = date(2030, 12, 10)  # a Tuesday
+
+
+@pytest.fixture
+def closed_day_rota():
+    """On CLOSED_DAY: Riverside's Tuesday group (session 2), a Community Hall group
+    (session 1), an online group and a draft at Riverside in the evening; a session at
+    Riverside the day after; and a cancelled one at Riverside that day."""
+    riverside = VenueFactory(name="Riverside Community Centre")
+    hall = VenueFactory(name="Community Hall")
+
+    def course(title, venue, first, **kwargs):
+        return CourseFactory(title=title, venue=venue, first_start=first, **kwargs)
+
+    def at(hour, days=0):
+        return datetime.combine(CLOSED_DAY + timedelta(days=days), time(hour), tzinfo=LONDON)
+
+    rota = {
+        "riverside": course("Carers – Tuesdays", riverside, at(10, -7)),
+        "hall": course("Pain – Tuesdays", hall, at(13)),
+        "online": course(
+            "Online – Tuesdays", None, at(19), programme=ProgrammeFactory(delivery="online")
+        ),
+        "draft": course("Draft – evenings", riverside, at(18), status=CourseStatus.DRAFT),
+        "next_day": course("Carers – Wednesdays", riverside, at(10, 1)),
+        "cancelled": course("Called off", riverside, at(14)),
+    }
+    Session.objects.filter(course=rota["cancelled"]).update(is_cancelled=True)
+    return riverside, hall, rota
+
+
+def session_link(course: Course, number: int) -> str:
+    session = course.sessions.get(number=number)
+    url = reverse("programmes:course_detail", args=[course.pk]) + f"#session-{session.pk}"
+    return f'<a href="{url}">{course.title}, session {number}</a>'
+
+
+def add_closure(client, **data):
+    """The coordinator adds a closure; returns the closures page shown next, its message."""
+    response = client.post(reverse("programmes:closure_list"), data, follow=True)
+    assert response.status_code == 200
+    [message] = [str(m) for m in response.context["messages"]]
+    assert message in response.content.decode()  # shown as written, links and all
+    return response, message
+
+
+def test_adding_a_team_wide_closure_lists_every_session_still_planned_that_day(
+    client, coordinator, closed_day_rota
+):
+    riverside, hall, rota = closed_day_rota
+    client.force_login(coordinator)
+    response, message = add_closure(
+        client, date=CLOSED_DAY.isoformat(), reason="Team training day", venue=""
+    )
+    assert message.startswith(
+        "Closure on Tuesday 10 December 2030 added. Courses planned from now on skip it, "
+        "but 4 sessions are still planned that day. Move or cancel them:"
+    )
+    listed = [
+        session_link(rota["riverside"], 2),
+        session_link(rota["hall"], 1),
+        session_link(rota["draft"], 1),
+        session_link(rota["online"], 1),
+    ]
+    positions = [message.index(link) for link in listed]
+    assert positions == sorted(positions)  # in time order
+    assert "at Riverside Community Centre" in message and "(online)" in message
+    for absent in ("Carers – Wednesdays", "Called off"):
+        assert absent not in message
+    # The closures page lists them under the closure too.
+    page = response.content.decode()
+    for link in listed:
+        assert page.count(link) == 2  # in the message and in the closure's row
+
+
+def test_a_venue_closure_lists_only_that_venues_sessions_that_day(
+    client, coordinator, closed_day_rota
+):
+    riverside, hall, rota = closed_day_rota
+    client.force_login(coordinator)
+    _, message = add_closure(
+        client, date=CLOSED_DAY.isoformat(), reason="Boiler repairs", venue=riverside.pk
+    )
+    assert "2 sessions are still planned that day" in message
+    assert session_link(rota["riverside"], 2) in message
+    assert session_link(rota["draft"], 1) in message
+    assert "Pain – Tuesdays" not in message and "Online" not in message
+
+
+def test_a_closure_on_a_quiet_day_says_nothing_is_planned(client, coordinator, closed_day_rota):
+    client.force_login(coordinator)
+    _, message = add_closure(
+        client, date=(CLOSED_DAY + timedelta(days=2)).isoformat(), reason="Office move", venue=""
+    )
+    assert message == (
+        "Closure on Thursday 12 December 2030 added. Courses planned from now on skip it; "
+        "no sessions are planned that day."
+    )
+
+
+def test_the_closures_page_keeps_listing_a_days_sessions_until_they_are_moved_or_cancelled(
+    client, coordinator, closed_day_rota
+):
+    riverside, hall, rota = closed_day_rota
+    ClosureDateFactory(date=CLOSED_DAY, reason="Boiler repairs", venue=riverside)
+    ClosureDateFactory(date=CLOSED_DAY - timedelta(days=1), reason="Quiet Monday", venue=None)
+    client.force_login(coordinator)
+
+    def still_planned() -> dict[str, list[str]]:
+        closures = client.get(reverse("programmes:closure_list")).context["closures"]
+        return {c.reason: [str(s.course) for s in c.planned_sessions] for c in closures}
+
+    assert still_planned() == {
+        "Quiet Monday": [],
+        "Boiler repairs": ["Carers – Tuesdays", "Draft – evenings"],
+    }
+    # The course page marks the session, so the coordinator sees which one to move.
+    course_page = client.get(reverse("programmes:course_detail", args=[rota["riverside"].pk]))
+    assert course_page.content.decode().count("On a closed day") == 1
+    session = rota["riverside"].sessions.get(number=2)
+    session_change(
+        session=session, start=session.start + timedelta(days=1, hours=4), venue=riverside,
+        by=coordinator,
+    )  # fmt: skip
+    client.post(
+        reverse("programmes:session_cancel", args=[rota["draft"].sessions.get(number=1).pk])
+    )
+    assert still_planned() == {"Quiet Monday": [], "Boiler repairs": []}
+
+
+def test_the_board_does_not_offer_a_session_on_a_closed_day(client, workforce_facilitator):
+    profile = workforce_facilitator.facilitator_profile
+    course = CourseFactory(
+        title="Carers – Tuesdays", first_start=datetime(2030, 12, 3, 10, tzinfo=LONDON)
+    )
+    TrainingFactory(profile=profile, programme=course.programme)
+    closed = course.sessions.get(number=2)
+    # A colleague holds a session elsewhere that day and asks for cover.
+    other = CourseFactory(programme=course.programme, first_start=closed.start)
+    colleague = SessionClaimFactory(
+        session=other.sessions.get(number=1), facilitator__kind=profile.kind
+    )
+    cover = CoverRequest.objects.create(claim=colleague, reason="")
+    client.force_login(workforce_facilitator)
+    assert client.get(reverse("facilitators:board")).context["cover_requests"]
+
+    ClosureDateFactory(date=local_day(closed), reason="Team training day", venue=None)
+    board = client.get(reverse("facilitators:board"))
+    assert not board.context["cover_requests"]
+    [group] = [g for g in board.context["courses"] if g["course"] == course]
+    assert [s.number for s in group["sessions"]] == [1, 3, 4, 5, 6]
+    assert closed.pk not in group["free_ids"]  # "Claim all 5" leaves it out
+    assert "Claim all 5" in board.content.decode()
+    # A board opened before the closure cannot claim it either.
+    for url, data in [
+        (reverse("facilitators:claim_session", args=[closed.pk]), {}),
+        (reverse("facilitators:claim_course", args=[course.pk]), {"session": [closed.pk]}),
+        (reverse("facilitators:accept_cover", args=[cover.pk]), {}),
+    ]:
+        response = client.post(url, data, follow=True)
+        [message] = [str(m) for m in response.context["messages"]]
+        assert "falls on a day the team is now closed" in message
+    assert list(SessionClaim.objects.held()) == [colleague]
 
 
 # --- 4. An in-person course needs a venue ------------------------------------------------
