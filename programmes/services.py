@@ -209,13 +209,15 @@ def course_update(
                 session.save(update_fields=["venue", "revision", "updated_at"])
 
         _save_or_clash(venue, slots, write)
-        if moving:
-            sessions_moved.send(sender=Session, sessions=moving, by=by)
+        # Back to Draft is announced before the move: its holders are released with the
+        # one notice that matters (no longer yours), and the move has nobody left to tell.
         if old_status == CourseStatus.PUBLISHED and status == CourseStatus.DRAFT:
             future = list(
                 course.sessions.upcoming(now).filter(is_cancelled=False).order_by("start", "pk")
             )
             course_unpublished.send(sender=Course, course=course, sessions=future, by=by)
+        if moving:
+            sessions_moved.send(sender=Session, sessions=moving, by=by)
         audit_record(
             actor=by,
             action="course.changed",

@@ -644,3 +644,17 @@ def test_a_bulk_update_of_sessions_reaches_calendar_feeds(client, held_course, l
         after = feed_events(client, lived)[session.pk]
     assert after["sequence"] > before["sequence"]
     assert after["last_modified"] > before["last_modified"]
+
+
+def test_a_new_venue_and_back_to_draft_at_once_tell_each_holder_once(
+    client, held_course, coordinator, workforce_facilitator, lived_facilitator
+):
+    hall = VenueFactory(name="St Anne's Hall")
+    with time_machine.travel(START - timedelta(days=7), tick=False):
+        client.force_login(coordinator)
+        response = edit_course(client, held_course, venue=hall.pk, status="draft")
+        assert response.status_code == 302
+    # Five claims released, one notice each: the session is no longer theirs, wherever it is.
+    assert [subject.split(":")[0] for _, subject in notices()] == ["No longer yours"] * 5
+    assert set(Session.objects.values_list("venue", flat=True)) == {hall.pk}
+    assert not SessionClaim.objects.held().exists()
