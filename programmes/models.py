@@ -232,9 +232,11 @@ def _closures_of_session(closures: models.QuerySet[ClosureDate] | None) -> model
 
 class SessionQuerySet(models.QuerySet):
     def update(self, **kwargs) -> int:
-        # A bulk update skips auto_now; calendar feeds and reminders read updated_at, so
-        # every write to sessions, bulk or not, moves it.
+        # A bulk update skips auto_now and the services' revision count; calendar feeds
+        # (LAST-MODIFIED, SEQUENCE) and reminders read them, so every write to sessions,
+        # bulk or not, moves both.
         kwargs.setdefault("updated_at", timezone.now())
+        kwargs.setdefault("revision", F("revision") + 1)
         return super().update(**kwargs)
 
     def upcoming(self, now: datetime | None = None) -> SessionQuerySet:

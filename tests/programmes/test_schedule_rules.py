@@ -658,3 +658,37 @@ def test_a_new_venue_and_back_to_draft_at_once_tell_each_holder_once(
     assert [subject.split(":")[0] for _, subject in notices()] == ["No longer yours"] * 5
     assert set(Session.objects.values_list("venue", flat=True)) == {hall.pk}
     assert not SessionClaim.objects.held().exists()
+
+
+def test_calendars_see_every_change_even_two_in_one_second(
+    client, held_course, coordinator, lived_facilitator
+):
+    lived = lived_facilitator.facilitator_profile
+    session = held_course.sessions.get(number=3)
+    start = session.start
+    sequences = []
+    with time_machine.travel(START - timedelta(days=7), tick=False):
+        sequences.append(feed_events(client, lived)[session.pk]["sequence"])
+        for new_start in (start + timedelta(hours=3), start):  # there and back at once
+            session_change(session=session, start=new_start, venue=session.venue, by=coordinator)
+            sequences.append(feed_events(client, lived)[session.pk]["sequence"])
+    assert sequences == sorted(set(sequences)), sequences  # each higher than the last
+
+
+def test_calendar_sequence_keeps_rising_past_may_2033(client, coordinator, lived_facilitator):
+    # A SEQUENCE taken from the clock modulo 2,000,000,000 seconds fell back to nearly
+    # nothing on 18 May 2033, and calendars would have ignored every later change.
+    lived = lived_facilitator.facilitator_profile
+    course = CourseFactory(first_start=datetime(2033, 7, 5, 10, tzinfo=LONDON))
+    session = course.sessions.get(number=1)
+    SessionClaimFactory(session=session, facilitator=lived)
+    sequences = []
+    for when in (datetime(2033, 5, 17, tzinfo=LONDON), datetime(2033, 5, 19, tzinfo=LONDON)):
+        with time_machine.travel(when, tick=False):
+            session.refresh_from_db()
+            session_change(
+                session=session, start=session.start + timedelta(hours=1), venue=session.venue,
+                by=coordinator,
+            )  # fmt: skip
+            sequences.append(feed_events(client, lived)[session.pk]["sequence"])
+    assert sequences[1] > sequences[0]
