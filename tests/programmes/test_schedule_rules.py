@@ -692,3 +692,23 @@ def test_calendar_sequence_keeps_rising_past_may_2033(client, coordinator, lived
             )  # fmt: skip
             sequences.append(feed_events(client, lived)[session.pk]["sequence"])
     assert sequences[1] > sequences[0]
+
+
+def test_a_new_venue_closed_on_one_of_the_sessions_days_is_refused_at_the_venue(
+    client, held_course, coordinator
+):
+    hall = VenueFactory(name="St Anne's Hall")
+    ClosureDateFactory(date=date(2027, 3, 23), reason="Hall let for exams", venue=hall)
+    # Closures of other venues, or on days the course does not meet, do not matter.
+    ClosureDateFactory(date=date(2027, 3, 30), reason="Elsewhere", venue=VenueFactory())
+    ClosureDateFactory(date=date(2027, 3, 24), reason="Hall let for exams", venue=hall)
+    with time_machine.travel(START - timedelta(days=7), tick=False):
+        client.force_login(coordinator)
+        response = edit_course(client, held_course, venue=hall.pk)
+    assert response.status_code == 200
+    assert error_next_to(response, "venue") == (
+        "St Anne's Hall is closed on Tuesday 23 March 2027 (Hall let for exams), the day of "
+        "session 3. Move that session first, or choose another venue."
+    )
+    assert set(Session.objects.values_list("venue", flat=True)) == {held_course.venue_id}
+    assert not Message.objects.exists()
