@@ -17,6 +17,11 @@ from facilitators.models import FacilitatorProfile, SessionClaim
 
 # Past sessions stay in calendars for a while; older ones drop off to keep feeds small.
 KEEP_PAST_DAYS = 90
+# SEQUENCE counts the session's changes (its revision), so two in one second are two.
+# It was once the clock in seconds modulo 2,000,000,000; starting above every value that
+# gave keeps calendars that saw one taking our updates. (SEQUENCE is a 32-bit integer:
+# room for 147 million changes.)
+SEQUENCE_BASE = 2_000_000_000
 
 
 def build_calendar(profile: FacilitatorProfile, *, site_url: str) -> icalendar.Calendar:
@@ -78,7 +83,7 @@ def session_event(
     event.add("uid", f"hope-session-{session.pk}@{host}")
     event.add("dtstamp", now)
     event.add("last-modified", session.updated_at)
-    event.add("sequence", int(session.updated_at.timestamp()) % 2_000_000_000)
+    event.add("sequence", SEQUENCE_BASE + session.revision)
     event.add("dtstart", timezone.localtime(session.start, zone))
     event.add("dtend", timezone.localtime(session.end, zone))
     event.add("summary", f"HOPE: {session.course.title} – session {session.number}")

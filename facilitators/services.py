@@ -66,13 +66,22 @@ def _lock_profile(facilitator: FacilitatorProfile) -> FacilitatorProfile:
 def eligibility_problem(
     *, profile: FacilitatorProfile, session: Session, by_coordinator: bool
 ) -> str | None:
-    """Why this person may not hold a slot in this session, or None. One query (training)."""
+    """Why this person may not hold a slot in this session, or None. One query (training),
+    two for a facilitator (and whether the day has been closed)."""
     if session.is_cancelled or session.course.status == CourseStatus.CANCELLED:
         return "This session is cancelled."
     if session.has_started():
         return "This session has already started."
-    if session.course.status == CourseStatus.DRAFT and not by_coordinator:
-        return "This course is not published yet."
+    if not by_coordinator:
+        if session.course.status == CourseStatus.DRAFT:
+            return "This course is not published yet."
+        # The coordinator is to move or cancel it (the closures page lists it); the
+        # board no longer offers it, and a page opened before the closure cannot claim it.
+        if Session.objects.filter(pk=session.pk).on_closed_days().exists():
+            return (
+                "This session falls on a day the team is now closed, so it is not open "
+                "to claim. Your coordinator will move or cancel it."
+            )
     if profile.status != FacilitatorStatus.ACTIVE or not profile.user.is_active:
         return f"{profile.user} is not an active facilitator ({profile.get_status_display()})."
     if not Training.objects.filter(

@@ -71,6 +71,9 @@ def board(request: HttpRequest) -> HttpResponse:
             course__programme__in=trained,
         )
         .exclude(Exists(my_kind_held))
+        # A session on a day the team has since closed is for the coordinator to move
+        # or cancel, not for anyone to claim.
+        .on_open_days()
         .annotate(clashes=clashes_with(profile))
         .select_related("course", "course__programme", "course__venue", "venue")
     )
@@ -105,6 +108,7 @@ def board(request: HttpRequest) -> HttpResponse:
             claim__kind=profile.kind,
             claim__session__start__gt=now,
             claim__session__course__programme__in=trained,
+            claim__session__in=Session.objects.on_open_days(),
         )
         .exclude(claim__facilitator=profile)
         .select_related(

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.fields import RangeOperators
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Count, F, Max, Min, Q
-from django.db.models.functions import Lower
+from django.db.models import Count, Exists, ExpressionWrapper, F, Max, Min, OuterRef, Q
+from django.db.models.functions import Lower, TruncDate
 from django.utils import timezone
 
 from hope.modelbase import TimeStamped
@@ -84,6 +86,13 @@ class Programme(TimeStamped):
         return self.delivery == Delivery.ONLINE
 
 
+class ClosureDateQuerySet(models.QuerySet):
+    def closing(self, venue) -> ClosureDateQuerySet:
+        """The closures that shut ``venue``: team-wide ones and the venue's own. ``venue``
+        may be None (online: team-wide only) or ``OuterRef("venue")`` from sessions."""
+        return self.filter(Q(venue__isnull=True) | Q(venue=venue))
+
+
 class ClosureDate(models.Model):
     """A day the team does not run sessions (team-wide, or at one venue)."""
 
@@ -98,6 +107,8 @@ class ClosureDate(models.Model):
         help_text="Leave empty when no venue is used that day (e.g. a team training day).",
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = ClosureDateQuerySet.as_manager()
 
     class Meta:
         ordering = ["date", "pk"]
@@ -209,11 +220,23 @@ class Course(TimeStamped):
         return DISPLAY_STATUSES[self.display_status()]
 
 
+def _closures_of_session(closures: models.QuerySet[ClosureDate] | None) -> models.QuerySet:
+    """The closures (of ``closures``, or all) that fall on the local day of the session in
+    the outer query and shut its venue. For Exists() and ArraySubquery() over sessions."""
+    if closures is None:
+        closures = ClosureDate.objects.all()
+    start = ExpressionWrapper(OuterRef("start"), output_field=models.DateTimeField())
+    day = TruncDate(start, tzinfo=ZoneInfo(settings.TIME_ZONE))
+    return closures.closing(OuterRef("venue")).filter(date=day)
+
+
 class SessionQuerySet(models.QuerySet):
     def update(self, **kwargs) -> int:
-        # A bulk update skips auto_now; calendar feeds and reminders read updated_at, so
-        # every write to sessions, bulk or not, moves it.
+        # A bulk update skips auto_now and the services' revision count; calendar feeds
+        # (LAST-MODIFIED, SEQUENCE) and reminders read them, so every write to sessions,
+        # bulk or not, moves both.
         kwargs.setdefault("updated_at", timezone.now())
+        kwargs.setdefault("revision", F("revision") + 1)
         return super().update(**kwargs)
 
     def upcoming(self, now: datetime | None = None) -> SessionQuerySet:
@@ -225,6 +248,27 @@ class SessionQuerySet(models.QuerySet):
 
     def at_venue(self, venue: Venue) -> SessionQuerySet:
         return self.filter(venue=venue)
+
+    def on_closed_days(
+        self, closures: models.QuerySet[ClosureDate] | None = None
+    ) -> SessionQuerySet:
+        """Sessions, not cancelled, that fall on a closure entered after they were planned:
+        a team-wide one, or their venue's own. ``closures`` narrows to some closures (e.g.
+        the one just added). The one home of that rule for sessions on the rota (the
+        closures page lists them, the board leaves them out); ``scheduling.closed_reason``
+        keeps new and moved sessions off such days."""
+        return self.filter(Exists(_closures_of_session(closures)), is_cancelled=False)
+
+    def on_open_days(self) -> SessionQuerySet:
+        """The sessions ``on_closed_days()`` leaves out (cancelled ones included)."""
+        return self.exclude(Exists(_closures_of_session(None)))
+
+    def with_closure_ids(
+        self, closures: models.QuerySet[ClosureDate] | None = None
+    ) -> SessionQuerySet:
+        """Annotate ``closure_ids``: the pks of the closures (of ``closures``, or all)
+        that shut each session's day, for grouping sessions under their closures."""
+        return self.annotate(closure_ids=ArraySubquery(_closures_of_session(closures).values("pk")))
 
     def clashing_with(
         self, *, venue: Venue | None, start: datetime, end: datetime, exclude_pk=None

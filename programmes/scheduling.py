@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
@@ -9,9 +10,8 @@ from zoneinfo import ZoneInfo
 
 import holidays
 from django.conf import settings
-from django.db.models import Q
 
-from programmes.models import ClosureDate, Programme
+from programmes.models import ClosureDate, Programme, Session
 from venues.models import Venue
 
 # A course moves a week at a time; past this many moves something is wrong (e.g. a
@@ -48,9 +48,8 @@ def bank_holiday(day: date) -> str | None:
 
 def _closures(venue: Venue | None, first: date, last: date) -> dict[date, str]:
     """Team-wide closures, and the venue's own, between two days (one query)."""
-    venue_filter = Q(venue__isnull=True) | (Q(venue=venue) if venue else Q(pk__in=[]))
     closures: dict[date, str] = {}
-    for closure in ClosureDate.objects.filter(venue_filter, date__gte=first, date__lte=last):
+    for closure in ClosureDate.objects.closing(venue).filter(date__gte=first, date__lte=last):
         closures.setdefault(closure.date, closure.reason)
     return closures
 
@@ -109,3 +108,24 @@ def plan_sessions(
         )
         day += timedelta(weeks=1)
     return planned
+
+
+def sessions_on_closures(closures: Sequence[ClosureDate]) -> dict[int, list[Session]]:
+    """For each closure (by pk), the sessions still to come that it shuts and that are not
+    cancelled (``SessionQuerySet.on_closed_days``), in time order, with course and venue:
+    what a coordinator has to move or cancel. One query, however many closures."""
+    found: dict[int, list[Session]] = {closure.pk: [] for closure in closures}
+    if not found:
+        return found
+    chosen = ClosureDate.objects.filter(pk__in=found)
+    sessions = (
+        Session.objects.upcoming()
+        .on_closed_days(chosen)
+        .with_closure_ids(chosen)
+        .select_related("course", "venue")
+        .order_by("start", "pk")
+    )
+    for session in sessions:
+        for closure_id in session.closure_ids:
+            found[closure_id].append(session)
+    return found

@@ -17,7 +17,7 @@ from django.utils.formats import date_format
 
 from hope.audit import audit_record
 from hope.models import User
-from programmes.models import Course, CourseStatus, Programme, Session
+from programmes.models import ClosureDate, Course, CourseStatus, Programme, Session
 from programmes.scheduling import PlannedSession, closed_reason, plan_sessions
 from programmes.signals import course_unpublished, sessions_cancelled, sessions_moved
 from venues.models import Venue
@@ -193,6 +193,8 @@ def course_update(
                 .select_for_update()
                 .order_by("pk")
             )
+        if moving and venue is not None:
+            _check_venue_open(venue, moving)
         slots = [(s.start, s.end) for s in moving]
 
         def write() -> None:
@@ -209,13 +211,15 @@ def course_update(
                 session.save(update_fields=["venue", "revision", "updated_at"])
 
         _save_or_clash(venue, slots, write)
-        if moving:
-            sessions_moved.send(sender=Session, sessions=moving, by=by)
+        # Back to Draft is announced before the move: its holders are released with the
+        # one notice that matters (no longer yours), and the move has nobody left to tell.
         if old_status == CourseStatus.PUBLISHED and status == CourseStatus.DRAFT:
             future = list(
                 course.sessions.upcoming(now).filter(is_cancelled=False).order_by("start", "pk")
             )
             course_unpublished.send(sender=Course, course=course, sessions=future, by=by)
+        if moving:
+            sessions_moved.send(sender=Session, sessions=moving, by=by)
         audit_record(
             actor=by,
             action="course.changed",
@@ -225,6 +229,23 @@ def course_update(
             + ("; back to draft" if old_status != status == CourseStatus.DRAFT else ""),
         )
     return course
+
+
+def _check_venue_open(venue: Venue, sessions: list[Session]) -> None:
+    """Sessions moving to ``venue`` must not land on one of its own closures; raises
+    CourseError. (Team-wide closures and bank holidays close a day wherever the session
+    is, so a new venue changes nothing about them.) One query."""
+    by_day: dict[date, Session] = {}
+    for session in sorted(sessions, key=lambda s: s.start):
+        by_day.setdefault(timezone.localtime(session.start).date(), session)
+    closure = ClosureDate.objects.filter(venue=venue, date__in=by_day).order_by("date").first()
+    if closure is not None:
+        raise CourseError(
+            f"{venue} is closed on {date_format(closure.date, 'l j F Y')} ({closure.reason}), "
+            f"the day of session {by_day[closure.date].number}. Move that session first, or "
+            "choose another venue.",
+            field="venue",
+        )
 
 
 def course_cancel(*, course: Course, by: User) -> int:

@@ -9,7 +9,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from hope.access import coordinator_required, role_required
@@ -20,7 +23,7 @@ from hope.roles import is_coordinator
 from programmes.access import get_course_for_user, visible_courses, visible_sessions
 from programmes.forms import ClosureForm, CourseEditForm, CourseForm, ProgrammeForm, SessionForm
 from programmes.models import ClosureDate, Course, Programme, Session
-from programmes.scheduling import SchedulingError
+from programmes.scheduling import SchedulingError, sessions_on_closures
 from programmes.services import (
     CourseError,
     course_cancel,
@@ -76,7 +79,7 @@ def course_list(request: HttpRequest) -> HttpResponse:
 def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
     course = get_course_for_user(request, pk)
     courses_listed.send(sender=Course, courses=[course])
-    sessions = list(course.sessions.select_related("venue").order_by("number"))
+    sessions = list(course.sessions.with_closure_ids().select_related("venue").order_by("number"))
     sessions_listed.send(sender=Session, sessions=sessions)
     history = []
     if is_coordinator(request.user):
@@ -317,15 +320,37 @@ def closure_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         closure = form.save()
         messages.success(
-            request,
-            f"Closure on {closure.date:%-d %B %Y} added. Courses planned from now on skip it; "
-            "existing sessions on that day are not moved.",
+            request, _closure_added(closure, sessions_on_closures([closure])[closure.pk])
         )
         return redirect("programmes:closure_list")
-    closures = ClosureDate.objects.select_related("venue").filter(
-        date__gte=timezone.localdate() - timedelta(days=31)
+    today = timezone.localdate()
+    closures = list(
+        ClosureDate.objects.select_related("venue").filter(date__gte=today - timedelta(days=31))
     )
+    # Sessions still planned on a closed day, for the coordinator to move or cancel;
+    # None for a closure already past.
+    planned = sessions_on_closures([c for c in closures if c.date >= today])
+    for closure in closures:
+        closure.planned_sessions = planned.get(closure.pk)
     return render(request, "programmes/closure_list.html", {"form": form, "closures": closures})
+
+
+def _closure_added(closure: ClosureDate, sessions: list[Session]) -> str:
+    when = date_format(closure.date, "l j F Y")
+    if not sessions:
+        return (
+            f"Closure on {when} added. Courses planned from now on skip it; no sessions are "
+            "planned that day."
+        )
+    count = len(sessions)
+    return format_html(
+        "Closure on {} added. Courses planned from now on skip it, but {} still planned "
+        "that day. Move or cancel {}: {}",
+        when,
+        f"{count} sessions are" if count > 1 else "1 session is",
+        "them" if count > 1 else "it",
+        render_to_string("programmes/_closed_sessions.html", {"sessions": sessions}),
+    )
 
 
 @require_POST
