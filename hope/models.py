@@ -290,3 +290,15 @@ class Message(TimeStamped):
 
     def __str__(self) -> str:
         return f"Message #{self.pk}"
+
+
+class Heartbeat(models.Model):
+    """The last time a background part showed it was alive: "worker" (each outbox sweep)
+    and "beat" (the scheduler, every half minute). In PostgreSQL so that every web
+    process can read them for /healthz and the message log."""
+
+    name = models.CharField(max_length=20, primary_key=True)
+    beat_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.name

@@ -2,20 +2,26 @@
 
 Exactly once, by construction:
 - each message has a unique key, so producing it twice stores it once;
-- a sender claims rows with ``SELECT … FOR UPDATE SKIP LOCKED`` and marks them
-  "sending" in the same transaction, so two workers never take the same row;
-- a row is marked "sent" only after the channel accepted it.
-The one window no system closes: a worker that dies after the mail server accepted a
-message and before the row is marked sent. Such a row stays "sending"; after
-``STALE_AFTER`` it is retried, so that one message may arrive twice.
+- a sender takes one row at a time with ``SELECT … FOR UPDATE SKIP LOCKED`` and marks
+  it "sending" with a lease in the same transaction, so two workers never take the same
+  row, and a worker that dies holds at most the one row it was sending;
+- a row is marked "sent" only after the channel accepted it;
+- a sweep stops taking rows well before Celery's soft time limit, and a soft limit that
+  fires anyway means "stop", never "failed".
+The one window no system closes: a worker that dies (or is stopped) after the mail
+server accepted a message and before the row is marked sent. That row stays "sending"
+until its ``LEASE`` (2 minutes) ends and is then sent again, so that one message, and
+only it, may arrive twice.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from datetime import timedelta
 
 from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.template import Context
 from django.template.loader import get_template, render_to_string
@@ -28,7 +34,10 @@ from hope.queue import enqueue_after_commit
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
-STALE_AFTER = timedelta(minutes=15)
+# A message taken for sending and not marked sent within this is taken again. One send
+# waits at most EMAIL_TIMEOUT (20 s by default) for the mail server, so a live worker
+# always finishes well inside it.
+LEASE = timedelta(minutes=2)
 
 
 def render_text(template_name: str, context: dict) -> str:
@@ -90,38 +99,58 @@ def messages_withdraw(*, key_prefix: str) -> int:
     )
 
 
-def _claim_batch(limit: int) -> list[Message]:
-    now = timezone.now()
+def _claim_one(now) -> Message | None:
+    """Take the next due message, marking it "sending" with a lease, in its own short
+    transaction: a worker holds one message at a time, so if it dies only that one waits
+    for its lease to run out; the rest were never taken and go with the next sweep."""
     with transaction.atomic():
-        # Rows a crashed worker left "sending" go back in the queue.
-        Message.objects.filter(
-            status=MessageStatus.SENDING, claimed_at__lt=now - STALE_AFTER
-        ).update(status=MessageStatus.PENDING)
-        batch = list(
+        message = (
             Message.objects.due(now)
             .select_for_update(skip_locked=True)
-            .order_by("due_at", "pk")[:limit]
+            .order_by("due_at", "pk")
+            .first()
         )
-        Message.objects.filter(pk__in=[m.pk for m in batch]).update(
-            status=MessageStatus.SENDING, claimed_at=now
-        )
-    return batch
+        if message is not None:
+            Message.objects.filter(pk=message.pk).update(
+                status=MessageStatus.SENDING, claimed_at=now
+            )
+    return message
 
 
-def send_due(limit: int = 100) -> int:
-    """Send what is due; returns how many were sent. Safe to run anywhere, any number of times."""
+def _reclaim_expired(now) -> int:
+    """Rows whose worker died while sending go back in the queue once their lease ends.
+    Each may have reached the mail server already: the one window that can send twice."""
+    return Message.objects.filter(status=MessageStatus.SENDING, claimed_at__lt=now - LEASE).update(
+        status=MessageStatus.PENDING
+    )
+
+
+def sweep_seconds() -> float:
+    """How long one sweep keeps taking messages: it stops well before Celery's soft time
+    limit, leaving room for the send in progress (at most EMAIL_TIMEOUT) to finish."""
+    return max(1.0, settings.CELERY_TASK_SOFT_TIME_LIMIT - 2 * settings.EMAIL_TIMEOUT)
+
+
+def send_due(limit: int = 100, seconds: float | None = None) -> int:
+    """Send what is due, one message at a time, until none is due, ``limit`` were tried or
+    ``seconds`` (default ``sweep_seconds()``) have passed; returns how many were sent.
+    Safe to run anywhere, any number of times, at once."""
+    deadline = time.monotonic() + (sweep_seconds() if seconds is None else seconds)
+    _reclaim_expired(timezone.now())
     sent = 0
-    batch = _claim_batch(limit)
-    for index, message in enumerate(batch):
+    for _ in range(limit):
+        if time.monotonic() >= deadline:
+            break  # the next sweep goes on from here
+        message = _claim_one(timezone.now())
+        if message is None:
+            break
         try:
             CHANNELS[message.channel].send(message)
         except SoftTimeLimitExceeded:
-            # Celery is stopping this task, not the channel failing: no attempt is
-            # counted, and this message and the rest of the batch go straight back to
-            # the queue for the next sweep instead of waiting out STALE_AFTER.
-            Message.objects.filter(
-                pk__in=[m.pk for m in batch[index:]], status=MessageStatus.SENDING
-            ).update(status=MessageStatus.PENDING, claimed_at=None)
+            # Celery is stopping the task: this is "stop", not a failed send. Whether the
+            # server took this message is unknown, so it keeps its lease (retried when it
+            # ends); nothing else was taken.
+            logger.warning("Sweep stopped by the time limit while sending message %s.", message.pk)
             raise
         except Exception as error:  # any channel failure: retry with back-off
             attempts = message.attempts + 1

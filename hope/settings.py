@@ -180,9 +180,11 @@ if not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
 # connections and never answers must not hang a page for a minute.
 REDIS_TIMEOUT = env_int("REDIS_TIMEOUT", 2)
 
+# Redis, with a per-process stand-in while Redis is away (hope/cache.py): sign-in's rate
+# limits live in the cache and must not fail with it.
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "hope.cache.ResilientRedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "hope"),
         "OPTIONS": {
@@ -208,8 +210,12 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_TIMEZONE = "Europe/London"
-CELERY_TASK_TIME_LIMIT = 120
-CELERY_TASK_SOFT_TIME_LIMIT = 100
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TIME_LIMIT", 120)
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_SOFT_TIME_LIMIT", 100)
+if not 0 < CELERY_TASK_SOFT_TIME_LIMIT < CELERY_TASK_TIME_LIMIT:
+    raise ImproperlyConfigured(
+        "CELERY_SOFT_TIME_LIMIT must be above 0 and below CELERY_TIME_LIMIT."
+    )
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -224,6 +230,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+# Beat leaves a heartbeat in PostgreSQL as it ticks (hope/beat.py, shown on /healthz).
+CELERY_BEAT_SCHEDULER = "hope.beat:HeartbeatScheduler"
 
 # --- Accounts (django-allauth) --------------------------------------------------
 
@@ -310,7 +318,6 @@ if EMAIL_HOST:
     EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
     EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
     EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
-    EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
 elif DEBUG:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 else:
@@ -319,6 +326,8 @@ else:
         "EMAIL_HOST is not set: with DEBUG off HOPE Coordinator must send real email "
         "(password resets, reminders). Set EMAIL_HOST and its EMAIL_* variables."
     )
+# Seconds one send waits for the mail server; the outbox sweep plans around it.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "HOPE Coordinator <hope@example.org>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

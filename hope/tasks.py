@@ -5,13 +5,16 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from hope.health import record_heartbeat
 from hope.outbox import send_due
 from hope.retention import run_retention
 
 
 @shared_task(ignore_result=True)
 def send_due_messages() -> int:
-    """The outbox sweep: beat runs it every minute; web actions nudge it after commit."""
+    """The outbox sweep: beat runs it every minute; web actions nudge it after commit.
+    Each run is the worker's heartbeat."""
+    record_heartbeat("worker")
     return send_due()
 
 

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from hope import health
 from hope.access import coordinator_required, people_manager_required
 from hope.audit import audit_viewed, readable_areas, save_with_audit
+from hope.cache import cache_state
 from hope.forms import (
     AcceptInvitationForm,
     AuditFilterForm,
@@ -54,12 +55,21 @@ from hope.signin import has_second_factor, mfa_required
 @require_GET
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
-    """For load balancers and monitoring: 200 when PostgreSQL and Redis answer, else 503."""
-    checks = {"database": health.check_database(), "broker": health.check_broker()}
-    healthy = all(state == "ok" for state in checks.values())
+    """For load balancers and monitoring. 503 only when requests cannot be served (the
+    database); Redis, the cache, the worker and beat are reported, since the app keeps
+    working without them for a while (messages wait in the database)."""
+    checks = {
+        "database": health.check_database(),
+        "broker": health.check_broker(),
+        "cache": cache_state(),
+    }
+    if checks["database"] == "ok":
+        checks.update(health.check_background())
+    serving = checks["database"] == "ok"
+    everything = all(state == "ok" for state in checks.values())
     return JsonResponse(
-        {"status": "ok" if healthy else "unavailable", **checks},
-        status=200 if healthy else 503,
+        {"status": "ok" if everything else ("degraded" if serving else "unavailable"), **checks},
+        status=200 if serving else 503,
     )
 
 
@@ -268,7 +278,13 @@ def message_log(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "hope/message_log.html",
-        {"page": page, "counts": counts, "status": status, "statuses": MessageStatus.choices},
+        {
+            "page": page,
+            "counts": counts,
+            "status": status,
+            "statuses": MessageStatus.choices,
+            "late_parts": health.late_parts(),
+        },
     )
 
 

@@ -8,7 +8,9 @@ from celery.contrib.testing.worker import start_worker
 from django.core.cache import cache
 
 from hope import localservices
+from hope.cache import cache_breaker
 from hope.celery import app
+from hope.queue import broker_breaker
 from hope.roles import FacilitatorKind, Role
 from tests.factories import FacilitatorProfileFactory, UserFactory
 
@@ -20,8 +22,14 @@ def pytest_unconfigure(config):
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Rate-limit counters and cached values from one test must not leak into the next."""
+    """Rate-limit counters, cached values and a circuit breaker tripped by one test's
+    broken Redis must not leak into the next."""
+    broker_breaker.reset()
+    cache_breaker.reset()
     cache.clear()
+    yield
+    broker_breaker.reset()
+    cache_breaker.reset()
 
 
 @pytest.fixture

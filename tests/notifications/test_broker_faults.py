@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
+from decimal import Decimal
 
 import pytest
 from django.core import mail
@@ -95,3 +97,38 @@ def test_approval_saves_and_answers_and_the_sweep_catches_up(
     # The beat's sweep (run here directly) sends it once the broker is back.
     assert send_due() == 1
     assert [m.to for m in mail.outbox] == [[volunteer.email]]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_approval_crossing_four_lines_publishes_once_and_answers_with_the_broker_hung(
+    broken_broker, silent_server, volunteer, finance_lead
+):
+    """Before: every stored message published its own nudge, each waiting REDIS_TIMEOUT
+    (2 s × 13 here). Now one nudge per transaction, and none while the breaker is open."""
+    from hope.queue import broker_breaker
+    from hope.roles import Role
+    from tests.factories import UserFactory
+
+    broker_breaker.reset()
+    for n in range(2):
+        UserFactory(email=f"finance{n}@example.org", roles=[Role.FINANCE_LEAD])
+    BudgetFactory(total=Decimal("20.00"))
+    claim = ExpenseClaimFactory(claimant=volunteer, amount=Decimal("25.00"))
+    claim_submit(claim=claim, by=volunteer)
+    broken_broker(f"redis://127.0.0.1:{silent_server}/0")
+
+    started = time.monotonic()
+    outcome = approve_in_a_thread(claim, finance_lead)
+    took = time.monotonic() - started
+
+    assert not outcome["hung"] and took < 5, f"the approval took {took:.1f} s"
+    assert outcome["response"].status_code == 302
+    assert Message.objects.filter(kind="budget_alert").count() == 4 * 3  # lines × leads
+    assert broker_breaker.is_open  # the failed publish opened it
+    # A second approval while it is open does not wait on the broker at all.
+    other = ExpenseClaimFactory(claimant=volunteer)
+    claim_submit(claim=other, by=volunteer)
+    started = time.monotonic()
+    assert approve_in_a_thread(other, finance_lead)["response"].status_code == 302
+    assert time.monotonic() - started < 1.5
+    broker_breaker.reset()

@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from celery.exceptions import SoftTimeLimitExceeded
 from django.core import mail
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -69,7 +70,7 @@ def test_plain_text_is_not_html_escaped_and_html_is():
 
 
 @pytest.mark.django_db
-def test_a_soft_time_limit_puts_the_batch_back_without_counting_an_attempt(monkeypatch):
+def test_a_soft_time_limit_stops_the_sweep_without_counting_a_failure(monkeypatch):
     user = UserFactory()
     for n in range(3):
         make_message(user, key=f"test:{n}")
@@ -82,11 +83,17 @@ def test_a_soft_time_limit_puts_the_batch_back_without_counting_an_attempt(monke
     with pytest.raises(SoftTimeLimitExceeded):
         send_due()
     rows = list(Message.objects.order_by("pk"))
+    # The one in flight keeps its lease (the server may have taken it); the others were
+    # never taken. Nothing counts as a failed attempt.
     assert [(m.status, m.attempts, m.last_error) for m in rows] == [
-        (MessageStatus.PENDING, 0, "")
-    ] * 3
+        (MessageStatus.SENDING, 0, ""),
+        (MessageStatus.PENDING, 0, ""),
+        (MessageStatus.PENDING, 0, ""),
+    ]
     monkeypatch.undo()
-    assert send_due() == 3  # at once, not after a back-off or the stale lease
+    assert send_due() == 2  # the next sweep, at once
+    with time_machine.travel(timezone.now() + outbox.LEASE + timedelta(seconds=1)):
+        assert send_due() == 1  # its lease over, the one in flight goes again
     assert len(mail.outbox) == 3
 
 
@@ -125,7 +132,7 @@ def test_a_worker_that_died_mid_send_leaves_a_row_that_is_sent_later():
     make_message(user)
     Message.objects.update(status=MessageStatus.SENDING, claimed_at=timezone.now())
     assert send_due() == 0  # still within its lease
-    with time_machine.travel(timezone.now() + outbox.STALE_AFTER + timedelta(minutes=1)):
+    with time_machine.travel(timezone.now() + outbox.LEASE + timedelta(minutes=1)):
         assert send_due() == 1
     assert len(mail.outbox) == 1
 
@@ -159,3 +166,18 @@ def test_a_real_worker_sends_after_commit_and_a_second_run_sends_nothing(real_wo
     time.sleep(1)
     assert len(mail.outbox) == 1
     assert Message.objects.get().status == MessageStatus.SENT
+
+
+@pytest.mark.django_db
+def test_one_transaction_storing_many_messages_asks_for_one_sweep(
+    django_capture_on_commit_callbacks,
+):
+    user = UserFactory()
+    with django_capture_on_commit_callbacks() as callbacks:
+        with transaction.atomic():
+            for n in range(5):
+                message_create(
+                    key=f"test:many:{n}", kind="claim_notice", recipient=user,
+                    template="hope/email/test_message", context={"body": "Hi"},
+                )  # fmt: skip
+    assert len(callbacks) == 1

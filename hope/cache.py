@@ -1,0 +1,73 @@
+"""The cache: Redis, and a per-process stand-in while Redis is away.
+
+Sign-in rate limits (allauth) lock and count in the cache, so a stopped or hung Redis
+would otherwise turn every sign-in into an error. When a Redis call fails, this process
+logs it, uses its own in-memory cache for BREAKER_SECONDS (limits still hold, counted per
+process instead of across the site), then tries Redis again. /healthz shows the state.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+
+import redis
+from django.core.cache.backends.locmem import LocMemCache
+from django.core.cache.backends.redis import RedisCache
+
+from hope.queue import Breaker
+
+logger = logging.getLogger(__name__)
+
+BREAKER_SECONDS = 30.0
+cache_breaker = Breaker(BREAKER_SECONDS)
+
+_FALLBACK = LocMemCache("hope-fallback", {"OPTIONS": {"MAX_ENTRIES": 10_000}})
+
+
+def _resilient(name: str):
+    def method(self, *args, **kwargs):
+        fallback = getattr(_FALLBACK, name)
+        if cache_breaker.is_open:
+            return fallback(*args, **kwargs)
+        try:
+            return getattr(super(ResilientRedisCache, self), name)(*args, **kwargs)
+        except (redis.RedisError, OSError) as error:
+            if not cache_breaker.is_open:
+                logger.warning(
+                    "Redis cache unavailable (%s: %s); using this process's memory for %s s.",
+                    type(error).__name__,
+                    error,
+                    BREAKER_SECONDS,
+                )
+            cache_breaker.trip()
+            return fallback(*args, **kwargs)
+
+    functools.update_wrapper(method, getattr(RedisCache, name))
+    return method
+
+
+class ResilientRedisCache(RedisCache):
+    """RedisCache whose every call falls back to a per-process cache on a Redis error."""
+
+    add = _resilient("add")
+    get = _resilient("get")
+    set = _resilient("set")
+    touch = _resilient("touch")
+    delete = _resilient("delete")
+    get_many = _resilient("get_many")
+    has_key = _resilient("has_key")
+    incr = _resilient("incr")
+    set_many = _resilient("set_many")
+    delete_many = _resilient("delete_many")
+    _clear_redis = _resilient("clear")
+
+    def clear(self) -> None:
+        """Both: whatever was counted while Redis was away goes too."""
+        _FALLBACK.clear()
+        self._clear_redis()
+
+
+def cache_state() -> str:
+    """This process's view: "ok", or "degraded" while it counts in its own memory."""
+    return "degraded" if cache_breaker.is_open else "ok"
