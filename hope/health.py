@@ -70,7 +70,7 @@ def _is_late(seen) -> bool:
 
 
 def check_background() -> dict[str, str]:
-    """"ok" or "late" for the worker and beat, from their heartbeats (one query)."""
+    """ "ok" or "late" for the worker and beat, from their heartbeats (one query)."""
     return {name: "late" if _is_late(seen) else "ok" for name, seen in _last_seen().items()}
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from programmes import views
+from programmes.views import courses as views
 
 app_name = "programmes"
 

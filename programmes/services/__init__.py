@@ -1,0 +1,31 @@
+"""Programmes' writes, by topic: courses and sessions (courses.py); participants,
+places, registers and scores (participants.py). Everything is importable from
+``programmes.services``."""
+
+from programmes.services.courses import (
+    FACILITATORS_PER_SESSION,
+    CourseError,
+    VenueClash,
+    check_course_venue,
+    course_cancel,
+    course_create,
+    course_plan,
+    course_update,
+    first_clash,
+    session_cancel,
+    session_change,
+)
+
+__all__ = [
+    "FACILITATORS_PER_SESSION",
+    "CourseError",
+    "VenueClash",
+    "check_course_venue",
+    "course_cancel",
+    "course_create",
+    "course_plan",
+    "course_update",
+    "first_clash",
+    "session_cancel",
+    "session_change",
+]
