@@ -138,9 +138,9 @@ def test_a_slow_mail_server_under_celerys_time_limits_sends_each_message_once(ma
     # Soft limit 6 s, 2 s per send at most: a sweep takes messages for 2 s, then stops.
     # (All six in one sweep would take 9 s: the soft limit would fire mid-send.)
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "hope", "worker", "--pool=prefork", "--concurrency=1",
-         "--without-heartbeat", "--without-mingle", "--without-gossip", "-Q", queue,
-         "--loglevel=WARNING"],
+        [sys.executable, "-m", "celery", "-A", "hope", "worker", "--pool=prefork",
+         "--concurrency=1", "--without-heartbeat", "--without-mingle", "--without-gossip",
+         "-Q", queue, "--loglevel=WARNING"],
         env=environment(port, HOPE_TEST_QUEUE=queue, CELERY_SOFT_TIME_LIMIT="6",
                         CELERY_TIME_LIMIT="12", EMAIL_TIMEOUT="2"),
         cwd=ROOT, stderr=subprocess.PIPE, text=True,
