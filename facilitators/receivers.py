@@ -22,6 +22,7 @@ from programmes.signals import (
     sessions_cancelled,
     sessions_listed,
     sessions_moved,
+    sessions_staffed_by,
 )
 
 
@@ -56,6 +57,13 @@ def show_cover(sender, sessions, **kwargs) -> None:
 @receiver(courses_listed)
 def show_paired_counts(sender, courses, **kwargs) -> None:
     add_paired_counts(courses)
+
+
+@receiver(sessions_staffed_by)
+def held_sessions(sender, user, **kwargs):
+    if not user.is_authenticated:
+        return None
+    return SessionClaim.objects.held().filter(facilitator__user=user).values("session_id")
 
 
 @receiver(roles_changing)

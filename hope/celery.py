@@ -23,5 +23,6 @@ app.conf.beat_schedule = {
         "schedule": crontab(hour=7, minute=30),
     },
     "budget-alerts": {"task": "expenses.tasks.budget_alerts", "schedule": crontab(minute=15)},
+    "lapse-offers": {"task": "programmes.tasks.lapse_offers", "schedule": crontab(minute="*/5")},
     "retention": {"task": "hope.tasks.retention", "schedule": crontab(hour=3, minute=40)},
 }

@@ -54,6 +54,7 @@ def message_create(
     template: str,
     context: dict,
     to_address: str = "",
+    channel: str = "email",
     due_at=None,
     attachment: tuple[str, str, str] | None = None,
     send_now: bool = True,
@@ -71,6 +72,7 @@ def message_create(
             message = Message.objects.create(
                 key=key[:200],
                 kind=kind,
+                channel=channel,
                 recipient=recipient,
                 to_address=to_address or recipient.email,
                 subject=subject[:200],

@@ -267,6 +267,8 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "[HOPE Coordinator] "
 # shared Redis cache, so they hold across every web process.
 
 INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 14)
+# Days someone has to accept a place offered from a waiting list before it passes on.
+PLACE_OFFER_DAYS = env_positive("PLACE_OFFER_DAYS", 3)
 # Invitations and resends one coordinator may send in an hour (a stolen session must not
 # turn the app into a mail cannon, nor mint accounts by the hundred).
 INVITATIONS_PER_HOUR = env_int("INVITATIONS_PER_HOUR", 20)

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.db.models import QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from hope.roles import is_coordinator
-from programmes.models import Course, CourseStatus, Session
+from programmes.models import Course, CourseStatus, Participant, Session
+from programmes.signals import sessions_staffed_by
 
 
 def visible_courses(user):
@@ -26,3 +32,50 @@ def visible_sessions(user):
 def get_course_for_user(request, pk: int) -> Course:
     """404 when the person may not know the course exists (a draft, for non-coordinators)."""
     return get_object_or_404(visible_courses(request.user).with_dates(), pk=pk)
+
+
+# --- Participants ---------------------------------------------------------------------
+# Coordinators see everything about participants. A facilitator sees the participants of
+# the courses where they hold a session (first name and access needs only), from
+# FACILITATOR_VIEW_BEFORE before the course to FACILITATOR_VIEW_AFTER after its last
+# session, and takes the register of the sessions they hold. Nobody else sees any.
+
+FACILITATOR_VIEW_BEFORE = timedelta(days=14)
+FACILITATOR_VIEW_AFTER = timedelta(days=30)
+
+
+def staffed_sessions(user) -> QuerySet[Session]:
+    """The sessions ``user`` runs, as the apps that staff sessions say (facilitators: the
+    slots they hold), through ``programmes.signals.sessions_staffed_by``."""
+    ids = Session.objects.none().values("pk")
+    for _, answer in sessions_staffed_by.send(sender=Session, user=user):
+        if answer is not None:
+            ids = ids.union(answer)
+    return Session.objects.filter(pk__in=ids)
+
+
+def may_take_register(user, session: Session) -> bool:
+    return is_coordinator(user) or staffed_sessions(user).filter(pk=session.pk).exists()
+
+
+def courses_with_participants_shown(user, now=None) -> QuerySet[Course]:
+    """The courses whose participants ``user`` may see (all, for coordinators)."""
+    if is_coordinator(user):
+        return Course.objects.all()
+    now = now or timezone.now()
+    return (
+        Course.objects.filter(sessions__in=staffed_sessions(user))
+        .with_dates()
+        .filter(
+            first_start__lte=now + FACILITATOR_VIEW_BEFORE,
+            last_end__gte=now - FACILITATOR_VIEW_AFTER,
+        )
+        .distinct()
+    )
+
+
+def get_participant_for_user(request, pk: int) -> Participant:
+    """A participant's record is for coordinators; 404 for anyone else."""
+    if not is_coordinator(request.user):
+        raise Http404
+    return get_object_or_404(Participant.objects.all(), pk=pk)

@@ -27,3 +27,8 @@ sessions_listed = Signal()
 #: A page is about to show ``courses`` (a list, with ``CourseQuerySet.with_dates()``).
 #: Receivers may set attributes on them, in a fixed number of queries.
 courses_listed = Signal()
+
+#: Who runs which sessions: receivers return a queryset of Session pks that ``user``
+#: staffs (facilitators: the slots they hold), or None. Used to show a facilitator their
+#: sessions' participants and registers.
+sessions_staffed_by = Signal()

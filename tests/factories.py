@@ -20,7 +20,18 @@ from hope.models import AuditEvent, Invitation, User
 from hope.roles import Role
 from hope.signin import give_authenticator, mfa_required
 from hope.uploads import DocumentType
-from programmes.models import ClosureDate, Course, CourseStatus, Programme, Session
+from programmes.models import (
+    Channel,
+    ClosureDate,
+    ConsentMethod,
+    Course,
+    CourseStatus,
+    Participant,
+    Programme,
+    Referral,
+    ReferralSource,
+    Session,
+)
 from venues.models import Venue
 
 PASSWORD = "correct-horse-battery-staple"
@@ -142,6 +153,29 @@ class CourseFactory(factory.django.DjangoModelFactory):
             )
             for n in range(self.programme.sessions_per_course)
         )
+
+
+class ParticipantFactory(factory.django.DjangoModelFactory):
+    """Someone referred, reachable by email, who agreed to be contacted."""
+
+    class Meta:
+        model = Participant
+
+    full_name = factory.Faker("name", locale="en_GB")
+    email = factory.Sequence(lambda n: f"participant{n}@example.org")
+    preferred_channel = Channel.EMAIL
+    consent_contact = True
+    consent_contact_on = factory.LazyFunction(timezone.localdate)
+    consent_contact_how = ConsentMethod.SPOKEN
+
+
+class ReferralFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Referral
+
+    participant = factory.SubFactory(ParticipantFactory)
+    source = ReferralSource.GP
+    referrer = "Dr Patel, Riverside Surgery"
 
 
 class TrainingFactory(factory.django.DjangoModelFactory):

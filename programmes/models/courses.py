@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.expressions import ArraySubquery
-from django.contrib.postgres.fields import RangeOperators
+from django.contrib.postgres.fields import ArrayField, RangeOperators
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Count, Exists, ExpressionWrapper, F, Max, Min, OuterRef, Q
@@ -17,7 +17,12 @@ from django.utils import timezone
 
 from hope.modelbase import TimeStamped
 from hope.ranges import TsTzRange
+from programmes.measures import Measure
 from venues.models import Venue
+
+
+def default_measures() -> list[str]:
+    return [Measure.SWEMWBS]
 
 
 class Delivery(models.TextChoices):
@@ -53,6 +58,13 @@ class Programme(TimeStamped):
     is_active = models.BooleanField(
         "offered", default=True, help_text="Untick to stop offering it for new courses."
     )
+    measures = ArrayField(
+        models.CharField(max_length=10, choices=Measure.choices),
+        verbose_name="outcome measures",
+        default=default_measures,
+        blank=True,
+        help_text="Recorded at the first and last session.",
+    )
 
     class Meta:
         ordering = ["name", "pk"]
@@ -75,6 +87,10 @@ class Programme(TimeStamped):
             models.CheckConstraint(
                 condition=Q(delivery__in=Delivery.values),
                 name="programmes_programme_delivery_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(measures__contained_by=Measure.values),
+                name="programmes_programme_measures_valid",
             ),
         ]
 

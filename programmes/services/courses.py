@@ -19,6 +19,7 @@ from hope.audit import audit_record
 from hope.models import User
 from programmes.models import ClosureDate, Course, CourseStatus, Programme, Session
 from programmes.scheduling import PlannedSession, closed_reason, plan_sessions
+from programmes.services.participants import session_attendance_follow
 from programmes.signals import course_unpublished, sessions_cancelled, sessions_moved
 from venues.models import Venue
 
@@ -267,6 +268,7 @@ def course_cancel(*, course: Course, by: User) -> int:
             session.save(update_fields=["is_cancelled", "revision", "updated_at"])
         cancelled = len(future)
         if future:
+            _attendance_follow(future)
             sessions_cancelled.send(sender=Session, sessions=future, by=by)
         course.status = CourseStatus.CANCELLED
         course.save(update_fields=["status", "updated_at"])
@@ -277,6 +279,22 @@ def course_cancel(*, course: Course, by: User) -> int:
             summary=f"Cancelled “{course.title}” and {cancelled} future sessions",
         )
     return cancelled
+
+
+def _attendance_follow(sessions: list[Session]) -> None:
+    """Participants' register lines follow their sessions' times; a move that would give
+    a participant two courses at once is refused."""
+    try:
+        with transaction.atomic():
+            session_attendance_follow(sessions=sessions)
+    except IntegrityError as error:
+        if "programmes_attendance_no_overlap_per_person" not in str(error):
+            raise
+        raise CourseError(
+            "A participant on this course has a place on another course at that time. "
+            "Choose another time.",
+            field="day",
+        ) from None
 
 
 def _lock_future_session(session: Session) -> Session:
@@ -318,6 +336,7 @@ def session_change(*, session: Session, start: datetime, venue: Venue | None, by
             session.save()
             # Receivers may refuse the move with a CourseError (a facilitator would
             # hold two sessions at once); the savepoint then rolls it back.
+            _attendance_follow([session])
             sessions_moved.send(sender=Session, sessions=[session], by=by)
 
         _save_or_clash(venue, [(start, end)], write, exclude_pk=session.pk)
@@ -340,6 +359,7 @@ def session_cancel(*, session: Session, by: User) -> Session:
         session.is_cancelled = True
         session.revision += 1
         session.save(update_fields=["is_cancelled", "revision", "updated_at"])
+        _attendance_follow([session])
         sessions_cancelled.send(sender=Session, sessions=[session], by=by)
         audit_record(
             actor=by,
