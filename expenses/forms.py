@@ -10,9 +10,9 @@ from expenses.models import (
     Allocation,
     Budget,
     Category,
-    ClaimKind,
     DirectSpend,
     ExpenseClaim,
+    ExpenseKind,
     Rates,
     financial_year_of,
 )
@@ -41,7 +41,7 @@ class SpendDateMixin:
         return day
 
 
-class ClaimForm(DocumentFormMixin, SpendDateMixin, ModelForm):
+class ExpenseForm(DocumentFormMixin, SpendDateMixin, ModelForm):
     """An out-of-pocket expense, quick to fill in on a phone."""
 
     receipt = DocumentField(label="Receipt (PDF, JPEG or PNG, up to 10 MB)", required=False)
@@ -116,7 +116,7 @@ class MileageForm(SpendDateMixin, ModelForm):
         return " ".join(self.cleaned_data["end_postcode"].upper().split())
 
     def save(self, commit=True):
-        self.instance.kind = ClaimKind.MILEAGE
+        self.instance.kind = ExpenseKind.MILEAGE
         self.instance.category = Category.DRIVERS
         self.instance.description = (
             f"Mileage {self.instance.start_postcode} to {self.instance.end_postcode}: "

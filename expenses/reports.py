@@ -22,9 +22,9 @@ from expenses.models import (
     ZERO,
     Budget,
     Category,
-    ClaimStatus,
     DirectSpend,
     ExpenseClaim,
+    ExpenseStatus,
 )
 from programmes.models import CourseStatus, Session
 
@@ -134,9 +134,9 @@ def year_figures(budget: Budget) -> YearFigures:
     now = timezone.now()
     claims = ExpenseClaim.objects.filter(spent_on__range=(start, end))
     totals = claims.aggregate(
-        paid=_total("amount", Q(status=ClaimStatus.PAID)),
-        approved=_total("amount", Q(status=ClaimStatus.APPROVED)),
-        submitted=_total("amount", Q(status=ClaimStatus.SUBMITTED)),
+        paid=_total("amount", Q(status=ExpenseStatus.PAID)),
+        approved=_total("amount", Q(status=ExpenseStatus.APPROVED)),
+        submitted=_total("amount", Q(status=ExpenseStatus.SUBMITTED)),
     )
     spends = DirectSpend.objects.filter(spent_on__range=(start, end))
     direct = spends.aggregate(total=_total("amount"))["total"]
@@ -151,8 +151,8 @@ def year_figures(budget: Budget) -> YearFigures:
         for value, label in Category.choices
     }
     for row in claims.values("category").annotate(
-        paid=_total("amount", Q(status=ClaimStatus.PAID)),
-        approved=_total("amount", Q(status=ClaimStatus.APPROVED)),
+        paid=_total("amount", Q(status=ExpenseStatus.PAID)),
+        approved=_total("amount", Q(status=ExpenseStatus.APPROVED)),
     ):
         lines[row["category"]].spent += row["paid"]
         lines[row["category"]].committed += row["approved"]
@@ -187,7 +187,7 @@ def monthly_cumulative(budget: Budget, claims, spends, now) -> list[tuple[date, 
             by_month[month] = by_month.get(month, ZERO) + row[amount]
 
     add(
-        claims.filter(status=ClaimStatus.PAID)
+        claims.filter(status=ExpenseStatus.PAID)
         .annotate(month=TruncMonth("spent_on"))
         .values("month")
         .annotate(total=_total("amount"))

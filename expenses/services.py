@@ -15,10 +15,10 @@ from expenses.alerts import check_budget_alerts
 from expenses.models import (
     LIVE_STATUSES,
     ZERO,
-    ClaimEvent,
-    ClaimKind,
-    ClaimStatus,
     ExpenseClaim,
+    ExpenseEvent,
+    ExpenseKind,
+    ExpenseStatus,
     Rates,
     tax_year_bounds,
     tax_year_of,
@@ -31,7 +31,7 @@ from hope.roles import Role, has_role
 PENNY = Decimal("0.01")
 
 
-class ClaimWorkflowError(Exception):
+class ExpenseError(Exception):
     """The change is not allowed now; the message is for the person."""
 
 
@@ -40,7 +40,7 @@ def tax_year_miles(*, claimant: User, day: date, exclude_pk: int | None = None) 
     start, end = tax_year_bounds(tax_year_of(day))
     claims = ExpenseClaim.objects.filter(
         claimant=claimant,
-        kind=ClaimKind.MILEAGE,
+        kind=ExpenseKind.MILEAGE,
         status__in=LIVE_STATUSES,
         spent_on__range=(start, end),
     )
@@ -69,23 +69,23 @@ def price_mileage(claim: ExpenseClaim, rates: Rates | None = None) -> None:
 
 
 def _event(claim: ExpenseClaim, *, by: User, from_status: str, note: str = "") -> None:
-    ClaimEvent.objects.create(
+    ExpenseEvent.objects.create(
         claim=claim, by=by, from_status=from_status, to_status=claim.status, note=note[:300]
     )
 
 
-def claim_save(*, claim: ExpenseClaim, by: User) -> ExpenseClaim:
+def expense_save(*, claim: ExpenseClaim, by: User) -> ExpenseClaim:
     """Create or change a draft (the claimant's own)."""
     with transaction.atomic():
         creating = claim.pk is None
         replaced = None
         if not creating:
             current = ExpenseClaim.objects.select_for_update().get(pk=claim.pk)
-            if current.status != ClaimStatus.DRAFT:
-                raise ClaimWorkflowError("A submitted claim can no longer be changed.")
+            if current.status != ExpenseStatus.DRAFT:
+                raise ExpenseError("A submitted claim can no longer be changed.")
             if current.receipt and current.receipt.name != claim.receipt.name:
                 replaced = current.receipt
-        if claim.kind == ClaimKind.MILEAGE:
+        if claim.kind == ExpenseKind.MILEAGE:
             price_mileage(claim)
         claim.save()
         if creating:
@@ -97,7 +97,7 @@ def claim_save(*, claim: ExpenseClaim, by: User) -> ExpenseClaim:
     return claim
 
 
-def claim_submit(*, claim: ExpenseClaim, by: User) -> ExpenseClaim:
+def expense_submit(*, claim: ExpenseClaim, by: User) -> ExpenseClaim:
     with transaction.atomic():
         # The claimant's row is the lock for their tax-year miles: two mileage claims
         # submitted at once are priced one after the other, so the 10,000-mile split
@@ -105,17 +105,17 @@ def claim_submit(*, claim: ExpenseClaim, by: User) -> ExpenseClaim:
         User.objects.select_for_update().filter(pk=claim.claimant_id).first()
         claim = ExpenseClaim.objects.select_for_update().get(pk=claim.pk)
         if claim.claimant_id != by.pk:
-            raise ClaimWorkflowError("Only the claimant can submit a claim.")
-        if claim.status != ClaimStatus.DRAFT:
-            raise ClaimWorkflowError("This claim has already been submitted.")
-        if claim.kind == ClaimKind.MILEAGE:
+            raise ExpenseError("Only the claimant can submit a claim.")
+        if claim.status != ExpenseStatus.DRAFT:
+            raise ExpenseError("This claim has already been submitted.")
+        if claim.kind == ExpenseKind.MILEAGE:
             price_mileage(claim)
         if claim.amount <= ZERO:
-            raise ClaimWorkflowError("A claim must be for more than £0.00.")
-        claim.status = ClaimStatus.SUBMITTED
+            raise ExpenseError("A claim must be for more than £0.00.")
+        claim.status = ExpenseStatus.SUBMITTED
         claim.submitted_at = timezone.now()
         claim.save()
-        _event(claim, by=by, from_status=ClaimStatus.DRAFT)
+        _event(claim, by=by, from_status=ExpenseStatus.DRAFT)
     return claim
 
 
@@ -141,72 +141,72 @@ def _notify_claimant(claim: ExpenseClaim) -> None:
 
 def _decide(claim: ExpenseClaim, *, by: User, expect: str, to: str) -> ExpenseClaim:
     if not has_role(by, Role.FINANCE_LEAD):
-        raise ClaimWorkflowError("Only finance leads can do this.")
+        raise ExpenseError("Only finance leads can do this.")
     # The row lock makes two finance leads acting at once take turns; the second sees
     # the new status and is told what happened.
     claim = ExpenseClaim.objects.select_for_update().select_related("claimant").get(pk=claim.pk)
     if claim.claimant_id == by.pk:
-        raise ClaimWorkflowError("Nobody can approve, reject or pay their own claim.")
+        raise ExpenseError("Nobody can approve, reject or pay their own claim.")
     if claim.status != expect:
-        raise ClaimWorkflowError(
+        raise ExpenseError(
             f"This claim is {claim.get_status_display().lower()} now, so it cannot be "
-            f"{ClaimStatus(to).label.lower()}."
+            f"{ExpenseStatus(to).label.lower()}."
         )
     return claim
 
 
-def claim_approve(*, claim: ExpenseClaim, by: User) -> ExpenseClaim:
+def expense_approve(*, claim: ExpenseClaim, by: User) -> ExpenseClaim:
     with transaction.atomic():
-        claim = _decide(claim, by=by, expect=ClaimStatus.SUBMITTED, to=ClaimStatus.APPROVED)
-        claim.status = ClaimStatus.APPROVED
+        claim = _decide(claim, by=by, expect=ExpenseStatus.SUBMITTED, to=ExpenseStatus.APPROVED)
+        claim.status = ExpenseStatus.APPROVED
         claim.decided_by, claim.decided_at = by, timezone.now()
         claim.save()
-        _event(claim, by=by, from_status=ClaimStatus.SUBMITTED)
+        _event(claim, by=by, from_status=ExpenseStatus.SUBMITTED)
         _audit_decision(claim, by, "Approved")
         _notify_claimant(claim)
         check_budget_alerts(day=claim.spent_on)
     return claim
 
 
-def claim_reject(*, claim: ExpenseClaim, by: User, reason: str) -> ExpenseClaim:
+def expense_reject(*, claim: ExpenseClaim, by: User, reason: str) -> ExpenseClaim:
     reason = reason.strip()
     if not reason:
-        raise ClaimWorkflowError("Give a reason: the claimant will see it.")
+        raise ExpenseError("Give a reason: the claimant will see it.")
     with transaction.atomic():
-        claim = _decide(claim, by=by, expect=ClaimStatus.SUBMITTED, to=ClaimStatus.REJECTED)
-        claim.status = ClaimStatus.REJECTED
+        claim = _decide(claim, by=by, expect=ExpenseStatus.SUBMITTED, to=ExpenseStatus.REJECTED)
+        claim.status = ExpenseStatus.REJECTED
         claim.rejection_reason = reason[:300]
         claim.decided_by, claim.decided_at = by, timezone.now()
         claim.save()
-        _event(claim, by=by, from_status=ClaimStatus.SUBMITTED, note=reason)
+        _event(claim, by=by, from_status=ExpenseStatus.SUBMITTED, note=reason)
         _audit_decision(claim, by, "Rejected")  # the reason stays on the claim, not here
         _notify_claimant(claim)
     return claim
 
 
-def claim_mark_paid(
+def expense_mark_paid(
     *, claim: ExpenseClaim, by: User, paid_on: date, reference: str
 ) -> ExpenseClaim:
     reference = reference.strip()
     if not reference:
-        raise ClaimWorkflowError("Enter the payment reference.")
+        raise ExpenseError("Enter the payment reference.")
     with transaction.atomic():
-        claim = _decide(claim, by=by, expect=ClaimStatus.APPROVED, to=ClaimStatus.PAID)
-        claim.status = ClaimStatus.PAID
+        claim = _decide(claim, by=by, expect=ExpenseStatus.APPROVED, to=ExpenseStatus.PAID)
+        claim.status = ExpenseStatus.PAID
         claim.paid_on, claim.payment_reference = paid_on, reference[:60]
         claim.save()
-        _event(claim, by=by, from_status=ClaimStatus.APPROVED, note=f"Paid, ref. {reference}")
+        _event(claim, by=by, from_status=ExpenseStatus.APPROVED, note=f"Paid, ref. {reference}")
         _audit_decision(claim, by, "Marked paid")  # the reference stays on the claim
         _notify_claimant(claim)
     return claim
 
 
-def claim_delete_draft(*, claim: ExpenseClaim, by: User) -> None:
+def expense_delete_draft(*, claim: ExpenseClaim, by: User) -> None:
     """Drafts can go; nothing submitted is ever deleted."""
     with transaction.atomic():
         claim = ExpenseClaim.objects.select_for_update().get(pk=claim.pk)
-        if claim.claimant_id != by.pk or claim.status != ClaimStatus.DRAFT:
-            raise ClaimWorkflowError("Only your own draft claims can be deleted.")
+        if claim.claimant_id != by.pk or claim.status != ExpenseStatus.DRAFT:
+            raise ExpenseError("Only your own draft claims can be deleted.")
         audit_record(
             actor=by,
             action="expense.draft_deleted",

@@ -24,8 +24,8 @@ from expenses.charts import CHARTS
 from expenses.forms import (
     AllocationFormSet,
     BudgetForm,
-    ClaimForm,
     DirectSpendForm,
+    ExpenseForm,
     MileageForm,
     PayForm,
     RatesForm,
@@ -36,10 +36,10 @@ from expenses.models import (
     ZERO,
     Budget,
     Category,
-    ClaimKind,
-    ClaimStatus,
     DirectSpend,
     ExpenseClaim,
+    ExpenseKind,
+    ExpenseStatus,
     Rates,
     financial_year_bounds,
     financial_year_of,
@@ -48,13 +48,13 @@ from expenses.models import (
 )
 from expenses.reports import venue_hire_sessions, year_figures
 from expenses.services import (
-    ClaimWorkflowError,
-    claim_approve,
-    claim_delete_draft,
-    claim_mark_paid,
-    claim_reject,
-    claim_save,
-    claim_submit,
+    ExpenseError,
+    expense_approve,
+    expense_delete_draft,
+    expense_mark_paid,
+    expense_reject,
+    expense_save,
+    expense_submit,
 )
 from hope.audit import audit_record, save_with_audit
 from hope.params import int_or_none
@@ -66,20 +66,20 @@ from hope.uploads import document_response
 
 @login_required
 @claimant_required
-def claim_list(request: HttpRequest) -> HttpResponse:
+def expense_list(request: HttpRequest) -> HttpResponse:
     claims = ExpenseClaim.objects.filter(claimant=request.user)
     totals = claims.aggregate(
-        waiting=Coalesce(Sum("amount", filter=Q(status=ClaimStatus.SUBMITTED)), ZERO),
-        approved=Coalesce(Sum("amount", filter=Q(status=ClaimStatus.APPROVED)), ZERO),
-        paid=Coalesce(Sum("amount", filter=Q(status=ClaimStatus.PAID)), ZERO),
+        waiting=Coalesce(Sum("amount", filter=Q(status=ExpenseStatus.SUBMITTED)), ZERO),
+        approved=Coalesce(Sum("amount", filter=Q(status=ExpenseStatus.APPROVED)), ZERO),
+        paid=Coalesce(Sum("amount", filter=Q(status=ExpenseStatus.PAID)), ZERO),
     )
     tax_start, tax_end = tax_year_bounds(tax_year_of(timezone.localdate()))
     tax_year = claims.filter(spent_on__range=(tax_start, tax_end)).aggregate(
         miles=Coalesce(
-            Sum("miles", filter=Q(kind=ClaimKind.MILEAGE, status__in=LIVE_STATUSES)),
+            Sum("miles", filter=Q(kind=ExpenseKind.MILEAGE, status__in=LIVE_STATUSES)),
             Decimal("0"),
         ),
-        paid=Coalesce(Sum("amount", filter=Q(status=ClaimStatus.PAID)), ZERO),
+        paid=Coalesce(Sum("amount", filter=Q(status=ExpenseStatus.PAID)), ZERO),
     )
     page = Paginator(claims.select_related("course"), 25).get_page(request.GET.get("page"))
     return render(
@@ -96,9 +96,9 @@ def claim_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _claim_form(request, instance=None, kind=None):
+def _expense_form(request, instance=None, kind=None):
     kind = instance.kind if instance else kind
-    form_class = MileageForm if kind == ClaimKind.MILEAGE else ClaimForm
+    form_class = MileageForm if kind == ExpenseKind.MILEAGE else ExpenseForm
     return form_class(
         request.POST or None, request.FILES or None, instance=instance, rates=Rates.current()
     )
@@ -106,15 +106,15 @@ def _claim_form(request, instance=None, kind=None):
 
 @login_required
 @claimant_required
-def claim_create(request: HttpRequest) -> HttpResponse:
-    kind = ClaimKind.MILEAGE if request.GET.get("kind") == "mileage" else ClaimKind.EXPENSE
-    form = _claim_form(request, kind=kind)
+def expense_create(request: HttpRequest) -> HttpResponse:
+    kind = ExpenseKind.MILEAGE if request.GET.get("kind") == "mileage" else ExpenseKind.EXPENSE
+    form = _expense_form(request, kind=kind)
     if request.method == "POST" and form.is_valid():
         claim = form.save(commit=False)
         claim.claimant = request.user
-        claim = claim_save(claim=claim, by=request.user)
+        claim = expense_save(claim=claim, by=request.user)
         if request.POST.get("action") == "submit":
-            claim_submit(claim=claim, by=request.user)
+            expense_submit(claim=claim, by=request.user)
             messages.success(request, f"Claim for £{claim.amount:,.2f} submitted for approval.")
         else:
             messages.success(request, "Saved as a draft. Submit it when you are ready.")
@@ -123,11 +123,11 @@ def claim_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _claim_page(request, get_claim_for_user(request, pk))
+def expense_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _expense_page(request, get_claim_for_user(request, pk))
 
 
-def _claim_page(request, claim, *, reject_form=None, pay_form=None) -> HttpResponse:
+def _expense_page(request, claim, *, reject_form=None, pay_form=None) -> HttpResponse:
     """The claim, with finance's forms (bound and showing their errors after a bad POST)."""
     return render(
         request,
@@ -148,20 +148,20 @@ def _claim_page(request, claim, *, reject_form=None, pay_form=None) -> HttpRespo
 
 @login_required
 @claimant_required
-def claim_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def expense_edit(request: HttpRequest, pk: int) -> HttpResponse:
     claim = get_claim_for_user(request, pk)
     if claim.claimant_id != request.user.pk:
         raise Http404
     if not claim.is_editable:
         messages.error(request, "A submitted claim can no longer be changed.")
         return redirect("expenses:claim_detail", pk=pk)
-    form = _claim_form(request, instance=claim)
+    form = _expense_form(request, instance=claim)
     if request.method == "POST" and form.is_valid():
         try:
-            claim = claim_save(claim=form.save(commit=False), by=request.user)
+            claim = expense_save(claim=form.save(commit=False), by=request.user)
             if request.POST.get("action") == "submit":
-                claim_submit(claim=claim, by=request.user)
-        except ClaimWorkflowError as error:
+                expense_submit(claim=claim, by=request.user)
+        except ExpenseError as error:
             messages.error(request, str(error))
         else:
             messages.success(request, "Claim saved.")
@@ -173,11 +173,11 @@ def claim_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def claim_submit_view(request: HttpRequest, pk: int) -> HttpResponse:
+def expense_submit_view(request: HttpRequest, pk: int) -> HttpResponse:
     claim = get_claim_for_user(request, pk)
     try:
-        claim = claim_submit(claim=claim, by=request.user)
-    except ClaimWorkflowError as error:
+        claim = expense_submit(claim=claim, by=request.user)
+    except ExpenseError as error:
         messages.error(request, str(error))
     else:
         messages.success(request, f"Claim for £{claim.amount:,.2f} submitted for approval.")
@@ -186,11 +186,11 @@ def claim_submit_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def claim_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
+def expense_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
     claim = get_claim_for_user(request, pk)
     try:
-        claim_delete_draft(claim=claim, by=request.user)
-    except ClaimWorkflowError as error:
+        expense_delete_draft(claim=claim, by=request.user)
+    except ExpenseError as error:
         messages.error(request, str(error))
         return redirect("expenses:claim_detail", pk=pk)
     messages.success(request, "Draft deleted.")
@@ -198,7 +198,7 @@ def claim_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def claim_receipt(request: HttpRequest, pk: int) -> FileResponse:
+def expense_receipt(request: HttpRequest, pk: int) -> FileResponse:
     """Never public: the claimant and finance leads only; everyone else gets 404."""
     claim = get_claim_for_user(request, pk)
     return document_response(
@@ -226,12 +226,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if budget is not None:
         context["figures"] = year_figures(budget)
     context["queue"] = (
-        ExpenseClaim.objects.filter(status=ClaimStatus.SUBMITTED)
+        ExpenseClaim.objects.filter(status=ExpenseStatus.SUBMITTED)
         .select_related("claimant")
         .order_by("submitted_at", "pk")[:50]
     )
     context["to_pay"] = (
-        ExpenseClaim.objects.filter(status=ClaimStatus.APPROVED)
+        ExpenseClaim.objects.filter(status=ExpenseStatus.APPROVED)
         .select_related("claimant")
         .order_by("decided_at", "pk")[:50]
     )
@@ -266,8 +266,8 @@ def _back_to(request, pk):
 def approve_view(request: HttpRequest, pk: int) -> HttpResponse:
     claim = get_object_or_404(ExpenseClaim, pk=pk)
     try:
-        claim_approve(claim=claim, by=request.user)
-    except ClaimWorkflowError as error:
+        expense_approve(claim=claim, by=request.user)
+    except ExpenseError as error:
         messages.error(request, str(error))
     else:
         messages.success(request, f"Claim #{pk} approved (£{claim.amount:,.2f}).")
@@ -281,10 +281,10 @@ def reject_view(request: HttpRequest, pk: int) -> HttpResponse:
     claim = get_object_or_404(ExpenseClaim, pk=pk)
     form = RejectForm(request.POST)
     if not form.is_valid():
-        return _claim_page(request, get_claim_for_user(request, pk), reject_form=form)
+        return _expense_page(request, get_claim_for_user(request, pk), reject_form=form)
     try:
-        claim_reject(claim=claim, by=request.user, reason=form.cleaned_data["reason"])
-    except ClaimWorkflowError as error:
+        expense_reject(claim=claim, by=request.user, reason=form.cleaned_data["reason"])
+    except ExpenseError as error:
         messages.error(request, str(error))
     else:
         messages.success(request, f"Claim #{pk} rejected; the claimant sees your reason.")
@@ -298,15 +298,15 @@ def pay_view(request: HttpRequest, pk: int) -> HttpResponse:
     claim = get_object_or_404(ExpenseClaim, pk=pk)
     form = PayForm(request.POST)
     if not form.is_valid():
-        return _claim_page(request, get_claim_for_user(request, pk), pay_form=form)
+        return _expense_page(request, get_claim_for_user(request, pk), pay_form=form)
     try:
-        claim_mark_paid(
+        expense_mark_paid(
             claim=claim,
             by=request.user,
             paid_on=form.cleaned_data["paid_on"],
             reference=form.cleaned_data["reference"],
         )
-    except ClaimWorkflowError as error:
+    except ExpenseError as error:
         messages.error(request, str(error))
     else:
         messages.success(request, f"Claim #{pk} marked paid.")
@@ -410,12 +410,12 @@ def export_csv(request: HttpRequest, start_year: int) -> StreamingHttpResponse:
     def rows():
         claims = (
             ExpenseClaim.objects.filter(spent_on__range=(start, end))
-            .exclude(status=ClaimStatus.DRAFT)
+            .exclude(status=ExpenseStatus.DRAFT)
             .select_related("claimant")
             .order_by("spent_on", "pk")
         )
-        kinds, categories = dict(ClaimKind.choices), dict(Category.choices)
-        statuses = dict(ClaimStatus.choices)
+        kinds, categories = dict(ExpenseKind.choices), dict(Category.choices)
+        statuses = dict(ExpenseStatus.choices)
         for claim in claims.iterator(chunk_size=2000):
             yield [
                 kinds[claim.kind], claim.spent_on, categories[claim.category],

@@ -16,7 +16,8 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from expenses.models import ClaimStatus, ExpenseClaim
+from expenses.models import ExpenseClaim
+from expenses.models import ExpenseStatus as ClaimStatus
 from facilitators.models import Claim, FacilitatorProfile
 from facilitators.queries import refreshers_due_count
 from hope import health

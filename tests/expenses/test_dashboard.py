@@ -11,7 +11,7 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from expenses.models import Allocation, Category, ClaimStatus, DirectSpend, ExpenseClaim
+from expenses.models import Allocation, Category, DirectSpend, ExpenseClaim, ExpenseStatus
 from expenses.reports import year_figures
 from hope.roles import Role
 from programmes.models import Session
@@ -19,18 +19,18 @@ from tests.factories import BudgetFactory, CourseFactory, UserFactory, VenueFact
 
 pytestmark = pytest.mark.django_db
 LONDON = ZoneInfo("Europe/London")
-UNDECIDED = (ClaimStatus.DRAFT, ClaimStatus.SUBMITTED)
+UNDECIDED = (ExpenseStatus.DRAFT, ExpenseStatus.SUBMITTED)
 D = Decimal
 
 
 def make_claims(claimant, decider, count: int, start: date) -> list[ExpenseClaim]:
     """Claims in every status, written in bulk (the workflow has its own tests)."""
     statuses = [
-        ClaimStatus.PAID,
-        ClaimStatus.APPROVED,
-        ClaimStatus.SUBMITTED,
-        ClaimStatus.REJECTED,
-        ClaimStatus.DRAFT,
+        ExpenseStatus.PAID,
+        ExpenseStatus.APPROVED,
+        ExpenseStatus.SUBMITTED,
+        ExpenseStatus.REJECTED,
+        ExpenseStatus.DRAFT,
     ]
     categories = [Category.TRAINING, Category.VOLUNTEER_EXPENSES, Category.DRIVERS, Category.OTHER]
     claims = []
@@ -42,9 +42,9 @@ def make_claims(claimant, decider, count: int, start: date) -> list[ExpenseClaim
                 category=categories[n % len(categories)], description=f"Claim {n}",
                 amount=D(n % 97) + D("0.37"), status=status,
                 decided_by=None if status in UNDECIDED else decider,
-                rejection_reason="Duplicate" if status == ClaimStatus.REJECTED else "",
-                paid_on=start if status == ClaimStatus.PAID else None,
-                payment_reference="R" if status == ClaimStatus.PAID else "",
+                rejection_reason="Duplicate" if status == ExpenseStatus.REJECTED else "",
+                paid_on=start if status == ExpenseStatus.PAID else None,
+                payment_reference="R" if status == ExpenseStatus.PAID else "",
             )
         )  # fmt: skip
     return ExpenseClaim.objects.bulk_create(claims)
@@ -93,16 +93,16 @@ def test_every_figure_matches_an_independent_sum(year):
     ]
     held_hire = sum((venue.hire_cost for s in uninvoiced if s.start <= now), D("0"))
     future_hire = sum((venue.hire_cost for s in uninvoiced if s.start > now), D("0"))
-    assert figures.paid_claims == total(ClaimStatus.PAID)
-    assert figures.approved_unpaid == total(ClaimStatus.APPROVED)
-    assert figures.submitted == total(ClaimStatus.SUBMITTED)
+    assert figures.paid_claims == total(ExpenseStatus.PAID)
+    assert figures.approved_unpaid == total(ExpenseStatus.APPROVED)
+    assert figures.submitted == total(ExpenseStatus.SUBMITTED)
     assert figures.direct_spend == invoice.amount + D("216.00")
     assert figures.venue_hire_held == held_hire == D("25.50")  # 6 October; September invoiced
     assert figures.venue_hire_committed == future_hire == D("127.50")  # five, one cancelled
-    assert figures.spent == total(ClaimStatus.PAID) + D("296.00") + held_hire
+    assert figures.spent == total(ExpenseStatus.PAID) + D("296.00") + held_hire
     assert (
         figures.remaining
-        == D("7500.00") - figures.spent - total(ClaimStatus.APPROVED) - future_hire
+        == D("7500.00") - figures.spent - total(ExpenseStatus.APPROVED) - future_hire
     )
     venue_line = next(line for line in figures.categories if line.category == Category.VENUE_HIRE)
     assert venue_line.spent == D("80.00") + held_hire and venue_line.over
@@ -167,7 +167,7 @@ def test_export_opens_cleanly_in_excel_and_reads_back(client, year, finance_lead
     assert len(claims) == 4  # drafts are not exported
     assert all(r["Date"].count("-") == 2 and len(r["Date"]) == 10 for r in rows)
     assert sum(D(r["Amount"]) for r in claims) == sum(
-        c.amount for c in ExpenseClaim.objects.exclude(status=ClaimStatus.DRAFT)
+        c.amount for c in ExpenseClaim.objects.exclude(status=ExpenseStatus.DRAFT)
     )
     spend = next(r for r in rows if r["Type"] == "Direct spend")
     assert spend["Description"] == "Manuals, “new”" and spend["Amount"] == "216.00"
@@ -188,7 +188,7 @@ def test_export_neutralises_spreadsheet_formulas_and_keeps_numbers_numeric(
     for n, (description, reference) in enumerate(hostile.items()):
         ExpenseClaim.objects.create(
             claimant=claimant, spent_on=date(2026, 6, 1 + n), category=Category.OTHER,
-            description=description, amount=D("12.50"), status=ClaimStatus.PAID,
+            description=description, amount=D("12.50"), status=ExpenseStatus.PAID,
             decided_by=finance_lead, paid_on=date(2026, 6, 20), payment_reference=reference,
         )  # fmt: skip
     client.force_login(finance_lead)

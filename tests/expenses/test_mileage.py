@@ -7,8 +7,8 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from expenses.models import ClaimKind, ExpenseClaim, Rates
-from expenses.services import claim_save, claim_submit
+from expenses.models import ExpenseClaim, ExpenseKind, Rates
+from expenses.services import expense_save, expense_submit
 from tests.factories import BudgetFactory
 
 pytestmark = pytest.mark.django_db
@@ -16,12 +16,12 @@ pytestmark = pytest.mark.django_db
 
 def mileage(claimant, day, miles, passengers=0):
     claim = ExpenseClaim(
-        claimant=claimant, kind=ClaimKind.MILEAGE, spent_on=day, category="volunteer_drivers",
+        claimant=claimant, kind=ExpenseKind.MILEAGE, spent_on=day, category="volunteer_drivers",
         description="Driving", start_postcode="NG1 1AA", end_postcode="NG2 2BB",
         miles=Decimal(miles), passengers=passengers, purpose="Participants",
     )  # fmt: skip
-    claim = claim_save(claim=claim, by=claimant)
-    return claim_submit(claim=claim, by=claimant)
+    claim = expense_save(claim=claim, by=claimant)
+    return expense_submit(claim=claim, by=claimant)
 
 
 def test_hmrc_rates_with_passengers(volunteer):

@@ -12,8 +12,8 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
-from expenses.models import ClaimStatus, ExpenseClaim
-from expenses.services import claim_submit
+from expenses.models import ExpenseClaim, ExpenseStatus
+from expenses.services import expense_submit
 from hope.celery import app
 from hope.models import Message, MessageStatus
 from hope.outbox import send_due
@@ -80,7 +80,7 @@ def test_approval_saves_and_answers_and_the_sweep_catches_up(
 ):
     BudgetFactory()
     claim = ExpenseClaimFactory(claimant=volunteer)
-    claim_submit(claim=claim, by=volunteer)
+    expense_submit(claim=claim, by=volunteer)
     port = closed_port() if fault == "refusing" else silent_server
     broken_broker(f"redis://127.0.0.1:{port}/0")
 
@@ -88,7 +88,7 @@ def test_approval_saves_and_answers_and_the_sweep_catches_up(
 
     assert not outcome["hung"], "the request waited more than 5 seconds on the broker"
     assert outcome["response"].status_code == 302
-    assert ExpenseClaim.objects.get(pk=claim.pk).status == ClaimStatus.APPROVED
+    assert ExpenseClaim.objects.get(pk=claim.pk).status == ExpenseStatus.APPROVED
     notice = Message.objects.get(kind="claim_notice")
     assert notice.status == MessageStatus.PENDING
     assert mail.outbox == []
