@@ -16,6 +16,7 @@ from expenses.models import (
     Rates,
     financial_year_of,
 )
+from expenses.services import ExpenseError
 from hope.formkit import DATE_WIDGET, Form, ModelForm
 from hope.uploads import DocumentField, DocumentFormMixin
 from programmes.models import Course
@@ -41,7 +42,19 @@ class SpendDateMixin:
         return day
 
 
-class ExpenseForm(DocumentFormMixin, SpendDateMixin, ModelForm):
+class ServiceErrorMixin:
+    """Shows a service's refusal next to the form's field it is about: the rule lives in
+    the service, the form only puts its message in the right place."""
+
+    # The claim's field a service names → this form's field that the person filled in.
+    error_fields: dict[str, str] = {}
+
+    def add_service_error(self, error: ExpenseError) -> None:
+        field = self.error_fields.get(error.field, error.field)
+        self.add_error(field if field in self.fields else None, str(error))
+
+
+class ExpenseForm(ServiceErrorMixin, DocumentFormMixin, SpendDateMixin, ModelForm):
     """An out-of-pocket expense, quick to fill in on a phone."""
 
     receipt = DocumentField(label="Receipt (PDF, JPEG or PNG, up to 10 MB)", required=False)
@@ -55,9 +68,8 @@ class ExpenseForm(DocumentFormMixin, SpendDateMixin, ModelForm):
         }
         labels = {"course": "Course it was for (optional)"}
 
-    def __init__(self, *args, rates: Rates, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.rates = rates
         self.fields["category"].choices = [
             c for c in Category.choices if c[0] != Category.VENUE_HIRE
         ]
@@ -68,16 +80,14 @@ class ExpenseForm(DocumentFormMixin, SpendDateMixin, ModelForm):
         amount = self.cleaned_data["amount"]
         if amount is not None and amount <= Decimal("0"):
             raise forms.ValidationError("Enter an amount more than £0.00.")
-        if amount is not None and amount > self.rates.claim_limit:
-            raise forms.ValidationError(
-                f"Claims over £{self.rates.claim_limit:,.2f} cannot be made here. Talk to a "
-                "finance lead."
-            )
         return amount
 
 
-class MileageForm(SpendDateMixin, ModelForm):
+class MileageForm(ServiceErrorMixin, SpendDateMixin, ModelForm):
     """Miles driven; the amount is worked out on the server from finance's rates."""
+
+    # The amount comes from the miles and passengers: a refusal of it belongs by the miles.
+    error_fields = {"amount": "miles"}
 
     class Meta:
         model = ExpenseClaim
@@ -96,9 +106,8 @@ class MileageForm(SpendDateMixin, ModelForm):
         }
         labels = {"spent_on": "Date of the journey", "course": "Course it was for (optional)"}
 
-    def __init__(self, *args, rates: Rates, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.rates = rates
         self.fields["course"].queryset = Course.objects.exclude(status="draft").order_by("title")
         self.fields["spent_on"].initial = timezone.localdate()
         for name in ["start_postcode", "end_postcode", "purpose"]:

@@ -11,6 +11,7 @@ from django.db.models import Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from expenses.access import can_claim_mileage
 from expenses.alerts import check_budget_alerts
 from expenses.models import (
     LIVE_STATUSES,
@@ -32,7 +33,15 @@ PENNY = Decimal("0.01")
 
 
 class ExpenseError(Exception):
-    """The change is not allowed now; the message is for the person."""
+    """The change is not allowed now; the message is for the person.
+
+    ``field`` names the claim's field the refusal is about (a form shows the message next
+    to its own field for it), or is None for a refusal about the claim as a whole.
+    """
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def tax_year_miles(*, claimant: User, day: date, exclude_pk: int | None = None) -> Decimal:
@@ -68,6 +77,24 @@ def price_mileage(claim: ExpenseClaim, rates: Rates | None = None) -> None:
     claim.amount = amount.quantize(PENNY, rounding=ROUND_HALF_UP)
 
 
+def _check_claim(claim: ExpenseClaim, rates: Rates) -> None:
+    """What every claim must meet when it is saved and again when it is submitted (finance
+    may have changed the limit, or the claimant stopped driving, in between)."""
+    if claim.kind == ExpenseKind.MILEAGE and not can_claim_mileage(claim.claimant):
+        raise ExpenseError(
+            "Mileage claims are for volunteer drivers. Ask a coordinator to record you as "
+            "a driver.",
+            field="kind",
+        )
+    # Mileage too: its amount is worked out here, so only here can it be held to the limit.
+    if claim.amount > rates.claim_limit:
+        raise ExpenseError(
+            f"This claim comes to £{claim.amount:,.2f}. Claims over "
+            f"£{rates.claim_limit:,.2f} cannot be made here: talk to a finance lead.",
+            field="amount",
+        )
+
+
 def _event(claim: ExpenseClaim, *, by: User, from_status: str, note: str = "") -> None:
     ExpenseEvent.objects.create(
         claim=claim, by=by, from_status=from_status, to_status=claim.status, note=note[:300]
@@ -85,8 +112,10 @@ def expense_save(*, claim: ExpenseClaim, by: User) -> ExpenseClaim:
                 raise ExpenseError("A submitted claim can no longer be changed.")
             if current.receipt and current.receipt.name != claim.receipt.name:
                 replaced = current.receipt
+        rates = Rates.current()
         if claim.kind == ExpenseKind.MILEAGE:
-            price_mileage(claim)
+            price_mileage(claim, rates)
+        _check_claim(claim, rates)
         claim.save()
         if creating:
             _event(claim, by=by, from_status="", note="Created")
@@ -108,8 +137,10 @@ def expense_submit(*, claim: ExpenseClaim, by: User) -> ExpenseClaim:
             raise ExpenseError("Only the claimant can submit a claim.")
         if claim.status != ExpenseStatus.DRAFT:
             raise ExpenseError("This claim has already been submitted.")
+        rates = Rates.current()
         if claim.kind == ExpenseKind.MILEAGE:
-            price_mileage(claim)
+            price_mileage(claim, rates)
+        _check_claim(claim, rates)
         if claim.amount <= ZERO:
             raise ExpenseError("A claim must be for more than £0.00.")
         claim.status = ExpenseStatus.SUBMITTED

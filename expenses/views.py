@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Q, Sum
@@ -14,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from expenses.access import (
+    can_claim_mileage,
     claimant_required,
     finance_required,
     get_claim_for_user,
@@ -92,6 +94,7 @@ def expense_list(request: HttpRequest) -> HttpResponse:
             "tax_start": tax_start,
             "tax_end": tax_end,
             "threshold": Rates.current().threshold_miles,
+            "can_claim_mileage": can_claim_mileage(request.user),
         },
     )
 
@@ -99,27 +102,49 @@ def expense_list(request: HttpRequest) -> HttpResponse:
 def _expense_form(request, instance=None, kind=None):
     kind = instance.kind if instance else kind
     form_class = MileageForm if kind == ExpenseKind.MILEAGE else ExpenseForm
-    return form_class(
-        request.POST or None, request.FILES or None, instance=instance, rates=Rates.current()
-    )
+    return form_class(request.POST or None, request.FILES or None, instance=instance)
+
+
+def _save_from_form(request, form) -> HttpResponse | None:
+    """Save the claim the form holds, and submit it when asked. None when the service
+    refused it: the form then shows why, next to the field it is about."""
+    try:
+        claim = expense_save(claim=form.save(commit=False), by=request.user)
+    except ExpenseError as error:
+        form.add_service_error(error)
+        return None
+    if request.POST.get("action") != "submit":
+        messages.success(request, "Saved as a draft. Submit it when you are ready.")
+        return redirect("expenses:claim_detail", pk=claim.pk)
+    try:
+        claim = expense_submit(claim=claim, by=request.user)
+    except ExpenseError as error:
+        messages.error(request, f"Saved as a draft, not submitted: {error}")
+    else:
+        messages.success(request, f"Claim for £{claim.amount:,.2f} submitted for approval.")
+    return redirect("expenses:claim_detail", pk=claim.pk)
+
+
+def _mileage_allowed_or_403(request, kind) -> None:
+    if kind == ExpenseKind.MILEAGE and not can_claim_mileage(request.user):
+        raise PermissionDenied("Mileage claims are for volunteer drivers.")
 
 
 @login_required
 @claimant_required
 def expense_create(request: HttpRequest) -> HttpResponse:
     kind = ExpenseKind.MILEAGE if request.GET.get("kind") == "mileage" else ExpenseKind.EXPENSE
+    _mileage_allowed_or_403(request, kind)
     form = _expense_form(request, kind=kind)
     if request.method == "POST" and form.is_valid():
-        claim = form.save(commit=False)
-        claim.claimant = request.user
-        claim = expense_save(claim=claim, by=request.user)
-        if request.POST.get("action") == "submit":
-            expense_submit(claim=claim, by=request.user)
-            messages.success(request, f"Claim for £{claim.amount:,.2f} submitted for approval.")
-        else:
-            messages.success(request, "Saved as a draft. Submit it when you are ready.")
-        return redirect("expenses:claim_detail", pk=claim.pk)
-    return render(request, "expenses/claim_form.html", {"form": form, "kind": kind})
+        form.instance.claimant = request.user
+        if response := _save_from_form(request, form):
+            return response
+    return render(
+        request,
+        "expenses/claim_form.html",
+        {"form": form, "kind": kind, "can_claim_mileage": can_claim_mileage(request.user)},
+    )
 
 
 @login_required
@@ -155,17 +180,11 @@ def expense_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if not claim.is_editable:
         messages.error(request, "A submitted claim can no longer be changed.")
         return redirect("expenses:claim_detail", pk=pk)
+    _mileage_allowed_or_403(request, claim.kind)
     form = _expense_form(request, instance=claim)
     if request.method == "POST" and form.is_valid():
-        try:
-            claim = expense_save(claim=form.save(commit=False), by=request.user)
-            if request.POST.get("action") == "submit":
-                expense_submit(claim=claim, by=request.user)
-        except ExpenseError as error:
-            messages.error(request, str(error))
-        else:
-            messages.success(request, "Claim saved.")
-        return redirect("expenses:claim_detail", pk=pk)
+        if response := _save_from_form(request, form):
+            return response
     return render(
         request, "expenses/claim_form.html", {"form": form, "kind": claim.kind, "claim": claim}
     )

@@ -7,8 +7,8 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from expenses.models import ExpenseClaim, ExpenseKind, Rates
-from expenses.services import expense_save, expense_submit
+from expenses.models import ExpenseClaim, ExpenseKind, ExpenseStatus, Rates
+from expenses.services import ExpenseError, expense_save, expense_submit
 from tests.factories import BudgetFactory
 
 pytestmark = pytest.mark.django_db
@@ -101,3 +101,62 @@ def test_mileage_amount_comes_from_the_server_not_the_form(client, volunteer):
         assert claim.start_postcode == "NG1 1AA"
         listing = client.get(reverse("expenses:claim_list"))
         assert listing.context["tax_year"]["miles"] == Decimal("20.0")
+
+
+def mileage_post(client, miles="1000", passengers="8", **overrides):
+    return client.post(
+        reverse("expenses:claim_create") + "?kind=mileage",
+        {"spent_on": "2026-05-30", "start_postcode": "NG1 1AA", "end_postcode": "NG2 2BB",
+         "miles": miles, "passengers": passengers, "purpose": "Participants",
+         "action": "submit", **overrides},
+    )  # fmt: skip
+
+
+def test_mileage_over_the_claim_limit_is_refused_next_to_the_miles(client, volunteer):
+    with time_machine.travel(date(2026, 6, 1), tick=False):
+        BudgetFactory(start_year=2026)
+        client.force_login(volunteer)
+        response = mileage_post(client)  # 1,000 × 45p + 1,000 × 8 × 5p = £850.00
+    assert response.status_code == 200
+    errors = response.context["form"].errors["miles"]
+    assert any("£850.00" in e and "£500.00" in e for e in errors), errors
+    assert not ExpenseClaim.objects.exists()
+
+
+def test_the_service_refuses_mileage_over_the_claim_limit(volunteer):
+    with pytest.raises(ExpenseError, match="Claims over £500.00") as refused:
+        mileage(volunteer, date(2026, 5, 1), "1000.0", passengers=8)
+    assert refused.value.field == "amount"
+    assert not ExpenseClaim.objects.exists()
+
+
+def test_a_draft_is_held_to_the_claim_limit_in_force_when_it_is_submitted(volunteer):
+    draft = ExpenseClaim(
+        claimant=volunteer, kind=ExpenseKind.MILEAGE, spent_on=date(2026, 5, 1),
+        category="volunteer_drivers", description="Driving", start_postcode="NG1 1AA",
+        end_postcode="NG2 2BB", miles=Decimal("100.0"), purpose="Participants",
+    )  # fmt: skip
+    draft = expense_save(claim=draft, by=volunteer)  # £45.00
+    Rates.objects.filter(pk=1).update(claim_limit=Decimal("40.00"))
+    with pytest.raises(ExpenseError, match="Claims over £40.00"):
+        expense_submit(claim=draft, by=volunteer)
+    assert ExpenseClaim.objects.get(pk=draft.pk).status == ExpenseStatus.DRAFT
+
+
+def test_someone_who_is_not_a_driver_cannot_claim_mileage_by_posting(client, lived_facilitator):
+    assert not lived_facilitator.is_driver
+    with time_machine.travel(date(2026, 6, 1), tick=False):
+        BudgetFactory(start_year=2026)
+        client.force_login(lived_facilitator)
+        assert client.get(reverse("expenses:claim_create") + "?kind=mileage").status_code == 403
+        response = mileage_post(client, miles="20", passengers="0")
+        assert response.status_code == 403
+        listing = client.get(reverse("expenses:claim_list")).content.decode()
+    assert not ExpenseClaim.objects.exists()
+    assert "New mileage claim" not in listing
+
+
+def test_the_service_refuses_mileage_from_someone_who_is_not_a_driver(lived_facilitator):
+    with pytest.raises(ExpenseError, match="volunteer drivers"):
+        mileage(lived_facilitator, date(2026, 5, 1), "20.0")
+    assert not ExpenseClaim.objects.exists()
