@@ -19,7 +19,7 @@ from expenses.models import (
 from expenses.services import ExpenseError
 from hope.formkit import DATE_WIDGET, Form, ModelForm
 from hope.uploads import DocumentField, DocumentFormMixin
-from programmes.models import Course
+from programmes.models import Course, CourseStatus
 
 
 def check_spend_date(day, *, budget_years: set[int]) -> None:
@@ -54,7 +54,19 @@ class ServiceErrorMixin:
         self.add_error(field if field in self.fields else None, str(error))
 
 
-class ExpenseForm(ServiceErrorMixin, DocumentFormMixin, SpendDateMixin, ModelForm):
+class ClaimantFormBase(ServiceErrorMixin, SpendDateMixin, ModelForm):
+    """What the expense and the mileage form share: the date starts at today, and the
+    course it was for is any but a draft (coordinators' work in progress)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["course"].queryset = Course.objects.exclude(
+            status=CourseStatus.DRAFT
+        ).order_by("title")
+        self.fields["spent_on"].initial = timezone.localdate()
+
+
+class ExpenseForm(DocumentFormMixin, ClaimantFormBase):
     """An out-of-pocket expense, quick to fill in on a phone."""
 
     receipt = DocumentField(label="Receipt (PDF, JPEG or PNG, up to 10 MB)", required=False)
@@ -73,8 +85,6 @@ class ExpenseForm(ServiceErrorMixin, DocumentFormMixin, SpendDateMixin, ModelFor
         self.fields["category"].choices = [
             c for c in Category.choices if c[0] != Category.VENUE_HIRE
         ]
-        self.fields["course"].queryset = Course.objects.exclude(status="draft").order_by("title")
-        self.fields["spent_on"].initial = timezone.localdate()
 
     def clean_amount(self):
         amount = self.cleaned_data["amount"]
@@ -83,7 +93,7 @@ class ExpenseForm(ServiceErrorMixin, DocumentFormMixin, SpendDateMixin, ModelFor
         return amount
 
 
-class MileageForm(ServiceErrorMixin, SpendDateMixin, ModelForm):
+class MileageForm(ClaimantFormBase):
     """Miles driven; the amount is worked out on the server from finance's rates."""
 
     # The amount comes from the miles and passengers: a refusal of it belongs by the miles.
@@ -108,8 +118,6 @@ class MileageForm(ServiceErrorMixin, SpendDateMixin, ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["course"].queryset = Course.objects.exclude(status="draft").order_by("title")
-        self.fields["spent_on"].initial = timezone.localdate()
         for name in ["start_postcode", "end_postcode", "purpose"]:
             self.fields[name].required = True
         self.fields["miles"].required = True

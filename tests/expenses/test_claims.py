@@ -17,8 +17,15 @@ from expenses.services import (
     expense_submit,
 )
 from hope.roles import Role
+from programmes.models import CourseStatus
 from tests.concurrency import run_together
-from tests.factories import ExpenseClaimFactory, UserFactory, image_bytes, pdf_upload
+from tests.factories import (
+    CourseFactory,
+    ExpenseClaimFactory,
+    UserFactory,
+    image_bytes,
+    pdf_upload,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -282,3 +289,18 @@ def test_finance_records_direct_spend_and_a_venue_invoice(client, budget, financ
         {"spent_on": day, "category": "other", "description": "x", "amount": "0"},
     )
     assert "more than £0.00" in response.context["form"].errors["amount"][0]
+
+
+def test_a_claim_cannot_be_for_a_draft_course(client, budget, volunteer):
+    published = CourseFactory(title="Tuesday group")
+    draft = CourseFactory(title="Planned group", status=CourseStatus.DRAFT)
+    client.force_login(volunteer)
+    for url in [
+        reverse("expenses:claim_create"),
+        reverse("expenses:claim_create") + "?kind=mileage",
+    ]:
+        offered = list(client.get(url).context["form"].fields["course"].queryset)
+        assert published in offered and draft not in offered
+    response = client.post(reverse("expenses:claim_create"), expense_data(course=draft.pk))
+    assert "Select a valid choice" in response.context["form"].errors["course"][0]
+    assert not ExpenseClaim.objects.exists()
