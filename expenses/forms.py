@@ -60,9 +60,9 @@ class ClaimantFormBase(ServiceErrorMixin, SpendDateMixin, ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["course"].queryset = Course.objects.exclude(
-            status=CourseStatus.DRAFT
-        ).order_by("title")
+        self.fields["course"].queryset = Course.objects.exclude(status=CourseStatus.DRAFT).order_by(
+            "title"
+        )
         self.fields["spent_on"].initial = timezone.localdate()
 
 
@@ -142,7 +142,7 @@ class MileageForm(ClaimantFormBase):
         return super().save(commit)
 
 
-class RejectForm(Form):
+class RejectForm(ServiceErrorMixin, Form):
     reason = forms.CharField(
         label="Reason (the claimant sees it)",
         max_length=300,
@@ -150,15 +150,11 @@ class RejectForm(Form):
     )
 
 
-class PayForm(Form):
+class PayForm(ServiceErrorMixin, Form):
+    """The date's bounds (not in the future, not before the approval) are the service's."""
+
     paid_on = forms.DateField(label="Date paid", widget=DATE_WIDGET)
     reference = forms.CharField(label="Payment reference", max_length=60)
-
-    def clean_paid_on(self):
-        day = self.cleaned_data["paid_on"]
-        if day > timezone.localdate():
-            raise forms.ValidationError("The date paid cannot be in the future.")
-        return day
 
 
 class BudgetForm(ModelForm):

@@ -202,7 +202,7 @@ def expense_approve(*, claim: ExpenseClaim, by: User) -> ExpenseClaim:
 def expense_reject(*, claim: ExpenseClaim, by: User, reason: str) -> ExpenseClaim:
     reason = reason.strip()
     if not reason:
-        raise ExpenseError("Give a reason: the claimant will see it.")
+        raise ExpenseError("Give a reason: the claimant will see it.", field="reason")
     with transaction.atomic():
         claim = _decide(claim, by=by, expect=ExpenseStatus.SUBMITTED, to=ExpenseStatus.REJECTED)
         claim.status = ExpenseStatus.REJECTED
@@ -218,11 +218,22 @@ def expense_reject(*, claim: ExpenseClaim, by: User, reason: str) -> ExpenseClai
 def expense_mark_paid(
     *, claim: ExpenseClaim, by: User, paid_on: date, reference: str
 ) -> ExpenseClaim:
+    """Record the payment: the day it was paid lies between the day of the approval and
+    today (London days), so the books never show a payment before it was allowed."""
     reference = reference.strip()
     if not reference:
-        raise ExpenseError("Enter the payment reference.")
+        raise ExpenseError("Enter the payment reference.", field="reference")
+    if paid_on > timezone.localdate():
+        raise ExpenseError("The date paid cannot be in the future.", field="paid_on")
     with transaction.atomic():
         claim = _decide(claim, by=by, expect=ExpenseStatus.APPROVED, to=ExpenseStatus.PAID)
+        approved_on = timezone.localdate(claim.decided_at)
+        if paid_on < approved_on:
+            raise ExpenseError(
+                "The date paid cannot be before the claim was approved on "
+                f"{approved_on.day} {approved_on:%B %Y}.",
+                field="paid_on",
+            )
         claim.status = ExpenseStatus.PAID
         claim.paid_on, claim.payment_reference = paid_on, reference[:60]
         claim.save()

@@ -272,6 +272,17 @@ def chart(request: HttpRequest, start_year: int, name: str) -> HttpResponse:
     return response
 
 
+def _refused(request, pk, error: ExpenseError, **forms) -> HttpResponse:
+    """A refusal about something the finance lead typed shows next to it on the claim's
+    page; one about the claim itself (decided by someone else meanwhile) is a message."""
+    (form,) = forms.values()
+    if error.field in form.fields:
+        form.add_service_error(error)
+        return _expense_page(request, get_claim_for_user(request, pk), **forms)
+    messages.error(request, str(error))
+    return _back_to(request, pk)
+
+
 def _back_to(request, pk):
     """Back to the dashboard's queue when the action came from there, else to the claim."""
     if request.POST.get("next") == "dashboard":
@@ -304,9 +315,8 @@ def reject_view(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         expense_reject(claim=claim, by=request.user, reason=form.cleaned_data["reason"])
     except ExpenseError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, f"Claim #{pk} rejected; the claimant sees your reason.")
+        return _refused(request, pk, error, reject_form=form)
+    messages.success(request, f"Claim #{pk} rejected; the claimant sees your reason.")
     return _back_to(request, pk)
 
 
@@ -326,9 +336,8 @@ def pay_view(request: HttpRequest, pk: int) -> HttpResponse:
             reference=form.cleaned_data["reference"],
         )
     except ExpenseError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, f"Claim #{pk} marked paid.")
+        return _refused(request, pk, error, pay_form=form)
+    messages.success(request, f"Claim #{pk} marked paid.")
     return _back_to(request, pk)
 
 

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
@@ -28,6 +30,7 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
+LONDON = ZoneInfo("Europe/London")
 
 PNG = image_bytes("PNG")
 
@@ -304,3 +307,48 @@ def test_a_claim_cannot_be_for_a_draft_course(client, budget, volunteer):
     response = client.post(reverse("expenses:claim_create"), expense_data(course=draft.pk))
     assert "Select a valid choice" in response.context["form"].errors["course"][0]
     assert not ExpenseClaim.objects.exists()
+
+
+def approved_claim(volunteer, finance_lead, on: date) -> ExpenseClaim:
+    claim = ExpenseClaimFactory(claimant=volunteer, spent_on=on - timedelta(days=3))
+    expense_submit(claim=claim, by=volunteer)
+    with time_machine.travel(datetime(on.year, on.month, on.day, 12, tzinfo=LONDON), tick=False):
+        return expense_approve(claim=claim, by=finance_lead)
+
+
+def test_a_payment_date_in_the_future_is_refused(budget, volunteer, finance_lead):
+    today = timezone.localdate()
+    claim = approved_claim(volunteer, finance_lead, today)
+    with pytest.raises(ExpenseError, match="cannot be in the future") as refused:
+        expense_mark_paid(
+            claim=claim, by=finance_lead, paid_on=today + timedelta(days=1), reference="BACS-9"
+        )
+    assert refused.value.field == "paid_on"
+    claim.refresh_from_db()
+    assert claim.status == ExpenseStatus.APPROVED and claim.paid_on is None
+
+
+def test_a_payment_date_before_the_approval_is_refused_next_to_the_date(
+    client, budget, volunteer, finance_lead
+):
+    today = timezone.localdate()
+    claim = approved_claim(volunteer, finance_lead, today - timedelta(days=2))
+    client.force_login(finance_lead)
+    response = client.post(
+        reverse("expenses:pay", args=[claim.pk]),
+        {"paid_on": (today - timedelta(days=3)).isoformat(), "reference": "BACS-9"},
+    )
+    assert response.status_code == 200
+    errors = response.context["pay_form"].errors["paid_on"]
+    approved_on = f"{today - timedelta(days=2):%-d %B %Y}"
+    assert any("before the claim was approved" in e and approved_on in e for e in errors), errors
+    assert "Error: " in response.content.decode()
+    claim.refresh_from_db()
+    assert claim.status == ExpenseStatus.APPROVED
+    # The day of the approval itself is fine.
+    client.post(
+        reverse("expenses:pay", args=[claim.pk]),
+        {"paid_on": (today - timedelta(days=2)).isoformat(), "reference": "BACS-9"},
+    )
+    claim.refresh_from_db()
+    assert claim.status == ExpenseStatus.PAID and claim.paid_on == today - timedelta(days=2)
