@@ -3,7 +3,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
-from django.forms import inlineformset_factory
+from django.forms import BaseInlineFormSet, inlineformset_factory
 from django.utils import timezone
 
 from expenses.models import (
@@ -157,16 +157,30 @@ class PayForm(ServiceErrorMixin, Form):
     reference = forms.CharField(label="Payment reference", max_length=60)
 
 
-class BudgetForm(ModelForm):
+class BudgetForm(ServiceErrorMixin, ModelForm):
     class Meta:
         model = Budget
         fields = ["start_year", "total"]
+
+
+class BaseAllocationFormSet(BaseInlineFormSet):
+    def allocations(self) -> dict[str, Decimal]:
+        """Category → amount, from the rows filled in and not marked for deletion (the
+        formset has already refused a category given twice)."""
+        return {
+            form.cleaned_data["category"]: form.cleaned_data["amount"]
+            for form in self.forms
+            if form.cleaned_data.get("category")
+            and form.cleaned_data.get("amount") is not None
+            and not self._should_delete_form(form)
+        }
 
 
 AllocationFormSet = inlineformset_factory(
     Budget,
     Allocation,
     form=ModelForm,
+    formset=BaseAllocationFormSet,
     fields=["category", "amount"],
     extra=5,
     max_num=5,

@@ -1,4 +1,5 @@
-"""Claims move draft → submitted → approved or rejected → paid; each step is locked and logged."""
+"""Claims move draft → submitted → approved or rejected → paid; each step is locked and
+logged. A budget's allocations change together with its total."""
 
 from __future__ import annotations
 
@@ -10,12 +11,15 @@ from django.db import transaction
 from django.db.models import Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.text import capfirst
 
 from expenses.access import can_claim_mileage
 from expenses.alerts import check_budget_alerts
 from expenses.models import (
     LIVE_STATUSES,
     ZERO,
+    Allocation,
+    Budget,
     ExpenseClaim,
     ExpenseEvent,
     ExpenseKind,
@@ -260,3 +264,60 @@ def expense_delete_draft(*, claim: ExpenseClaim, by: User) -> None:
             name, storage = claim.receipt.name, claim.receipt.storage
             transaction.on_commit(lambda: storage.delete(name))
         claim.delete()
+
+
+def budget_save(*, budget: Budget, allocations: dict[str, Decimal], by: User) -> Budget:
+    """Save a budget's year and total with its allocations (category → amount; a category
+    left out has none), and put the change on the audit trail.
+
+    Rows are written by category, so two allocations swapping categories never meet the
+    one-per-category constraint half-way. The allocations may add up to the total and
+    no more: summed in SQL after the writes, with the budget row locked so that two
+    finance leads saving at once are checked one after the other.
+    """
+    with transaction.atomic():
+        before = Budget.objects.select_for_update().get(pk=budget.pk)
+        budget.save()
+        current = {a.category: a for a in budget.allocations.select_for_update()}
+        gone = [a.pk for category, a in current.items() if category not in allocations]
+        Allocation.objects.filter(pk__in=gone).delete()
+        changed = bool(gone)
+        for category, amount in allocations.items():
+            row = current.get(category)
+            if row is None:
+                Allocation.objects.create(budget=budget, category=category, amount=amount)
+                changed = True
+            elif row.amount != amount:
+                row.amount = amount
+                row.save(update_fields=["amount"])
+                changed = True
+        allocated = budget.allocations.aggregate(total=Coalesce(Sum("amount"), ZERO))["total"]
+        if allocated > budget.total:
+            raise ExpenseError(
+                f"The allocations add up to £{allocated:,.2f}, more than the budget of "
+                f"£{budget.total:,.2f}. Lower the allocations or raise the budget.",
+                field="total",
+            )
+        fields = [
+            f"{capfirst(Budget._meta.get_field(name).verbose_name)}: {getattr(before, name)} → "
+            f"{getattr(budget, name)}"
+            for name in ("start_year", "total")
+            if getattr(before, name) != getattr(budget, name)
+        ]
+        audit_record(
+            actor=by,
+            action="budget.changed",
+            target=budget,
+            summary=f"Changed {budget}: " + (", ".join(fields) or "no changes"),
+        )
+        if changed:
+            audit_record(
+                actor=by,
+                action="budget.allocations_changed",
+                target=budget,
+                summary=f"Allocations for {budget}: "
+                + "; ".join(
+                    f"{a.get_category_display()} £{a.amount:,.2f}" for a in budget.allocations.all()
+                ),
+            )
+    return budget

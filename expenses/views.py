@@ -51,6 +51,7 @@ from expenses.models import (
 from expenses.reports import venue_hire_sessions, year_figures
 from expenses.services import (
     ExpenseError,
+    budget_save,
     expense_approve,
     expense_delete_draft,
     expense_mark_paid,
@@ -363,22 +364,15 @@ def budget_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = BudgetForm(request.POST or None, instance=budget)
     formset = AllocationFormSet(request.POST or None, instance=budget, prefix="allocations")
     if request.method == "POST" and form.is_valid() and formset.is_valid():
-        with transaction.atomic():
-            save_with_audit(form=form, actor=request.user, noun="budget", show_values=True)
-            if formset.has_changed():
-                formset.save()
-                audit_record(
-                    actor=request.user,
-                    action="budget.allocations_changed",
-                    target=budget,
-                    summary=f"Allocations for {budget}: "
-                    + "; ".join(
-                        f"{a.get_category_display()} £{a.amount:,.2f}"
-                        for a in budget.allocations.all()
-                    ),
-                )
-        messages.success(request, f"Budget for {budget} saved.")
-        return redirect("expenses:budget_list")
+        try:
+            budget_save(
+                budget=form.save(commit=False), allocations=formset.allocations(), by=request.user
+            )
+        except ExpenseError as error:
+            form.add_service_error(error)
+        else:
+            messages.success(request, f"Budget for {budget} saved.")
+            return redirect("expenses:budget_list")
     return render(
         request, "expenses/budget_edit.html", {"form": form, "formset": formset, "budget": budget}
     )
