@@ -36,7 +36,10 @@ def _total(field_name: str, condition: Q | None = None):
 
 
 def venue_hire_sessions(start: date, end: date):
-    """Sessions held or booked at a venue in [start, end] whose hire no invoice covers."""
+    """The one home of "which sessions cost hire": sessions held or booked at a venue in
+    [start, end] (London days), of a published course, not cancelled, and whose hire no
+    invoice covers. Drafts are plans, cancelled courses and sessions cost nothing; the
+    dashboard, the export and the budget alerts all count these and only these."""
     zone = ZoneInfo(settings.TIME_ZONE)
     invoiced = DirectSpend.objects.filter(
         venue=OuterRef("venue"),
@@ -48,10 +51,10 @@ def venue_hire_sessions(start: date, end: date):
         .filter(
             venue__isnull=False,
             is_cancelled=False,
+            course__status=CourseStatus.PUBLISHED,
             start__gte=datetime.combine(start, time.min, tzinfo=zone),
             start__lt=datetime.combine(end + timedelta(days=1), time.min, tzinfo=zone),
         )
-        .exclude(course__status=CourseStatus.CANCELLED)
         .exclude(Exists(invoiced))
     )
 

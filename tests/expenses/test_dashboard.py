@@ -11,10 +11,11 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
+from expenses.alerts import check_budget_alerts
 from expenses.models import Allocation, Category, DirectSpend, ExpenseClaim, ExpenseStatus
 from expenses.reports import year_figures
 from hope.roles import Role
-from programmes.models import Session
+from programmes.models import CourseStatus, Session
 from tests.factories import BudgetFactory, CourseFactory, UserFactory, VenueFactory
 
 pytestmark = pytest.mark.django_db
@@ -254,3 +255,33 @@ def test_charts_are_images_with_nothing_from_outside_and_no_script(
     assert "<script" not in svg.lower() and "kozea" not in svg
     assert "default-src 'none'" in response["Content-Security-Policy"]
     assert client.get(reverse("expenses:chart", args=[2026, "other"])).status_code == 404
+
+
+def test_only_published_courses_sessions_cost_hire_in_figures_export_and_alerts(
+    client, year, finance_lead
+):
+    venue = VenueFactory(hire_cost=D("700.00"))
+    # A draft course, four sessions held (the last this morning) and two to come: £4,200
+    # of hire if it counted.
+    draft = CourseFactory(
+        venue=venue,
+        status=CourseStatus.DRAFT,
+        first_start=datetime(2026, 9, 24, 10, tzinfo=LONDON),
+    )
+    CourseFactory(
+        venue=VenueFactory(hire_cost=D("700.00")),
+        status=CourseStatus.CANCELLED,
+        first_start=datetime(2026, 9, 24, 10, tzinfo=LONDON),
+    )
+    figures = year_figures(year)
+    assert (figures.venue_hire_held, figures.venue_hire_committed) == (D("0.00"), D("0.00"))
+    client.force_login(finance_lead)
+    body = b"".join(client.get(reverse("expenses:export", args=[2026])).streaming_content)
+    assert "Venue hire (session)" not in body.decode("utf-8-sig")
+    assert check_budget_alerts(budget=year) == 0  # £7,500 budget: a counted draft is 56 %
+
+    draft.status = CourseStatus.PUBLISHED
+    draft.save()
+    figures = year_figures(year)
+    assert (figures.venue_hire_held, figures.venue_hire_committed) == (D("2800.00"), D("1400.00"))
+    assert check_budget_alerts(budget=year) == 1  # 50 %, to the one finance lead
