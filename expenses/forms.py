@@ -205,8 +205,9 @@ class DirectSpendForm(DocumentFormMixin, SpendDateMixin, ModelForm):
         ]
         widgets = {"spent_on": DATE_WIDGET, "covers_from": DATE_WIDGET, "covers_to": DATE_WIDGET}
         help_texts = {
-            "venue": "For a venue invoice: the hire of the sessions it covers is then counted "
-            "from this invoice instead of automatically.",
+            "venue": "For a venue invoice: the hire of the sessions it covers in the financial "
+            "year of the date paid is then counted from this invoice instead of "
+            "automatically. Sessions of an earlier year keep their hire in that year.",
         }
 
     def clean_amount(self):

@@ -3,7 +3,8 @@
 Spent = paid claims + direct spend + hire of venue sessions already held.
 Committed = approved claims not yet paid + hire of sessions still to come.
 A venue invoice recorded as direct spend replaces the automatic hire of the sessions it
-covers, so nothing is counted twice.
+covers in its own financial year, so nothing is counted twice within a year (see
+``venue_hire_sessions``).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from expenses.models import (
     DirectSpend,
     ExpenseClaim,
     ExpenseStatus,
+    financial_year_bounds,
 )
 from programmes.models import CourseStatus, Session
 
@@ -35,14 +37,26 @@ def _total(field_name: str, condition: Q | None = None):
     return Coalesce(Sum(field_name, filter=condition), ZERO)
 
 
-def venue_hire_sessions(start: date, end: date):
-    """The one home of "which sessions cost hire": sessions held or booked at a venue in
-    [start, end] (London days), of a published course, not cancelled, and whose hire no
-    invoice covers. Drafts are plans, cancelled courses and sessions cost nothing; the
-    dashboard, the export and the budget alerts all count these and only these."""
+def venue_hire_sessions(start_year: int):
+    """The one home of "which sessions cost hire" in the financial year starting in
+    ``start_year``: sessions held or booked at a venue on a London day of that year, of a
+    published course, not cancelled, and whose hire no invoice of that year covers.
+
+    Drafts are plans; cancelled courses and sessions cost nothing. The dashboard, the
+    export and the budget alerts all count these sessions and only these.
+
+    A venue invoice (direct spend with a venue and the dates it covers) replaces the
+    automatic hire of the sessions it covers only within the financial year it is
+    counted in, the year of its date paid. An invoice paid in April for March's sessions
+    counts as April's spend; March's sessions keep their automatic hire in the year that
+    held them, so a closed year's figures never change when a late invoice arrives. An
+    invoice covering days in two years replaces the hire of its own year's days only.
+    """
+    start, end = financial_year_bounds(start_year)
     zone = ZoneInfo(settings.TIME_ZONE)
     invoiced = DirectSpend.objects.filter(
         venue=OuterRef("venue"),
+        spent_on__range=(start, end),
         covers_from__lte=OuterRef("local_day"),
         covers_to__gte=OuterRef("local_day"),
     )
@@ -143,7 +157,7 @@ def year_figures(budget: Budget) -> YearFigures:
     )
     spends = DirectSpend.objects.filter(spent_on__range=(start, end))
     direct = spends.aggregate(total=_total("amount"))["total"]
-    hire = venue_hire_sessions(start, end).aggregate(
+    hire = venue_hire_sessions(budget.start_year).aggregate(
         held=_total("venue__hire_cost", Q(start__lte=now)),
         committed=_total("venue__hire_cost", Q(start__gt=now)),
     )
@@ -201,7 +215,7 @@ def monthly_cumulative(budget: Budget, claims, spends, now) -> list[tuple[date, 
         .annotate(total=_total("amount"))
     )
     add(
-        venue_hire_sessions(start, end)
+        venue_hire_sessions(budget.start_year)
         .filter(start__lte=now)
         .annotate(month=TruncMonth("start", output_field=DateField()))
         .values("month")

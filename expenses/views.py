@@ -452,7 +452,7 @@ def export_csv(request: HttpRequest, start_year: int) -> StreamingHttpResponse:
             ]  # fmt: skip
         now = timezone.now()
         sessions = (
-            venue_hire_sessions(start, end)
+            venue_hire_sessions(start_year)
             .select_related("venue", "course")
             .order_by("start", "pk")
         )

@@ -285,3 +285,21 @@ def test_only_published_courses_sessions_cost_hire_in_figures_export_and_alerts(
     figures = year_figures(year)
     assert (figures.venue_hire_held, figures.venue_hire_committed) == (D("2800.00"), D("1400.00"))
     assert check_budget_alerts(budget=year) == 1  # 50 %, to the one finance lead
+
+
+def test_an_invoice_paid_in_april_for_march_leaves_march_hire_in_the_old_year(year):
+    last_year = BudgetFactory(start_year=2025)
+    venue = VenueFactory(hire_cost=D("40.00"))
+    # Thursdays 5, 12, 19 and 26 March (2025/26), then 2 and 9 April (2026/27).
+    CourseFactory(venue=venue, first_start=datetime(2026, 3, 5, 10, tzinfo=LONDON))
+    DirectSpend.objects.create(
+        spent_on=date(2026, 4, 10), category=Category.VENUE_HIRE, description="March invoice",
+        amount=D("150.00"), venue=venue, covers_from=date(2026, 3, 1),
+        covers_to=date(2026, 4, 5),
+    )  # fmt: skip
+    old = year_figures(last_year)
+    assert old.venue_hire_held == D("160.00")  # March's four sessions keep their hire
+    assert old.direct_spend == D("0.00")
+    new = year_figures(year)
+    assert new.direct_spend == D("150.00")
+    assert new.venue_hire_held == D("40.00")  # 2 April is invoiced, 9 April is not
