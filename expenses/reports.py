@@ -15,7 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import DateField, Exists, OuterRef, Q, Sum
+from django.db.models import DateField, Exists, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.utils import timezone
 
@@ -29,6 +29,7 @@ from expenses.models import (
     financial_year_bounds,
 )
 from programmes.models import CourseStatus, Session
+from venues.models import VenuePrice
 
 PENNY = Decimal("0.01")
 
@@ -40,7 +41,8 @@ def _total(field_name: str, condition: Q | None = None):
 def venue_hire_sessions(start_year: int):
     """The one home of "which sessions cost hire" in the financial year starting in
     ``start_year``: sessions held or booked at a venue on a London day of that year, of a
-    published course, not cancelled, and whose hire no invoice of that year covers.
+    published course, not cancelled, and whose hire no invoice of that year covers. Each
+    is annotated with ``hire``, the venue's price in force on its day (``VenuePrice``).
 
     Drafts are plans; cancelled courses and sessions cost nothing. The dashboard, the
     export and the budget alerts all count these sessions and only these.
@@ -60,8 +62,14 @@ def venue_hire_sessions(start_year: int):
         covers_from__lte=OuterRef("local_day"),
         covers_to__gte=OuterRef("local_day"),
     )
+    # The price in force on the session's day: one correlated subquery per session row,
+    # inside the same SQL statement as the sum, so no page runs more queries for it.
+    price = VenuePrice.objects.filter(
+        venue=OuterRef("venue"), valid_from__lte=OuterRef("local_day")
+    ).order_by("-valid_from")
     return (
         Session.objects.annotate(local_day=TruncDate("start", tzinfo=zone))
+        .annotate(hire=Coalesce(Subquery(price.values("hire_cost")[:1]), ZERO))
         .filter(
             venue__isnull=False,
             is_cancelled=False,
@@ -158,8 +166,8 @@ def year_figures(budget: Budget) -> YearFigures:
     spends = DirectSpend.objects.filter(spent_on__range=(start, end))
     direct = spends.aggregate(total=_total("amount"))["total"]
     hire = venue_hire_sessions(budget.start_year).aggregate(
-        held=_total("venue__hire_cost", Q(start__lte=now)),
-        committed=_total("venue__hire_cost", Q(start__gt=now)),
+        held=_total("hire", Q(start__lte=now)),
+        committed=_total("hire", Q(start__gt=now)),
     )
 
     allocations = {a.category: a.amount for a in budget.allocations.all()}
@@ -219,7 +227,7 @@ def monthly_cumulative(budget: Budget, claims, spends, now) -> list[tuple[date, 
         .filter(start__lte=now)
         .annotate(month=TruncMonth("start", output_field=DateField()))
         .values("month")
-        .annotate(total=_total("venue__hire_cost"))
+        .annotate(total=_total("hire"))
     )
     months, running = [], ZERO
     month = start

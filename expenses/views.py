@@ -460,7 +460,7 @@ def export_csv(request: HttpRequest, start_year: int) -> StreamingHttpResponse:
             yield [
                 "Venue hire (session)", timezone.localtime(session.start).date(), "Venue hire",
                 f"{session.venue.name}: {session.course.title}, session {session.number}",
-                session.venue.hire_cost, "Spent" if session.start <= now else "Committed",
+                session.hire, "Spent" if session.start <= now else "Committed",
                 "", "", "",
             ]  # fmt: skip
 

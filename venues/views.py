@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
-from hope.access import coordinator_required, role_required
+from hope.access import can_see_costs, coordinator_required, role_required
 from hope.audit import save_with_audit
 from programmes.access import visible_sessions
 from venues.forms import VenueForm
@@ -44,7 +44,13 @@ def venue_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .filter(is_cancelled=False)
         .order_by("start", "pk")[:50]
     )
-    return render(request, "venues/venue_detail.html", {"venue": venue, "sessions": sessions})
+    # The price history is money: only for those who see costs (one query, a few rows).
+    prices = venue.prices.all() if can_see_costs(request.user) else []
+    return render(
+        request,
+        "venues/venue_detail.html",
+        {"venue": venue, "sessions": sessions, "prices": prices},
+    )
 
 
 @login_required

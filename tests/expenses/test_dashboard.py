@@ -303,3 +303,26 @@ def test_an_invoice_paid_in_april_for_march_leaves_march_hire_in_the_old_year(ye
     new = year_figures(year)
     assert new.direct_spend == D("150.00")
     assert new.venue_hire_held == D("40.00")  # 2 April is invoiced, 9 April is not
+
+
+def test_a_new_hire_price_never_rewrites_past_spend(client, year, coordinator, finance_lead):
+    venue = VenueFactory(name="Oakfield Library", hire_cost=D("25.00"))
+    CourseFactory(venue=venue, first_start=datetime(2026, 9, 1, 10, tzinfo=LONDON))  # all held
+    CourseFactory(venue=venue, first_start=datetime(2026, 11, 3, 10, tzinfo=LONDON))
+    assert year_figures(year).venue_hire_held == D("150.00")
+    client.force_login(coordinator)
+    edit = client.get(reverse("venues:venue_edit", args=[venue.pk])).context["form"].initial
+    data = {k: v for k, v in edit.items() if v is not None and v is not False}
+    client.post(reverse("venues:venue_edit", args=[venue.pk]), {**data, "hire_cost": "50.00"})
+    venue.refresh_from_db()
+    assert venue.hire_cost == D("50.00")
+
+    figures = year_figures(year)
+    assert figures.venue_hire_held == D("150.00")  # six sessions at £25, as they were
+    assert figures.venue_hire_committed == D("300.00")  # six to come at £50
+    assert figures.months[-1][1] == figures.spent
+    client.force_login(finance_lead)
+    body = b"".join(client.get(reverse("expenses:export", args=[2026])).streaming_content)
+    rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
+    hire = [(r["Status"], r["Amount"]) for r in rows if r["Type"] == "Venue hire (session)"]
+    assert hire == [("Spent", "25.00")] * 6 + [("Committed", "50.00")] * 6
