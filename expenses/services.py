@@ -8,7 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.text import capfirst
@@ -48,17 +48,27 @@ class ExpenseError(Exception):
         self.field = field
 
 
-def tax_year_miles(*, claimant: User, day: date, exclude_pk: int | None = None) -> Decimal:
-    """Miles already claimed (submitted, approved or paid) in the tax year of ``day``."""
-    start, end = tax_year_bounds(tax_year_of(day))
+def miles_before(claim: ExpenseClaim) -> Decimal:
+    """Miles that count before ``claim`` towards the threshold: the claimant's other live
+    (submitted, approved or paid) mileage claims in its tax year that were submitted
+    before it, or all of them for a claim not submitted yet. Claims count in the order
+    they were submitted, so pricing one never depends on claims handed in after it.
+    """
+    start, end = tax_year_bounds(tax_year_of(claim.spent_on))
     claims = ExpenseClaim.objects.filter(
-        claimant=claimant,
+        claimant_id=claim.claimant_id,
         kind=ExpenseKind.MILEAGE,
         status__in=LIVE_STATUSES,
         spent_on__range=(start, end),
     )
-    if exclude_pk:
-        claims = claims.exclude(pk=exclude_pk)
+    if claim.pk:
+        claims = claims.exclude(pk=claim.pk)
+    if claim.submitted_at is not None:
+        claims = claims.filter(
+            Q(submitted_at__lt=claim.submitted_at)
+            | Q(submitted_at=claim.submitted_at, pk__lt=claim.pk)
+            | Q(submitted_at__isnull=True)  # written without the workflow: counted first
+        )
     return claims.aggregate(total=Coalesce(Sum("miles"), Decimal("0")))["total"]
 
 
@@ -67,10 +77,10 @@ def price_mileage(claim: ExpenseClaim, rates: Rates | None = None) -> None:
 
     HMRC's approved amounts for volunteers: 45p a mile for the first 10,000 business
     miles in the tax year (6 April to 5 April), 25p after, plus 5p a mile per passenger.
+    One query (``miles_before``).
     """
     rates = rates or Rates.current()
-    before = tax_year_miles(claimant=claim.claimant, day=claim.spent_on, exclude_pk=claim.pk)
-    room = max(Decimal(rates.threshold_miles) - before, Decimal("0"))
+    room = max(Decimal(rates.threshold_miles) - miles_before(claim), Decimal("0"))
     claim.miles_at_car_rate = min(claim.miles, room)
     claim.miles_at_lower_rate = claim.miles - claim.miles_at_car_rate
     amount = (
@@ -79,6 +89,67 @@ def price_mileage(claim: ExpenseClaim, rates: Rates | None = None) -> None:
         + claim.miles * claim.passengers * rates.passenger_rate
     )
     claim.amount = amount.quantize(PENNY, rounding=ROUND_HALF_UP)
+
+
+def _lock_tax_year_miles(claim: ExpenseClaim) -> None:
+    """Lock the claimant's row, the lock for their tax-year miles; take it before any
+    claim row. FOR NO KEY UPDATE, not FOR UPDATE: storing a message or event that points
+    at the claimant takes a key-share lock on this row, and an approval holding a claim
+    row does exactly that, so FOR UPDATE here would deadlock with it."""
+    User.objects.select_for_update(no_key=True).filter(pk=claim.claimant_id).first()
+
+
+def _reprice_mileage(*, left: ExpenseClaim, by: User) -> None:
+    """``left`` no longer counts towards its claimant's tax-year miles (it was rejected):
+    price again the claimant's mileage claims in that tax year that are not paid yet.
+
+    Their miles before the threshold can only have dropped, so amounts only rise: what
+    the claimant is owed now. Paid claims are facts and keep their amounts. Each claim
+    whose amount changed gets a line in its history and, once it has been handed in, a
+    message to the claimant. Call inside the transaction, holding the claimant's row
+    (the lock for their tax-year miles); the claims are then locked in pk order, so two
+    transactions never wait on each other's rows. Drafts are priced afresh too, so the
+    amount the claimant sees is right; they hear when they submit. The rates used are
+    those in force now: the rates a claim was first priced at are not kept.
+    """
+    start, end = tax_year_bounds(tax_year_of(left.spent_on))
+    rates = Rates.current()
+    unpaid = (
+        ExpenseClaim.objects.select_for_update()
+        .filter(
+            claimant_id=left.claimant_id,
+            kind=ExpenseKind.MILEAGE,
+            status__in=[ExpenseStatus.DRAFT, ExpenseStatus.SUBMITTED, ExpenseStatus.APPROVED],
+            spent_on__range=(start, end),
+        )
+        .select_related("claimant")
+        .order_by("pk")
+    )
+    budget_days = set()
+    for claim in unpaid:
+        was = claim.amount
+        price_mileage(claim, rates)
+        if claim.amount == was:
+            continue
+        claim.save(update_fields=["amount", "miles_at_car_rate", "miles_at_lower_rate"])
+        if claim.status == ExpenseStatus.DRAFT:
+            continue
+        note = (
+            f"Re-priced from £{was:,.2f} to £{claim.amount:,.2f}: claim #{left.pk} no longer "
+            "counts towards the tax year's miles"
+        )
+        _event(claim, by=by, from_status=claim.status, note=note)
+        message_create(
+            key=f"claim:{claim.pk}:repriced-after:{left.pk}",
+            kind="claim_repriced",
+            recipient=claim.claimant,
+            template="expenses/email/claim_repriced",
+            context={"claim": claim, "was": was, "site_url": settings.SITE_URL},
+        )
+        if claim.status == ExpenseStatus.APPROVED:
+            budget_days.add(claim.spent_on)  # committed spend rose
+    for day in sorted(budget_days):
+        check_budget_alerts(day=day)
 
 
 def _check_claim(claim: ExpenseClaim, rates: Rates) -> None:
@@ -135,7 +206,7 @@ def expense_submit(*, claim: ExpenseClaim, by: User) -> ExpenseClaim:
         # The claimant's row is the lock for their tax-year miles: two mileage claims
         # submitted at once are priced one after the other, so the 10,000-mile split
         # is never counted twice.
-        User.objects.select_for_update().filter(pk=claim.claimant_id).first()
+        _lock_tax_year_miles(claim)
         claim = ExpenseClaim.objects.select_for_update().get(pk=claim.pk)
         if claim.claimant_id != by.pk:
             raise ExpenseError("Only the claimant can submit a claim.")
@@ -208,6 +279,9 @@ def expense_reject(*, claim: ExpenseClaim, by: User, reason: str) -> ExpenseClai
     if not reason:
         raise ExpenseError("Give a reason: the claimant will see it.", field="reason")
     with transaction.atomic():
+        # The claimant's row first, as when submitting: a rejected mileage claim frees
+        # tax-year miles, and the claims it re-prices are then priced one at a time.
+        _lock_tax_year_miles(claim)
         claim = _decide(claim, by=by, expect=ExpenseStatus.SUBMITTED, to=ExpenseStatus.REJECTED)
         claim.status = ExpenseStatus.REJECTED
         claim.rejection_reason = reason[:300]
@@ -216,6 +290,8 @@ def expense_reject(*, claim: ExpenseClaim, by: User, reason: str) -> ExpenseClai
         _event(claim, by=by, from_status=ExpenseStatus.SUBMITTED, note=reason)
         _audit_decision(claim, by, "Rejected")  # the reason stays on the claim, not here
         _notify_claimant(claim)
+        if claim.kind == ExpenseKind.MILEAGE:
+            _reprice_mileage(left=claim, by=by)
     return claim
 
 
@@ -248,7 +324,8 @@ def expense_mark_paid(
 
 
 def expense_delete_draft(*, claim: ExpenseClaim, by: User) -> None:
-    """Drafts can go; nothing submitted is ever deleted."""
+    """Drafts can go; nothing submitted is ever deleted. A draft never counts towards its
+    claimant's tax-year miles (``LIVE_STATUSES``), so deleting one re-prices nothing."""
     with transaction.atomic():
         claim = ExpenseClaim.objects.select_for_update().get(pk=claim.pk)
         if claim.claimant_id != by.pk or claim.status != ExpenseStatus.DRAFT:
