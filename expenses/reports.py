@@ -136,21 +136,31 @@ class YearFigures:
         return max(0, min(100 - self.spent_percent, int(self.committed * 100 / self.budget.total)))
 
     @property
-    def forecast(self) -> Decimal:
-        """Year-end spend at the run rate so far (spent ÷ days elapsed × days in the year)."""
-        start, end = self.budget.bounds
-        days = (end - start).days + 1
-        elapsed = (min(self.today, end) - start).days + 1
-        if elapsed <= 0:
-            return self.committed
-        if self.today >= end:
-            return self.spent
-        forecast = self.spent * days / elapsed
-        return max(forecast, self.spent + self.committed).quantize(PENNY, rounding=ROUND_HALF_UP)
+    def spent_and_committed(self) -> Decimal:
+        """What is spent so far plus what is committed: approved claims not yet paid and
+        the hire of sessions booked. What the year comes to if nothing more is added."""
+        return self.spent + self.committed
 
     @property
-    def forecast_difference(self) -> Decimal:
-        return self.budget.total - self.forecast
+    def year_end_at_run_rate(self) -> Decimal:
+        """Year-end spend if spending goes on at its pace so far: spent ÷ days elapsed ×
+        days in the year, the days elapsed counting 1 April to today (London) inclusive.
+
+        Commitments are not in it (they are in ``spent_and_committed``). Before the year
+        starts there is no pace yet, and once it has ended nothing more comes: in both
+        cases it is what has been spent.
+        """
+        start, end = self.budget.bounds
+        if self.today < start or self.today >= end:
+            return self.spent
+        days = (end - start).days + 1
+        elapsed = (self.today - start).days + 1
+        return (self.spent * days / elapsed).quantize(PENNY, rounding=ROUND_HALF_UP)
+
+    @property
+    def run_rate_difference(self) -> Decimal:
+        """The budget less the year-end at the run rate: above zero an underspend."""
+        return self.budget.total - self.year_end_at_run_rate
 
 
 def year_figures(budget: Budget) -> YearFigures:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -118,8 +119,8 @@ def test_forecast_from_the_run_rate(year):
     )
     figures = year_figures(year)
     # 1 April to 15 October is 198 days of 365: 1,980 ÷ 198 × 365 = 3,650.00
-    assert figures.forecast == D("3650.00")
-    assert figures.forecast_difference == D("3850.00")
+    assert figures.year_end_at_run_rate == D("3650.00")
+    assert figures.run_rate_difference == D("3850.00")
 
 
 @pytest.mark.parametrize("page_name", ["dashboard", "claims", "export"])
@@ -326,3 +327,28 @@ def test_a_new_hire_price_never_rewrites_past_spend(client, year, coordinator, f
     rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
     hire = [(r["Status"], r["Amount"]) for r in rows if r["Type"] == "Venue hire (session)"]
     assert hire == [("Spent", "25.00")] * 6 + [("Committed", "50.00")] * 6
+
+
+def test_dashboard_names_spent_and_committed_apart_from_the_run_rate(client, year, finance_lead):
+    DirectSpend.objects.create(
+        spent_on=date(2026, 5, 1), category=Category.OTHER, description="x", amount=D("1980.00")
+    )
+    claimant = UserFactory(roles=[Role.VOLUNTEER])
+    ExpenseClaim.objects.create(
+        claimant=claimant, spent_on=date(2026, 10, 1), category=Category.OTHER,
+        description="Approved", amount=D("450.00"), status=ExpenseStatus.APPROVED,
+        decided_by=finance_lead,
+    )  # fmt: skip
+    CourseFactory(  # six sessions to come at £400: £2,400 committed
+        venue=VenueFactory(hire_cost=D("400.00")),
+        first_start=datetime(2026, 11, 3, 10, tzinfo=LONDON),
+    )
+    figures = year_figures(year)
+    assert figures.spent_and_committed == D("4830.00")  # 1,980 + 450 + 2,400
+    assert figures.year_end_at_run_rate == D("3650.00")  # 1,980 ÷ 198 days × 365
+    client.force_login(finance_lead)
+    page = re.sub(r"<[^>]+>", "", client.get(reverse("expenses:dashboard")).content.decode())
+    html = " ".join(page.split())
+    assert "Spent and committed so far: £4,830.00" in html
+    assert "Year-end at the run rate so far: £3,650.00" in html
+    assert "an underspend of £3,850.00" in html
