@@ -104,7 +104,8 @@ def _reprice_mileage(*, left: ExpenseClaim, by: User) -> None:
     price again the claimant's mileage claims in that tax year that are not paid yet.
 
     Their miles before the threshold can only have dropped, so amounts only rise: what
-    the claimant is owed now. Paid claims are facts and keep their amounts. Each claim
+    the claimant is owed now (so the per-claim limit, met when the claim was handed in,
+    is not applied again). Paid claims are facts and keep their amounts. Each claim
     whose amount changed gets a line in its history and, once it has been handed in, a
     message to the claimant. Call inside the transaction, holding the claimant's row
     (the lock for their tax-year miles); the claims are then locked in pk order, so two

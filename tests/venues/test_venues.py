@@ -91,6 +91,8 @@ def test_the_venue_page_shows_its_hire_price_history_to_those_who_see_costs(
         client.force_login(coordinator)
         client.post(reverse("venues:venue_create"), {**GOOD_VENUE, "hire_cost": "25.00"})
         venue = Venue.objects.get()
+        page = client.get(reverse("venues:venue_detail", args=[venue.pk])).content.decode()
+        assert "£25.00" in page and "Hire price history" not in page  # one price: no history
     with time_machine.travel(datetime(2026, 9, 14, 12, tzinfo=LONDON), tick=False):
         client.force_login(coordinator)  # a new sign-in: months have passed
         client.post(
