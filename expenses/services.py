@@ -108,8 +108,8 @@ def _reprice_mileage(*, left: ExpenseClaim, by: User) -> None:
     is not applied again). Paid claims are facts and keep their amounts. Each claim
     whose amount changed gets a line in its history and, once it has been handed in, a
     message to the claimant. Call inside the transaction, holding the claimant's row
-    (the lock for their tax-year miles); the claims are then locked in pk order, so two
-    transactions never wait on each other's rows. Drafts are priced afresh too, so the
+    (the lock for their tax-year miles); the claims are then locked in pk order, the
+    one order any transaction takes several claim rows in. Drafts are priced afresh too, so the
     amount the claimant sees is right; they hear when they submit. The rates used are
     those in force now: the rates a claim was first priced at are not kept.
     """
@@ -132,7 +132,9 @@ def _reprice_mileage(*, left: ExpenseClaim, by: User) -> None:
         price_mileage(claim, rates)
         if claim.amount == was:
             continue
-        claim.save(update_fields=["amount", "miles_at_car_rate", "miles_at_lower_rate"])
+        claim.save(
+            update_fields=["amount", "miles_at_car_rate", "miles_at_lower_rate", "updated_at"]
+        )
         if claim.status == ExpenseStatus.DRAFT:
             continue
         note = (
