@@ -252,8 +252,14 @@ def _decide(claim: ExpenseClaim, *, by: User, expect: str, to: str) -> ExpenseCl
     if not has_role(by, Role.FINANCE_LEAD):
         raise ExpenseError("Only finance leads can do this.")
     # The row lock makes two finance leads acting at once take turns; the second sees
-    # the new status and is told what happened.
-    claim = ExpenseClaim.objects.select_for_update().select_related("claimant").get(pk=claim.pk)
+    # the new status and is told what happened. The claim's row only (of=self): with
+    # the join, FOR UPDATE would lock the claimant's row too, after the claim's, the
+    # other way round from a rejection that takes the claimant's row first.
+    claim = (
+        ExpenseClaim.objects.select_for_update(of=("self",))
+        .select_related("claimant")
+        .get(pk=claim.pk)
+    )
     if claim.claimant_id == by.pk:
         raise ExpenseError("Nobody can approve, reject or pay their own claim.")
     if claim.status != expect:
