@@ -14,6 +14,11 @@ def can_claim(user) -> bool:
     return has_role(user, Role.VOLUNTEER) or has_role(user, Role.FACILITATOR)
 
 
+def can_claim_mileage(user) -> bool:
+    """Mileage is for volunteer drivers: the coordinator records who drives."""
+    return user.is_driver
+
+
 def is_finance_lead(user) -> bool:
     return has_role(user, Role.FINANCE_LEAD)
 

@@ -21,7 +21,7 @@ def _crossings(budget: Budget) -> list[tuple[str, bool, dict]]:
     from expenses.reports import year_figures
 
     figures = year_figures(budget)
-    used = figures.spent + figures.committed
+    used = figures.spent_and_committed
     lines = []
     for percent in THRESHOLDS:
         limit = budget.total * percent / 100

@@ -11,11 +11,11 @@ from expenses.models import (
     Allocation,
     Budget,
     Category,
-    ClaimEvent,
-    ClaimKind,
-    ClaimStatus,
     DirectSpend,
     ExpenseClaim,
+    ExpenseEvent,
+    ExpenseKind,
+    ExpenseStatus,
     financial_year_of,
 )
 from expenses.services import price_mileage
@@ -77,22 +77,22 @@ def _people() -> dict[str, User]:
 
 
 def _finish(claim: ExpenseClaim, *, status: str, finance: User, when) -> None:
-    ClaimEvent.objects.create(
+    ExpenseEvent.objects.create(
         claim=claim, by=claim.claimant, from_status="draft", to_status="submitted", at=when
     )
-    if status in (ClaimStatus.APPROVED, ClaimStatus.PAID):
+    if status in (ExpenseStatus.APPROVED, ExpenseStatus.PAID):
         claim.decided_by, claim.decided_at = finance, when + timedelta(days=3)
-        ClaimEvent.objects.create(
+        ExpenseEvent.objects.create(
             claim=claim,
             by=finance,
             from_status="submitted",
             to_status="approved",
             at=claim.decided_at,
         )
-    if status == ClaimStatus.PAID:
+    if status == ExpenseStatus.PAID:
         claim.paid_on = (when + timedelta(days=10)).date()
         claim.payment_reference = f"BACS-{claim.spent_on:%y%m%d}-{claim.claimant_id}"
-        ClaimEvent.objects.create(
+        ExpenseEvent.objects.create(
             claim=claim, by=finance, from_status="approved", to_status="paid",
             at=when + timedelta(days=10), note=f"Paid, ref. {claim.payment_reference}",
         )  # fmt: skip
@@ -116,20 +116,20 @@ def seed_money() -> int:
     for email, day, category, description, amount in EXPENSES_2018:
         claim = ExpenseClaim.objects.create(
             claimant=people[email], spent_on=day, category=category,
-            description=description, amount=amount, status=ClaimStatus.DRAFT,
+            description=description, amount=amount, status=ExpenseStatus.DRAFT,
         )  # fmt: skip
         when = timezone.make_aware(
             timezone.datetime.combine(day + timedelta(days=2), timezone.datetime.min.time())
         )
         claim.submitted_at = when
-        _finish(claim, status=ClaimStatus.PAID, finance=finance, when=when)
+        _finish(claim, status=ExpenseStatus.PAID, finance=finance, when=when)
         created += 1
     for email, day, start, end, miles, passengers, purpose in MILEAGE_2018:
         claim = ExpenseClaim(
-            claimant=people[email], kind=ClaimKind.MILEAGE, spent_on=day,
+            claimant=people[email], kind=ExpenseKind.MILEAGE, spent_on=day,
             category=Category.DRIVERS, start_postcode=start, end_postcode=end, miles=miles,
             passengers=passengers, purpose=purpose,
-            description=f"Mileage {start} to {end}: {purpose}", status=ClaimStatus.SUBMITTED,
+            description=f"Mileage {start} to {end}: {purpose}", status=ExpenseStatus.SUBMITTED,
         )  # fmt: skip
         price_mileage(claim)
         claim.save()
@@ -137,7 +137,7 @@ def seed_money() -> int:
             timezone.datetime.combine(day + timedelta(days=1), timezone.datetime.min.time())
         )
         claim.submitted_at = when
-        _finish(claim, status=ClaimStatus.PAID, finance=finance, when=when)
+        _finish(claim, status=ExpenseStatus.PAID, finance=finance, when=when)
         created += 1
     for day, category, description, amount in SPEND_2018:
         DirectSpend.objects.create(
@@ -155,17 +155,17 @@ def seed_money() -> int:
             category=Category.VOLUNTEER_EXPENSES, description=description, amount=amount,
         )  # fmt: skip
         claim.submitted_at = timezone.now() - timedelta(days=days_ago - 1)
-        _finish(claim, status=ClaimStatus.SUBMITTED, finance=finance, when=claim.submitted_at)
+        _finish(claim, status=ExpenseStatus.SUBMITTED, finance=finance, when=claim.submitted_at)
         created += 1
     claim = ExpenseClaim(
-        claimant=people["volunteer@example.org"], kind=ClaimKind.MILEAGE,
+        claimant=people["volunteer@example.org"], kind=ExpenseKind.MILEAGE,
         spent_on=today - timedelta(days=2), category=Category.DRIVERS, start_postcode="NG4 2RL",
         end_postcode="NG7 1OL", miles=D("34.5"), passengers=2,
-        purpose="Driving participants to Oakfield", status=ClaimStatus.SUBMITTED,
+        purpose="Driving participants to Oakfield", status=ExpenseStatus.SUBMITTED,
         description="Mileage NG4 2RL to NG7 1OL: Driving participants to Oakfield",
     )  # fmt: skip
     price_mileage(claim)
     claim.submitted_at = timezone.now() - timedelta(days=1)
     claim.save()
-    _finish(claim, status=ClaimStatus.SUBMITTED, finance=finance, when=claim.submitted_at)
+    _finish(claim, status=ExpenseStatus.SUBMITTED, finance=finance, when=claim.submitted_at)
     return created + 1

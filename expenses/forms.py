@@ -3,22 +3,23 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
-from django.forms import inlineformset_factory
+from django.forms import BaseInlineFormSet, inlineformset_factory
 from django.utils import timezone
 
 from expenses.models import (
     Allocation,
     Budget,
     Category,
-    ClaimKind,
     DirectSpend,
     ExpenseClaim,
+    ExpenseKind,
     Rates,
     financial_year_of,
 )
+from expenses.services import ExpenseError
 from hope.formkit import DATE_WIDGET, Form, ModelForm
 from hope.uploads import DocumentField, DocumentFormMixin
-from programmes.models import Course
+from programmes.models import Course, CourseStatus
 
 
 def check_spend_date(day, *, budget_years: set[int]) -> None:
@@ -41,7 +42,31 @@ class SpendDateMixin:
         return day
 
 
-class ClaimForm(DocumentFormMixin, SpendDateMixin, ModelForm):
+class ServiceErrorMixin:
+    """Shows a service's refusal next to the form's field it is about: the rule lives in
+    the service, the form only puts its message in the right place."""
+
+    # The claim's field a service names → this form's field that the person filled in.
+    error_fields: dict[str, str] = {}
+
+    def add_service_error(self, error: ExpenseError) -> None:
+        field = self.error_fields.get(error.field, error.field)
+        self.add_error(field if field in self.fields else None, str(error))
+
+
+class ClaimantFormBase(ServiceErrorMixin, SpendDateMixin, ModelForm):
+    """What the expense and the mileage form share: the date starts at today, and the
+    course it was for is any but a draft (coordinators' work in progress)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["course"].queryset = Course.objects.exclude(status=CourseStatus.DRAFT).order_by(
+            "title"
+        )
+        self.fields["spent_on"].initial = timezone.localdate()
+
+
+class ExpenseForm(DocumentFormMixin, ClaimantFormBase):
     """An out-of-pocket expense, quick to fill in on a phone."""
 
     receipt = DocumentField(label="Receipt (PDF, JPEG or PNG, up to 10 MB)", required=False)
@@ -55,29 +80,24 @@ class ClaimForm(DocumentFormMixin, SpendDateMixin, ModelForm):
         }
         labels = {"course": "Course it was for (optional)"}
 
-    def __init__(self, *args, rates: Rates, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.rates = rates
         self.fields["category"].choices = [
             c for c in Category.choices if c[0] != Category.VENUE_HIRE
         ]
-        self.fields["course"].queryset = Course.objects.exclude(status="draft").order_by("title")
-        self.fields["spent_on"].initial = timezone.localdate()
 
     def clean_amount(self):
         amount = self.cleaned_data["amount"]
         if amount is not None and amount <= Decimal("0"):
             raise forms.ValidationError("Enter an amount more than £0.00.")
-        if amount is not None and amount > self.rates.claim_limit:
-            raise forms.ValidationError(
-                f"Claims over £{self.rates.claim_limit:,.2f} cannot be made here. Talk to a "
-                "finance lead."
-            )
         return amount
 
 
-class MileageForm(SpendDateMixin, ModelForm):
+class MileageForm(ClaimantFormBase):
     """Miles driven; the amount is worked out on the server from finance's rates."""
+
+    # The amount comes from the miles and passengers: a refusal of it belongs by the miles.
+    error_fields = {"amount": "miles"}
 
     class Meta:
         model = ExpenseClaim
@@ -96,11 +116,8 @@ class MileageForm(SpendDateMixin, ModelForm):
         }
         labels = {"spent_on": "Date of the journey", "course": "Course it was for (optional)"}
 
-    def __init__(self, *args, rates: Rates, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.rates = rates
-        self.fields["course"].queryset = Course.objects.exclude(status="draft").order_by("title")
-        self.fields["spent_on"].initial = timezone.localdate()
         for name in ["start_postcode", "end_postcode", "purpose"]:
             self.fields[name].required = True
         self.fields["miles"].required = True
@@ -116,7 +133,7 @@ class MileageForm(SpendDateMixin, ModelForm):
         return " ".join(self.cleaned_data["end_postcode"].upper().split())
 
     def save(self, commit=True):
-        self.instance.kind = ClaimKind.MILEAGE
+        self.instance.kind = ExpenseKind.MILEAGE
         self.instance.category = Category.DRIVERS
         self.instance.description = (
             f"Mileage {self.instance.start_postcode} to {self.instance.end_postcode}: "
@@ -125,7 +142,7 @@ class MileageForm(SpendDateMixin, ModelForm):
         return super().save(commit)
 
 
-class RejectForm(Form):
+class RejectForm(ServiceErrorMixin, Form):
     reason = forms.CharField(
         label="Reason (the claimant sees it)",
         max_length=300,
@@ -133,27 +150,37 @@ class RejectForm(Form):
     )
 
 
-class PayForm(Form):
+class PayForm(ServiceErrorMixin, Form):
+    """The date's bounds (not in the future, not before the approval) are the service's."""
+
     paid_on = forms.DateField(label="Date paid", widget=DATE_WIDGET)
     reference = forms.CharField(label="Payment reference", max_length=60)
 
-    def clean_paid_on(self):
-        day = self.cleaned_data["paid_on"]
-        if day > timezone.localdate():
-            raise forms.ValidationError("The date paid cannot be in the future.")
-        return day
 
-
-class BudgetForm(ModelForm):
+class BudgetForm(ServiceErrorMixin, ModelForm):
     class Meta:
         model = Budget
         fields = ["start_year", "total"]
+
+
+class BaseAllocationFormSet(BaseInlineFormSet):
+    def allocations(self) -> dict[str, Decimal]:
+        """Category → amount, from the rows filled in and not marked for deletion (the
+        formset has already refused a category given twice)."""
+        return {
+            form.cleaned_data["category"]: form.cleaned_data["amount"]
+            for form in self.forms
+            if form.cleaned_data.get("category")
+            and form.cleaned_data.get("amount") is not None
+            and not self._should_delete_form(form)
+        }
 
 
 AllocationFormSet = inlineformset_factory(
     Budget,
     Allocation,
     form=ModelForm,
+    formset=BaseAllocationFormSet,
     fields=["category", "amount"],
     extra=5,
     max_num=5,
@@ -178,8 +205,9 @@ class DirectSpendForm(DocumentFormMixin, SpendDateMixin, ModelForm):
         ]
         widgets = {"spent_on": DATE_WIDGET, "covers_from": DATE_WIDGET, "covers_to": DATE_WIDGET}
         help_texts = {
-            "venue": "For a venue invoice: the hire of the sessions it covers is then counted "
-            "from this invoice instead of automatically.",
+            "venue": "For a venue invoice: the hire of the sessions it covers in the financial "
+            "year of the date paid is then counted from this invoice instead of "
+            "automatically. Sessions of an earlier year keep their hire in that year.",
         }
 
     def clean_amount(self):

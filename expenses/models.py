@@ -166,12 +166,12 @@ class Rates(models.Model):
         return cls.objects.get_or_create(pk=1)[0]
 
 
-class ClaimKind(models.TextChoices):
+class ExpenseKind(models.TextChoices):
     EXPENSE = "expense", "Out-of-pocket expense"
     MILEAGE = "mileage", "Mileage"
 
 
-class ClaimStatus(models.TextChoices):
+class ExpenseStatus(models.TextChoices):
     DRAFT = "draft", "Draft"
     SUBMITTED = "submitted", "Submitted"
     APPROVED = "approved", "Approved"
@@ -180,15 +180,17 @@ class ClaimStatus(models.TextChoices):
 
 
 # Claims that count towards a volunteer's tax-year miles and towards spend.
-LIVE_STATUSES = [ClaimStatus.SUBMITTED, ClaimStatus.APPROVED, ClaimStatus.PAID]
+LIVE_STATUSES = [ExpenseStatus.SUBMITTED, ExpenseStatus.APPROVED, ExpenseStatus.PAID]
 
 
 class ExpenseClaim(TimeStamped):
     claimant = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="expense_claims"
     )
-    kind = models.CharField(max_length=10, choices=ClaimKind.choices, default=ClaimKind.EXPENSE)
-    status = models.CharField(max_length=10, choices=ClaimStatus.choices, default=ClaimStatus.DRAFT)
+    kind = models.CharField(max_length=10, choices=ExpenseKind.choices, default=ExpenseKind.EXPENSE)
+    status = models.CharField(
+        max_length=10, choices=ExpenseStatus.choices, default=ExpenseStatus.DRAFT
+    )
     spent_on = models.DateField("date of the spend")
     category = models.CharField(max_length=30, choices=Category.choices)
     description = models.CharField(max_length=200)
@@ -233,26 +235,26 @@ class ExpenseClaim(TimeStamped):
                 condition=Q(amount__gte=0), name="expenses_claim_amount_not_negative"
             ),
             models.CheckConstraint(
-                condition=Q(status__in=ClaimStatus.values), name="expenses_claim_status_valid"
+                condition=Q(status__in=ExpenseStatus.values), name="expenses_claim_status_valid"
             ),
             models.CheckConstraint(
                 condition=Q(category__in=Category.values), name="expenses_claim_category_valid"
             ),
             models.CheckConstraint(
-                condition=~Q(kind=ClaimKind.MILEAGE) | Q(miles__gt=0),
+                condition=~Q(kind=ExpenseKind.MILEAGE) | Q(miles__gt=0),
                 name="expenses_claim_mileage_has_miles",
             ),
             models.CheckConstraint(
-                condition=Q(status=ClaimStatus.DRAFT) | Q(amount__gt=0),
+                condition=Q(status=ExpenseStatus.DRAFT) | Q(amount__gt=0),
                 name="expenses_claim_submitted_amount_positive",
             ),
             models.CheckConstraint(
-                condition=~Q(status=ClaimStatus.PAID)
+                condition=~Q(status=ExpenseStatus.PAID)
                 | (Q(paid_on__isnull=False) & ~Q(payment_reference="")),
                 name="expenses_claim_paid_has_payment",
             ),
             models.CheckConstraint(
-                condition=~Q(status=ClaimStatus.REJECTED) | ~Q(rejection_reason=""),
+                condition=~Q(status=ExpenseStatus.REJECTED) | ~Q(rejection_reason=""),
                 name="expenses_claim_rejected_has_reason",
             ),
             # A stored receipt always has the type the server decided for it.
@@ -273,10 +275,10 @@ class ExpenseClaim(TimeStamped):
 
     @property
     def is_editable(self) -> bool:
-        return self.status == ClaimStatus.DRAFT
+        return self.status == ExpenseStatus.DRAFT
 
 
-class ClaimEvent(models.Model):
+class ExpenseEvent(models.Model):
     """Every change of a claim's state: who, when, from, to, and a note."""
 
     claim = models.ForeignKey(ExpenseClaim, on_delete=models.CASCADE, related_name="events")
@@ -292,7 +294,7 @@ class ClaimEvent(models.Model):
         ordering = ["at", "pk"]
 
     def __str__(self) -> str:
-        return f"Claim event #{self.pk}"
+        return f"Expense event #{self.pk}"
 
 
 class DirectSpend(TimeStamped):

@@ -3,7 +3,8 @@
 Spent = paid claims + direct spend + hire of venue sessions already held.
 Committed = approved claims not yet paid + hire of sessions still to come.
 A venue invoice recorded as direct spend replaces the automatic hire of the sessions it
-covers, so nothing is counted twice.
+covers in its own financial year, so nothing is counted twice within a year (see
+``venue_hire_sessions``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import DateField, Exists, OuterRef, Q, Sum
+from django.db.models import DateField, Exists, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.utils import timezone
 
@@ -22,11 +23,13 @@ from expenses.models import (
     ZERO,
     Budget,
     Category,
-    ClaimStatus,
     DirectSpend,
     ExpenseClaim,
+    ExpenseStatus,
+    financial_year_bounds,
 )
 from programmes.models import CourseStatus, Session
+from venues.models import VenuePrice
 
 PENNY = Decimal("0.01")
 
@@ -35,23 +38,45 @@ def _total(field_name: str, condition: Q | None = None):
     return Coalesce(Sum(field_name, filter=condition), ZERO)
 
 
-def venue_hire_sessions(start: date, end: date):
-    """Sessions held or booked at a venue in [start, end] whose hire no invoice covers."""
+def venue_hire_sessions(start_year: int):
+    """The one home of "which sessions cost hire" in the financial year starting in
+    ``start_year``: sessions held or booked at a venue on a London day of that year, of a
+    published course, not cancelled, and whose hire no invoice of that year covers. Each
+    is annotated with ``hire``, the venue's price in force on its day (``VenuePrice``).
+
+    Drafts are plans; cancelled courses and sessions cost nothing. The dashboard, the
+    export and the budget alerts all count these sessions and only these.
+
+    A venue invoice (direct spend with a venue and the dates it covers) replaces the
+    automatic hire of the sessions it covers only within the financial year it is
+    counted in, the year of its date paid. An invoice paid in April for March's sessions
+    counts as April's spend; March's sessions keep their automatic hire in the year that
+    held them, so a closed year's figures never change when a late invoice arrives. An
+    invoice covering days in two years replaces the hire of its own year's days only.
+    """
+    start, end = financial_year_bounds(start_year)
     zone = ZoneInfo(settings.TIME_ZONE)
     invoiced = DirectSpend.objects.filter(
         venue=OuterRef("venue"),
+        spent_on__range=(start, end),
         covers_from__lte=OuterRef("local_day"),
         covers_to__gte=OuterRef("local_day"),
     )
+    # The price in force on the session's day: one correlated subquery per session row,
+    # inside the same SQL statement as the sum, so no page runs more queries for it.
+    price = VenuePrice.objects.filter(
+        venue=OuterRef("venue"), valid_from__lte=OuterRef("local_day")
+    ).order_by("-valid_from")
     return (
         Session.objects.annotate(local_day=TruncDate("start", tzinfo=zone))
+        .annotate(hire=Coalesce(Subquery(price.values("hire_cost")[:1]), ZERO))
         .filter(
             venue__isnull=False,
             is_cancelled=False,
+            course__status=CourseStatus.PUBLISHED,
             start__gte=datetime.combine(start, time.min, tzinfo=zone),
             start__lt=datetime.combine(end + timedelta(days=1), time.min, tzinfo=zone),
         )
-        .exclude(course__status=CourseStatus.CANCELLED)
         .exclude(Exists(invoiced))
     )
 
@@ -111,21 +136,31 @@ class YearFigures:
         return max(0, min(100 - self.spent_percent, int(self.committed * 100 / self.budget.total)))
 
     @property
-    def forecast(self) -> Decimal:
-        """Year-end spend at the run rate so far (spent ÷ days elapsed × days in the year)."""
-        start, end = self.budget.bounds
-        days = (end - start).days + 1
-        elapsed = (min(self.today, end) - start).days + 1
-        if elapsed <= 0:
-            return self.committed
-        if self.today >= end:
-            return self.spent
-        forecast = self.spent * days / elapsed
-        return max(forecast, self.spent + self.committed).quantize(PENNY, rounding=ROUND_HALF_UP)
+    def spent_and_committed(self) -> Decimal:
+        """What is spent so far plus what is committed: approved claims not yet paid and
+        the hire of sessions booked. What the year comes to if nothing more is added."""
+        return self.spent + self.committed
 
     @property
-    def forecast_difference(self) -> Decimal:
-        return self.budget.total - self.forecast
+    def year_end_at_run_rate(self) -> Decimal:
+        """Year-end spend if spending goes on at its pace so far: spent ÷ days elapsed ×
+        days in the year, the days elapsed counting 1 April to today (London) inclusive.
+
+        Commitments are not in it (they are in ``spent_and_committed``). Before the year
+        starts there is no pace yet, and once it has ended nothing more comes: in both
+        cases it is what has been spent.
+        """
+        start, end = self.budget.bounds
+        if self.today < start or self.today >= end:
+            return self.spent
+        days = (end - start).days + 1
+        elapsed = (self.today - start).days + 1
+        return (self.spent * days / elapsed).quantize(PENNY, rounding=ROUND_HALF_UP)
+
+    @property
+    def run_rate_difference(self) -> Decimal:
+        """The budget less the year-end at the run rate: above zero an underspend."""
+        return self.budget.total - self.year_end_at_run_rate
 
 
 def year_figures(budget: Budget) -> YearFigures:
@@ -134,15 +169,15 @@ def year_figures(budget: Budget) -> YearFigures:
     now = timezone.now()
     claims = ExpenseClaim.objects.filter(spent_on__range=(start, end))
     totals = claims.aggregate(
-        paid=_total("amount", Q(status=ClaimStatus.PAID)),
-        approved=_total("amount", Q(status=ClaimStatus.APPROVED)),
-        submitted=_total("amount", Q(status=ClaimStatus.SUBMITTED)),
+        paid=_total("amount", Q(status=ExpenseStatus.PAID)),
+        approved=_total("amount", Q(status=ExpenseStatus.APPROVED)),
+        submitted=_total("amount", Q(status=ExpenseStatus.SUBMITTED)),
     )
     spends = DirectSpend.objects.filter(spent_on__range=(start, end))
     direct = spends.aggregate(total=_total("amount"))["total"]
-    hire = venue_hire_sessions(start, end).aggregate(
-        held=_total("venue__hire_cost", Q(start__lte=now)),
-        committed=_total("venue__hire_cost", Q(start__gt=now)),
+    hire = venue_hire_sessions(budget.start_year).aggregate(
+        held=_total("hire", Q(start__lte=now)),
+        committed=_total("hire", Q(start__gt=now)),
     )
 
     allocations = {a.category: a.amount for a in budget.allocations.all()}
@@ -151,8 +186,8 @@ def year_figures(budget: Budget) -> YearFigures:
         for value, label in Category.choices
     }
     for row in claims.values("category").annotate(
-        paid=_total("amount", Q(status=ClaimStatus.PAID)),
-        approved=_total("amount", Q(status=ClaimStatus.APPROVED)),
+        paid=_total("amount", Q(status=ExpenseStatus.PAID)),
+        approved=_total("amount", Q(status=ExpenseStatus.APPROVED)),
     ):
         lines[row["category"]].spent += row["paid"]
         lines[row["category"]].committed += row["approved"]
@@ -187,7 +222,7 @@ def monthly_cumulative(budget: Budget, claims, spends, now) -> list[tuple[date, 
             by_month[month] = by_month.get(month, ZERO) + row[amount]
 
     add(
-        claims.filter(status=ClaimStatus.PAID)
+        claims.filter(status=ExpenseStatus.PAID)
         .annotate(month=TruncMonth("spent_on"))
         .values("month")
         .annotate(total=_total("amount"))
@@ -198,11 +233,11 @@ def monthly_cumulative(budget: Budget, claims, spends, now) -> list[tuple[date, 
         .annotate(total=_total("amount"))
     )
     add(
-        venue_hire_sessions(start, end)
+        venue_hire_sessions(budget.start_year)
         .filter(start__lte=now)
         .annotate(month=TruncMonth("start", output_field=DateField()))
         .values("month")
-        .annotate(total=_total("venue__hire_cost"))
+        .annotate(total=_total("hire"))
     )
     months, running = [], ZERO
     month = start

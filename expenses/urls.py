@@ -5,13 +5,13 @@ from expenses import views
 app_name = "expenses"
 
 urlpatterns = [
-    path("expenses/", views.claim_list, name="claim_list"),
-    path("expenses/new/", views.claim_create, name="claim_create"),
-    path("expenses/<int:pk>/", views.claim_detail, name="claim_detail"),
-    path("expenses/<int:pk>/edit/", views.claim_edit, name="claim_edit"),
-    path("expenses/<int:pk>/submit/", views.claim_submit_view, name="claim_submit"),
-    path("expenses/<int:pk>/delete/", views.claim_delete_view, name="claim_delete"),
-    path("expenses/<int:pk>/receipt/", views.claim_receipt, name="claim_receipt"),
+    path("expenses/", views.expense_list, name="claim_list"),
+    path("expenses/new/", views.expense_create, name="claim_create"),
+    path("expenses/<int:pk>/", views.expense_detail, name="claim_detail"),
+    path("expenses/<int:pk>/edit/", views.expense_edit, name="claim_edit"),
+    path("expenses/<int:pk>/submit/", views.expense_submit_view, name="claim_submit"),
+    path("expenses/<int:pk>/delete/", views.expense_delete_view, name="claim_delete"),
+    path("expenses/<int:pk>/receipt/", views.expense_receipt, name="claim_receipt"),
     path("finance/", views.dashboard, name="dashboard"),
     path("finance/claims/<int:pk>/approve/", views.approve_view, name="approve"),
     path("finance/claims/<int:pk>/reject/", views.reject_view, name="reject"),

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Q, Sum
@@ -14,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from expenses.access import (
+    can_claim_mileage,
     claimant_required,
     finance_required,
     get_claim_for_user,
@@ -24,8 +26,8 @@ from expenses.charts import CHARTS
 from expenses.forms import (
     AllocationFormSet,
     BudgetForm,
-    ClaimForm,
     DirectSpendForm,
+    ExpenseForm,
     MileageForm,
     PayForm,
     RatesForm,
@@ -36,10 +38,10 @@ from expenses.models import (
     ZERO,
     Budget,
     Category,
-    ClaimKind,
-    ClaimStatus,
     DirectSpend,
     ExpenseClaim,
+    ExpenseKind,
+    ExpenseStatus,
     Rates,
     financial_year_bounds,
     financial_year_of,
@@ -48,13 +50,14 @@ from expenses.models import (
 )
 from expenses.reports import venue_hire_sessions, year_figures
 from expenses.services import (
-    ClaimWorkflowError,
-    claim_approve,
-    claim_delete_draft,
-    claim_mark_paid,
-    claim_reject,
-    claim_save,
-    claim_submit,
+    ExpenseError,
+    budget_save,
+    expense_approve,
+    expense_delete_draft,
+    expense_mark_paid,
+    expense_reject,
+    expense_save,
+    expense_submit,
 )
 from hope.audit import audit_record, save_with_audit
 from hope.params import int_or_none
@@ -66,20 +69,20 @@ from hope.uploads import document_response
 
 @login_required
 @claimant_required
-def claim_list(request: HttpRequest) -> HttpResponse:
+def expense_list(request: HttpRequest) -> HttpResponse:
     claims = ExpenseClaim.objects.filter(claimant=request.user)
     totals = claims.aggregate(
-        waiting=Coalesce(Sum("amount", filter=Q(status=ClaimStatus.SUBMITTED)), ZERO),
-        approved=Coalesce(Sum("amount", filter=Q(status=ClaimStatus.APPROVED)), ZERO),
-        paid=Coalesce(Sum("amount", filter=Q(status=ClaimStatus.PAID)), ZERO),
+        waiting=Coalesce(Sum("amount", filter=Q(status=ExpenseStatus.SUBMITTED)), ZERO),
+        approved=Coalesce(Sum("amount", filter=Q(status=ExpenseStatus.APPROVED)), ZERO),
+        paid=Coalesce(Sum("amount", filter=Q(status=ExpenseStatus.PAID)), ZERO),
     )
     tax_start, tax_end = tax_year_bounds(tax_year_of(timezone.localdate()))
     tax_year = claims.filter(spent_on__range=(tax_start, tax_end)).aggregate(
         miles=Coalesce(
-            Sum("miles", filter=Q(kind=ClaimKind.MILEAGE, status__in=LIVE_STATUSES)),
+            Sum("miles", filter=Q(kind=ExpenseKind.MILEAGE, status__in=LIVE_STATUSES)),
             Decimal("0"),
         ),
-        paid=Coalesce(Sum("amount", filter=Q(status=ClaimStatus.PAID)), ZERO),
+        paid=Coalesce(Sum("amount", filter=Q(status=ExpenseStatus.PAID)), ZERO),
     )
     page = Paginator(claims.select_related("course"), 25).get_page(request.GET.get("page"))
     return render(
@@ -92,42 +95,65 @@ def claim_list(request: HttpRequest) -> HttpResponse:
             "tax_start": tax_start,
             "tax_end": tax_end,
             "threshold": Rates.current().threshold_miles,
+            "can_claim_mileage": can_claim_mileage(request.user),
         },
     )
 
 
-def _claim_form(request, instance=None, kind=None):
+def _expense_form(request, instance=None, kind=None):
     kind = instance.kind if instance else kind
-    form_class = MileageForm if kind == ClaimKind.MILEAGE else ClaimForm
-    return form_class(
-        request.POST or None, request.FILES or None, instance=instance, rates=Rates.current()
-    )
+    form_class = MileageForm if kind == ExpenseKind.MILEAGE else ExpenseForm
+    return form_class(request.POST or None, request.FILES or None, instance=instance)
+
+
+def _save_from_form(request, form) -> HttpResponse | None:
+    """Save the claim the form holds, and submit it when asked. None when the service
+    refused it: the form then shows why, next to the field it is about."""
+    try:
+        claim = expense_save(claim=form.save(commit=False), by=request.user)
+    except ExpenseError as error:
+        form.add_service_error(error)
+        return None
+    if request.POST.get("action") != "submit":
+        messages.success(request, "Saved as a draft. Submit it when you are ready.")
+        return redirect("expenses:claim_detail", pk=claim.pk)
+    try:
+        claim = expense_submit(claim=claim, by=request.user)
+    except ExpenseError as error:
+        messages.error(request, f"Saved as a draft, not submitted: {error}")
+    else:
+        messages.success(request, f"Claim for £{claim.amount:,.2f} submitted for approval.")
+    return redirect("expenses:claim_detail", pk=claim.pk)
+
+
+def _mileage_allowed_or_403(request, kind) -> None:
+    if kind == ExpenseKind.MILEAGE and not can_claim_mileage(request.user):
+        raise PermissionDenied("Mileage claims are for volunteer drivers.")
 
 
 @login_required
 @claimant_required
-def claim_create(request: HttpRequest) -> HttpResponse:
-    kind = ClaimKind.MILEAGE if request.GET.get("kind") == "mileage" else ClaimKind.EXPENSE
-    form = _claim_form(request, kind=kind)
+def expense_create(request: HttpRequest) -> HttpResponse:
+    kind = ExpenseKind.MILEAGE if request.GET.get("kind") == "mileage" else ExpenseKind.EXPENSE
+    _mileage_allowed_or_403(request, kind)
+    form = _expense_form(request, kind=kind)
     if request.method == "POST" and form.is_valid():
-        claim = form.save(commit=False)
-        claim.claimant = request.user
-        claim = claim_save(claim=claim, by=request.user)
-        if request.POST.get("action") == "submit":
-            claim_submit(claim=claim, by=request.user)
-            messages.success(request, f"Claim for £{claim.amount:,.2f} submitted for approval.")
-        else:
-            messages.success(request, "Saved as a draft. Submit it when you are ready.")
-        return redirect("expenses:claim_detail", pk=claim.pk)
-    return render(request, "expenses/claim_form.html", {"form": form, "kind": kind})
+        form.instance.claimant = request.user
+        if response := _save_from_form(request, form):
+            return response
+    return render(
+        request,
+        "expenses/claim_form.html",
+        {"form": form, "kind": kind, "can_claim_mileage": can_claim_mileage(request.user)},
+    )
 
 
 @login_required
-def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _claim_page(request, get_claim_for_user(request, pk))
+def expense_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _expense_page(request, get_claim_for_user(request, pk))
 
 
-def _claim_page(request, claim, *, reject_form=None, pay_form=None) -> HttpResponse:
+def _expense_page(request, claim, *, reject_form=None, pay_form=None) -> HttpResponse:
     """The claim, with finance's forms (bound and showing their errors after a bad POST)."""
     return render(
         request,
@@ -148,24 +174,18 @@ def _claim_page(request, claim, *, reject_form=None, pay_form=None) -> HttpRespo
 
 @login_required
 @claimant_required
-def claim_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def expense_edit(request: HttpRequest, pk: int) -> HttpResponse:
     claim = get_claim_for_user(request, pk)
     if claim.claimant_id != request.user.pk:
         raise Http404
     if not claim.is_editable:
         messages.error(request, "A submitted claim can no longer be changed.")
         return redirect("expenses:claim_detail", pk=pk)
-    form = _claim_form(request, instance=claim)
+    _mileage_allowed_or_403(request, claim.kind)
+    form = _expense_form(request, instance=claim)
     if request.method == "POST" and form.is_valid():
-        try:
-            claim = claim_save(claim=form.save(commit=False), by=request.user)
-            if request.POST.get("action") == "submit":
-                claim_submit(claim=claim, by=request.user)
-        except ClaimWorkflowError as error:
-            messages.error(request, str(error))
-        else:
-            messages.success(request, "Claim saved.")
-        return redirect("expenses:claim_detail", pk=pk)
+        if response := _save_from_form(request, form):
+            return response
     return render(
         request, "expenses/claim_form.html", {"form": form, "kind": claim.kind, "claim": claim}
     )
@@ -173,11 +193,11 @@ def claim_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def claim_submit_view(request: HttpRequest, pk: int) -> HttpResponse:
+def expense_submit_view(request: HttpRequest, pk: int) -> HttpResponse:
     claim = get_claim_for_user(request, pk)
     try:
-        claim = claim_submit(claim=claim, by=request.user)
-    except ClaimWorkflowError as error:
+        claim = expense_submit(claim=claim, by=request.user)
+    except ExpenseError as error:
         messages.error(request, str(error))
     else:
         messages.success(request, f"Claim for £{claim.amount:,.2f} submitted for approval.")
@@ -186,11 +206,11 @@ def claim_submit_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def claim_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
+def expense_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
     claim = get_claim_for_user(request, pk)
     try:
-        claim_delete_draft(claim=claim, by=request.user)
-    except ClaimWorkflowError as error:
+        expense_delete_draft(claim=claim, by=request.user)
+    except ExpenseError as error:
         messages.error(request, str(error))
         return redirect("expenses:claim_detail", pk=pk)
     messages.success(request, "Draft deleted.")
@@ -198,7 +218,7 @@ def claim_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def claim_receipt(request: HttpRequest, pk: int) -> FileResponse:
+def expense_receipt(request: HttpRequest, pk: int) -> FileResponse:
     """Never public: the claimant and finance leads only; everyone else gets 404."""
     claim = get_claim_for_user(request, pk)
     return document_response(
@@ -226,12 +246,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if budget is not None:
         context["figures"] = year_figures(budget)
     context["queue"] = (
-        ExpenseClaim.objects.filter(status=ClaimStatus.SUBMITTED)
+        ExpenseClaim.objects.filter(status=ExpenseStatus.SUBMITTED)
         .select_related("claimant")
         .order_by("submitted_at", "pk")[:50]
     )
     context["to_pay"] = (
-        ExpenseClaim.objects.filter(status=ClaimStatus.APPROVED)
+        ExpenseClaim.objects.filter(status=ExpenseStatus.APPROVED)
         .select_related("claimant")
         .order_by("decided_at", "pk")[:50]
     )
@@ -253,6 +273,17 @@ def chart(request: HttpRequest, start_year: int, name: str) -> HttpResponse:
     return response
 
 
+def _refused(request, pk, error: ExpenseError, **forms) -> HttpResponse:
+    """A refusal about something the finance lead typed shows next to it on the claim's
+    page; one about the claim itself (decided by someone else meanwhile) is a message."""
+    (form,) = forms.values()
+    if error.field in form.fields:
+        form.add_service_error(error)
+        return _expense_page(request, get_claim_for_user(request, pk), **forms)
+    messages.error(request, str(error))
+    return _back_to(request, pk)
+
+
 def _back_to(request, pk):
     """Back to the dashboard's queue when the action came from there, else to the claim."""
     if request.POST.get("next") == "dashboard":
@@ -266,8 +297,8 @@ def _back_to(request, pk):
 def approve_view(request: HttpRequest, pk: int) -> HttpResponse:
     claim = get_object_or_404(ExpenseClaim, pk=pk)
     try:
-        claim_approve(claim=claim, by=request.user)
-    except ClaimWorkflowError as error:
+        expense_approve(claim=claim, by=request.user)
+    except ExpenseError as error:
         messages.error(request, str(error))
     else:
         messages.success(request, f"Claim #{pk} approved (£{claim.amount:,.2f}).")
@@ -281,13 +312,12 @@ def reject_view(request: HttpRequest, pk: int) -> HttpResponse:
     claim = get_object_or_404(ExpenseClaim, pk=pk)
     form = RejectForm(request.POST)
     if not form.is_valid():
-        return _claim_page(request, get_claim_for_user(request, pk), reject_form=form)
+        return _expense_page(request, get_claim_for_user(request, pk), reject_form=form)
     try:
-        claim_reject(claim=claim, by=request.user, reason=form.cleaned_data["reason"])
-    except ClaimWorkflowError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, f"Claim #{pk} rejected; the claimant sees your reason.")
+        expense_reject(claim=claim, by=request.user, reason=form.cleaned_data["reason"])
+    except ExpenseError as error:
+        return _refused(request, pk, error, reject_form=form)
+    messages.success(request, f"Claim #{pk} rejected; the claimant sees your reason.")
     return _back_to(request, pk)
 
 
@@ -298,18 +328,17 @@ def pay_view(request: HttpRequest, pk: int) -> HttpResponse:
     claim = get_object_or_404(ExpenseClaim, pk=pk)
     form = PayForm(request.POST)
     if not form.is_valid():
-        return _claim_page(request, get_claim_for_user(request, pk), pay_form=form)
+        return _expense_page(request, get_claim_for_user(request, pk), pay_form=form)
     try:
-        claim_mark_paid(
+        expense_mark_paid(
             claim=claim,
             by=request.user,
             paid_on=form.cleaned_data["paid_on"],
             reference=form.cleaned_data["reference"],
         )
-    except ClaimWorkflowError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, f"Claim #{pk} marked paid.")
+    except ExpenseError as error:
+        return _refused(request, pk, error, pay_form=form)
+    messages.success(request, f"Claim #{pk} marked paid.")
     return _back_to(request, pk)
 
 
@@ -335,22 +364,15 @@ def budget_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = BudgetForm(request.POST or None, instance=budget)
     formset = AllocationFormSet(request.POST or None, instance=budget, prefix="allocations")
     if request.method == "POST" and form.is_valid() and formset.is_valid():
-        with transaction.atomic():
-            save_with_audit(form=form, actor=request.user, noun="budget", show_values=True)
-            if formset.has_changed():
-                formset.save()
-                audit_record(
-                    actor=request.user,
-                    action="budget.allocations_changed",
-                    target=budget,
-                    summary=f"Allocations for {budget}: "
-                    + "; ".join(
-                        f"{a.get_category_display()} £{a.amount:,.2f}"
-                        for a in budget.allocations.all()
-                    ),
-                )
-        messages.success(request, f"Budget for {budget} saved.")
-        return redirect("expenses:budget_list")
+        try:
+            budget_save(
+                budget=form.save(commit=False), allocations=formset.allocations(), by=request.user
+            )
+        except ExpenseError as error:
+            form.add_service_error(error)
+        else:
+            messages.success(request, f"Budget for {budget} saved.")
+            return redirect("expenses:budget_list")
     return render(
         request, "expenses/budget_edit.html", {"form": form, "formset": formset, "budget": budget}
     )
@@ -410,12 +432,12 @@ def export_csv(request: HttpRequest, start_year: int) -> StreamingHttpResponse:
     def rows():
         claims = (
             ExpenseClaim.objects.filter(spent_on__range=(start, end))
-            .exclude(status=ClaimStatus.DRAFT)
+            .exclude(status=ExpenseStatus.DRAFT)
             .select_related("claimant")
             .order_by("spent_on", "pk")
         )
-        kinds, categories = dict(ClaimKind.choices), dict(Category.choices)
-        statuses = dict(ClaimStatus.choices)
+        kinds, categories = dict(ExpenseKind.choices), dict(Category.choices)
+        statuses = dict(ExpenseStatus.choices)
         for claim in claims.iterator(chunk_size=2000):
             yield [
                 kinds[claim.kind], claim.spent_on, categories[claim.category],
@@ -430,7 +452,7 @@ def export_csv(request: HttpRequest, start_year: int) -> StreamingHttpResponse:
             ]  # fmt: skip
         now = timezone.now()
         sessions = (
-            venue_hire_sessions(start, end)
+            venue_hire_sessions(start_year)
             .select_related("venue", "course")
             .order_by("start", "pk")
         )
@@ -438,7 +460,7 @@ def export_csv(request: HttpRequest, start_year: int) -> StreamingHttpResponse:
             yield [
                 "Venue hire (session)", timezone.localtime(session.start).date(), "Venue hire",
                 f"{session.venue.name}: {session.course.title}, session {session.number}",
-                session.venue.hire_cost, "Spent" if session.start <= now else "Committed",
+                session.hire, "Spent" if session.start <= now else "Committed",
                 "", "", "",
             ]  # fmt: skip
 

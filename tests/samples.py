@@ -7,7 +7,7 @@ from datetime import timedelta
 from django.db.models import Model
 from django.utils import timezone
 
-from expenses.models import ClaimStatus
+from expenses.models import ExpenseStatus
 from facilitators.models import CoverRequest
 from tests.factories import (
     BudgetFactory,
@@ -70,11 +70,11 @@ def make_samples(personas, *, budget=None, n: int = 0) -> Samples:
     spend = DirectSpendFactory(attachment=pdf_upload())
     # Claims waiting for finance, so their decide and pay forms are on the pages.
     submitted = ExpenseClaimFactory(
-        claimant=personas["volunteer"], status=ClaimStatus.SUBMITTED, submitted_at=timezone.now()
+        claimant=personas["volunteer"], status=ExpenseStatus.SUBMITTED, submitted_at=timezone.now()
     )
     approved = ExpenseClaimFactory(
         claimant=personas["volunteer"],
-        status=ClaimStatus.APPROVED,
+        status=ExpenseStatus.APPROVED,
         submitted_at=timezone.now(),
         decided_by=personas["finance"],
         decided_at=timezone.now(),

@@ -13,8 +13,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from expenses.models import ClaimStatus, ExpenseClaim, Rates
-from expenses.services import claim_submit
+from expenses.models import ExpenseClaim, ExpenseStatus, Rates
+from expenses.services import expense_submit
 from facilitators.models import SessionClaim, Training
 from programmes.models import Course
 from tests.factories import (
@@ -120,7 +120,7 @@ def test_rejection_reason_is_validated_with_its_message_next_to_the_field(
     client, volunteer, finance_lead
 ):
     BudgetFactory()
-    claim = claim_submit(claim=ExpenseClaimFactory(claimant=volunteer), by=volunteer)
+    claim = expense_submit(claim=ExpenseClaimFactory(claimant=volunteer), by=volunteer)
     client.force_login(finance_lead)
     for reason, message in [
         ("Not \x00 allowed", "Null characters are not allowed"),
@@ -133,7 +133,7 @@ def test_rejection_reason_is_validated_with_its_message_next_to_the_field(
         assert any(message in error for error in errors), errors
         assert "<title>Error: " in response.content.decode()
     claim.refresh_from_db()
-    assert claim.status == ClaimStatus.SUBMITTED
+    assert claim.status == ExpenseStatus.SUBMITTED
 
 
 def test_a_course_starting_at_the_end_of_time_is_refused_at_the_field(client, coordinator):

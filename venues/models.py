@@ -5,10 +5,16 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.core.validators import MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from hope.modelbase import TimeStamped
+from hope.params import FIRST_DAY
+
+# A venue's first price is in force from here: sessions entered later for earlier days
+# (a course typed in after it ran) are priced too.
+PRICES_FROM = FIRST_DAY
 
 
 class Setting(models.TextChoices):
@@ -45,7 +51,8 @@ class Venue(TimeStamped):
         decimal_places=2,
         default=Decimal("0.00"),
         validators=[MinValueValidator(Decimal("0.00"))],
-        help_text="Enter 0 for a donated room.",
+        help_text="Enter 0 for a donated room. A new price applies to sessions from today; "
+        "earlier sessions keep the price they had.",
     )
     step_free_access = models.BooleanField("step-free access", default=False)
     accessible_toilet = models.BooleanField("accessible toilet", default=False)
@@ -76,6 +83,28 @@ class Venue(TimeStamped):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs) -> None:
+        """Save, and record the hire cost in the price history when it is new or changed.
+
+        Here rather than in a view, so that every way a venue is written (the
+        coordinators' form, the admin, demo data) keeps the history that past spend is
+        priced from. One query to read the latest price; two coordinators saving at
+        once take turns on the venue row that the UPDATE locks.
+        """
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            self._record_price()
+
+    def _record_price(self) -> None:
+        latest = self.prices.order_by("-valid_from").first()
+        if latest is None:
+            VenuePrice.objects.create(venue=self, valid_from=PRICES_FROM, hire_cost=self.hire_cost)
+        elif latest.hire_cost != self.hire_cost:
+            # A second change on the same day corrects that day's price.
+            VenuePrice.objects.update_or_create(
+                venue=self, valid_from=timezone.localdate(), defaults={"hire_cost": self.hire_cost}
+            )
+
     def accessibility_facts(self) -> list[str]:
         facts = [
             ("step_free_access", "Step-free access"),
@@ -85,3 +114,40 @@ class Venue(TimeStamped):
             ("near_public_transport", "Near public transport"),
         ]
         return [label for field, label in facts if getattr(self, field)]
+
+
+class VenuePrice(models.Model):
+    """A venue's hire cost per session from a day on (London days), kept for good.
+
+    A session's hire is the price in force on its day: the row with the latest
+    ``valid_from`` on or before it. Changing a venue's price adds a row from today, so
+    spend already counted is never rewritten.
+    """
+
+    venue = models.ForeignKey(Venue, on_delete=models.CASCADE, related_name="prices")
+    valid_from = models.DateField("in force from")
+    hire_cost = models.DecimalField(
+        "hire cost per session (£)",
+        max_digits=12,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.00"))],
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["venue", "-valid_from", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["venue", "valid_from"], name="venues_venueprice_one_per_day"
+            ),
+            models.CheckConstraint(
+                condition=Q(hire_cost__gte=0), name="venues_venueprice_hire_cost_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Price #{self.pk}"
+
+    @property
+    def is_from_the_start(self) -> bool:
+        return self.valid_from <= PRICES_FROM

@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
-from hope.access import coordinator_required, role_required
+from hope.access import can_see_costs, coordinator_required, role_required
 from hope.audit import save_with_audit
 from venues.forms import VenueForm
 from venues.models import Setting, Venue
@@ -36,7 +36,9 @@ def venue_list(request: HttpRequest) -> HttpResponse:
 @role_required
 def venue_detail(request: HttpRequest, pk: int) -> HttpResponse:
     venue = get_object_or_404(Venue, pk=pk)
-    return render(request, "venues/venue_detail.html", {"venue": venue})
+    # The price history is money: only for those who see costs (one query, a few rows).
+    prices = venue.prices.all() if can_see_costs(request.user) else []
+    return render(request, "venues/venue_detail.html", {"venue": venue, "prices": prices})
 
 
 @login_required

@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from expenses.models import ClaimStatus, ExpenseClaim
+from expenses.models import ExpenseClaim, ExpenseStatus
 from facilitators.cover import COVER_WINDOW_DAYS, needing_cover
 from facilitators.models import FacilitatorProfile, SessionClaim
 from facilitators.queries import refreshers_due_count
@@ -59,13 +59,13 @@ def home(request: HttpRequest) -> HttpResponse:
         ).count()
     if Role.VOLUNTEER in names or Role.FACILITATOR in names:
         context["my_claims"] = ExpenseClaim.objects.filter(claimant=request.user).aggregate(
-            drafts=Count("pk", filter=Q(status=ClaimStatus.DRAFT)),
-            waiting=Count("pk", filter=Q(status=ClaimStatus.SUBMITTED)),
-            to_be_paid=Count("pk", filter=Q(status=ClaimStatus.APPROVED)),
+            drafts=Count("pk", filter=Q(status=ExpenseStatus.DRAFT)),
+            waiting=Count("pk", filter=Q(status=ExpenseStatus.SUBMITTED)),
+            to_be_paid=Count("pk", filter=Q(status=ExpenseStatus.APPROVED)),
         )
     if Role.FINANCE_LEAD in names:
         context["finance_queue"] = (
-            ExpenseClaim.objects.filter(status=ClaimStatus.SUBMITTED)
+            ExpenseClaim.objects.filter(status=ExpenseStatus.SUBMITTED)
             .exclude(claimant=request.user)
             .count()
         )

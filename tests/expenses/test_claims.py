@@ -1,26 +1,36 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from expenses.models import ClaimEvent, ClaimKind, ClaimStatus, ExpenseClaim
+from expenses.models import ExpenseClaim, ExpenseEvent, ExpenseKind, ExpenseStatus
 from expenses.services import (
-    ClaimWorkflowError,
-    claim_approve,
-    claim_mark_paid,
-    claim_reject,
-    claim_submit,
+    ExpenseError,
+    expense_approve,
+    expense_mark_paid,
+    expense_reject,
+    expense_submit,
 )
 from hope.roles import Role
+from programmes.models import CourseStatus
 from tests.concurrency import run_together
-from tests.factories import ExpenseClaimFactory, UserFactory, image_bytes, pdf_upload
+from tests.factories import (
+    CourseFactory,
+    ExpenseClaimFactory,
+    UserFactory,
+    image_bytes,
+    pdf_upload,
+)
 
 pytestmark = pytest.mark.django_db
+LONDON = ZoneInfo("Europe/London")
 
 PNG = image_bytes("PNG")
 
@@ -44,7 +54,7 @@ def test_volunteer_submits_an_expense_with_a_receipt(client, budget, volunteer):
     )
     claim = ExpenseClaim.objects.get()
     assert response.url == reverse("expenses:claim_detail", args=[claim.pk])
-    assert claim.status == ClaimStatus.SUBMITTED and claim.amount == Decimal("12.50")
+    assert claim.status == ExpenseStatus.SUBMITTED and claim.amount == Decimal("12.50")
     assert claim.receipt.name.endswith(".png")
     assert [e.to_status for e in claim.events.all()] == ["draft", "submitted"]
     listing = client.get(reverse("expenses:claim_list"))
@@ -127,7 +137,7 @@ def test_receipts_only_for_the_claimant_and_finance(
 
 def test_submitted_claims_cannot_be_edited_or_deleted(client, budget, volunteer):
     claim = ExpenseClaimFactory(claimant=volunteer)
-    claim_submit(claim=claim, by=volunteer)
+    expense_submit(claim=claim, by=volunteer)
     client.force_login(volunteer)
     response = client.post(
         reverse("expenses:claim_edit", args=[claim.pk]), expense_data(amount="99")
@@ -147,11 +157,13 @@ def test_drafts_can_be_deleted(client, budget, volunteer):
 
 def test_workflow_and_its_history(budget, volunteer, finance_lead):
     claim = ExpenseClaimFactory(claimant=volunteer)
-    claim_submit(claim=claim, by=volunteer)
-    claim_approve(claim=claim, by=finance_lead)
-    claim_mark_paid(claim=claim, by=finance_lead, paid_on=timezone.localdate(), reference="BACS-1")
+    expense_submit(claim=claim, by=volunteer)
+    expense_approve(claim=claim, by=finance_lead)
+    expense_mark_paid(
+        claim=claim, by=finance_lead, paid_on=timezone.localdate(), reference="BACS-1"
+    )
     claim.refresh_from_db()
-    assert claim.status == ClaimStatus.PAID
+    assert claim.status == ExpenseStatus.PAID
     assert [(e.from_status, e.to_status, e.by) for e in claim.events.all()] == [
         ("draft", "submitted", volunteer),
         ("submitted", "approved", finance_lead),
@@ -175,19 +187,21 @@ def test_workflow_and_its_history(budget, volunteer, finance_lead):
 def test_forbidden_transitions_are_refused(budget, volunteer, finance_lead, start, action):
     claim = ExpenseClaimFactory(claimant=volunteer)
     if start != "draft":
-        claim_submit(claim=claim, by=volunteer)
+        expense_submit(claim=claim, by=volunteer)
     if start in ("approved", "paid"):
-        claim_approve(claim=claim, by=finance_lead)
+        expense_approve(claim=claim, by=finance_lead)
     if start == "paid":
-        claim_mark_paid(claim=claim, by=finance_lead, paid_on=timezone.localdate(), reference="R1")
+        expense_mark_paid(
+            claim=claim, by=finance_lead, paid_on=timezone.localdate(), reference="R1"
+        )
     if start == "rejected":
-        claim_reject(claim=claim, by=finance_lead, reason="No receipt")
+        expense_reject(claim=claim, by=finance_lead, reason="No receipt")
     before = ExpenseClaim.objects.get(pk=claim.pk).status
-    with pytest.raises(ClaimWorkflowError):
+    with pytest.raises(ExpenseError):
         {
-            "approve": lambda: claim_approve(claim=claim, by=finance_lead),
-            "reject": lambda: claim_reject(claim=claim, by=finance_lead, reason="x"),
-            "pay": lambda: claim_mark_paid(
+            "approve": lambda: expense_approve(claim=claim, by=finance_lead),
+            "reject": lambda: expense_reject(claim=claim, by=finance_lead, reason="x"),
+            "pay": lambda: expense_mark_paid(
                 claim=claim, by=finance_lead, paid_on=timezone.localdate(), reference="R"
             ),
         }[action]()
@@ -198,21 +212,21 @@ def test_nobody_approves_their_own_claim_and_only_finance_approves(
     budget, finance_lead, coordinator
 ):
     own = ExpenseClaimFactory(claimant=finance_lead)
-    claim_submit(claim=own, by=finance_lead)
-    with pytest.raises(ClaimWorkflowError, match="own claim"):
-        claim_approve(claim=own, by=finance_lead)
+    expense_submit(claim=own, by=finance_lead)
+    with pytest.raises(ExpenseError, match="own claim"):
+        expense_approve(claim=own, by=finance_lead)
     other = ExpenseClaimFactory()
-    claim_submit(claim=other, by=other.claimant)
-    with pytest.raises(ClaimWorkflowError, match="Only finance leads"):
-        claim_approve(claim=other, by=coordinator)
+    expense_submit(claim=other, by=other.claimant)
+    with pytest.raises(ExpenseError, match="Only finance leads"):
+        expense_approve(claim=other, by=coordinator)
 
 
 def test_rejection_needs_a_reason_the_claimant_then_sees(client, budget, volunteer, finance_lead):
     claim = ExpenseClaimFactory(claimant=volunteer)
-    claim_submit(claim=claim, by=volunteer)
+    expense_submit(claim=claim, by=volunteer)
     client.force_login(finance_lead)
     client.post(reverse("expenses:reject", args=[claim.pk]), {"reason": "  "})
-    assert ExpenseClaim.objects.get(pk=claim.pk).status == ClaimStatus.SUBMITTED
+    assert ExpenseClaim.objects.get(pk=claim.pk).status == ExpenseStatus.SUBMITTED
     client.post(reverse("expenses:reject", args=[claim.pk]), {"reason": "Receipt is unreadable"})
     client.force_login(volunteer)
     html = client.get(reverse("expenses:claim_list")).content.decode()
@@ -235,18 +249,18 @@ def test_two_finance_leads_approving_at_once_cannot_both_succeed():
 
     BudgetFactory()
     claim = ExpenseClaimFactory(claimant=claimant)
-    claim_submit(claim=claim, by=claimant)
+    expense_submit(claim=claim, by=claimant)
     results = run_together(
         [
-            lambda: claim_approve(claim=claim, by=leads[0]),
-            lambda: claim_reject(claim=claim, by=leads[1], reason="Duplicate"),
+            lambda: expense_approve(claim=claim, by=leads[0]),
+            lambda: expense_reject(claim=claim, by=leads[1], reason="Duplicate"),
         ]
     )
-    assert all(isinstance(r, ExpenseClaim | ClaimWorkflowError) for r in results), results
-    outcomes = ["refused" if isinstance(r, ClaimWorkflowError) else "done" for r in results]
+    assert all(isinstance(r, ExpenseClaim | ExpenseError) for r in results), results
+    outcomes = ["refused" if isinstance(r, ExpenseError) else "done" for r in results]
     assert sorted(outcomes) == ["done", "refused"]
-    assert ClaimEvent.objects.filter(claim=claim, from_status="submitted").count() == 1
-    assert ExpenseClaim.objects.get(pk=claim.pk).kind == ClaimKind.EXPENSE
+    assert ExpenseEvent.objects.filter(claim=claim, from_status="submitted").count() == 1
+    assert ExpenseClaim.objects.get(pk=claim.pk).kind == ExpenseKind.EXPENSE
 
 
 def test_finance_records_direct_spend_and_a_venue_invoice(client, budget, finance_lead):
@@ -278,3 +292,63 @@ def test_finance_records_direct_spend_and_a_venue_invoice(client, budget, financ
         {"spent_on": day, "category": "other", "description": "x", "amount": "0"},
     )
     assert "more than £0.00" in response.context["form"].errors["amount"][0]
+
+
+def test_a_claim_cannot_be_for_a_draft_course(client, budget, volunteer):
+    published = CourseFactory(title="Tuesday group")
+    draft = CourseFactory(title="Planned group", status=CourseStatus.DRAFT)
+    client.force_login(volunteer)
+    for url in [
+        reverse("expenses:claim_create"),
+        reverse("expenses:claim_create") + "?kind=mileage",
+    ]:
+        offered = list(client.get(url).context["form"].fields["course"].queryset)
+        assert published in offered and draft not in offered
+    response = client.post(reverse("expenses:claim_create"), expense_data(course=draft.pk))
+    assert "Select a valid choice" in response.context["form"].errors["course"][0]
+    assert not ExpenseClaim.objects.exists()
+
+
+def approved_claim(volunteer, finance_lead, on: date) -> ExpenseClaim:
+    claim = ExpenseClaimFactory(claimant=volunteer, spent_on=on - timedelta(days=3))
+    expense_submit(claim=claim, by=volunteer)
+    with time_machine.travel(datetime(on.year, on.month, on.day, 12, tzinfo=LONDON), tick=False):
+        return expense_approve(claim=claim, by=finance_lead)
+
+
+def test_a_payment_date_in_the_future_is_refused(budget, volunteer, finance_lead):
+    today = timezone.localdate()
+    claim = approved_claim(volunteer, finance_lead, today)
+    with pytest.raises(ExpenseError, match="cannot be in the future") as refused:
+        expense_mark_paid(
+            claim=claim, by=finance_lead, paid_on=today + timedelta(days=1), reference="BACS-9"
+        )
+    assert refused.value.field == "paid_on"
+    claim.refresh_from_db()
+    assert claim.status == ExpenseStatus.APPROVED and claim.paid_on is None
+
+
+def test_a_payment_date_before_the_approval_is_refused_next_to_the_date(
+    client, budget, volunteer, finance_lead
+):
+    today = timezone.localdate()
+    claim = approved_claim(volunteer, finance_lead, today - timedelta(days=2))
+    client.force_login(finance_lead)
+    response = client.post(
+        reverse("expenses:pay", args=[claim.pk]),
+        {"paid_on": (today - timedelta(days=3)).isoformat(), "reference": "BACS-9"},
+    )
+    assert response.status_code == 200
+    errors = response.context["pay_form"].errors["paid_on"]
+    approved_on = f"{today - timedelta(days=2):%-d %B %Y}"
+    assert any("before the claim was approved" in e and approved_on in e for e in errors), errors
+    assert "Error: " in response.content.decode()
+    claim.refresh_from_db()
+    assert claim.status == ExpenseStatus.APPROVED
+    # The day of the approval itself is fine.
+    client.post(
+        reverse("expenses:pay", args=[claim.pk]),
+        {"paid_on": (today - timedelta(days=2)).isoformat(), "reference": "BACS-9"},
+    )
+    claim.refresh_from_db()
+    assert claim.status == ExpenseStatus.PAID and claim.paid_on == today - timedelta(days=2)

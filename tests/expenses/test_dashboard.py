@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -11,26 +12,27 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from expenses.models import Allocation, Category, ClaimStatus, DirectSpend, ExpenseClaim
+from expenses.alerts import check_budget_alerts
+from expenses.models import Allocation, Category, DirectSpend, ExpenseClaim, ExpenseStatus
 from expenses.reports import year_figures
 from hope.roles import Role
-from programmes.models import Session
+from programmes.models import CourseStatus, Session
 from tests.factories import BudgetFactory, CourseFactory, UserFactory, VenueFactory
 
 pytestmark = pytest.mark.django_db
 LONDON = ZoneInfo("Europe/London")
-UNDECIDED = (ClaimStatus.DRAFT, ClaimStatus.SUBMITTED)
+UNDECIDED = (ExpenseStatus.DRAFT, ExpenseStatus.SUBMITTED)
 D = Decimal
 
 
 def make_claims(claimant, decider, count: int, start: date) -> list[ExpenseClaim]:
     """Claims in every status, written in bulk (the workflow has its own tests)."""
     statuses = [
-        ClaimStatus.PAID,
-        ClaimStatus.APPROVED,
-        ClaimStatus.SUBMITTED,
-        ClaimStatus.REJECTED,
-        ClaimStatus.DRAFT,
+        ExpenseStatus.PAID,
+        ExpenseStatus.APPROVED,
+        ExpenseStatus.SUBMITTED,
+        ExpenseStatus.REJECTED,
+        ExpenseStatus.DRAFT,
     ]
     categories = [Category.TRAINING, Category.VOLUNTEER_EXPENSES, Category.DRIVERS, Category.OTHER]
     claims = []
@@ -42,9 +44,9 @@ def make_claims(claimant, decider, count: int, start: date) -> list[ExpenseClaim
                 category=categories[n % len(categories)], description=f"Claim {n}",
                 amount=D(n % 97) + D("0.37"), status=status,
                 decided_by=None if status in UNDECIDED else decider,
-                rejection_reason="Duplicate" if status == ClaimStatus.REJECTED else "",
-                paid_on=start if status == ClaimStatus.PAID else None,
-                payment_reference="R" if status == ClaimStatus.PAID else "",
+                rejection_reason="Duplicate" if status == ExpenseStatus.REJECTED else "",
+                paid_on=start if status == ExpenseStatus.PAID else None,
+                payment_reference="R" if status == ExpenseStatus.PAID else "",
             )
         )  # fmt: skip
     return ExpenseClaim.objects.bulk_create(claims)
@@ -93,16 +95,16 @@ def test_every_figure_matches_an_independent_sum(year):
     ]
     held_hire = sum((venue.hire_cost for s in uninvoiced if s.start <= now), D("0"))
     future_hire = sum((venue.hire_cost for s in uninvoiced if s.start > now), D("0"))
-    assert figures.paid_claims == total(ClaimStatus.PAID)
-    assert figures.approved_unpaid == total(ClaimStatus.APPROVED)
-    assert figures.submitted == total(ClaimStatus.SUBMITTED)
+    assert figures.paid_claims == total(ExpenseStatus.PAID)
+    assert figures.approved_unpaid == total(ExpenseStatus.APPROVED)
+    assert figures.submitted == total(ExpenseStatus.SUBMITTED)
     assert figures.direct_spend == invoice.amount + D("216.00")
     assert figures.venue_hire_held == held_hire == D("25.50")  # 6 October; September invoiced
     assert figures.venue_hire_committed == future_hire == D("127.50")  # five, one cancelled
-    assert figures.spent == total(ClaimStatus.PAID) + D("296.00") + held_hire
+    assert figures.spent == total(ExpenseStatus.PAID) + D("296.00") + held_hire
     assert (
         figures.remaining
-        == D("7500.00") - figures.spent - total(ClaimStatus.APPROVED) - future_hire
+        == D("7500.00") - figures.spent - total(ExpenseStatus.APPROVED) - future_hire
     )
     venue_line = next(line for line in figures.categories if line.category == Category.VENUE_HIRE)
     assert venue_line.spent == D("80.00") + held_hire and venue_line.over
@@ -117,8 +119,8 @@ def test_forecast_from_the_run_rate(year):
     )
     figures = year_figures(year)
     # 1 April to 15 October is 198 days of 365: 1,980 ÷ 198 × 365 = 3,650.00
-    assert figures.forecast == D("3650.00")
-    assert figures.forecast_difference == D("3850.00")
+    assert figures.year_end_at_run_rate == D("3650.00")
+    assert figures.run_rate_difference == D("3850.00")
 
 
 @pytest.mark.parametrize("page_name", ["dashboard", "claims", "export"])
@@ -167,7 +169,7 @@ def test_export_opens_cleanly_in_excel_and_reads_back(client, year, finance_lead
     assert len(claims) == 4  # drafts are not exported
     assert all(r["Date"].count("-") == 2 and len(r["Date"]) == 10 for r in rows)
     assert sum(D(r["Amount"]) for r in claims) == sum(
-        c.amount for c in ExpenseClaim.objects.exclude(status=ClaimStatus.DRAFT)
+        c.amount for c in ExpenseClaim.objects.exclude(status=ExpenseStatus.DRAFT)
     )
     spend = next(r for r in rows if r["Type"] == "Direct spend")
     assert spend["Description"] == "Manuals, “new”" and spend["Amount"] == "216.00"
@@ -188,7 +190,7 @@ def test_export_neutralises_spreadsheet_formulas_and_keeps_numbers_numeric(
     for n, (description, reference) in enumerate(hostile.items()):
         ExpenseClaim.objects.create(
             claimant=claimant, spent_on=date(2026, 6, 1 + n), category=Category.OTHER,
-            description=description, amount=D("12.50"), status=ClaimStatus.PAID,
+            description=description, amount=D("12.50"), status=ExpenseStatus.PAID,
             decided_by=finance_lead, paid_on=date(2026, 6, 20), payment_reference=reference,
         )  # fmt: skip
     client.force_login(finance_lead)
@@ -254,3 +256,99 @@ def test_charts_are_images_with_nothing_from_outside_and_no_script(
     assert "<script" not in svg.lower() and "kozea" not in svg
     assert "default-src 'none'" in response["Content-Security-Policy"]
     assert client.get(reverse("expenses:chart", args=[2026, "other"])).status_code == 404
+
+
+def test_only_published_courses_sessions_cost_hire_in_figures_export_and_alerts(
+    client, year, finance_lead
+):
+    venue = VenueFactory(hire_cost=D("700.00"))
+    # A draft course, four sessions held (the last this morning) and two to come: £4,200
+    # of hire if it counted.
+    draft = CourseFactory(
+        venue=venue,
+        status=CourseStatus.DRAFT,
+        first_start=datetime(2026, 9, 24, 10, tzinfo=LONDON),
+    )
+    CourseFactory(
+        venue=VenueFactory(hire_cost=D("700.00")),
+        status=CourseStatus.CANCELLED,
+        first_start=datetime(2026, 9, 24, 10, tzinfo=LONDON),
+    )
+    figures = year_figures(year)
+    assert (figures.venue_hire_held, figures.venue_hire_committed) == (D("0.00"), D("0.00"))
+    client.force_login(finance_lead)
+    body = b"".join(client.get(reverse("expenses:export", args=[2026])).streaming_content)
+    assert "Venue hire (session)" not in body.decode("utf-8-sig")
+    assert check_budget_alerts(budget=year) == 0  # £7,500 budget: a counted draft is 56 %
+
+    draft.status = CourseStatus.PUBLISHED
+    draft.save()
+    figures = year_figures(year)
+    assert (figures.venue_hire_held, figures.venue_hire_committed) == (D("2800.00"), D("1400.00"))
+    assert check_budget_alerts(budget=year) == 1  # 50 %, to the one finance lead
+
+
+def test_an_invoice_paid_in_april_for_march_leaves_march_hire_in_the_old_year(year):
+    last_year = BudgetFactory(start_year=2025)
+    venue = VenueFactory(hire_cost=D("40.00"))
+    # Thursdays 5, 12, 19 and 26 March (2025/26), then 2 and 9 April (2026/27).
+    CourseFactory(venue=venue, first_start=datetime(2026, 3, 5, 10, tzinfo=LONDON))
+    DirectSpend.objects.create(
+        spent_on=date(2026, 4, 10), category=Category.VENUE_HIRE, description="March invoice",
+        amount=D("150.00"), venue=venue, covers_from=date(2026, 3, 1),
+        covers_to=date(2026, 4, 5),
+    )  # fmt: skip
+    old = year_figures(last_year)
+    assert old.venue_hire_held == D("160.00")  # March's four sessions keep their hire
+    assert old.direct_spend == D("0.00")
+    new = year_figures(year)
+    assert new.direct_spend == D("150.00")
+    assert new.venue_hire_held == D("40.00")  # 2 April is invoiced, 9 April is not
+
+
+def test_a_new_hire_price_never_rewrites_past_spend(client, year, coordinator, finance_lead):
+    venue = VenueFactory(name="Oakfield Library", hire_cost=D("25.00"))
+    CourseFactory(venue=venue, first_start=datetime(2026, 9, 1, 10, tzinfo=LONDON))  # all held
+    CourseFactory(venue=venue, first_start=datetime(2026, 11, 3, 10, tzinfo=LONDON))
+    assert year_figures(year).venue_hire_held == D("150.00")
+    client.force_login(coordinator)
+    edit = client.get(reverse("venues:venue_edit", args=[venue.pk])).context["form"].initial
+    data = {k: v for k, v in edit.items() if v is not None and v is not False}
+    client.post(reverse("venues:venue_edit", args=[venue.pk]), {**data, "hire_cost": "50.00"})
+    venue.refresh_from_db()
+    assert venue.hire_cost == D("50.00")
+
+    figures = year_figures(year)
+    assert figures.venue_hire_held == D("150.00")  # six sessions at £25, as they were
+    assert figures.venue_hire_committed == D("300.00")  # six to come at £50
+    assert figures.months[-1][1] == figures.spent
+    client.force_login(finance_lead)
+    body = b"".join(client.get(reverse("expenses:export", args=[2026])).streaming_content)
+    rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
+    hire = [(r["Status"], r["Amount"]) for r in rows if r["Type"] == "Venue hire (session)"]
+    assert hire == [("Spent", "25.00")] * 6 + [("Committed", "50.00")] * 6
+
+
+def test_dashboard_names_spent_and_committed_apart_from_the_run_rate(client, year, finance_lead):
+    DirectSpend.objects.create(
+        spent_on=date(2026, 5, 1), category=Category.OTHER, description="x", amount=D("1980.00")
+    )
+    claimant = UserFactory(roles=[Role.VOLUNTEER])
+    ExpenseClaim.objects.create(
+        claimant=claimant, spent_on=date(2026, 10, 1), category=Category.OTHER,
+        description="Approved", amount=D("450.00"), status=ExpenseStatus.APPROVED,
+        decided_by=finance_lead,
+    )  # fmt: skip
+    CourseFactory(  # six sessions to come at £400: £2,400 committed
+        venue=VenueFactory(hire_cost=D("400.00")),
+        first_start=datetime(2026, 11, 3, 10, tzinfo=LONDON),
+    )
+    figures = year_figures(year)
+    assert figures.spent_and_committed == D("4830.00")  # 1,980 + 450 + 2,400
+    assert figures.year_end_at_run_rate == D("3650.00")  # 1,980 ÷ 198 days × 365
+    client.force_login(finance_lead)
+    page = re.sub(r"<[^>]+>", "", client.get(reverse("expenses:dashboard")).content.decode())
+    html = " ".join(page.split())
+    assert "Spent and committed so far: £4,830.00" in html
+    assert "Year-end at the run rate so far: £3,650.00" in html
+    assert "an underspend of £3,850.00" in html

@@ -9,7 +9,7 @@ from django.db import IntegrityError, InternalError, ProgrammingError, connectio
 from django.urls import reverse
 from django.utils import timezone
 
-from expenses.services import claim_approve, claim_mark_paid, claim_reject, claim_submit
+from expenses.services import expense_approve, expense_mark_paid, expense_reject, expense_submit
 from hope.audit import audit_record
 from hope.models import AuditArea, AuditEvent, Invitation
 from hope.roles import Role, role_names
@@ -98,11 +98,11 @@ def test_two_factor_changes_are_recorded(client, volunteer):
 
 def test_claim_decisions_are_on_the_money_trail(volunteer, finance_lead):
     BudgetFactory()
-    first = claim_submit(claim=ExpenseClaimFactory(claimant=volunteer), by=volunteer)
-    second = claim_submit(claim=ExpenseClaimFactory(claimant=volunteer), by=volunteer)
-    claim_approve(claim=first, by=finance_lead)
-    claim_mark_paid(claim=first, by=finance_lead, paid_on=timezone.localdate(), reference="BACS1")
-    claim_reject(claim=second, by=finance_lead, reason="Personal: my hospital parking")
+    first = expense_submit(claim=ExpenseClaimFactory(claimant=volunteer), by=volunteer)
+    second = expense_submit(claim=ExpenseClaimFactory(claimant=volunteer), by=volunteer)
+    expense_approve(claim=first, by=finance_lead)
+    expense_mark_paid(claim=first, by=finance_lead, paid_on=timezone.localdate(), reference="BACS1")
+    expense_reject(claim=second, by=finance_lead, reason="Personal: my hospital parking")
     money = AuditEvent.objects.filter(area=AuditArea.MONEY)
     assert {"expense.approved", "expense.paid", "expense.rejected"} <= set(
         money.values_list("action", flat=True)

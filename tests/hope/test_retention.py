@@ -14,7 +14,7 @@ from django.contrib.sessions.models import Session as DjangoSession
 from django.core.management import call_command
 from django.utils import timezone
 
-from expenses.models import ClaimStatus, DirectSpend, ExpenseClaim
+from expenses.models import DirectSpend, ExpenseClaim, ExpenseStatus
 from facilitators.models import CoverRequest
 from hope.audit import audit_record
 from hope.models import AuditEvent, Invitation, Message, MessageStatus
@@ -86,7 +86,7 @@ def test_money_is_kept_six_years_after_its_financial_year_then_deleted_with_its_
 ):
     def claim_on(day):
         return ExpenseClaimFactory(
-            claimant=volunteer, spent_on=day, status=ClaimStatus.PAID, decided_by=finance_lead,
+            claimant=volunteer, spent_on=day, status=ExpenseStatus.PAID, decided_by=finance_lead,
             paid_on=day, payment_reference="R", amount=Decimal("10.00"), receipt=pdf_upload(),
         )  # fmt: skip
 

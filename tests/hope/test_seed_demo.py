@@ -99,7 +99,7 @@ def test_seed_demo_pairs_most_sessions_and_leaves_gaps(settings):
 def test_seed_demo_tells_the_2018_19_story(settings):
     from decimal import Decimal
 
-    from expenses.models import Budget, ClaimStatus, ExpenseClaim
+    from expenses.models import Budget, ExpenseClaim, ExpenseStatus
     from expenses.reports import year_figures
 
     settings.DEBUG = True
@@ -111,4 +111,4 @@ def test_seed_demo_tells_the_2018_19_story(settings):
     assert figures.budget.total == Decimal("7500.00")
     assert Decimal("2000") < figures.spent < Decimal("3000")
     assert all(line.spent > 0 for line in figures.categories)
-    assert ExpenseClaim.objects.filter(status=ClaimStatus.SUBMITTED).exists()
+    assert ExpenseClaim.objects.filter(status=ExpenseStatus.SUBMITTED).exists()

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from expenses.alerts import check_budget_alerts
 from expenses.models import DirectSpend
-from expenses.services import claim_approve, claim_mark_paid, claim_reject, claim_submit
+from expenses.services import expense_approve, expense_mark_paid, expense_reject, expense_submit
 from hope.models import Message
 from hope.outbox import send_due
 from hope.roles import Role
@@ -24,12 +24,12 @@ def test_claimant_hears_of_approval_rejection_and_payment(volunteer, finance_lea
     approved = ExpenseClaimFactory(claimant=volunteer, amount=D("12.50"))
     rejected = ExpenseClaimFactory(claimant=volunteer, amount=D("9.99"))
     for claim in (approved, rejected):
-        claim_submit(claim=claim, by=volunteer)
-    claim_approve(claim=approved, by=finance_lead)
-    claim_mark_paid(
+        expense_submit(claim=claim, by=volunteer)
+    expense_approve(claim=approved, by=finance_lead)
+    expense_mark_paid(
         claim=approved, by=finance_lead, paid_on=timezone.localdate(), reference="BACS-9"
     )
-    claim_reject(claim=rejected, by=finance_lead, reason="No receipt attached")
+    expense_reject(claim=rejected, by=finance_lead, reason="No receipt attached")
     send_due()
     subjects = sorted(m.subject for m in mail.outbox if m.to == [volunteer.email])
     assert subjects == [
@@ -80,9 +80,9 @@ def test_twenty_approvals_at_once_fire_each_threshold_once():
     for _ in range(20):
         claimant = UserFactory(roles=[Role.VOLUNTEER])
         claim = ExpenseClaimFactory(claimant=claimant, amount=D("50.00"))
-        claim_submit(claim=claim, by=claimant)
+        expense_submit(claim=claim, by=claimant)
         claims.append(claim)
-    results = run_together([lambda c=c: claim_approve(claim=c, by=lead) for c in claims])
+    results = run_together([lambda c=c: expense_approve(claim=c, by=lead) for c in claims])
     errors = [r for r in results if isinstance(r, Exception)]
     assert not errors
     alerts = sorted(Message.objects.filter(kind="budget_alert").values_list("key", flat=True))

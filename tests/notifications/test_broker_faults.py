@@ -14,8 +14,8 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
-from expenses.models import ClaimStatus, ExpenseClaim
-from expenses.services import claim_submit
+from expenses.models import ExpenseClaim, ExpenseStatus
+from expenses.services import expense_submit
 from hope.celery import app
 from hope.models import Message, MessageStatus
 from hope.outbox import send_due
@@ -82,7 +82,7 @@ def test_approval_saves_and_answers_and_the_sweep_catches_up(
 ):
     BudgetFactory()
     claim = ExpenseClaimFactory(claimant=volunteer)
-    claim_submit(claim=claim, by=volunteer)
+    expense_submit(claim=claim, by=volunteer)
     port = closed_port() if fault == "refusing" else silent_server
     broken_broker(f"redis://127.0.0.1:{port}/0")
 
@@ -90,7 +90,7 @@ def test_approval_saves_and_answers_and_the_sweep_catches_up(
 
     assert not outcome["hung"], "the request waited more than 5 seconds on the broker"
     assert outcome["response"].status_code == 302
-    assert ExpenseClaim.objects.get(pk=claim.pk).status == ClaimStatus.APPROVED
+    assert ExpenseClaim.objects.get(pk=claim.pk).status == ExpenseStatus.APPROVED
     notice = Message.objects.get(kind="claim_notice")
     assert notice.status == MessageStatus.PENDING
     assert mail.outbox == []
@@ -114,7 +114,7 @@ def test_an_approval_crossing_four_lines_publishes_once_and_answers_with_the_bro
         UserFactory(email=f"finance{n}@example.org", roles=[Role.FINANCE_LEAD])
     BudgetFactory(total=Decimal("20.00"))
     claim = ExpenseClaimFactory(claimant=volunteer, amount=Decimal("25.00"))
-    claim_submit(claim=claim, by=volunteer)
+    expense_submit(claim=claim, by=volunteer)
     broken_broker(f"redis://127.0.0.1:{silent_server}/0")
 
     started = time.monotonic()
@@ -127,7 +127,7 @@ def test_an_approval_crossing_four_lines_publishes_once_and_answers_with_the_bro
     assert broker_breaker.is_open  # the failed publish opened it
     # A second approval while it is open does not wait on the broker at all.
     other = ExpenseClaimFactory(claimant=volunteer)
-    claim_submit(claim=other, by=volunteer)
+    expense_submit(claim=other, by=volunteer)
     started = time.monotonic()
     assert approve_in_a_thread(other, finance_lead)["response"].status_code == 302
     assert time.monotonic() - started < 1.5

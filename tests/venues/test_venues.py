@@ -1,13 +1,20 @@
 from __future__ import annotations
 
+import importlib
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
 import pytest
+import time_machine
 from django.urls import reverse
 
 from hope.models import AuditEvent
 from tests.factories import CourseFactory, VenueFactory
-from venues.models import Venue
+from venues.models import Venue, VenuePrice
 
 pytestmark = pytest.mark.django_db
+LONDON = ZoneInfo("Europe/London")
 
 GOOD_VENUE = {
     "name": "Oakfield Library",
@@ -77,3 +84,49 @@ def test_venue_list_marks_community_settings_and_hides_closed_venues(client, vol
     assert "Community venue" in html and "Acute hospital" in html
     assert "Closed centre" not in html
     assert "Closed centre" in client.get(reverse("venues:venue_list") + "?all=1").content.decode()
+
+
+def test_the_venue_page_shows_its_hire_price_history_to_those_who_see_costs(
+    client, coordinator, volunteer
+):
+    with time_machine.travel(datetime(2026, 5, 4, 12, tzinfo=LONDON), tick=False):
+        client.force_login(coordinator)
+        client.post(reverse("venues:venue_create"), {**GOOD_VENUE, "hire_cost": "25.00"})
+        venue = Venue.objects.get()
+        page = client.get(reverse("venues:venue_detail", args=[venue.pk])).content.decode()
+        assert "£25.00" in page and "Hire price history" not in page  # one price: no history
+    with time_machine.travel(datetime(2026, 9, 14, 12, tzinfo=LONDON), tick=False):
+        client.force_login(coordinator)  # a new sign-in: months have passed
+        client.post(
+            reverse("venues:venue_edit", args=[venue.pk]), {**GOOD_VENUE, "hire_cost": "30"}
+        )
+        client.post(
+            reverse("venues:venue_edit", args=[venue.pk]), {**GOOD_VENUE, "hire_cost": "32"}
+        )
+        client.post(
+            reverse("venues:venue_edit", args=[venue.pk]),
+            {**GOOD_VENUE, "hire_cost": "32.00", "name": "Oak"},
+        )
+        html = client.get(reverse("venues:venue_detail", args=[venue.pk])).content.decode()
+    history = html.split("Hire price history")[1]
+    assert "From 14 Sep 2026" in history and "£32.00" in history
+    assert "From the start" in history and "£25.00" in history
+    assert "£30.00" not in history  # the same day's price was corrected, not a new step
+    client.force_login(volunteer)
+    assert (
+        "Hire price history"
+        not in client.get(reverse("venues:venue_detail", args=[venue.pk])).content.decode()
+    )
+
+
+def test_existing_venues_get_their_price_from_the_start(db):
+    """The data migration: today's price, in force since before any session was held."""
+    from django.apps import apps
+
+    migration = importlib.import_module("venues.migrations.0002_venueprice")
+    venue = VenueFactory(hire_cost="18.00")
+    VenuePrice.objects.all().delete()
+    migration.seed_prices(apps, None)
+    assert list(venue.prices.values_list("valid_from", "hire_cost")) == [
+        (date(2000, 1, 1), Decimal("18.00"))
+    ]
