@@ -8,11 +8,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.utils import timezone
 
 from hope.models import AuditEvent, Message, MessageStatus
 from hope.retention import run_retention
 from programmes.measures import Measure, Timepoint
 from programmes.models import (
+    LIVE_PLACE,
     Attendance,
     Channel,
     Mark,
@@ -227,3 +229,35 @@ def test_a_record_that_was_anonymised_takes_no_new_referral_or_place(finished, c
         with pytest.raises(PlaceError, match="anonymised"):
             place_request(participant=person, course=CourseFactory(), by=coordinator)
     assert Referral.objects.filter(participant=person).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_place_given_while_retention_runs_either_keeps_them_or_is_refused(coordinator):
+    from django.db import transaction
+
+    from programmes.retention import anonymise_participants
+    from tests.concurrency import run_together
+
+    course = CourseFactory(capacity=20)  # starts in a week
+
+    def retention():
+        with transaction.atomic():
+            return anonymise_participants(timezone.now())
+
+    for _ in range(5):
+        with time_machine.travel(datetime(2020, 1, 6, tzinfo=LONDON), tick=False):
+            person = ReferralFactory(
+                status=ReferralStatus.DECLINED, closed_on=date(2020, 1, 6)
+            ).participant
+        results = run_together(
+            [
+                retention,
+                lambda p=person: place_request(participant=p, course=course, by=coordinator),
+            ]
+        )
+        person.refresh_from_db()
+        placed = Place.objects.filter(participant=person, status__in=LIVE_PLACE).exists()
+        if person.is_anonymised:
+            assert not placed and isinstance(results[1], PlaceError)
+        else:
+            assert placed and results[0] == 0
