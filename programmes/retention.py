@@ -35,7 +35,14 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from programmes.models import LIVE_PLACE, Participant, Place, Referral, Session
+from programmes.models import (
+    LIVE_PLACE,
+    Participant,
+    ParticipantQuerySet,
+    Place,
+    Referral,
+    Session,
+)
 from programmes.notices import messages_to
 
 IDENTIFYING = {
@@ -56,9 +63,9 @@ def first_day_kept(now: datetime) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def due_for_anonymising(now: datetime):
-    """Identifiable participants with nothing on or after ``first_day_kept(now)``. Three
-    EXISTS subqueries per participant; for the nightly job."""
+def due_for_anonymising(now: datetime) -> ParticipantQuerySet:
+    """Identifiable participants with nothing on or after ``first_day_kept(now)``. Five
+    EXISTS subqueries per participant: for the nightly job, not for pages."""
     kept_from = first_day_kept(now)
     person = OuterRef("pk")
     recent_course = Session.objects.filter(course__places__participant=person, end__gte=kept_from)
@@ -66,8 +73,9 @@ def due_for_anonymising(now: datetime):
         Q(closed_on__gte=kept_from.date())
         | Q(closed_on__isnull=True, received_on__gte=kept_from.date())
     )
-    # Already covered by recent_course for any course with sessions still to come; said
-    # again so that no period, and no course without sessions, can take a live place.
+    # Already covered by recent_course for a course with sessions still to come; said
+    # again so that, whatever the period, a live place on a course that has not ended
+    # (or has no sessions at all) keeps its person.
     live_place = Place.objects.filter(participant=person, status__in=LIVE_PLACE).filter(
         Q(course__sessions__end__gt=now) | Q(course__sessions__isnull=True)
     )
