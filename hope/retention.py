@@ -2,9 +2,10 @@
 
 Each kind of data has a rule: what goes, after how long, and a function that deletes it
 and says how many rows went. The kernel's own rules are below; each app registers its
-rules in its ``AppConfig.ready()`` (facilitators: cover reasons; expenses: claims and
-receipts after HMRC's six years), so a new kind of data — participants' details, say —
-joins the same nightly job with one ``register`` call. SECURITY.md lists every rule.
+rules in its ``AppConfig.ready()`` (programmes: participants' identifying details;
+facilitators: cover reasons; expenses: claims and receipts after HMRC's six years), so a
+new kind of data joins the same nightly job with one ``register`` call. SECURITY.md lists
+every rule.
 """
 
 from __future__ import annotations

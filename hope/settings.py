@@ -310,6 +310,9 @@ RETENTION_SIGNIN_AUDIT_DAYS = env_positive("RETENTION_SIGNIN_AUDIT_DAYS", 365)
 RETENTION_AUDIT_YEARS = env_positive("RETENTION_AUDIT_YEARS", 7)
 # HMRC: keep records for six years after the end of the financial year they belong to.
 RETENTION_MONEY_YEARS = env_positive("RETENTION_MONEY_YEARS", 6)
+# Participants' names, contact details and needs: months after their last course ended
+# (or their last referral closed); attendance and scores stay, anonymous.
+RETENTION_PARTICIPANT_MONTHS = env_positive("RETENTION_PARTICIPANT_MONTHS", 24)
 
 # --- Email ----------------------------------------------------------------------
 

@@ -1,15 +1,41 @@
-"""Demo programmes, venues and a year of courses for `seed_demo` (relative to today)."""
+"""Demo programmes, venues, a year of courses and their participants for `seed_demo`
+(relative to today)."""
 
 from __future__ import annotations
 
-from datetime import time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.utils import timezone
 
 from hope.models import User
-from programmes.models import ClosureDate, Course, CourseStatus, Delivery, Programme
+from programmes.measures import Measure, Timepoint
+from programmes.models import (
+    Attendance,
+    Channel,
+    ClosureDate,
+    ConsentMethod,
+    Course,
+    CourseStatus,
+    Delivery,
+    Mark,
+    Participant,
+    Place,
+    PlaceStatus,
+    Programme,
+    Referral,
+    ReferralSource,
+    ReferralStatus,
+)
 from programmes.services import CourseError, course_cancel, course_create
+from programmes.services.participants import (
+    attendance_mark,
+    feedback_record,
+    place_request,
+    place_withdraw,
+    referral_create,
+    score_record,
+)
 from venues.models import Setting, Venue
 
 PROGRAMMES = [
@@ -184,3 +210,231 @@ def _course(*, title, programme, venue, first_day, start_time, by, draft=False) 
     except CourseError:
         return 0  # a rare run of holidays pushed it into the next course's weeks
     return 1
+
+
+# --- Participants ---------------------------------------------------------------------
+# Names are bird names after everyday first names ("Margaret Dunnock"): they read like
+# people, and nobody mistakes them for real ones. Mobile numbers are from Ofcom's range
+# for drama (07700 900xxx); addresses are in the demo's imaginary Northgate.
+
+FIRST_NAMES = [
+    "Margaret", "Tariq", "Sunita", "Derek", "Grace", "Mohammed", "Bronwen", "Kwame",
+    "Irene", "Stanislaw", "Aileen", "Jamal", "Priya", "Colin", "Hyacinth", "Ewan",
+    "Fatima", "Gordon", "Mei", "Maureen", "Ravi", "Siobhan", "Terry", "Yusuf", "Beryl",
+]  # fmt: skip
+SURNAMES = [
+    "Dunnock", "Fieldfare", "Linnet", "Nuthatch", "Wagtail", "Redpoll", "Whinchat",
+    "Stonechat", "Goldcrest", "Yellowhammer", "Brambling", "Siskin", "Chiffchaff",
+    "Dipper", "Woodlark", "Godwit", "Redshank", "Turnstone", "Greenshank", "Whimbrel",
+    "Lapwing", "Dotterel", "Kittiwake", "Shearwater",
+]  # fmt: skip
+NICKNAMES = {"Margaret": "Maggie", "Stanislaw": "Stan", "Bronwen": "Bron", "Terry": "Tel"}
+ACCESS_NEEDS = [
+    "Hearing loop, please.",
+    "Large-print handouts.",
+    "Her daughter comes with her as carer.",
+    "Uses a wheelchair: step-free room and a table at the end.",
+    "Needs a chair with arms; cannot manage stairs.",
+]
+STREETS = ["Mill Lane", "Church Street", "Oakfield Parade", "Hospital Lane", "Parkside Road"]
+REFERRERS = [
+    (ReferralSource.GP, "Dr Sandpiper, Riverside Surgery"),
+    (ReferralSource.SELF, ""),
+    (ReferralSource.SOCIAL_PRESCRIBER, "Jo Kittiwake, Oakfield social prescribing"),
+    (ReferralSource.PRACTICE_NURSE, "Nurse Heron, Parkside GP Surgery"),
+    (ReferralSource.HOSPITAL_TEAM, "Cardiac rehab team, Northgate Community Hospital"),
+    (ReferralSource.VOLUNTARY_SECTOR, "Northgate Carers' Centre"),
+    (ReferralSource.GP, "Dr Okonkwo-Plover, Parkside GP Surgery"),
+    (ReferralSource.OTHER, "Pharmacist, Mill Lane Pharmacy"),
+]
+FEEDBACK = [
+    "Meeting people who understand made all the difference.",
+    "I pace myself now instead of overdoing it on good days.",
+    "The goal-setting was hard at first but I use it every week.",
+]
+
+
+def _participant(n: int, received: datetime) -> Participant:
+    """The n-th demo person (unsaved): mostly by email, some by text or letter, a few with
+    access needs or a lift to sessions, most agreeing to contact and to evaluation."""
+    first = FIRST_NAMES[n % len(FIRST_NAMES)]
+    surname = SURNAMES[n % len(SURNAMES)]  # 25 and 24 names: 600 different people
+    channel = Channel.SMS if n % 7 == 3 else Channel.LETTER if n % 11 == 5 else Channel.EMAIL
+    person = Participant(
+        full_name=f"{first} {surname}",
+        preferred_name=NICKNAMES.get(first, ""),
+        email="" if channel == Channel.SMS else f"{first}.{surname}@example.org".lower(),
+        mobile=f"07700 900{n:03d}" if channel != Channel.EMAIL or n % 2 else "",
+        preferred_channel=channel,
+        postal_address=(
+            f"{n + 3} {STREETS[n % len(STREETS)]}\nNorthgate NG{n % 9 + 1} {n % 9 + 1}HP"
+            if channel == Channel.LETTER or n % 4 == 0
+            else ""
+        ),
+        access_needs=ACCESS_NEEDS[n // 5 % len(ACCESS_NEEDS)] if n % 5 == 2 else "",
+        needs_transport=n % 6 == 1,
+        pickup_postcode=f"NG{n % 9 + 1} {n % 9 + 1}HP" if n % 6 == 1 else "",
+        created_at=received,
+    )
+    if n % 13 != 7:  # a few said no to being contacted: nothing automatic reaches them
+        person.consent_contact = True
+        person.consent_contact_on = received.date()
+        person.consent_contact_how = ConsentMethod.SPOKEN if n % 3 else ConsentMethod.ONLINE
+    if n % 9 != 4:
+        person.consent_evaluation = True
+        person.consent_evaluation_on = received.date()
+        person.consent_evaluation_how = ConsentMethod.WRITTEN if n % 2 else ConsentMethod.SPOKEN
+    return person
+
+
+class _People:
+    """Hands out the next demo person with their referral, through referral_create."""
+
+    def __init__(self, by: User):
+        self.by, self.n = by, 0
+
+    def refer(self, *, received_on: date, status=ReferralStatus.NEW, closed_on=None, course=None):
+        source, referrer = REFERRERS[self.n % len(REFERRERS)]
+        received = timezone.make_aware(datetime.combine(received_on, time(10, 0)))
+        referral = referral_create(
+            participant=_participant(self.n, received),
+            referral=Referral(
+                source=source, referrer=referrer, received_on=received_on, course=course,
+                status=status, closed_on=closed_on,
+            ),
+            by=self.by,
+        )  # fmt: skip
+        self.n += 1
+        return referral.participant
+
+
+def seed_participants(*, by: User) -> int:
+    """Referrals in every status, finished courses with their registers and SWEMWBS
+    scores, running courses, a full course with a waiting list and an open offer.
+    Idempotent: does nothing once any participant exists. Returns how many it made."""
+    if Participant.objects.exists():
+        return 0
+    now = timezone.now()
+    today = timezone.localdate()
+    people = _People(by)
+    published = Course.objects.filter(status=CourseStatus.PUBLISHED)
+    for course in published.past(now).filter(last_end__isnull=False).order_by("-last_end")[:2]:
+        _finished_course(course, people, by)
+    for course in published.running(now).order_by("first_start")[:1]:
+        _running_course(course, people, by, now)
+    full = published.upcoming(now).order_by("capacity", "first_start").first()
+    if full:
+        _full_course(full, people, by)
+    # Referrals not (yet) on a course: new, contacted, declined, not reached.
+    for days, status, closed in [
+        (1, ReferralStatus.NEW, None), (4, ReferralStatus.NEW, None),
+        (8, ReferralStatus.NEW, None), (15, ReferralStatus.CONTACTED, None),
+        (22, ReferralStatus.CONTACTED, None), (60, ReferralStatus.DECLINED, 41),
+        (35, ReferralStatus.DECLINED, 20), (90, ReferralStatus.NOT_REACHED, 62),
+        (50, ReferralStatus.NOT_REACHED, 29),
+    ]:  # fmt: skip
+        people.refer(
+            received_on=today - timedelta(days=days),
+            status=status,
+            closed_on=today - timedelta(days=closed) if closed else None,
+            course=full if status == ReferralStatus.NEW else None,
+        )
+    return people.n
+
+
+def _write_lines(place: Place, sessions, left: datetime | None = None) -> None:
+    """Register lines for sessions the services would have written them for (they write
+    only those still to come); after someone left, their lines are no longer expected."""
+    Attendance.objects.bulk_create(
+        Attendance(
+            place=place,
+            participant_id=place.participant_id,
+            session=session,
+            start=session.start,
+            end=session.end,
+            expected=left is None or session.start < left,
+        )
+        for session in sessions
+    )
+
+
+def _register(place: Place, n: int, by: User, now: datetime) -> None:
+    """Mark the lines of sessions that have ended: mostly present, now and then
+    apologies or did not attend; always present at the first and the last session,
+    where the scores are taken."""
+    lines = list(place.attendance.filter(end__lte=now, expected=True).order_by("start"))
+    for k, line in enumerate(lines):
+        mark = Mark.PRESENT
+        if 0 < k < 5 and (n + 2 * k) % 9 == 0:
+            mark = Mark.APOLOGIES
+        elif 0 < k < 5 and (n + k) % 11 == 0:
+            mark = Mark.ABSENT
+        attendance_mark(attendance=line, mark=mark, by=by)
+
+
+def _swemwbs(place: Place, n: int, timepoint: str, by: User) -> None:
+    # Seven answers of 1-5; at the last session most people score a little higher.
+    items = [2 + (n + k) % 3 for k in range(7)]
+    if timepoint == Timepoint.LAST:
+        items = [min(5, item + (n + k) % 2) for k, item in enumerate(items)]
+    score_record(place=place, measure=Measure.SWEMWBS, timepoint=timepoint, items=items, by=by)
+
+
+def _finished_course(course: Course, people: _People, by: User) -> None:
+    """A course that has ended: place_request refuses it, so its places and register
+    lines are written here as the services would have, then marked through the service.
+    One person left after the third session."""
+    sessions = list(course.sessions.filter(is_cancelled=False).order_by("start"))
+    first_day = timezone.localdate(sessions[0].start)
+    joined = sessions[0].start - timedelta(days=7)
+    for k in range(7):
+        n = people.n
+        person = people.refer(
+            received_on=first_day - timedelta(days=20 + 3 * k),
+            status=ReferralStatus.ENROLLED,
+            closed_on=timezone.localdate(joined),
+            course=course,
+        )
+        left = sessions[2].end + timedelta(days=2) if k == 5 and len(sessions) > 3 else None
+        place = Place.objects.create(
+            course=course, participant=person, waiting_since=joined, enrolled_at=joined,
+            created_at=joined, left_at=left,
+            status=PlaceStatus.WITHDRAWN if left else PlaceStatus.ENROLLED,
+        )  # fmt: skip
+        _write_lines(place, sessions, left=left)
+        _register(place, n, by, sessions[-1].end)
+        _swemwbs(place, n, Timepoint.FIRST, by)
+        if not left:
+            _swemwbs(place, n, Timepoint.LAST, by)
+        if k < len(FEEDBACK):
+            feedback_record(place=place, text=FEEDBACK[k], by=by)
+
+
+def _running_course(course: Course, people: _People, by: User, now: datetime) -> None:
+    """A course that started last week: places through place_request, which writes the
+    register from now on; the lines of the sessions already held are added here (as
+    they would have been when these people joined) and marked through the service."""
+    first_day = timezone.localdate(course.first_start)
+    for k in range(6):
+        n = people.n
+        person = people.refer(received_on=first_day - timedelta(days=18 + 4 * k), course=course)
+        place = place_request(participant=person, course=course, by=by)
+        _write_lines(place, course.sessions.filter(is_cancelled=False, end__lte=now))
+        _register(place, n, by, now)
+        # (Unless the first session is under way as the demo is loaded.)
+        if place.attendance.filter(session__number=1, mark=Mark.PRESENT).exists():
+            _swemwbs(place, n, Timepoint.FIRST, by)
+
+
+def _full_course(course: Course, people: _People, by: User) -> None:
+    """The next course fills, three more join its waiting list, then someone withdraws:
+    their place is offered to the first person waiting, who has a few days to answer."""
+    today = timezone.localdate()
+    places = []
+    for k in range(course.capacity + 3):
+        person = people.refer(
+            received_on=today - timedelta(days=6 + k), status=ReferralStatus.CONTACTED,
+            course=course,
+        )  # fmt: skip
+        places.append(place_request(participant=person, course=course, by=by))
+    place_withdraw(place=places[1], by=by)

@@ -57,6 +57,14 @@ def referral_create(*, participant: Participant, referral: Referral, by: User) -
             participant.created_by = by
             participant.full_clean()
             participant.save()
+        else:
+            # Locked, as retention locks the rows it anonymises: a new referral either
+            # lands first (and keeps the details) or sees the record already anonymised.
+            participant = Participant.objects.select_for_update().get(pk=participant.pk)
+            if participant.is_anonymised:
+                raise PlaceError(
+                    "This record was anonymised. Record them again as a new participant."
+                )
         referral.participant = participant
         referral.created_by = by
         referral.full_clean()

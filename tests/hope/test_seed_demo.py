@@ -112,3 +112,44 @@ def test_seed_demo_tells_the_2018_19_story(settings):
     assert Decimal("2000") < figures.spent < Decimal("3000")
     assert all(line.spent > 0 for line in figures.categories)
     assert ExpenseClaim.objects.filter(status=ExpenseStatus.SUBMITTED).exists()
+
+
+def test_seed_demo_gives_every_participant_page_something_once(settings):
+    from django.utils import timezone
+
+    from hope.models import Message
+    from programmes.models import (
+        Attendance,
+        Mark,
+        Participant,
+        Place,
+        PlaceStatus,
+        Referral,
+        ReferralStatus,
+        Score,
+    )
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+    models = (Participant, Referral, Place, Attendance, Score, Message)
+    counts = [m.objects.count() for m in models]
+    call_command("seed_demo")
+    assert [m.objects.count() for m in models] == counts
+    assert set(Referral.objects.values_list("status", flat=True)) == set(ReferralStatus.values)
+    assert not Participant.objects.filter(referrals__isnull=True).exists()
+    # A full course with a waiting list and one open offer.
+    offer = Place.objects.get(status=PlaceStatus.OFFERED)
+    assert offer.offer_expires_at > timezone.now()
+    course = offer.course
+    assert course.places.filter(status__in=["enrolled", "offered"]).count() == course.capacity
+    assert course.places.filter(status=PlaceStatus.WAITING).count() == 2
+    # Registers of past sessions: mostly present, some apologies or did not attend.
+    marks = list(Attendance.objects.exclude(mark="").values_list("mark", flat=True))
+    assert marks.count(Mark.PRESENT) > 0.75 * len(marks)
+    assert {Mark.APOLOGIES, Mark.ABSENT} <= set(marks)
+    # SWEMWBS at the first and last session of the courses that have finished.
+    assert (
+        Score.objects.filter(timepoint="first").count()
+        > Score.objects.filter(timepoint="last").count()
+        > 10
+    )

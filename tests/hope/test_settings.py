@@ -91,10 +91,11 @@ def test_without_a_mail_server_production_refuses_to_start():
     assert "EMAIL_HOST is not set" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_a_retention_period_of_zero_is_refused():
-    result = run_manage({**PRODUCTION_ENV, "RETENTION_MONEY_YEARS": "0"}, "check")
+@pytest.mark.parametrize("name", ["RETENTION_MONEY_YEARS", "RETENTION_PARTICIPANT_MONTHS"])
+def test_a_retention_period_of_zero_is_refused(name):
+    result = run_manage({**PRODUCTION_ENV, name: "0"}, "check")
     assert result.returncode == 1
-    assert "RETENTION_MONEY_YEARS must be 1 or more" in result.stderr
+    assert f"{name} must be 1 or more" in result.stderr
 
 
 def test_seed_demo_refuses_without_debug():

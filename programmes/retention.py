@@ -1,0 +1,112 @@
+"""Participants' identifying details, removed on schedule (the nightly job in
+hope/retention.py runs this rule; SECURITY.md lists it).
+
+A participant's details are kept for ``RETENTION_PARTICIPANT_MONTHS`` (24) after the
+last time the team had to do with them, which is the latest of:
+
+- the end of the last session of any course they had a place on, whatever became of the
+  place (enrolled, waiting, offered, withdrawn, lapsed, declined) or of the session;
+- the day their last referral was closed (enrolled, declined, not reached) or, for a
+  referral still open, the day it was received: a referral nobody has moved on for the
+  whole period is stale, and "still open" must not mean "kept for ever";
+- the day the record was made, for a record with no place and no referral at all.
+
+Kept on the day the period ends, removed the night after: a course that ended on
+10 March 2024 keeps its people's details through 10 March 2026. Someone with a live place
+(enrolled, waiting, offered) on a course that has not ended is never touched, whatever
+the period.
+
+What goes: full and preferred name, email address, mobile number, postal address, access
+needs, pick-up postcode, the feedback lines on their places, the referrers' names on
+their referrals, and every outbox message to them (it holds their address and, in its
+text, their name; a message not yet sent must never go to an address we no longer hold).
+What stays, anonymous, for reports: the row itself (``anonymised_at`` set), its consents
+(evaluation consent still decides whether the results may be used), whether they needed
+transport, referral sources, dates and statuses, places and their dates, register marks
+and scores.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+
+from dateutil.relativedelta import relativedelta
+from django.conf import settings
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from programmes.models import (
+    LIVE_PLACE,
+    Participant,
+    ParticipantQuerySet,
+    Place,
+    Referral,
+    Session,
+)
+from programmes.notices import messages_to
+
+IDENTIFYING = {
+    "full_name": "",
+    "preferred_name": "",
+    "email": "",
+    "mobile": "",
+    "postal_address": "",
+    "access_needs": "",
+    "pickup_postcode": "",
+}
+
+
+def first_day_kept(now: datetime) -> datetime:
+    """The start (local midnight) of the oldest day whose activity still keeps someone's
+    details: with 24 months, on 11 March 2026 that is 11 March 2024."""
+    day = timezone.localdate(now) - relativedelta(months=settings.RETENTION_PARTICIPANT_MONTHS)
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def due_for_anonymising(now: datetime) -> ParticipantQuerySet:
+    """Identifiable participants with nothing on or after ``first_day_kept(now)``. Five
+    EXISTS subqueries per participant: for the nightly job, not for pages."""
+    kept_from = first_day_kept(now)
+    person = OuterRef("pk")
+    recent_course = Session.objects.filter(course__places__participant=person, end__gte=kept_from)
+    recent_referral = Referral.objects.filter(participant=person).filter(
+        Q(closed_on__gte=kept_from.date())
+        | Q(closed_on__isnull=True, received_on__gte=kept_from.date())
+    )
+    # Already covered by recent_course for a course with sessions still to come; said
+    # again so that, whatever the period, a live place on a course that has not ended
+    # (or has no sessions at all) keeps its person.
+    live_place = Place.objects.filter(participant=person, status__in=LIVE_PLACE).filter(
+        Q(course__sessions__end__gt=now) | Q(course__sessions__isnull=True)
+    )
+    any_place = Place.objects.filter(participant=person)
+    any_referral = Referral.objects.filter(participant=person)
+    return (
+        Participant.objects.identifiable()
+        .exclude(Exists(recent_course))
+        .exclude(Exists(recent_referral))
+        .exclude(Exists(live_place))
+        .exclude(Q(created_at__gte=kept_from) & ~Exists(any_place) & ~Exists(any_referral))
+    )
+
+
+def anonymise_participants(now: datetime) -> int:
+    """Remove the identifying details of everyone due; return how many. Runs inside the
+    retention job's transaction; a second run finds nobody (they are no longer
+    identifiable)."""
+    candidates = list(due_for_anonymising(now).select_for_update().values_list("pk", flat=True))
+    if not candidates:
+        return 0
+    # A coordinator may have given one of them a place, or recorded a new referral, while
+    # we looked. Both lock the participant's row first (place_request, referral_create),
+    # so now that the rows are ours, look again: this statement sees what they committed.
+    ids = list(due_for_anonymising(now).filter(pk__in=candidates).values_list("pk", flat=True))
+    people = Participant.objects.filter(pk__in=ids)
+    messages_to(people).delete()
+    Place.objects.filter(participant__in=ids).exclude(feedback="").update(
+        feedback="", updated_at=now
+    )
+    Referral.objects.filter(participant__in=ids).exclude(referrer="").update(
+        referrer="", updated_at=now
+    )
+    return people.update(**IDENTIFYING, anonymised_at=now, updated_at=now)
