@@ -76,6 +76,13 @@ class Venue(TimeStamped):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def one_line_address(self) -> str:
+        """The address and postcode on one line, for a message: "14 Mill Lane, Northgate,
+        NG4 2RL"."""
+        lines = [line.strip(" ,") for line in self.address.splitlines()]
+        return ", ".join([line for line in lines if line] + [self.postcode])
+
     def accessibility_facts(self) -> list[str]:
         facts = [
             ("step_free_access", "Step-free access"),
