@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from hope.modelbase import TimeStamped
 from hope.ranges import TsTzRange
+from hope.reminders import MAX_REMINDER_DAYS
 from hope.roles import FacilitatorKind
 
 
@@ -47,7 +48,7 @@ class FacilitatorProfile(TimeStamped):
         max_length=20, choices=FacilitatorStatus.choices, default=FacilitatorStatus.ACTIVE
     )
     phone = models.CharField("phone (optional)", max_length=30, blank=True)
-    MAX_REMINDER_DAYS = 7
+    MAX_REMINDER_DAYS = MAX_REMINDER_DAYS
 
     reminder_days = models.PositiveSmallIntegerField(
         "days' notice for reminders",
@@ -79,7 +80,7 @@ class FacilitatorProfile(TimeStamped):
                 name="facilitators_profile_status_valid",
             ),
             models.CheckConstraint(
-                condition=Q(reminder_days__gte=1) & Q(reminder_days__lte=7),
+                condition=Q(reminder_days__gte=1) & Q(reminder_days__lte=MAX_REMINDER_DAYS),
                 name="facilitators_profile_reminder_days_range",
             ),
             # Target of the claims' (facilitator, kind) foreign key: a claim's kind is

@@ -3,34 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Prefetch
 from django.utils import timezone
 
 from facilitators.feed import single_session_ics
-from facilitators.models import FacilitatorProfile, SessionClaim
+from facilitators.models import SessionClaim
 from hope.models import Message
 from hope.outbox import message_create, messages_withdraw
+from hope.reminders import LONGEST_NOTICE, reminder_due_at
 
 TEMPLATE = "facilitators/email/reminder"
-# reminder_days is at most 7; a day more covers a clock change in between.
-LONGEST_NOTICE = timedelta(days=FacilitatorProfile.MAX_REMINDER_DAYS + 1)
 
 
 def _reminder_key(claim: SessionClaim, session) -> str:
     # The session's revision is part of the key: a moved session is a new reminder, and
     # the same reminder produced twice is stored once.
     return f"reminder:session={session.pk}:rev={session.revision}:person={claim.facilitator_id}"
-
-
-def reminder_due_at(start: datetime, days: int) -> datetime:
-    """``days`` calendar days before ``start`` at the same time on the clock in
-    Europe/London: a 10:00 session on the Monday after the clocks change is reminded at
-    10:00 on the Saturday before, not at 09:00 or 11:00."""
-    local = timezone.localtime(start)
-    return datetime.combine(local.date() - timedelta(days=days), local.time(), local.tzinfo)
 
 
 def _context(claim: SessionClaim, session) -> dict:

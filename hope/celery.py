@@ -24,5 +24,9 @@ app.conf.beat_schedule = {
     },
     "budget-alerts": {"task": "expenses.tasks.budget_alerts", "schedule": crontab(minute=15)},
     "lapse-offers": {"task": "programmes.tasks.lapse_offers", "schedule": crontab(minute="*/5")},
+    "plan-participant-reminders": {
+        "task": "programmes.tasks.plan_reminders",
+        "schedule": crontab(minute="*/5"),
+    },
     "retention": {"task": "hope.tasks.retention", "schedule": crontab(hour=3, minute=40)},
 }

@@ -27,7 +27,7 @@ from django.template import Context
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 
-from hope.channels import CHANNELS
+from hope.channels import CHANNELS, sms_text
 from hope.models import Message, MessageStatus, User
 from hope.queue import enqueue_after_commit
 
@@ -63,9 +63,16 @@ def message_create(
     worker to send it. If the broker is down the sweep sends it later.
 
     ``recipient`` is the person it is for; someone without an account yet (an
-    invitation) has ``recipient=None`` and a ``to_address``."""
+    invitation) has ``recipient=None`` and a ``to_address``. A text message ("sms") is
+    rendered from ``<template>_sms.txt``, kept to two texts' worth, with no HTML part; its
+    subject only names it on /messages/."""
     context = {**context, "recipient": recipient}
     subject = " ".join(render_text(f"{template}_subject.txt", context).split())
+    if channel == "sms":
+        body_text, body_html = sms_text(render_text(f"{template}_sms.txt", context)), ""
+    else:
+        body_text = render_text(f"{template}.txt", context)
+        body_html = render_to_string(f"{template}.html", context)
     name, mimetype, content = attachment or ("", "", "")
     try:
         with transaction.atomic():
@@ -76,8 +83,8 @@ def message_create(
                 recipient=recipient,
                 to_address=to_address or recipient.email,
                 subject=subject[:200],
-                body_text=render_text(f"{template}.txt", context),
-                body_html=render_to_string(f"{template}.html", context),
+                body_text=body_text,
+                body_html=body_html,
                 attachment_name=name,
                 attachment_type=mimetype,
                 attachment=content,

@@ -8,7 +8,9 @@ handling in manage.py, wsgi.py and the Celery app).
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 import xstatic.pkg.bootstrap
@@ -335,6 +337,47 @@ else:
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "HOPE Coordinator <hope@example.org>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- Text messages (GOV.UK Notify) -------------------------------------------------
+# Optional: with NOTIFY_API_KEY set, participants who prefer texts get them (hope/channels.py).
+
+_UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+NOTIFY_API_KEY = os.environ.get("NOTIFY_API_KEY", "").strip()
+NOTIFY_SMS_TEMPLATE_ID = os.environ.get("NOTIFY_SMS_TEMPLATE_ID", "").strip()
+NOTIFY_BASE_URL = os.environ.get(
+    "NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk"
+).strip()
+
+
+def check_notify(api_key: str, template_id: str, base_url: str) -> None:
+    """Refuse a Notify set-up that could only fail at the first text. Never repeats the
+    key: it is a secret."""
+    if not api_key:
+        if template_id:
+            raise ImproperlyConfigured("NOTIFY_SMS_TEMPLATE_ID is set but NOTIFY_API_KEY is not.")
+        return
+    # Notify's keys are "<key name>-<service ID>-<secret>"; the client takes the last two
+    # by position, so a cut or padded key would sign with the wrong secret.
+    if not re.fullmatch(rf"\S+-{_UUID}-{_UUID}", api_key, flags=re.IGNORECASE):
+        raise ImproperlyConfigured(
+            "NOTIFY_API_KEY is not a GOV.UK Notify API key: copy the whole key, "
+            "<key name>-<service ID>-<secret>, as Notify showed it."
+        )
+    if not re.fullmatch(_UUID, template_id, flags=re.IGNORECASE):
+        raise ImproperlyConfigured(
+            "NOTIFY_SMS_TEMPLATE_ID must be the ID of a Notify text message template "
+            "whose content is ((body)), e.g. 1a2b3c4d-0000-4000-8000-123456789abc."
+        )
+    url = urlsplit(base_url)
+    local = url.scheme == "http" and url.hostname in {"127.0.0.1", "localhost", "::1"}
+    if not url.hostname or not (url.scheme == "https" or local):
+        raise ImproperlyConfigured(
+            "NOTIFY_BASE_URL must be an https:// address (Notify's is "
+            "https://api.notifications.service.gov.uk)."
+        )
+
+
+check_notify(NOTIFY_API_KEY, NOTIFY_SMS_TEMPLATE_ID, NOTIFY_BASE_URL)
 
 # --- Language, time, static files -------------------------------------------------
 

@@ -105,6 +105,13 @@ class Venue(TimeStamped):
                 venue=self, valid_from=timezone.localdate(), defaults={"hire_cost": self.hire_cost}
             )
 
+    @property
+    def one_line_address(self) -> str:
+        """The address and postcode on one line, for a message: "14 Mill Lane, Northgate,
+        NG4 2RL"."""
+        lines = [line.strip(" ,") for line in self.address.splitlines()]
+        return ", ".join([line for line in lines if line] + [self.postcode])
+
     def accessibility_facts(self) -> list[str]:
         facts = [
             ("step_free_access", "Step-free access"),

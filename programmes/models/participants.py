@@ -15,12 +15,14 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import ArrayField, RangeOperators
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
 from hope.modelbase import TimeStamped
 from hope.ranges import TsTzRange
+from hope.reminders import MAX_REMINDER_DAYS
 from programmes.measures import Measure, Timepoint
 from programmes.models.courses import Course, Session
 
@@ -57,6 +59,12 @@ class Participant(TimeStamped):
     )
     postal_address = models.TextField(
         "postal address", blank=True, help_text="Only if they need letters."
+    )
+    reminder_days = models.PositiveSmallIntegerField(
+        "days' notice for reminders",
+        default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_REMINDER_DAYS)],
+        help_text="How many days before each session they hear from us (1 to 7).",
     )
     access_needs = models.TextField(
         "access needs",
@@ -136,6 +144,10 @@ class Participant(TimeStamped):
                     & Q(consent_evaluation_how="")
                 ),
                 name="programmes_participant_evaluation_consent_recorded",
+            ),
+            models.CheckConstraint(
+                condition=Q(reminder_days__gte=1) & Q(reminder_days__lte=MAX_REMINDER_DAYS),
+                name="programmes_participant_reminder_days_range",
             ),
         ]
 

@@ -5,6 +5,8 @@ sent inside the same transaction once the rows are written:
 - ``sessions_moved`` by ``session_change`` and by ``course_update`` (new venue);
 - ``sessions_cancelled`` by ``session_cancel`` and ``course_cancel``;
 - ``course_unpublished`` by ``course_update`` when a course goes back to Draft.
+Participants are programmes' own: the same services tell them directly
+(``programmes/notices.py``), in the same transaction, and withdraw their queued reminders.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from django.utils.formats import date_format
 from hope.audit import audit_record
 from hope.models import User
 from programmes.models import ClosureDate, Course, CourseStatus, Programme, Session
+from programmes.notices import notify_course_changed, notify_sessions_changed, withdraw_reminders
 from programmes.scheduling import PlannedSession, closed_reason, plan_sessions
 from programmes.services.participants import session_attendance_follow
 from programmes.signals import course_unpublished, sessions_cancelled, sessions_moved
@@ -219,8 +222,11 @@ def course_update(
                 course.sessions.upcoming(now).filter(is_cancelled=False).order_by("start", "pk")
             )
             course_unpublished.send(sender=Course, course=course, sessions=future, by=by)
+            # A draft's sessions are not promised: no reminders until it is published again.
+            withdraw_reminders(future)
         if moving:
             sessions_moved.send(sender=Session, sessions=moving, by=by)
+            notify_course_changed(course=course, sessions=moving, what="moved")
         audit_record(
             actor=by,
             action="course.changed",
@@ -270,6 +276,7 @@ def course_cancel(*, course: Course, by: User) -> int:
         if future:
             _attendance_follow(future)
             sessions_cancelled.send(sender=Session, sessions=future, by=by)
+            notify_course_changed(course=course, sessions=future, what="cancelled")
         course.status = CourseStatus.CANCELLED
         course.save(update_fields=["status", "updated_at"])
         audit_record(
@@ -338,6 +345,7 @@ def session_change(*, session: Session, start: datetime, venue: Venue | None, by
             # hold two sessions at once); the savepoint then rolls it back.
             _attendance_follow([session])
             sessions_moved.send(sender=Session, sessions=[session], by=by)
+            notify_sessions_changed(sessions=[session], what="moved")
 
         _save_or_clash(venue, [(start, end)], write, exclude_pk=session.pk)
         audit_record(
@@ -361,6 +369,7 @@ def session_cancel(*, session: Session, by: User) -> Session:
         session.save(update_fields=["is_cancelled", "revision", "updated_at"])
         _attendance_follow([session])
         sessions_cancelled.send(sender=Session, sessions=[session], by=by)
+        notify_sessions_changed(sessions=[session], what="cancelled")
         audit_record(
             actor=by,
             action="session.cancelled",

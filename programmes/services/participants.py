@@ -36,7 +36,7 @@ from programmes.models import (
     Score,
     Session,
 )
-from programmes.notices import notify_participant
+from programmes.notices import notify_participant, withdraw_reminders
 
 
 class PlaceError(Exception):
@@ -252,6 +252,10 @@ def place_withdraw(*, place: Place, by: User) -> Place:
         place.left_at = now
         place.save(update_fields=["status", "left_at", "updated_at"])
         Attendance.objects.filter(place=place, start__gt=now).update(expected=False)
+        withdraw_reminders(
+            Session.objects.filter(attendance__place=place, start__gt=now),
+            person=place.participant_id,
+        )
         audit_record(
             actor=by,
             action="place.withdrawn",

@@ -11,6 +11,9 @@ import pytest
 from django.conf import settings
 
 BASE_DIR = Path(__file__).resolve().parents[2]
+# The shape of a GOV.UK Notify key (values made up): name, service ID, secret.
+NOTIFY_KEY = "hope_live-0b2e7c4a-64f3-4b8e-9a1d-3c5f7e9a1b2c-5d6e7f80-91a2-4b3c-8d4e-5f60718293a4"
+NOTIFY_TEMPLATE = "1a2b3c4d-0000-4000-8000-123456789abc"
 
 
 def run_manage(env_overrides: dict[str, str | None], *args: str) -> subprocess.CompletedProcess:
@@ -54,6 +57,28 @@ def _url_from_settings(which: str) -> str:
         ({"DEBUG": "true", "DATABASE_URL": "sqlite:///db.sqlite3"}, "must be a PostgreSQL URL"),
         ({"DEBUG": "true", "REDIS_URL": "memcached://x"}, "REDIS_URL must look like"),
         ({"DEBUG": "true", "REDIS_TIMEOUT": "soon"}, "REDIS_TIMEOUT must be a whole number"),
+        (
+            {
+                "DEBUG": "true",
+                "NOTIFY_API_KEY": NOTIFY_KEY[:-1],
+                "NOTIFY_SMS_TEMPLATE_ID": NOTIFY_TEMPLATE,
+            },
+            "NOTIFY_API_KEY is not a GOV.UK Notify API key",
+        ),
+        ({"DEBUG": "true", "NOTIFY_API_KEY": NOTIFY_KEY}, "NOTIFY_SMS_TEMPLATE_ID must be the ID"),
+        (
+            {"DEBUG": "true", "NOTIFY_SMS_TEMPLATE_ID": NOTIFY_TEMPLATE},
+            "NOTIFY_SMS_TEMPLATE_ID is set but NOTIFY_API_KEY is not",
+        ),
+        (
+            {
+                "DEBUG": "true",
+                "NOTIFY_API_KEY": NOTIFY_KEY,
+                "NOTIFY_SMS_TEMPLATE_ID": NOTIFY_TEMPLATE,
+                "NOTIFY_BASE_URL": "http://api.notifications.service.gov.uk",
+            },
+            "NOTIFY_BASE_URL must be an https:// address",
+        ),
     ],
 )
 def test_bad_setting_gives_one_line_and_no_traceback(overrides, message):
@@ -89,6 +114,15 @@ def test_without_a_mail_server_production_refuses_to_start():
     result = run_manage({**PRODUCTION_ENV, "EMAIL_HOST": None}, "check")
     assert result.returncode == 1
     assert "EMAIL_HOST is not set" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_texts_through_notify_start_with_a_whole_key_and_never_print_it():
+    notify = {"NOTIFY_API_KEY": NOTIFY_KEY, "NOTIFY_SMS_TEMPLATE_ID": NOTIFY_TEMPLATE}
+    result = run_manage({**PRODUCTION_ENV, **notify}, "check")
+    assert result.returncode == 0, result.stderr
+    result = run_manage({**PRODUCTION_ENV, **notify, "NOTIFY_API_KEY": NOTIFY_KEY[:-1]}, "check")
+    assert result.returncode == 1
+    assert NOTIFY_KEY[-30:-1] not in result.stderr  # the secret is not repeated
 
 
 @pytest.mark.parametrize("name", ["RETENTION_MONEY_YEARS", "RETENTION_PARTICIPANT_MONTHS"])
