@@ -198,9 +198,14 @@ def test_their_messages_go_with_their_details_and_nobody_elses(finished, coordin
         message(f"participant:reminder:place={finished.pk}:session=3", "old@example.org"),
         # Not about a place, to an address only they have.
         message("participant:follow_up:1", person.mobile, status=MessageStatus.SENT),
+        # A reminder or session notice names the person, to an address they changed.
+        message(
+            f"participant:reminder:session=9:person={person.pk}:rev=0", "older@example.org"
+        ),
     ]
     others = [
         message(f"participant:reminder:place={kept_place.pk}", kept.email),
+        message(f"participant:reminder:session=9:person={kept.pk}:rev=0", kept.email),
         # Sam now shares Kim's address: a message to it may be Kim's.
         message("participant:follow_up:2", "shared@example.org"),
         message("invitation:1", person.mobile, kind="invitation"),
