@@ -117,6 +117,11 @@ def own_claim(outcome) -> dict[str, object]:
     return {**signed_in(404), "volunteer": outcome, "finance": outcome}
 
 
+def participant_record(outcome) -> dict[str, object]:
+    """Coordinators only; for everyone else the person does not exist."""
+    return {**signed_in(404), "coordinator": outcome}
+
+
 def facilitators_only(outcome=OK) -> dict[str, object]:
     return {**signed_in(403), "workforce": outcome, "lived": outcome}
 
@@ -191,6 +196,71 @@ MATRIX: dict[str, Case] = {
         method="post",
         kwargs={"pk": "closure"},
         effect=still_there("closure"),
+    ),
+    # Participants: referrals and records are the coordinators'. A record, a place or an
+    # offer is 404 for everyone else, who may not know the person exists. Every page of
+    # people's details adds a line to the audit trail.
+    "programmes:referral_list": Case(coordinators_only(), effect=audit_lines),
+    "programmes:referral_create": Case(coordinators_only()),
+    "programmes:referral_status": Case(
+        coordinators_only(302),
+        method="post",
+        kwargs={"pk": "referral"},
+        data={"status": "contacted"},
+        effect=field_of("referral", "status"),
+    ),
+    "programmes:participant_detail": Case(
+        participant_record(OK), kwargs={"pk": "participant"}, effect=audit_lines
+    ),
+    "programmes:participant_edit": Case(
+        participant_record(OK), kwargs={"pk": "participant"}, effect=audit_lines
+    ),
+    "programmes:place_add": Case(
+        participant_record(302),
+        method="post",
+        kwargs={"pk": "participant"},
+        data={"course": "course"},
+        effect=lambda samples, personas, role: samples.fresh("participant").places.count(),
+    ),
+    "programmes:place_withdraw": Case(
+        participant_record(302),
+        method="post",
+        kwargs={"pk": "place"},
+        effect=field_of("place", "status"),
+    ),
+    "programmes:offer_accept": Case(
+        participant_record(302),
+        method="post",
+        kwargs={"pk": "offer"},
+        effect=field_of("offer", "status"),
+    ),
+    "programmes:offer_decline": Case(
+        participant_record(302),
+        method="post",
+        kwargs={"pk": "offer"},
+        effect=field_of("offer", "status"),
+    ),
+    "programmes:score_record": Case(
+        participant_record(302),
+        method="post",
+        kwargs={"pk": "place"},
+        data={"measure": "swemwbs", "timepoint": "first"} | {f"item_{n}": "3" for n in range(1, 8)},
+        effect=lambda samples, personas, role: samples.fresh("place").scores.count(),
+    ),
+    "programmes:feedback_record": Case(
+        participant_record(302),
+        method="post",
+        kwargs={"pk": "place"},
+        data={"feedback": "Met people who understand."},
+        effect=field_of("place", "feedback"),
+    ),
+    # A course's participants: coordinators; the workforce facilitator holds a session of
+    # the sample course, which starts within the window (first names and access needs).
+    # The lived-experience facilitator holds none of it: 404, as for everyone else.
+    "programmes:course_participants": Case(
+        {**participant_record(OK), "workforce": OK},
+        kwargs={"pk": "participants_course"},
+        effect=audit_lines,
     ),
     "venues:venue_list": Case(signed_in(OK)),
     "venues:venue_create": Case(coordinators_only()),
