@@ -393,8 +393,12 @@ class ScoreForm(Form):
     def measure_label(self) -> str:
         return Measure(self.measure).label
 
-    def item_values(self) -> list[str]:
-        return [self.cleaned_data[f"item_{n}"] for n in range(1, ITEMS[self.measure] + 1)]
+    def answers(self) -> dict:
+        """The answers as ``score_record`` takes them, unchecked: it checks and scores."""
+        data = self.cleaned_data
+        if self.measure == Measure.PAM:
+            return {"pam_score": data["pam_score"], "pam_level": data["pam_level"]}
+        return {"items": [data[f"item_{n}"] for n in range(1, ITEMS[self.measure] + 1)]}
 
 
 class FeedbackForm(Form):

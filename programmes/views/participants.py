@@ -33,6 +33,7 @@ from programmes.measures import Measure
 from programmes.models import (
     CLOSED_REFERRAL_STATUSES,
     HOLDING_PLACE,
+    LIVE_PLACE,
     Attendance,
     Participant,
     Place,
@@ -168,7 +169,11 @@ def referral_create_view(request: HttpRequest) -> HttpResponse:
             participant = referral.participant
             note = f"Referral recorded for {participant.full_name}."
             if referral_form.cleaned_data["enrol_now"]:
-                note += " " + _place_requested(request, participant, referral.course)
+                try:
+                    note += " " + _place_requested(request, participant, referral.course)
+                except PlaceError as error:
+                    # The referral stands; the place can be asked for again on the record.
+                    messages.error(request, f"They are not on “{referral.course}”: {error}")
             messages.success(request, note)
             return redirect("programmes:participant_detail", pk=participant.pk)
     return render(
@@ -183,11 +188,9 @@ def referral_create_view(request: HttpRequest) -> HttpResponse:
 
 
 def _place_requested(request, participant: Participant, course) -> str:
-    """Ask for a place; say which it was (enrolled or waiting), or why neither."""
-    try:
-        place = place_request(participant=participant, course=course, by=request.user)
-    except PlaceError as error:
-        return f"They are not on “{course.title}”: {error}"
+    """Ask for a place and say which it was: enrolled, or where on the waiting list.
+    Raises PlaceError when neither can be."""
+    place = place_request(participant=participant, course=course, by=request.user)
     if place.status == PlaceStatus.ENROLLED:
         return f"They are enrolled on “{course.title}”."
     ahead = (
@@ -202,12 +205,12 @@ def _place_requested(request, participant: Participant, course) -> str:
 # --- A participant's record -----------------------------------------------------------
 
 
-def _record(request, participant: Participant, *, status: int = 200, **bound) -> HttpResponse:
+def _record(request, participant: Participant, **bound) -> HttpResponse:
     """The record page. A POST that failed passes its bound form in ``bound`` (keyed as
-    the page keys its forms), so the page shows it with its messages. Six queries for the
-    record however many referrals, places, sessions and scores: the participant, their
-    referrals, places, register lines, scores, and the courses they could join."""
-    referrals = participant.referrals.select_related("course").order_by("-received_on", "-pk")
+    the page keys its forms), so the page shows it with its messages. A fixed number of
+    queries however many referrals, places, sessions and scores: their referrals, places,
+    register lines and scores, and the courses they could join (whether any, then which)."""
+    referrals = list(participant.referrals.select_related("course").order_by("-received_on", "-pk"))
     places = list(
         participant.places.select_related("course__programme")
         .prefetch_related(
@@ -220,15 +223,10 @@ def _record(request, participant: Participant, *, status: int = 200, **bound) ->
         .order_by("-waiting_since", "-pk")
     )
     today = timezone.localdate()
-    referrals = list(referrals)
     for referral in referrals:
         referral.waited = referral.days_waited(today)
     for place in places:
-        place.is_live = place.status in (
-            PlaceStatus.ENROLLED,
-            PlaceStatus.WAITING,
-            PlaceStatus.OFFERED,
-        )
+        place.is_live = place.status in LIVE_PLACE
         place.holds = place.status in HOLDING_PLACE
         # Scores and feedback are for people who have had a place, not those waiting.
         place.score_forms, place.feedback_form = [], None
@@ -261,7 +259,6 @@ def _record(request, participant: Participant, *, status: int = 200, **bound) ->
             "automatic": channel_for(participant),
             "offer_days": settings.PLACE_OFFER_DAYS,
         },
-        status=status,
     )
 
 
@@ -379,25 +376,14 @@ def score_record_view(request: HttpRequest, pk: int) -> HttpResponse:
     key = f"score-{place.pk}-{measure}"
     form = ScoreForm(request.POST, measure=measure, auto_id=f"{key}-%s")
     if form.is_valid():
-        data = form.cleaned_data
         try:
-            if measure == Measure.PAM:
-                score = score_record(
-                    place=place,
-                    measure=measure,
-                    timepoint=data["timepoint"],
-                    pam_score=data["pam_score"],
-                    pam_level=data["pam_level"],
-                    by=request.user,
-                )
-            else:
-                score = score_record(
-                    place=place,
-                    measure=measure,
-                    timepoint=data["timepoint"],
-                    items=form.item_values(),
-                    by=request.user,
-                )
+            score = score_record(
+                place=place,
+                measure=measure,
+                timepoint=form.cleaned_data["timepoint"],
+                by=request.user,
+                **form.answers(),
+            )
         except PlaceError as error:
             if error.field not in form.fields:  # about the place, not an answer
                 messages.error(request, str(error))

@@ -394,3 +394,29 @@ def test_an_existing_participant_is_untouched_by_a_failed_referral(client, coord
     client.force_login(coordinator)
     client.post(reverse("programmes:referral_create"), referral_data(mobile="nonsense"))
     assert list(Participant.objects.values_list("full_name", flat=True)) == ["Already Here"]
+
+
+def test_a_place_refused_after_the_referral_is_saved_is_said_and_the_referral_stands(
+    client, coordinator, monkeypatch
+):
+    """Between the page and the save, the course can be cancelled by someone else."""
+    from programmes.services.participants import PlaceError
+    from programmes.views import participants as views
+
+    def cancelled(**kwargs):
+        raise PlaceError("This course is cancelled.", "course")
+
+    monkeypatch.setattr(views, "place_request", cancelled)
+    course = CourseFactory(title="Pain – Thursdays")
+    client.force_login(coordinator)
+    response = client.post(
+        reverse("programmes:referral_create"),
+        referral_data(course=course.pk, enrol_now="on"),
+        follow=True,
+    )
+    assert messages_of(response) == [
+        "They are not on “Pain – Thursdays”: This course is cancelled.",
+        "Referral recorded for Margaret Okafor.",
+    ]
+    assert Referral.objects.get().course == course
+    assert not Place.objects.exists()
