@@ -54,7 +54,8 @@ def make_samples(personas, *, budget=None, n: int = 0) -> Samples:
     second held too and offered for cover (``cover_request``), the third free for both
     facilitators (both are trained), the fourth a workforce colleague's, offered for cover
     (``colleague_cover_request``). ``participants_course`` starts in three days; the
-    workforce facilitator holds its first session, so sees its participants."""
+    workforce facilitator holds its first session, so sees its participants; nobody holds
+    a session of ``unheld_course``, which starts the day after."""
     workforce = personas["workforce"].facilitator_profile
     lived = personas["lived"].facilitator_profile
     budget = budget or BudgetFactory()
@@ -80,6 +81,7 @@ def make_samples(personas, *, budget=None, n: int = 0) -> Samples:
     ReferralFactory(participant=participant, course=soon)
     place = place_request(participant=participant, course=soon, by=personas["coordinator"])
     referral = ReferralFactory(course=soon)
+    unheld = CourseFactory(first_start=timezone.now() + timedelta(days=4, hours=5 * n))
     offer = Place.objects.create(
         course=soon,
         participant=ParticipantFactory(),
@@ -122,6 +124,7 @@ def make_samples(personas, *, budget=None, n: int = 0) -> Samples:
             "venue": course.venue,
             "closure": ClosureDateFactory(),
             "participants_course": soon,
+            "unheld_course": unheld,
             "participant": participant,
             "referral": referral,
             "place": place,
