@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from hope.roles import is_coordinator
-from programmes.models import Course, CourseStatus, Participant, Session
+from programmes.models import Course, CourseStatus, Participant, Place, Session
 from programmes.signals import sessions_staffed_by
 
 
@@ -63,14 +63,16 @@ def courses_with_participants_shown(user, now=None) -> QuerySet[Course]:
     if is_coordinator(user):
         return Course.objects.all()
     now = now or timezone.now()
+    # The window is the whole course's, not the sessions they hold: the courses are
+    # chosen by a subquery, so with_dates() still spans all of each course's sessions
+    # (a join filtered to their sessions would narrow first_start and last_end too).
     return (
-        Course.objects.filter(sessions__in=staffed_sessions(user))
-        .with_dates()
+        Course.objects.with_dates()
+        .filter(pk__in=staffed_sessions(user).values("course_id"))
         .filter(
             first_start__lte=now + FACILITATOR_VIEW_BEFORE,
             last_end__gte=now - FACILITATOR_VIEW_AFTER,
         )
-        .distinct()
     )
 
 
@@ -79,3 +81,25 @@ def get_participant_for_user(request, pk: int) -> Participant:
     if not is_coordinator(request.user):
         raise Http404
     return get_object_or_404(Participant.objects.all(), pk=pk)
+
+
+def get_place_for_user(request, pk: int) -> Place:
+    """A place on a course, with its course and person: for coordinators; 404 for anyone
+    else, who may not know the person exists."""
+    if not is_coordinator(request.user):
+        raise Http404
+    return get_object_or_404(
+        Place.objects.select_related("course__programme", "participant"), pk=pk
+    )
+
+
+def get_course_participants_for_user(request, pk: int) -> tuple[Course, bool]:
+    """The course whose participants the page lists, and whether ``request.user`` sees
+    them in full (coordinators) or by first name and access needs only (a facilitator
+    who holds one of its sessions, inside the window). 404 for everyone else."""
+    course = get_course_for_user(request, pk)
+    if is_coordinator(request.user):
+        return course, True
+    if not courses_with_participants_shown(request.user).filter(pk=course.pk).exists():
+        raise Http404
+    return course, False

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from programmes.views import courses as views
+from programmes.views import participants
 
 app_name = "programmes"
 
@@ -19,4 +20,21 @@ urlpatterns = [
     path("programmes/<int:pk>/edit/", views.programme_form, name="programme_edit"),
     path("closures/", views.closure_list, name="closure_list"),
     path("closures/<int:pk>/delete/", views.closure_delete, name="closure_delete"),
+    # Participants: the coordinators' pages, and each course's list.
+    path("referrals/", participants.referral_list, name="referral_list"),
+    path("referrals/new/", participants.referral_create_view, name="referral_create"),
+    path("referrals/<int:pk>/status/", participants.referral_status, name="referral_status"),
+    path("participants/<int:pk>/", participants.participant_detail, name="participant_detail"),
+    path("participants/<int:pk>/edit/", participants.participant_edit, name="participant_edit"),
+    path("participants/<int:pk>/places/", participants.place_add, name="place_add"),
+    path("places/<int:pk>/withdraw/", participants.place_withdraw_view, name="place_withdraw"),
+    path("places/<int:pk>/accept/", participants.offer_accept_view, name="offer_accept"),
+    path("places/<int:pk>/decline/", participants.offer_decline_view, name="offer_decline"),
+    path("places/<int:pk>/scores/", participants.score_record_view, name="score_record"),
+    path("places/<int:pk>/feedback/", participants.feedback_record_view, name="feedback_record"),
+    path(
+        "courses/<int:pk>/participants/",
+        participants.course_participants,
+        name="course_participants",
+    ),
 ]

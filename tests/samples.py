@@ -9,6 +9,8 @@ from django.utils import timezone
 
 from expenses.models import ExpenseStatus
 from facilitators.models import CoverRequest
+from programmes.models import Place, PlaceStatus
+from programmes.services.participants import place_request
 from tests.factories import (
     BudgetFactory,
     ClosureDateFactory,
@@ -17,6 +19,8 @@ from tests.factories import (
     ExpenseClaimFactory,
     FacilitatorProfileFactory,
     InvitationFactory,
+    ParticipantFactory,
+    ReferralFactory,
     SessionClaimFactory,
     TrainingFactory,
     UserFactory,
@@ -49,7 +53,9 @@ def make_samples(personas, *, budget=None, n: int = 0) -> Samples:
     The course's sessions: the first held by the workforce facilitator (``claim``), the
     second held too and offered for cover (``cover_request``), the third free for both
     facilitators (both are trained), the fourth a workforce colleague's, offered for cover
-    (``colleague_cover_request``)."""
+    (``colleague_cover_request``). ``participants_course`` starts in three days; the
+    workforce facilitator holds its first session, so sees its participants; nobody holds
+    a session of ``unheld_course``, which starts the day after."""
     workforce = personas["workforce"].facilitator_profile
     lived = personas["lived"].facilitator_profile
     budget = budget or BudgetFactory()
@@ -65,6 +71,23 @@ def make_samples(personas, *, budget=None, n: int = 0) -> Samples:
     colleague = FacilitatorProfileFactory(kind=workforce.kind)
     colleague_cover_request = CoverRequest.objects.create(
         claim=SessionClaimFactory(session=colleagues, facilitator=colleague)
+    )
+    # A course starting in three days (its participants shown to the workforce facilitator,
+    # who holds its first session): a participant referred to it and enrolled, someone
+    # else offered a place, and a new referral waiting in the queue.
+    soon = CourseFactory(first_start=timezone.now() + timedelta(days=3, hours=5 * n))
+    SessionClaimFactory(session=soon.sessions.order_by("number").first(), facilitator=workforce)
+    participant = ParticipantFactory(access_needs="Hearing loop")
+    ReferralFactory(participant=participant, course=soon)
+    place = place_request(participant=participant, course=soon, by=personas["coordinator"])
+    referral = ReferralFactory(course=soon)
+    unheld = CourseFactory(first_start=timezone.now() + timedelta(days=4, hours=5 * n))
+    offer = Place.objects.create(
+        course=soon,
+        participant=ParticipantFactory(),
+        status=PlaceStatus.OFFERED,
+        offered_at=timezone.now(),
+        offer_expires_at=timezone.now() + timedelta(days=3),
     )
     expense = ExpenseClaimFactory(claimant=personas["volunteer"], receipt=pdf_upload())
     spend = DirectSpendFactory(attachment=pdf_upload())
@@ -100,6 +123,12 @@ def make_samples(personas, *, budget=None, n: int = 0) -> Samples:
             "programme": course.programme,
             "venue": course.venue,
             "closure": ClosureDateFactory(),
+            "participants_course": soon,
+            "unheld_course": unheld,
+            "participant": participant,
+            "referral": referral,
+            "place": place,
+            "offer": offer,
         },
         {
             "budget_year": budget.start_year,

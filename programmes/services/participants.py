@@ -94,6 +94,32 @@ def referral_set_status(*, referral: Referral, status: str, by: User) -> Referra
     return referral
 
 
+def participant_update(*, participant: Participant, values: dict, by: User) -> Participant:
+    """Change someone's details or consents. The audit line names the fields changed,
+    never their values (health details, addresses)."""
+    with transaction.atomic():
+        participant = Participant.objects.select_for_update().get(pk=participant.pk)
+        if participant.is_anonymised:
+            raise PlaceError("This record was anonymised; its details can no longer change.")
+        changed = [name for name, value in values.items() if getattr(participant, name) != value]
+        for name in changed:
+            setattr(participant, name, values[name])
+        # Who created the record is history (empty once their account is deleted).
+        participant.full_clean(exclude=["created_by"])
+        if changed:
+            participant.save(update_fields=[*changed, "updated_at"])
+            labels = ", ".join(
+                str(Participant._meta.get_field(name).verbose_name) for name in changed
+            )
+            audit_record(
+                actor=by,
+                action="participant.changed",
+                target=participant,
+                summary=f"Changed participant #{participant.pk}: {labels}",
+            )
+    return participant
+
+
 def _set_referral_status(referral: Referral, status: str) -> None:
     from programmes.models import CLOSED_REFERRAL_STATUSES
 
@@ -380,6 +406,8 @@ def score_record(
     pam_level=None,
 ) -> Score:
     """Record (or correct) one measure at one point. Totals are computed here."""
+    if place.enrolled_at is None:
+        raise PlaceError("Scores are for people who have had a place on the course.")
     if timepoint not in Timepoint.values:
         raise PlaceError("Choose when it was recorded.", "timepoint")
     if measure not in place.course.programme.measures:
@@ -412,8 +440,17 @@ def score_record(
 
 
 def feedback_record(*, place: Place, text: str, by: User) -> Place:
-    place.feedback = " ".join(text.split())[:300]
-    place.save(update_fields=["feedback", "updated_at"])
+    """Their one line of feedback on the course (the audit line never quotes it)."""
+    with transaction.atomic():
+        place.feedback = " ".join(text.split())[:300]
+        place.save(update_fields=["feedback", "updated_at"])
+        audit_record(
+            actor=by,
+            action="place.feedback",
+            target=place.course,
+            summary=f"Feedback recorded for participant #{place.participant_id} "
+            f"on “{place.course.title}”",
+        )
     return place
 
 
@@ -425,6 +462,7 @@ __all__ = [
     "offer_accept",
     "offer_decline",
     "offers_lapse",
+    "participant_update",
     "place_request",
     "place_withdraw",
     "referral_create",

@@ -20,7 +20,12 @@ from hope.audit import save_with_audit
 from hope.models import AuditEvent
 from hope.params import date_or_none, int_or_none
 from hope.roles import is_coordinator
-from programmes.access import get_course_for_user, visible_courses, visible_sessions
+from programmes.access import (
+    courses_with_participants_shown,
+    get_course_for_user,
+    visible_courses,
+    visible_sessions,
+)
 from programmes.forms import ClosureForm, CourseEditForm, CourseForm, ProgrammeForm, SessionForm
 from programmes.models import ClosureDate, Course, Programme, Session
 from programmes.scheduling import SchedulingError, sessions_on_closures
@@ -81,6 +86,11 @@ def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
     courses_listed.send(sender=Course, courses=[course])
     sessions = list(course.sessions.with_closure_ids().select_related("venue").order_by("number"))
     sessions_listed.send(sender=Session, sessions=sessions)
+    # Coordinators see every course's participants; a facilitator those of the courses
+    # they run, in the window around the course (one query, for facilitators only).
+    participants_shown = is_coordinator(request.user) or (
+        courses_with_participants_shown(request.user).filter(pk=course.pk).exists()
+    )
     history = []
     if is_coordinator(request.user):
         history = AuditEvent.objects.filter(
@@ -89,7 +99,13 @@ def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "programmes/course_detail.html",
-        {"course": course, "sessions": sessions, "history": history, "now": timezone.now()},
+        {
+            "course": course,
+            "sessions": sessions,
+            "history": history,
+            "now": timezone.now(),
+            "participants_shown": participants_shown,
+        },
     )
 
 

@@ -1,4 +1,5 @@
-"""Each page runs a fixed number of queries, however many courses and sessions there are."""
+"""Each page runs a fixed number of queries, however many courses, sessions, referrals and
+places there are."""
 
 from __future__ import annotations
 
@@ -10,10 +11,14 @@ from django.utils import timezone
 
 from facilitators.models import FacilitatorKind
 from hope.audit import audit_record
+from programmes.measures import Measure, Timepoint
+from programmes.services.participants import place_request, score_record
 from tests.factories import (
     ClosureDateFactory,
     CourseFactory,
+    ParticipantFactory,
     ProgrammeFactory,
+    ReferralFactory,
     SessionClaimFactory,
     VenueFactory,
 )
@@ -106,3 +111,90 @@ def test_course_page_queries_do_not_grow_with_its_sessions_holders_and_history(
         assert len(response.context["sessions"]) == course.programme.sessions_per_course
         counts.append(len(captured.captured_queries))
     assert counts[0] == counts[1], f"course_detail: {counts}"
+
+
+# --- Participants' pages --------------------------------------------------------------
+
+
+def _counts(client, url, django_assert_max_num_queries, grow_by, sizes=(3, 30)):
+    """The page's query count after growing its data to each of ``sizes``."""
+    counts = []
+    for size in sizes:
+        grow_by(size)
+        client.get(url)  # warm up
+        with django_assert_max_num_queries(14) as captured:
+            assert client.get(url).status_code == 200
+        counts.append(len(captured.captured_queries))
+    return counts
+
+
+def test_referrals_queue_queries_do_not_grow_with_referrals(
+    client, coordinator, django_assert_max_num_queries
+):
+    course = CourseFactory()
+
+    def grow_by(size):
+        for n in range(size):
+            ReferralFactory(course=course if n % 2 else None)
+
+    client.force_login(coordinator)
+    url = reverse("programmes:referral_list")
+    counts = _counts(client, url, django_assert_max_num_queries, grow_by)
+    assert counts[0] == counts[1], f"referral_list: {counts}"
+
+
+def test_participant_record_queries_do_not_grow_with_places_scores_and_referrals(
+    client, coordinator, django_assert_max_num_queries
+):
+    """One person on a course; another on four, each with a register and two scores, and
+    several referrals."""
+    programme = ProgrammeFactory(measures=[Measure.SWEMWBS, Measure.PAM])
+    start = timezone.now().replace(second=0, microsecond=0) + timedelta(days=2)
+
+    def on_courses(person, count: int):
+        for n in range(count):
+            course = CourseFactory(programme=programme, first_start=start + timedelta(hours=3 * n))
+            place = place_request(participant=person, course=course, by=coordinator)
+            ReferralFactory(participant=person, course=course)
+            score_record(
+                place=place, measure=Measure.SWEMWBS, timepoint=Timepoint.FIRST,
+                items=[3] * 7, by=coordinator,
+            )  # fmt: skip
+            score_record(
+                place=place, measure=Measure.PAM, timepoint=Timepoint.FIRST,
+                pam_score="50", pam_level="2", by=coordinator,
+            )  # fmt: skip
+
+    small, large = ParticipantFactory(), ParticipantFactory()
+    on_courses(small, 1)
+    on_courses(large, 4)
+    client.force_login(coordinator)
+    counts = []
+    for person in (small, large):
+        url = reverse("programmes:participant_detail", args=[person.pk])
+        client.get(url)
+        with django_assert_max_num_queries(14) as captured:
+            response = client.get(url)
+        assert response.status_code == 200
+        counts.append(len(captured.captured_queries))
+    assert len(response.context["places"]) == 4
+    assert counts[0] == counts[1], f"participant_detail: {counts}"
+
+
+@pytest.mark.parametrize("who", ["coordinator", "facilitator"])
+def test_course_participants_queries_do_not_grow_with_places(
+    client, coordinator, workforce_facilitator, django_assert_max_num_queries, who
+):
+    course = CourseFactory(capacity=12, first_start=timezone.now() + timedelta(days=3))
+    SessionClaimFactory(
+        session=course.sessions.first(), facilitator=workforce_facilitator.facilitator_profile
+    )
+
+    def grow_by(size):
+        for _ in range(size):
+            place_request(participant=ParticipantFactory(), course=course, by=coordinator)
+
+    client.force_login(coordinator if who == "coordinator" else workforce_facilitator)
+    url = reverse("programmes:course_participants", args=[course.pk])
+    counts = _counts(client, url, django_assert_max_num_queries, grow_by)
+    assert counts[0] == counts[1], f"course_participants ({who}): {counts}"

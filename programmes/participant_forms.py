@@ -1,0 +1,411 @@
+"""Forms for the coordinators' participant pages: a referral with the person's details,
+changes to those details and consents, a place on a course, scores and feedback.
+
+Forms check what a person typed and say how to fix it; the services in
+``programmes/services/participants.py`` decide and save, and their errors
+(``PlaceError``/``ScoreError`` with ``.field``) come back here as field messages.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.utils import timezone
+
+from hope.formkit import DATE_WIDGET, Form, ModelForm
+from programmes.measures import ITEMS, Measure, Timepoint
+from programmes.models import (
+    LIVE_PLACE,
+    Channel,
+    ConsentMethod,
+    Course,
+    CourseStatus,
+    Participant,
+    Referral,
+    ReferralSource,
+    ReferralStatus,
+)
+
+# A UK mobile: 07 and nine more digits, or the same after +44 / 0044 (with or without
+# the "(0)" people write after the country code). ASCII digits only: "٠٧" is not a number
+# a text message can go to.
+_MOBILE = re.compile(r"(?:(?:\+|00)44(?:0)?|0)(7[0-9]{9})")
+_MOBILE_SEPARATORS = re.compile(r"[\s().-]")
+# A full UK postcode (outward and inward code), e.g. NG1 5SM, SW1A 1AA, M1 1AE.
+_POSTCODE = re.compile(r"([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})")
+
+MOBILE_MESSAGE = "Enter a UK mobile number, like 07700 900123."
+POSTCODE_MESSAGE = "Enter a full UK postcode, like NG1 5SM."
+TOO_LONG_MESSAGE = "Shorten this to %(limit_value)d characters or fewer."
+FUTURE_MESSAGE = "{what} cannot be in the future: enter today's date or an earlier one."
+
+
+def uk_mobile(value: str) -> str:
+    """07700 900123 from any of the ways people write a UK mobile; ValidationError else."""
+    match = _MOBILE.fullmatch(_MOBILE_SEPARATORS.sub("", value))
+    if not match:
+        raise ValidationError(MOBILE_MESSAGE)
+    digits = "0" + match[1]
+    return f"{digits[:5]} {digits[5:]}"
+
+
+def uk_postcode(value: str) -> str:
+    """NG1 5SM from "ng15sm" or " ng1  5sm "; ValidationError else."""
+    match = _POSTCODE.fullmatch(" ".join(value.upper().split()))
+    if not match:
+        raise ValidationError(POSTCODE_MESSAGE)
+    return f"{match[1]} {match[2]}"
+
+
+def _not_in_future(day, what: str):
+    if day and day > timezone.localdate():
+        raise ValidationError(FUTURE_MESSAGE.format(what=what))
+    return day
+
+
+def add_service_error(form: forms.Form, error: Exception, default: str | None = None) -> None:
+    """A service's refusal as a message next to the field it names (or at the top)."""
+    field = getattr(error, "field", None)
+    form.add_error(field if field in form.fields else default, str(error))
+
+
+def add_validation_errors(form: forms.Form, error: ValidationError) -> None:
+    """The model's own checks (the services' backstop), next to the fields they name."""
+    for name, messages in error.message_dict.items():
+        form.add_error(name if name in form.fields and name != NON_FIELD_ERRORS else None, messages)
+
+
+class ParticipantForm(ModelForm):
+    """The person's details and their two consents, each with its date and how given."""
+
+    # What each field says when it is left empty, in GOV.UK's words: how to fix it.
+    REQUIRED = {
+        "full_name": "Enter their full name.",
+        "preferred_channel": "Choose how they prefer to hear from us.",
+    }
+
+    # A number typed with +44 (0) and spaces is longer than the 12 characters kept.
+    mobile = forms.CharField(
+        label="Mobile number",
+        max_length=30,
+        required=False,
+        help_text="A UK mobile, for text messages, e.g. 07700 900123.",
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+        error_messages={"max_length": MOBILE_MESSAGE},
+    )
+    postal_address = forms.CharField(
+        label="Postal address",
+        max_length=500,
+        required=False,
+        help_text="Only if they prefer letters; kept only then.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    class Meta:
+        model = Participant
+        fields = [
+            "full_name",
+            "preferred_name",
+            "email",
+            "mobile",
+            "preferred_channel",
+            "postal_address",
+            "access_needs",
+            "needs_transport",
+            "pickup_postcode",
+            "consent_contact",
+            "consent_contact_on",
+            "consent_contact_how",
+            "consent_evaluation",
+            "consent_evaluation_on",
+            "consent_evaluation_how",
+        ]
+        labels = {
+            "consent_contact_on": "Date they agreed to be contacted",
+            "consent_contact_how": "How they agreed to be contacted",
+            "consent_evaluation_on": "Date they agreed to the evaluation",
+            "consent_evaluation_how": "How they agreed to the evaluation",
+        }
+        help_texts = {
+            "pickup_postcode": "Where a volunteer driver collects them.",
+        }
+        widgets = {
+            "preferred_channel": forms.RadioSelect,
+            "access_needs": forms.Textarea(attrs={"rows": 3}),
+            "consent_contact_on": DATE_WIDGET,
+            "consent_evaluation_on": DATE_WIDGET,
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, message in self.REQUIRED.items():
+            # The model leaves the name blank once retention removes it; until then, it's needed.
+            self.fields[name].required = True
+            self.fields[name].error_messages["required"] = message
+        self.fields["preferred_channel"].choices = Channel.choices
+        self.fields["email"].error_messages["invalid"] = (
+            "Enter an email address in the right form, like name@example.org."
+        )
+        for name in ("full_name", "preferred_name", "email", "postal_address", "access_needs"):
+            self.fields[name].error_messages["max_length"] = TOO_LONG_MESSAGE
+        for how in ("consent_contact_how", "consent_evaluation_how"):
+            self.fields[how].choices = [("", "Choose…"), *ConsentMethod.choices]
+        for on in ("consent_contact_on", "consent_evaluation_on"):
+            self.fields[on].error_messages["invalid"] = "Enter a real date, like 26 11 2026."
+
+    def clean_full_name(self) -> str:
+        return " ".join(self.cleaned_data["full_name"].split())
+
+    def clean_preferred_name(self) -> str:
+        return " ".join(self.cleaned_data["preferred_name"].split())
+
+    def clean_mobile(self) -> str:
+        mobile = self.cleaned_data["mobile"]
+        return uk_mobile(mobile) if mobile else ""
+
+    def clean_pickup_postcode(self) -> str:
+        postcode = self.cleaned_data["pickup_postcode"]
+        return uk_postcode(postcode) if postcode.strip() else ""
+
+    def clean_consent_contact_on(self):
+        return _not_in_future(self.cleaned_data["consent_contact_on"], "The date they agreed")
+
+    def clean_consent_evaluation_on(self):
+        return _not_in_future(self.cleaned_data["consent_evaluation_on"], "The date they agreed")
+
+    def clean(self):
+        cleaned = super().clean()
+        channel = cleaned.get("preferred_channel")
+        email, mobile = cleaned.get("email"), cleaned.get("mobile")
+        # Only fields that passed their own checks are judged together.
+        if "email" not in self.errors and "mobile" not in self.errors:
+            if channel == Channel.EMAIL and not email:
+                self.add_error("email", "Enter their email address, or choose another way.")
+            elif channel == Channel.SMS and not mobile:
+                self.add_error("mobile", "Enter their mobile number, or choose another way.")
+            elif not email and not mobile:
+                self.add_error("email", "Enter an email address or a mobile number.")
+        if channel == Channel.LETTER:
+            if (
+                not cleaned.get("postal_address", "").strip()
+                and "postal_address" not in self.errors
+            ):
+                self.add_error("postal_address", "Enter their postal address for letters.")
+        else:
+            # Data minimisation: an address is kept only for someone who wants letters.
+            cleaned["postal_address"] = ""
+        if cleaned.get("needs_transport"):
+            if not cleaned.get("pickup_postcode") and "pickup_postcode" not in self.errors:
+                self.add_error("pickup_postcode", "Enter the postcode to collect them from.")
+        else:
+            cleaned["pickup_postcode"] = ""
+        self._clean_consent(cleaned, "contact", "agreed to be contacted")
+        self._clean_consent(cleaned, "evaluation", "agreed to the evaluation")
+        return cleaned
+
+    def _clean_consent(self, cleaned: dict, name: str, what: str) -> None:
+        """A consent carries its date and how it was given; without it, neither is kept."""
+        on, how = f"consent_{name}_on", f"consent_{name}_how"
+        if not cleaned.get(f"consent_{name}"):
+            cleaned[on], cleaned[how] = None, ""
+            return
+        if not cleaned.get(on) and on not in self.errors:
+            self.add_error(on, f"Enter the date they {what}.")
+        if not cleaned.get(how) and how not in self.errors:
+            self.add_error(how, f"Choose how they {what}.")
+
+    def _post_clean(self):
+        # The services check the whole record (Participant.full_clean) and save; the
+        # form does not write into the instance the page still shows.
+        pass
+
+    def values(self) -> dict:
+        """The cleaned details, by model field."""
+        return {name: self.cleaned_data[name] for name in self._meta.fields}
+
+
+def open_courses(now=None):
+    """Courses that can still take people: not cancelled, with sessions still to come,
+    soonest first (with dates, for the labels)."""
+    now = now or timezone.now()
+    return (
+        Course.objects.exclude(status=CourseStatus.CANCELLED)
+        .with_dates()
+        .filter(last_end__gt=now)
+        .order_by("first_start", "pk")
+    )
+
+
+class CourseChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, course: Course) -> str:
+        start = timezone.localtime(course.first_start)
+        started = "started" if course.first_start <= timezone.now() else "starts"
+        draft = " (draft)" if course.status == CourseStatus.DRAFT else ""
+        return f"{course.title}{draft} – {started} {start:%a %-d %b %Y}"
+
+
+class ReferralForm(Form):
+    source = forms.ChoiceField(
+        label="Referred by",
+        choices=[("", "Choose…"), *ReferralSource.choices],
+        error_messages={
+            "required": "Choose who referred them.",
+            "invalid_choice": "Choose who referred them.",
+        },
+    )
+    referrer = forms.CharField(
+        label="Referrer's name and team",
+        max_length=150,
+        required=False,
+        help_text="E.g. “Dr Patel, Riverside Surgery”. Leave empty for a self-referral.",
+        error_messages={"max_length": TOO_LONG_MESSAGE},
+    )
+    received_on = forms.DateField(
+        label="Date the referral was received",
+        widget=DATE_WIDGET,
+        error_messages={
+            "required": "Enter the date the referral was received.",
+            "invalid": "Enter a real date, like 26 11 2026.",
+        },
+    )
+    course = CourseChoiceField(
+        label="Course they asked for",
+        queryset=Course.objects.none(),
+        required=False,
+        empty_label="None in particular",
+        error_messages={"invalid_choice": "Choose a course from the list."},
+    )
+    enrol_now = forms.BooleanField(
+        label="Enrol them on this course now",
+        required=False,
+        help_text="If it is full, they join its waiting list; the message says which.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["course"].queryset = open_courses()
+        if not self.is_bound:
+            self.initial.setdefault("received_on", timezone.localdate())
+
+    def clean_received_on(self):
+        return _not_in_future(self.cleaned_data["received_on"], "The date received")
+
+    def clean_referrer(self) -> str:
+        return " ".join(self.cleaned_data["referrer"].split())
+
+    def clean(self):
+        cleaned = super().clean()
+        source = cleaned.get("source")
+        if source and source != ReferralSource.SELF and not cleaned.get("referrer"):
+            self.add_error("referrer", "Enter the referrer's name and team.")
+        if cleaned.get("enrol_now") and not cleaned.get("course") and "course" not in self.errors:
+            self.add_error("course", "Choose the course to enrol them on, or untick “enrol now”.")
+        return cleaned
+
+    def referral(self) -> Referral:
+        data = self.cleaned_data
+        return Referral(
+            source=data["source"],
+            referrer=data["referrer"],
+            received_on=data["received_on"],
+            course=data["course"],
+        )
+
+
+class ReferralStatusForm(Form):
+    status = forms.ChoiceField(
+        label="Status",
+        choices=ReferralStatus.choices,
+        error_messages={
+            "required": "Choose a status from the list.",
+            "invalid_choice": "Choose a status from the list.",
+        },
+    )
+
+
+class PlaceAddForm(Form):
+    course = CourseChoiceField(
+        label="Course",
+        queryset=Course.objects.none(),
+        empty_label="Choose a course…",
+        error_messages={
+            "required": "Choose the course to add them to.",
+            "invalid_choice": "Choose a course from the list.",
+        },
+    )
+
+    def __init__(self, *args, participant: Participant, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["course"].queryset = open_courses().exclude(
+            places__participant=participant, places__status__in=LIVE_PLACE
+        )
+
+
+class ScoreForm(Form):
+    """One measure at one point: SWEMWBS's 7 or WEMWBS's 14 answers (1-5), or PAM's
+    score and level. The service checks the answers and computes the total; its
+    ``ScoreError.field`` names the item to fix."""
+
+    timepoint = forms.ChoiceField(
+        label="When",
+        choices=[("", "Choose…"), *Timepoint.choices],
+        error_messages={
+            "required": "Choose when it was recorded.",
+            "invalid_choice": "Choose when it was recorded.",
+        },
+    )
+
+    def __init__(self, *args, measure: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.measure = measure
+        if measure == Measure.PAM:
+            self.fields["pam_score"] = forms.CharField(
+                label="PAM score",
+                max_length=10,
+                help_text="0 to 100, as the PAM report gives it (one decimal place).",
+                widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 6}),
+                error_messages={
+                    "required": "Enter the PAM score, from 0 to 100.",
+                    "max_length": "Enter the PAM score, from 0 to 100.",
+                },
+            )
+            self.fields["pam_level"] = forms.ChoiceField(
+                label="PAM level",
+                choices=[("", "Choose…"), *((str(n), f"Level {n}") for n in range(1, 5))],
+                error_messages={
+                    "required": "Choose the PAM level, 1 to 4.",
+                    "invalid_choice": "Choose the PAM level, 1 to 4.",
+                },
+            )
+        else:
+            for number in range(1, ITEMS[measure] + 1):
+                self.fields[f"item_{number}"] = forms.CharField(
+                    label=f"Item {number}",
+                    max_length=3,
+                    required=False,
+                    widget=forms.TextInput(attrs={"inputmode": "numeric", "size": 2}),
+                    error_messages={"max_length": f"Item {number}: enter a number from 1 to 5."},
+                )
+
+    @property
+    def measure_label(self) -> str:
+        return Measure(self.measure).label
+
+    def answers(self) -> dict:
+        """The answers as ``score_record`` takes them, unchecked: it checks and scores."""
+        data = self.cleaned_data
+        if self.measure == Measure.PAM:
+            return {"pam_score": data["pam_score"], "pam_level": data["pam_level"]}
+        return {"items": [data[f"item_{n}"] for n in range(1, ITEMS[self.measure] + 1)]}
+
+
+class FeedbackForm(Form):
+    feedback = forms.CharField(
+        label="Their feedback, in one line",
+        max_length=300,
+        required=False,
+        help_text="In their words; no health details.",
+        error_messages={"max_length": "Keep the feedback to %(limit_value)d characters."},
+    )

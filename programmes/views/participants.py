@@ -1,0 +1,452 @@
+"""The coordinators' participant pages: the referrals queue, recording a referral, a
+participant's record (details, consents, places, register, scores, feedback), and each
+course's participants (facilitators see first names and access needs, in a window).
+
+Every page that shows someone's details adds a line to the audit trail, naming records by
+number only. Every change goes through ``programmes.services.participants``.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.views.decorators.http import require_POST
+
+from hope.access import coordinator_required
+from hope.audit import audit_viewed
+from hope.params import int_or_none
+from programmes.access import (
+    get_course_participants_for_user,
+    get_participant_for_user,
+    get_place_for_user,
+)
+from programmes.measures import Measure
+from programmes.models import (
+    CLOSED_REFERRAL_STATUSES,
+    HOLDING_PLACE,
+    LIVE_PLACE,
+    Attendance,
+    Participant,
+    Place,
+    PlaceStatus,
+    Referral,
+    ReferralStatus,
+    Score,
+)
+from programmes.notices import channel_for
+from programmes.participant_forms import (
+    FeedbackForm,
+    ParticipantForm,
+    PlaceAddForm,
+    ReferralForm,
+    ReferralStatusForm,
+    ScoreForm,
+    add_service_error,
+    add_validation_errors,
+)
+from programmes.services.participants import (
+    PlaceError,
+    ScoreError,
+    feedback_record,
+    offer_accept,
+    offer_decline,
+    participant_update,
+    place_request,
+    place_withdraw,
+    referral_create,
+    referral_set_status,
+    score_record,
+)
+
+# --- The referrals queue --------------------------------------------------------------
+
+# The queue's filter: the open referrals by default, one status, or all of them.
+REFERRAL_FILTERS = {
+    "open": "Open",
+    **{status.value: status.label for status in ReferralStatus},
+    "all": "All",
+}
+
+
+def _referral_filter(value: str | None) -> str:
+    return value if value in REFERRAL_FILTERS else "open"
+
+
+def _queue_url(show: str, page: int | None = None) -> str:
+    query = {"status": show} if show != "open" else {}
+    if page and page > 1:
+        query["page"] = page
+    url = reverse("programmes:referral_list")
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+@login_required
+@coordinator_required
+def referral_list(request: HttpRequest) -> HttpResponse:
+    """Everyone referred, oldest first, so nobody waits unseen. Four queries, whatever
+    the number of referrals: the count, the page (with person and course), the audit line,
+    and the roles of the person asking."""
+    show = _referral_filter(request.GET.get("status"))
+    referrals = Referral.objects.select_related("participant", "course").order_by(
+        "received_on", "pk"
+    )
+    if show == "open":
+        referrals = referrals.open()
+    elif show != "all":
+        referrals = referrals.filter(status=show)
+    page = Paginator(referrals, 50).get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    for referral in page:
+        referral.waited = referral.days_waited(today)
+        referral.is_closed = referral.status in CLOSED_REFERRAL_STATUSES
+    audit_viewed(request, "the referrals queue")
+    return render(
+        request,
+        "programmes/referral_list.html",
+        {
+            "page": page,
+            "show": show,
+            "filters": REFERRAL_FILTERS,
+            "statuses": ReferralStatus.choices,
+        },
+    )
+
+
+@require_POST
+@login_required
+@coordinator_required
+def referral_status(request: HttpRequest, pk: int) -> HttpResponse:
+    referral = get_object_or_404(Referral.objects.select_related("participant"), pk=pk)
+    back = _queue_url(
+        _referral_filter(request.POST.get("show")), int_or_none(request.POST.get("page"))
+    )
+    form = ReferralStatusForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form.errors["status"][0])
+        return redirect(back)
+    try:
+        referral = referral_set_status(
+            referral=referral, status=form.cleaned_data["status"], by=request.user
+        )
+    except PlaceError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            f"The referral of {referral.participant.full_name or 'an anonymised person'} "
+            f"is now “{referral.get_status_display()}”.",
+        )
+    return redirect(back)
+
+
+@login_required
+@coordinator_required
+def referral_create_view(request: HttpRequest) -> HttpResponse:
+    """The person's details and consents, and who referred them; optionally a place on
+    the course they asked for (or its waiting list) at once."""
+    person_form = ParticipantForm(request.POST or None)
+    referral_form = ReferralForm(request.POST or None)
+    # Both forms are checked (``&``, not ``and``), so each shows all its messages at once.
+    if request.method == "POST" and person_form.is_valid() & referral_form.is_valid():
+        try:
+            referral = referral_create(
+                participant=Participant(**person_form.values()),
+                referral=referral_form.referral(),
+                by=request.user,
+            )
+        except ValidationError as error:  # the model's checks, behind the form's
+            add_validation_errors(person_form, error)
+        else:
+            participant = referral.participant
+            note = f"Referral recorded for {participant.full_name}."
+            if referral_form.cleaned_data["enrol_now"]:
+                try:
+                    note += " " + _place_requested(request, participant, referral.course)
+                except PlaceError as error:
+                    # The referral stands; the place can be asked for again on the record.
+                    messages.error(request, f"They are not on “{referral.course}”: {error}")
+            messages.success(request, note)
+            return redirect("programmes:participant_detail", pk=participant.pk)
+    return render(
+        request,
+        "programmes/referral_form.html",
+        {
+            "person_form": person_form,
+            "referral_form": referral_form,
+            "error_forms": [f for f in (person_form, referral_form) if f.errors],
+        },
+    )
+
+
+def _place_requested(request, participant: Participant, course) -> str:
+    """Ask for a place and say which it was: enrolled, or where on the waiting list.
+    Raises PlaceError when neither can be."""
+    place = place_request(participant=participant, course=course, by=request.user)
+    if place.status == PlaceStatus.ENROLLED:
+        return f"They are enrolled on “{course.title}”."
+    ahead = (
+        Place.objects.filter(course=course, waiting_since__lte=place.waiting_since)
+        .waiting()
+        .exclude(pk=place.pk)
+        .count()
+    )
+    return f"“{course.title}” is full, so they are on its waiting list (number {ahead + 1})."
+
+
+# --- A participant's record -----------------------------------------------------------
+
+
+def _record(request, participant: Participant, **bound) -> HttpResponse:
+    """The record page. A POST that failed passes its bound form in ``bound`` (keyed as
+    the page keys its forms), so the page shows it with its messages. A fixed number of
+    queries however many referrals, places, sessions and scores: their referrals, places,
+    register lines and scores, and the courses they could join (whether any, then which)."""
+    referrals = list(participant.referrals.select_related("course").order_by("-received_on", "-pk"))
+    places = list(
+        participant.places.select_related("course__programme")
+        .prefetch_related(
+            Prefetch(
+                "attendance",
+                queryset=Attendance.objects.select_related("session").order_by("start"),
+            ),
+            Prefetch("scores", queryset=Score.objects.order_by("measure", "timepoint")),
+        )
+        .order_by("-waiting_since", "-pk")
+    )
+    today = timezone.localdate()
+    for referral in referrals:
+        referral.waited = referral.days_waited(today)
+    for place in places:
+        place.is_live = place.status in LIVE_PLACE
+        place.holds = place.status in HOLDING_PLACE
+        # Scores and feedback are for people who have had a place, not those waiting.
+        place.score_forms, place.feedback_form = [], None
+        if place.enrolled_at is not None:
+            place.score_forms = [
+                _form(bound, f"score-{place.pk}-{measure}", ScoreForm, measure=measure)
+                for measure in place.course.programme.measures
+                if measure in Measure.values
+            ]
+            place.feedback_form = _form(
+                bound, f"feedback-{place.pk}", FeedbackForm, initial={"feedback": place.feedback}
+            )
+    place_form = bound["place"] if "place" in bound else PlaceAddForm(participant=participant)
+    forms = [place_form] + [
+        form
+        for place in places
+        for form in (*place.score_forms, place.feedback_form)
+        if form is not None
+    ]
+    audit_viewed(request, f"participant #{participant.pk}")
+    return render(
+        request,
+        "programmes/participant_detail.html",
+        {
+            "participant": participant,
+            "referrals": referrals,
+            "places": places,
+            "place_form": place_form,
+            "error_forms": [form for form in forms if form.errors],
+            "automatic": channel_for(participant),
+            "offer_days": settings.PLACE_OFFER_DAYS,
+        },
+    )
+
+
+def _form(bound: dict, key: str, form_class, **kwargs):
+    """The form that failed, if it is this one; else a fresh one. ``key`` also makes the
+    ids of its fields unique on the page (each place has its own score forms)."""
+    if key in bound:
+        return bound[key]
+    return form_class(auto_id=f"{key}-%s", **kwargs)
+
+
+@login_required
+def participant_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _record(request, get_participant_for_user(request, pk))
+
+
+@login_required
+def participant_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    participant = get_participant_for_user(request, pk)
+    if participant.is_anonymised:
+        messages.error(request, "This record was anonymised; its details can no longer change.")
+        return redirect("programmes:participant_detail", pk=participant.pk)
+    form = ParticipantForm(request.POST or None, instance=participant)
+    if request.method == "POST" and form.is_valid():
+        try:
+            participant_update(participant=participant, values=form.values(), by=request.user)
+        except ValidationError as error:
+            add_validation_errors(form, error)
+        except PlaceError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, "Their details are saved.")
+            return redirect("programmes:participant_detail", pk=participant.pk)
+    audit_viewed(request, f"participant #{participant.pk}")
+    return render(
+        request,
+        "programmes/participant_edit.html",
+        {"participant": participant, "form": form, "error_forms": [form] if form.errors else []},
+    )
+
+
+@require_POST
+@login_required
+def place_add(request: HttpRequest, pk: int) -> HttpResponse:
+    participant = get_participant_for_user(request, pk)
+    form = PlaceAddForm(request.POST, participant=participant)
+    if form.is_valid():
+        course = form.cleaned_data["course"]
+        try:
+            place = place_request(participant=participant, course=course, by=request.user)
+        except PlaceError as error:
+            add_service_error(form, error, default="course")
+        else:
+            if place.status == PlaceStatus.ENROLLED:
+                messages.success(request, f"They are enrolled on “{course.title}”.")
+            else:
+                messages.success(
+                    request, f"“{course.title}” is full, so they are on its waiting list."
+                )
+            return redirect("programmes:participant_detail", pk=participant.pk)
+    return _record(request, participant, place=form)
+
+
+def _after_place_change(request, place: Place, change, done: str) -> HttpResponse:
+    """Withdraw, accept or decline through the service; say what happened."""
+    try:
+        change(place=place, by=request.user)
+    except PlaceError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, done)
+    return redirect("programmes:participant_detail", pk=place.participant_id)
+
+
+@require_POST
+@login_required
+def place_withdraw_view(request: HttpRequest, pk: int) -> HttpResponse:
+    place = get_place_for_user(request, pk)
+    done = f"They have left “{place.course.title}”."
+    if place.status in HOLDING_PLACE:
+        done += " Their place is offered to the first person on the waiting list, if any."
+    return _after_place_change(request, place, place_withdraw, done)
+
+
+@require_POST
+@login_required
+def offer_accept_view(request: HttpRequest, pk: int) -> HttpResponse:
+    place = get_place_for_user(request, pk)
+    return _after_place_change(
+        request, place, offer_accept, f"They accepted: enrolled on “{place.course.title}”."
+    )
+
+
+@require_POST
+@login_required
+def offer_decline_view(request: HttpRequest, pk: int) -> HttpResponse:
+    place = get_place_for_user(request, pk)
+    return _after_place_change(
+        request,
+        place,
+        offer_decline,
+        f"They declined the place on “{place.course.title}”. It is offered to the next "
+        "person on the waiting list, if any.",
+    )
+
+
+@require_POST
+@login_required
+def score_record_view(request: HttpRequest, pk: int) -> HttpResponse:
+    place = get_place_for_user(request, pk)
+    measure = request.POST.get("measure")
+    if measure not in place.course.programme.measures or measure not in Measure.values:
+        messages.error(request, f"{place.course.programme} does not use this measure.")
+        return redirect("programmes:participant_detail", pk=place.participant_id)
+    key = f"score-{place.pk}-{measure}"
+    form = ScoreForm(request.POST, measure=measure, auto_id=f"{key}-%s")
+    if form.is_valid():
+        try:
+            score = score_record(
+                place=place,
+                measure=measure,
+                timepoint=form.cleaned_data["timepoint"],
+                by=request.user,
+                **form.answers(),
+            )
+        except PlaceError as error:
+            if error.field not in form.fields:  # about the place, not an answer
+                messages.error(request, str(error))
+                return redirect("programmes:participant_detail", pk=place.participant_id)
+            add_service_error(form, error)
+        except ScoreError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(
+                request,
+                f"{Measure(measure).name} ({score.get_timepoint_display().lower()}) saved: "
+                f"total {score.total:g}.",
+            )
+            return redirect("programmes:participant_detail", pk=place.participant_id)
+    return _record(request, place.participant, **{key: form})
+
+
+@require_POST
+@login_required
+def feedback_record_view(request: HttpRequest, pk: int) -> HttpResponse:
+    place = get_place_for_user(request, pk)
+    key = f"feedback-{place.pk}"
+    form = FeedbackForm(request.POST, auto_id=f"{key}-%s")
+    if not form.is_valid():
+        return _record(request, place.participant, **{key: form})
+    feedback_record(place=place, text=form.cleaned_data["feedback"], by=request.user)
+    messages.success(request, f"Feedback on “{place.course.title}” saved.")
+    return redirect("programmes:participant_detail", pk=place.participant_id)
+
+
+# --- A course's participants ----------------------------------------------------------
+
+
+@login_required
+def course_participants(request: HttpRequest, pk: int) -> HttpResponse:
+    """Who is on a course. Coordinators: everyone enrolled, waiting (in order) and offered
+    a place, by full name. A facilitator who holds one of its sessions, from 14 days before
+    to 30 days after the course: the enrolled people's first names and access needs, and
+    nothing else. Three queries for the list whatever its length."""
+    course, full = get_course_participants_for_user(request, pk)
+    shown = (
+        (PlaceStatus.ENROLLED, PlaceStatus.WAITING, PlaceStatus.OFFERED)
+        if full
+        else (PlaceStatus.ENROLLED,)
+    )
+    places = list(
+        Place.objects.filter(course=course, status__in=shown)
+        .select_related("participant")
+        .order_by("waiting_since", "pk")
+    )
+    enrolled = sorted(
+        (p for p in places if p.status == PlaceStatus.ENROLLED),
+        key=lambda p: (p.participant.full_name if full else p.participant.first_name).lower(),
+    )
+    audit_viewed(request, f"the participants of course #{course.pk}")
+    return render(
+        request,
+        "programmes/course_participants.html",
+        {
+            "course": course,
+            "full": full,
+            "enrolled": enrolled,
+            "waiting": [p for p in places if p.status == PlaceStatus.WAITING],
+            "offered": [p for p in places if p.status == PlaceStatus.OFFERED],
+        },
+    )
