@@ -10,6 +10,7 @@ from django.utils import timezone
 from expenses.models import ClaimStatus
 from facilitators.models import CoverRequest
 from tests.factories import (
+    AttendanceFactory,
     BudgetFactory,
     ClosureDateFactory,
     CourseFactory,
@@ -17,6 +18,7 @@ from tests.factories import (
     ExpenseClaimFactory,
     FacilitatorProfileFactory,
     InvitationFactory,
+    PlaceFactory,
     SessionClaimFactory,
     TrainingFactory,
     UserFactory,
@@ -49,7 +51,10 @@ def make_samples(personas, *, budget=None, n: int = 0) -> Samples:
     The course's sessions: the first held by the workforce facilitator (``claim``), the
     second held too and offered for cover (``cover_request``), the third free for both
     facilitators (both are trained), the fourth a workforce colleague's, offered for cover
-    (``colleague_cover_request``)."""
+    (``colleague_cover_request``).
+
+    A second course began yesterday: its first session (``held_session``) was held by the
+    workforce facilitator, with one participant on its register (``register_line``)."""
     workforce = personas["workforce"].facilitator_profile
     lived = personas["lived"].facilitator_profile
     budget = budget or BudgetFactory()
@@ -66,6 +71,10 @@ def make_samples(personas, *, budget=None, n: int = 0) -> Samples:
     colleague_cover_request = CoverRequest.objects.create(
         claim=SessionClaimFactory(session=colleagues, facilitator=colleague)
     )
+    held_course = CourseFactory(first_start=timezone.now() - timedelta(days=1, hours=5 * n))
+    held_session = held_course.sessions.order_by("number").first()
+    SessionClaimFactory(session=held_session, facilitator=workforce)
+    register_line = AttendanceFactory(place=PlaceFactory(course=held_course), session=held_session)
     expense = ExpenseClaimFactory(claimant=personas["volunteer"], receipt=pdf_upload())
     spend = DirectSpendFactory(attachment=pdf_upload())
     # Claims waiting for finance, so their decide and pay forms are on the pages.
@@ -97,6 +106,8 @@ def make_samples(personas, *, budget=None, n: int = 0) -> Samples:
             "course": course,
             "session": session,
             "free_session": free_session,
+            "held_session": held_session,
+            "register_line": register_line,
             "programme": course.programme,
             "venue": course.venue,
             "closure": ClosureDateFactory(),
