@@ -48,7 +48,7 @@ from hope.models import AuditEvent, TeamSettings
 from hope.params import date_or_none, ids, int_or_none
 from hope.redirects import redirect_back
 from hope.roles import is_coordinator
-from programmes.access import visible_courses, visible_sessions
+from programmes.access import may_take_register, visible_courses, visible_sessions
 from programmes.models import CourseStatus, Programme, Session
 from venues.models import Venue
 
@@ -320,6 +320,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
             target_type="programmes.session", target_id=str(session.pk)
         ).select_related("actor")[:30],
         "now": timezone.now(),
+        "may_take_register": not session.is_cancelled and may_take_register(request.user, session),
     }
     if is_coordinator(request.user) and not session.is_cancelled:
         gaps = gaps_with_eligible([_all_missing(session)], session.start, session.end)

@@ -58,6 +58,15 @@ def may_take_register(user, session: Session) -> bool:
     return is_coordinator(user) or staffed_sessions(user).filter(pk=session.pk).exists()
 
 
+def get_session_for_register(request, pk: int) -> Session:
+    """The session whose register ``request.user`` may take (coordinators, and the
+    facilitators holding it). 404 for anyone else: they may not learn who is on it."""
+    session = get_object_or_404(visible_sessions(request.user), pk=pk)
+    if not may_take_register(request.user, session):
+        raise Http404
+    return session
+
+
 def courses_with_participants_shown(user, now=None) -> QuerySet[Course]:
     """The courses whose participants ``user`` may see (all, for coordinators)."""
     if is_coordinator(user):

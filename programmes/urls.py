@@ -1,7 +1,7 @@
 from django.urls import path
 
 from programmes.views import courses as views
-from programmes.views import participants
+from programmes.views import participants, register
 
 app_name = "programmes"
 
@@ -13,6 +13,8 @@ urlpatterns = [
     path("courses/<int:pk>/cancel/", views.course_cancel_view, name="course_cancel"),
     path("sessions/<int:pk>/edit/", views.session_edit, name="session_edit"),
     path("sessions/<int:pk>/cancel/", views.session_cancel_view, name="session_cancel"),
+    path("sessions/<int:pk>/register/", register.register, name="register"),
+    path("sessions/<int:pk>/register/<int:line>/", register.register_mark, name="register_mark"),
     path("calendar/", views.calendar, name="calendar"),
     path("venues/<int:pk>/sessions/", views.venue_sessions, name="venue_sessions"),
     path("programmes/", views.programme_list, name="programme_list"),

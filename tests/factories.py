@@ -21,12 +21,15 @@ from hope.roles import Role
 from hope.signin import give_authenticator, mfa_required
 from hope.uploads import DocumentType
 from programmes.models import (
+    Attendance,
     Channel,
     ClosureDate,
     ConsentMethod,
     Course,
     CourseStatus,
     Participant,
+    Place,
+    PlaceStatus,
     Programme,
     Referral,
     ReferralSource,
@@ -167,6 +170,32 @@ class ParticipantFactory(factory.django.DjangoModelFactory):
     consent_contact = True
     consent_contact_on = factory.LazyFunction(timezone.localdate)
     consent_contact_how = ConsentMethod.SPOKEN
+
+
+class PlaceFactory(factory.django.DjangoModelFactory):
+    """An enrolled place written directly, without register lines (AttendanceFactory adds
+    them, e.g. for sessions already held); tests of the rules go through the services."""
+
+    class Meta:
+        model = Place
+
+    course = factory.SubFactory(CourseFactory)
+    participant = factory.SubFactory(ParticipantFactory)
+    status = PlaceStatus.ENROLLED
+    enrolled_at = factory.LazyFunction(timezone.now)
+
+
+class AttendanceFactory(factory.django.DjangoModelFactory):
+    """A register line of ``place`` (default: its course's first session)."""
+
+    class Meta:
+        model = Attendance
+
+    place = factory.SubFactory(PlaceFactory)
+    session = factory.LazyAttribute(lambda o: o.place.course.sessions.order_by("number").first())
+    participant = factory.SelfAttribute("place.participant")
+    start = factory.SelfAttribute("session.start")
+    end = factory.SelfAttribute("session.end")
 
 
 class ReferralFactory(factory.django.DjangoModelFactory):

@@ -12,6 +12,7 @@ from facilitators.models import CoverRequest
 from programmes.models import Place, PlaceStatus
 from programmes.services.participants import place_request
 from tests.factories import (
+    AttendanceFactory,
     BudgetFactory,
     ClosureDateFactory,
     CourseFactory,
@@ -20,6 +21,7 @@ from tests.factories import (
     FacilitatorProfileFactory,
     InvitationFactory,
     ParticipantFactory,
+    PlaceFactory,
     ReferralFactory,
     SessionClaimFactory,
     TrainingFactory,
@@ -55,7 +57,10 @@ def make_samples(personas, *, budget=None, n: int = 0) -> Samples:
     facilitators (both are trained), the fourth a workforce colleague's, offered for cover
     (``colleague_cover_request``). ``participants_course`` starts in three days; the
     workforce facilitator holds its first session, so sees its participants; nobody holds
-    a session of ``unheld_course``, which starts the day after."""
+    a session of ``unheld_course``, which starts the day after.
+
+    A second course began yesterday: its first session (``held_session``) was held by the
+    workforce facilitator, with one participant on its register (``register_line``)."""
     workforce = personas["workforce"].facilitator_profile
     lived = personas["lived"].facilitator_profile
     budget = budget or BudgetFactory()
@@ -89,6 +94,10 @@ def make_samples(personas, *, budget=None, n: int = 0) -> Samples:
         offered_at=timezone.now(),
         offer_expires_at=timezone.now() + timedelta(days=3),
     )
+    held_course = CourseFactory(first_start=timezone.now() - timedelta(days=1, hours=5 * n))
+    held_session = held_course.sessions.order_by("number").first()
+    SessionClaimFactory(session=held_session, facilitator=workforce)
+    register_line = AttendanceFactory(place=PlaceFactory(course=held_course), session=held_session)
     expense = ExpenseClaimFactory(claimant=personas["volunteer"], receipt=pdf_upload())
     spend = DirectSpendFactory(attachment=pdf_upload())
     # Claims waiting for finance, so their decide and pay forms are on the pages.
@@ -120,6 +129,8 @@ def make_samples(personas, *, budget=None, n: int = 0) -> Samples:
             "course": course,
             "session": session,
             "free_session": free_session,
+            "held_session": held_session,
+            "register_line": register_line,
             "programme": course.programme,
             "venue": course.venue,
             "closure": ClosureDateFactory(),

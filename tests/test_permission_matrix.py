@@ -186,6 +186,21 @@ MATRIX: dict[str, Case] = {
         kwargs={"pk": "session"},
         effect=field_of("session", "is_cancelled"),
     ),
+    # The register: coordinators, and the facilitators holding the session (the
+    # workforce one holds the sample); nobody else may learn who is on it. Opening it is
+    # audited; a mark saves and comes back to the register.
+    "programmes:register": Case(
+        {**signed_in(404), "workforce": OK, "coordinator": OK},
+        kwargs={"pk": "held_session"},
+        effect=audit_lines,
+    ),
+    "programmes:register_mark": Case(
+        {**signed_in(404), "workforce": 302, "coordinator": 302},
+        method="post",
+        kwargs={"pk": "held_session", "line": "register_line"},
+        data={"mark": "present"},
+        effect=field_of("register_line", "mark"),
+    ),
     "programmes:calendar": Case(signed_in(OK)),
     "programmes:programme_list": Case(signed_in(OK)),
     "programmes:programme_create": Case(coordinators_only()),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -345,3 +345,8 @@ class Session(models.Model):
         """The one test of "still to come" for a single session; ``upcoming()`` is the
         same rule for a queryset."""
         return self.start <= (now or timezone.now())
+
+    def register_is_open(self, today: date | None = None) -> bool:
+        """The register is taken from the day of the session on (local time), never
+        before: nobody is marked for a session that has not happened."""
+        return timezone.localtime(self.start).date() <= (today or timezone.localdate())

@@ -17,7 +17,7 @@ from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import ArrayField, RangeOperators
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import ExpressionWrapper, F, Func, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from hope.modelbase import TimeStamped
@@ -282,6 +282,32 @@ class PlaceQuerySet(models.QuerySet):
     def offers_lapsed(self, now) -> PlaceQuerySet:
         return self.filter(status=PlaceStatus.OFFERED, offer_expires_at__lte=now)
 
+    def with_attendance(self) -> PlaceQuerySet:
+        """Annotate the programme's completion rule, the one home of it for every page
+        and report: ``sessions_attended`` (marked present), ``sessions_on_register``
+        (the register lines they were expected at, or were marked on) and ``completed``
+        (attended at least the programme's ``completion_min_sessions``).
+
+        Counted in subqueries, not joins, so the annotations stay right when a page
+        adds filters or other counts over other relations."""
+        lines = Attendance.objects.on_register().filter(place=OuterRef("pk"))
+        return self.annotate(
+            sessions_attended=_count(lines.filter(mark=Mark.PRESENT)),
+            sessions_on_register=_count(lines),
+        ).annotate(
+            completed=ExpressionWrapper(
+                Q(sessions_attended__gte=F("course__programme__completion_min_sessions")),
+                output_field=models.BooleanField(),
+            )
+        )
+
+
+def _count(rows: models.QuerySet) -> Subquery:
+    """How many of ``rows`` (filtered on an ``OuterRef``), as a subquery. COUNT without
+    GROUP BY gives one row, 0 when there are none."""
+    counted = rows.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")
+    return Subquery(counted, output_field=models.IntegerField())
+
 
 class Place(TimeStamped):
     """One participant on one course: enrolled, waiting, offered a freed place, or gone."""
@@ -328,6 +354,13 @@ class Mark(models.TextChoices):
     APOLOGIES = "apologies", "Sent apologies"
 
 
+class AttendanceQuerySet(models.QuerySet):
+    def on_register(self) -> AttendanceQuerySet:
+        """The lines a register shows: people expected at the session, and anyone already
+        marked (who has since left, or whose session was cancelled)."""
+        return self.filter(Q(expected=True) | ~Q(mark=""))
+
+
 class Attendance(models.Model):
     """One enrolled participant at one session: the register line.
 
@@ -349,6 +382,8 @@ class Attendance(models.Model):
     marked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+
+    objects = AttendanceQuerySet.as_manager()
 
     class Meta:
         ordering = ["start", "pk"]

@@ -379,7 +379,7 @@ def attendance_mark(*, attendance: Attendance, mark: str, by: User) -> Attendanc
             .select_related("session")
             .get(pk=attendance.pk)
         )
-        if timezone.localtime(attendance.session.start).date() > timezone.localdate():
+        if not attendance.session.register_is_open():
             raise PlaceError("The register opens on the day of the session.")
         if not attendance.expected and not attendance.mark:
             raise PlaceError("They are no longer on this course.")

@@ -199,9 +199,7 @@ def test_their_messages_go_with_their_details_and_nobody_elses(finished, coordin
         # Not about a place, to an address only they have.
         message("participant:follow_up:1", person.mobile, status=MessageStatus.SENT),
         # A reminder or session notice names the person, to an address they changed.
-        message(
-            f"participant:reminder:session=9:person={person.pk}:rev=0", "older@example.org"
-        ),
+        message(f"participant:reminder:session=9:person={person.pk}:rev=0", "older@example.org"),
     ]
     others = [
         message(f"participant:reminder:place={kept_place.pk}", kept.email),

@@ -1,0 +1,109 @@
+"""The attendance register of one session, taken on a phone in the room.
+
+Each line's three buttons are a plain form: without JavaScript a tap posts it and comes
+back here. ``static/js/register.js`` posts the same form with ``fetch`` and
+``Accept: application/json``, so a tap saves without a reload, and retries on a network
+failure or a server error; ``attendance_mark`` is idempotent, so a retry of a mark that
+did reach the server changes nothing more.
+
+Facilitators see first names and access needs only; coordinators see full names.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from hope.audit import audit_viewed
+from hope.roles import is_coordinator
+from programmes.access import get_session_for_register
+from programmes.models import Attendance, Mark, Participant, Place
+from programmes.services.participants import PlaceError, attendance_mark
+
+
+def _name(participant: Participant, full: bool) -> str:
+    if participant.is_anonymised:
+        return f"Participant #{participant.pk} (details removed)"
+    return participant.full_name if full else participant.first_name
+
+
+def _progress(place: Place, needed: int) -> dict[str, str]:
+    """The line under each name; needs ``Place.objects.with_attendance()``."""
+    on_register = place.sessions_on_register
+    return {
+        "attended": f"{place.sessions_attended} of {on_register} "
+        f"session{'s' if on_register != 1 else ''} attended.",
+        "completion": (
+            f"Completed (the programme asks for {needed})."
+            if place.completed
+            else f"Not completed yet (the programme asks for {needed})."
+        ),
+    }
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+@login_required
+def register(request: HttpRequest, pk: int) -> HttpResponse:
+    """Two queries for the lines, whatever their number: the lines with their
+    participants, then their places with the completion counts."""
+    session = get_session_for_register(request, pk)
+    audit_viewed(request, f"the register of session #{pk}")
+    full_names = is_coordinator(request.user)
+    needed = session.course.programme.completion_min_sessions
+    lines = list(
+        Attendance.objects.on_register()
+        .filter(session=session)
+        .select_related("participant")
+        .prefetch_related(Prefetch("place", queryset=Place.objects.with_attendance()))
+        .order_by("participant__full_name", "pk")
+    )
+    for line in lines:
+        line.name = _name(line.participant, full_names)
+        line.progress = _progress(line.place, needed)
+    return render(
+        request,
+        "programmes/register.html",
+        {
+            "session": session,
+            "lines": lines,
+            "marks": Mark.choices,
+            "is_open": session.register_is_open(),
+        },
+    )
+
+
+@require_POST
+@login_required
+def register_mark(request: HttpRequest, pk: int, line: int) -> HttpResponse:
+    """Answers JSON to the script (400 with ``error`` when the mark is refused) and a
+    redirect back to the line, with a message, to a plain form."""
+    session = get_session_for_register(request, pk)
+    attendance = get_object_or_404(
+        Attendance.objects.select_related("participant"), pk=line, session=session
+    )
+    participant = attendance.participant
+    back = reverse("programmes:register", args=[session.pk]) + f"#line-{attendance.pk}"
+    try:
+        attendance = attendance_mark(
+            attendance=attendance, mark=request.POST.get("mark", ""), by=request.user
+        )
+    except PlaceError as error:
+        if _wants_json(request):
+            return JsonResponse({"error": str(error)}, status=400)
+        messages.error(request, str(error))
+        return redirect(back)
+    place = Place.objects.with_attendance().get(pk=attendance.place_id)
+    progress = _progress(place, session.course.programme.completion_min_sessions)
+    if _wants_json(request):
+        return JsonResponse({"mark": attendance.mark, **progress})
+    name = _name(participant, is_coordinator(request.user))
+    messages.success(request, f"{name}: {attendance.get_mark_display().lower()}. Saved.")
+    return redirect(back)
