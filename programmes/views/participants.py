@@ -431,6 +431,7 @@ def course_participants(request: HttpRequest, pk: int) -> HttpResponse:
     )
     places = list(
         Place.objects.filter(course=course, status__in=shown)
+        .with_attendance()
         .select_related("participant")
         .order_by("waiting_since", "pk")
     )

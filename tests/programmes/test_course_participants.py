@@ -159,3 +159,40 @@ def test_the_course_page_links_coordinators_to_the_list(client, coordinator, cou
     client.force_login(coordinator)
     html = client.get(reverse("programmes:course_detail", args=[course.pk])).content.decode()
     assert f'href="{list_url(course)}">Participants</a>' in html
+
+
+def test_the_course_participants_page_shows_who_completed(client, coordinator):
+    from django.utils import timezone
+
+    from programmes.models import Attendance, Mark
+    from programmes.services.participants import place_request
+    from tests.factories import CourseFactory, ParticipantFactory
+
+    course = CourseFactory(first_start=timezone.now() - timedelta(weeks=5, hours=1))
+    course.programme.completion_min_sessions = 3
+    course.programme.save()
+    done, not_done = ParticipantFactory(full_name="Ada Done"), ParticipantFactory()
+    for person in (done, not_done):
+        place = place_request(participant=person, course=course, by=coordinator)
+        lines = list(Attendance.objects.filter(place=place).order_by("start"))
+        assert lines  # the sixth session is still to come, so a place was possible
+    # Register lines for sessions already held are written as the demo does.
+    for place in course.places.all():
+        for number in range(1, 6):
+            session = course.sessions.get(number=number)
+            Attendance.objects.get_or_create(
+                place=place, session=session, participant=place.participant,
+                defaults={"start": session.start, "end": session.end},
+            )  # fmt: skip
+        wanted = 3 if place.participant == done else 2
+        for line in Attendance.objects.filter(place=place).order_by("start")[:wanted]:
+            line.mark = Mark.PRESENT
+            line.save()
+    client.force_login(coordinator)
+    rows = {
+        p.participant_id: (p.sessions_attended, p.completed)
+        for p in client.get(reverse("programmes:course_participants", args=[course.pk])).context[
+            "enrolled"
+        ]
+    }
+    assert rows == {done.pk: (3, True), not_done.pk: (2, False)}
