@@ -114,8 +114,9 @@
     };
     lines.push(line);
     form.addEventListener("submit", function (event) {
-      event.preventDefault();
+      // A browser that cannot say which button was pressed posts the form as usual.
       if (event.submitter && event.submitter.name === "mark") {
+        event.preventDefault();
         tapped(line, event.submitter.value);
       }
     });

@@ -31,7 +31,7 @@ def test_a_facilitator_takes_the_register_on_a_phone_without_a_reload(
     session = course.sessions.get(number=1)
     SessionClaimFactory(session=session, facilitator=workforce_facilitator.facilitator_profile)
     people = {}
-    for name in ("Alice Smithers", "Bea Jones", "Cal Brown"):
+    for name in ("Alice Smithers", "Bea Jones", "Cal Brown", "Dan Evans"):
         people[name.split()[0]] = ParticipantFactory(
             full_name=name, access_needs="Large print" if name.startswith("Bea") else ""
         )
@@ -111,6 +111,17 @@ def test_a_facilitator_takes_the_register_on_a_phone_without_a_reload(
     assert cal.mark == Mark.ABSENT
     assert cal.marked_at <= answer_lost_at[0], "the retry saved the mark a second time"
 
+    # Refused by the server (he left the course after the page was opened): said at once,
+    # not retried, and the line keeps its state.
+    Attendance.objects.filter(participant=people["Dan"]).update(expected=False)
+    line("Dan").get_by_role("button", name="Present").tap()
+    expect(line("Dan").get_by_role("status")).to_have_text(
+        "Not saved: They are no longer on this course."
+    )
+    expect(line("Dan").get_by_role("button", name="Present")).to_have_attribute(
+        "aria-pressed", "false"
+    )
+
     # A change of mind: one tap moves the mark.
     line("Alice").get_by_role("button", name="Sent apologies").tap()
     expect_saved("Alice", "Sent apologies")
@@ -120,7 +131,11 @@ def test_a_facilitator_takes_the_register_on_a_phone_without_a_reload(
     assert_accessible(page)
     assert_fits(page)
 
-    marks = dict(Attendance.objects.filter(session=session).values_list("participant_id", "mark"))
+    marks = dict(
+        Attendance.objects.filter(session=session)
+        .exclude(mark="")
+        .values_list("participant_id", "mark")
+    )
     assert marks == {
         people["Alice"].pk: Mark.APOLOGIES,
         people["Bea"].pk: Mark.APOLOGIES,
@@ -135,4 +150,29 @@ def test_a_facilitator_takes_the_register_on_a_phone_without_a_reload(
         expect(line(first_name).get_by_role("button", name=label)).to_have_attribute(
             "aria-pressed", "true"
         )
+    expect(page.get_by_role("heading", name="Dan")).to_have_count(0)  # no longer expected
     assert page.evaluate("() => window.hopeSamePage") is None
+
+
+def test_without_javascript_each_tap_is_a_plain_form_post(
+    live_server, open_page, coordinator, workforce_facilitator
+):
+    """(No axe-core here: it runs as page script, which this browser has switched off.)"""
+    start = timezone.now().replace(second=0, microsecond=0) - timedelta(minutes=30)
+    course = CourseFactory(first_start=start)
+    session = course.sessions.get(number=1)
+    SessionClaimFactory(session=session, facilitator=workforce_facilitator.facilitator_profile)
+    person = ParticipantFactory(full_name="Alice Smithers")
+    place_request(participant=person, course=course, by=coordinator)
+    line = Attendance.objects.get(session=session)
+
+    page = open_page(**PHONE, java_script_enabled=False)
+    sign_in(page, live_server, workforce_facilitator)
+    page.goto(live_server.url + reverse("programmes:register", args=[session.pk]))
+    page.get_by_role("button", name="Did not attend").tap()
+    expect(page.get_by_text("Alice: did not attend. Saved.")).to_be_visible()
+    expect(page.get_by_role("button", name="Did not attend")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    assert page.url.endswith(f"/register/#line-{line.pk}")
+    assert Attendance.objects.get(pk=line.pk).mark == Mark.ABSENT
