@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 
 from hope.access import coordinator_required
 from hope.audit import audit_viewed
+from hope.models import AuditArea
 from hope.params import int_or_none
 from programmes.access import (
     get_course_participants_for_user,
@@ -108,7 +109,7 @@ def referral_list(request: HttpRequest) -> HttpResponse:
     for referral in page:
         referral.waited = referral.days_waited(today)
         referral.is_closed = referral.status in CLOSED_REFERRAL_STATUSES
-    audit_viewed(request, "the referrals queue")
+    audit_viewed(request, "the referrals queue", area=AuditArea.ROTA)
     return render(
         request,
         "programmes/referral_list.html",
@@ -246,7 +247,7 @@ def _record(request, participant: Participant, **bound) -> HttpResponse:
         for form in (*place.score_forms, place.feedback_form)
         if form is not None
     ]
-    audit_viewed(request, f"participant #{participant.pk}")
+    audit_viewed(request, f"participant #{participant.pk}", area=AuditArea.ROTA)
     return render(
         request,
         "programmes/participant_detail.html",
@@ -292,7 +293,7 @@ def participant_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "Their details are saved.")
             return redirect("programmes:participant_detail", pk=participant.pk)
-    audit_viewed(request, f"participant #{participant.pk}")
+    audit_viewed(request, f"participant #{participant.pk}", area=AuditArea.ROTA)
     return render(
         request,
         "programmes/participant_edit.html",
@@ -439,7 +440,7 @@ def course_participants(request: HttpRequest, pk: int) -> HttpResponse:
         (p for p in places if p.status == PlaceStatus.ENROLLED),
         key=lambda p: (p.participant.full_name if full else p.participant.first_name).lower(),
     )
-    audit_viewed(request, f"the participants of course #{course.pk}")
+    audit_viewed(request, f"the participants of course #{course.pk}", area=AuditArea.ROTA)
     return render(
         request,
         "programmes/course_participants.html",

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from hope.audit import audit_viewed
+from hope.models import AuditArea
 from hope.roles import is_coordinator
 from programmes.access import get_session_for_register
 from programmes.models import Attendance, Mark, Participant, Place
@@ -55,7 +56,7 @@ def register(request: HttpRequest, pk: int) -> HttpResponse:
     """Two queries for the lines, whatever their number: the lines with their
     participants, then their places with the completion counts."""
     session = get_session_for_register(request, pk)
-    audit_viewed(request, f"the register of session #{pk}")
+    audit_viewed(request, f"the register of session #{pk}", area=AuditArea.ROTA)
     full_names = is_coordinator(request.user)
     needed = session.course.programme.completion_min_sessions
     lines = list(
