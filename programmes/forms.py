@@ -8,6 +8,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from hope.formkit import DATE_WIDGET, Form, ModelForm
+from programmes.measures import Measure
 from programmes.models import ClosureDate, Course, CourseStatus, Programme
 from venues.models import Venue
 
@@ -108,9 +109,18 @@ class ProgrammeForm(ModelForm):
             "usual_group_size",
             "delivery",
             "completion_min_sessions",
+            "measures",
             "is_active",
         ]
         widgets = {"delivery": forms.RadioSelect, "description": forms.Textarea(attrs={"rows": 3})}
+
+    measures = forms.MultipleChoiceField(
+        label="Outcome measures",
+        choices=Measure.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Which scores the team records at the first and last session.",
+    )
 
     def clean(self):
         cleaned = super().clean()

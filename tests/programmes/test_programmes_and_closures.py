@@ -95,3 +95,25 @@ def test_closure_needs_a_date_and_reason(client, coordinator):
     errors = response.context["form"].errors
     assert "date" in errors and "reason" in errors
     assert ClosureDate.objects.count() == 1
+
+
+def test_the_team_chooses_a_programmes_outcome_measures(client, coordinator):
+    from programmes.measures import Measure
+
+    client.force_login(coordinator)
+    data = {
+        "name": "HOPE for carers",
+        "sessions_per_course": "6",
+        "session_length": "2:30:00",
+        "usual_group_size": "12",
+        "delivery": "in_person",
+        "completion_min_sessions": "4",
+        "measures": [Measure.WEMWBS, Measure.PAM],
+        "is_active": "on",
+    }
+    assert client.post(reverse("programmes:programme_create"), data).status_code == 302
+    assert Programme.objects.get(name="HOPE for carers").measures == [Measure.WEMWBS, Measure.PAM]
+    data["name"], data["measures"] = "HOPE for everyone", ["made-up"]
+    response = client.post(reverse("programmes:programme_create"), data)
+    assert "Select a valid choice" in response.context["form"].errors["measures"][0]
+    assert not Programme.objects.filter(name="HOPE for everyone").exists()
