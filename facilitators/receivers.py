@@ -13,7 +13,7 @@ from facilitators.cover import add_cover, add_paired_counts
 from facilitators.models import FacilitatorProfile, SessionClaim
 from facilitators.reminders import notify_session_changed, withdraw_reminders
 from facilitators.services import slots_follow_sessions, slots_release_for_sessions
-from hope.roles import Role
+from hope.roles import Role, has_role
 from hope.services import PersonError
 from hope.signals import person_commitments, roles_changed, roles_changing
 from programmes.signals import (
@@ -61,7 +61,9 @@ def show_paired_counts(sender, courses, **kwargs) -> None:
 
 @receiver(sessions_staffed_by)
 def held_sessions(sender, user, **kwargs):
-    if not user.is_authenticated:
+    # Only someone who is a facilitator now: claims on past sessions are never released,
+    # so a former facilitator would otherwise keep seeing those sessions' participants.
+    if not user.is_authenticated or not user.is_active or not has_role(user, Role.FACILITATOR):
         return None
     return SessionClaim.objects.held().filter(facilitator__user=user).values("session_id")
 

@@ -22,7 +22,11 @@ from hope.models import User
 from programmes.models import ClosureDate, Course, CourseStatus, Programme, Session
 from programmes.notices import notify_course_changed, notify_sessions_changed, withdraw_reminders
 from programmes.scheduling import PlannedSession, closed_reason, plan_sessions
-from programmes.services.participants import session_attendance_follow
+from programmes.services.participants import (
+    places_held,
+    places_offer_free,
+    session_attendance_follow,
+)
 from programmes.signals import course_unpublished, sessions_cancelled, sessions_moved
 from venues.models import Venue
 
@@ -188,6 +192,13 @@ def course_update(
         if course.status == CourseStatus.CANCELLED:
             raise CourseError("This course is cancelled and can no longer be changed.")
         check_course_venue(programme=course.programme, venue=venue, capacity=capacity)
+        held = places_held(course)
+        if capacity < held:
+            raise CourseError(
+                f"{held} people hold places on this course (enrolled or offered), so it "
+                f"needs at least {held} places. Withdraw someone first to make it smaller.",
+                field="capacity",
+            )
         old_venue, old_status = course.venue, course.status
         moving = []
         if venue != old_venue:
@@ -215,6 +226,9 @@ def course_update(
                 session.save(update_fields=["venue", "revision", "updated_at"])
 
         _save_or_clash(venue, slots, write)
+        if capacity > held:
+            # New places go to the people already waiting, in their order, before anyone new.
+            places_offer_free(course, now)
         # Back to Draft is announced before the move: its holders are released with the
         # one notice that matters (no longer yours), and the move has nobody left to tell.
         if old_status == CourseStatus.PUBLISHED and status == CourseStatus.DRAFT:

@@ -143,7 +143,8 @@ def _lock_course(course: Course) -> Course:
     )
 
 
-def _places_held(course: Course) -> int:
+def places_held(course: Course) -> int:
+    """Places taken: enrolled, or offered and not yet lapsed. Call with the course locked."""
     return Place.objects.filter(course=course, status__in=HOLDING_PLACE).count()
 
 
@@ -219,7 +220,7 @@ def place_request(*, participant: Participant, course: Course, by: User) -> Plac
             raise PlaceError(
                 "They already have a place on this course, or are on its waiting list.", "course"
             ) from None
-        if _places_held(course) < course.capacity:
+        if places_held(course) < course.capacity:
             _enrol(place, now)
             action, summary = "place.enrolled", "enrolled"
         else:
@@ -234,11 +235,11 @@ def place_request(*, participant: Participant, course: Course, by: User) -> Plac
     return place
 
 
-def _offer_free_places(course: Course, now: datetime) -> list[Place]:
+def places_offer_free(course: Course, now: datetime) -> list[Place]:
     """Offer every free place to the next people waiting, in order. Call with the course
     row locked."""
     offered = []
-    free = course.capacity - _places_held(course)
+    free = course.capacity - places_held(course)
     for place in Place.objects.filter(course=course).waiting().select_for_update()[: max(free, 0)]:
         place.status = PlaceStatus.OFFERED
         place.offered_at = now
@@ -289,7 +290,7 @@ def place_withdraw(*, place: Place, by: User) -> Place:
             summary=f"Participant #{place.participant_id} left “{course.title}”",
         )
         if held:
-            _offer_free_places(course, now)
+            places_offer_free(course, now)
     return place
 
 
@@ -331,7 +332,7 @@ def offer_decline(*, place: Place, by: User) -> Place:
             target=course,
             summary=f"Participant #{place.participant_id} declined a place on “{course.title}”",
         )
-        _offer_free_places(course, now)
+        places_offer_free(course, now)
     return place
 
 
@@ -361,7 +362,7 @@ def offers_lapse(now: datetime | None = None) -> int:
                 )
             lapsed += len(places)
             if places:
-                _offer_free_places(course, now)
+                places_offer_free(course, now)
     return lapsed
 
 
@@ -442,6 +443,13 @@ def score_record(
 def feedback_record(*, place: Place, text: str, by: User) -> Place:
     """Their one line of feedback on the course (the audit line never quotes it)."""
     with transaction.atomic():
+        # The participant's row is what retention locks before it clears their details.
+        participant = Participant.objects.select_for_update().get(pk=place.participant_id)
+        place = Place.objects.select_for_update().select_related("course").get(pk=place.pk)
+        if participant.is_anonymised:
+            raise PlaceError("This record was anonymised; nothing more can be added to it.")
+        if place.enrolled_at is None:
+            raise PlaceError("Feedback is for people who had a place on the course.", "feedback")
         place.feedback = " ".join(text.split())[:300]
         place.save(update_fields=["feedback", "updated_at"])
         audit_record(

@@ -410,8 +410,12 @@ def feedback_record_view(request: HttpRequest, pk: int) -> HttpResponse:
     form = FeedbackForm(request.POST, auto_id=f"{key}-%s")
     if not form.is_valid():
         return _record(request, place.participant, **{key: form})
-    feedback_record(place=place, text=form.cleaned_data["feedback"], by=request.user)
-    messages.success(request, f"Feedback on “{place.course.title}” saved.")
+    try:
+        feedback_record(place=place, text=form.cleaned_data["feedback"], by=request.user)
+    except PlaceError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"Feedback on “{place.course.title}” saved.")
     return redirect("programmes:participant_detail", pk=place.participant_id)
 
 
