@@ -134,6 +134,13 @@ def _reclaim_expired(now) -> int:
     )
 
 
+def _error_text(error: Exception, message: Message) -> str:
+    """The failure, for the log and the message log, without the address it was going to
+    (a mail server's "recipient refused" names it; it may be a participant's)."""
+    text = f"{type(error).__name__}: {error}"
+    return text.replace(message.to_address, "<recipient>") if message.to_address else text
+
+
 def sweep_seconds() -> float:
     """How long one sweep keeps taking messages: it stops well before Celery's soft time
     limit, leaving room for the send in progress (at most EMAIL_TIMEOUT) to finish."""
@@ -168,9 +175,14 @@ def send_due(limit: int = 100, seconds: float | None = None) -> int:
                 status=MessageStatus.FAILED if failed else MessageStatus.PENDING,
                 attempts=attempts,
                 next_attempt_at=timezone.now() + timedelta(minutes=2**attempts),
-                last_error=f"{type(error).__name__}: {error}"[:1000],
+                last_error=_error_text(error, message)[:1000],
             )
-            logger.warning("Message %s not sent (attempt %s): %s", message.pk, attempts, error)
+            logger.warning(
+                "Message %s not sent (attempt %s): %s",
+                message.pk,
+                attempts,
+                _error_text(error, message),
+            )
             continue
         Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
             status=MessageStatus.SENT, sent_at=timezone.now(), attempts=message.attempts + 1

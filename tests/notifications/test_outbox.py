@@ -181,3 +181,22 @@ def test_one_transaction_storing_many_messages_asks_for_one_sweep(
                     template="hope/email/test_message", context={"body": "Hi"},
                 )  # fmt: skip
     assert len(callbacks) == 1
+
+
+@pytest.mark.django_db
+def test_a_refused_address_is_not_copied_into_the_log_or_the_message_log(monkeypatch, caplog):
+    import smtplib
+
+    user = UserFactory(email="private.person@example.org")
+    make_message(user)
+
+    class Refusing:
+        def send(self, message):
+            raise smtplib.SMTPRecipientsRefused({message.to_address: (550, b"No such user")})
+
+    monkeypatch.setitem(CHANNELS, "email", Refusing())
+    send_due()
+    message = Message.objects.get()
+    assert "SMTPRecipientsRefused" in message.last_error and "<recipient>" in message.last_error
+    assert "private.person" not in message.last_error
+    assert "private.person" not in caplog.text
