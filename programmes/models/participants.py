@@ -40,6 +40,13 @@ class ConsentMethod(models.TextChoices):
     EMAIL = "email", "By email"
 
 
+def consent_recorded(field: str) -> Q:
+    """A consent given has its date and how it was given; one not given has neither."""
+    return (
+        Q(**{field: True}) & Q(**{f"{field}_on__isnull": False}) & ~Q(**{f"{field}_how": ""})
+    ) | (Q(**{field: False}) & Q(**{f"{field}_on__isnull": True}) & Q(**{f"{field}_how": ""}))
+
+
 class ParticipantQuerySet(models.QuerySet):
     def identifiable(self) -> ParticipantQuerySet:
         return self.filter(anonymised_at__isnull=True)
@@ -120,29 +127,11 @@ class Participant(TimeStamped):
             ),
             # Each consent carries its date and how it was given, or neither.
             models.CheckConstraint(
-                condition=(
-                    Q(consent_contact=True)
-                    & Q(consent_contact_on__isnull=False)
-                    & ~Q(consent_contact_how="")
-                )
-                | (
-                    Q(consent_contact=False)
-                    & Q(consent_contact_on__isnull=True)
-                    & Q(consent_contact_how="")
-                ),
+                condition=consent_recorded("consent_contact"),
                 name="programmes_participant_contact_consent_recorded",
             ),
             models.CheckConstraint(
-                condition=(
-                    Q(consent_evaluation=True)
-                    & Q(consent_evaluation_on__isnull=False)
-                    & ~Q(consent_evaluation_how="")
-                )
-                | (
-                    Q(consent_evaluation=False)
-                    & Q(consent_evaluation_on__isnull=True)
-                    & Q(consent_evaluation_how="")
-                ),
+                condition=consent_recorded("consent_evaluation"),
                 name="programmes_participant_evaluation_consent_recorded",
             ),
             models.CheckConstraint(

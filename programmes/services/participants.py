@@ -23,6 +23,7 @@ from hope.audit import audit_record
 from hope.models import User
 from programmes.measures import Measure, ScoreError, Timepoint, score_items, score_pam
 from programmes.models import (
+    CLOSED_REFERRAL_STATUSES,
     HOLDING_PLACE,
     Attendance,
     Course,
@@ -121,8 +122,6 @@ def participant_update(*, participant: Participant, values: dict, by: User) -> P
 
 
 def _set_referral_status(referral: Referral, status: str) -> None:
-    from programmes.models import CLOSED_REFERRAL_STATUSES
-
     referral.status = status
     referral.closed_on = timezone.localdate() if status in CLOSED_REFERRAL_STATUSES else None
     referral.save(update_fields=["status", "closed_on", "updated_at"])
