@@ -20,6 +20,7 @@ from programmes.signals import (
     course_unpublished,
     courses_listed,
     sessions_cancelled,
+    sessions_held_by,
     sessions_listed,
     sessions_moved,
     sessions_staffed_by,
@@ -40,6 +41,21 @@ def free_cancelled_sessions(sender, sessions, by, **kwargs) -> None:
     withdraw_reminders(sessions)
     released = slots_release_for_sessions(sessions=sessions, by=by, reason="session cancelled")
     notify_session_changed(claims=released, what="cancelled")
+
+
+@receiver(sessions_held_by)
+def holders_told_of_cancelling(sender, sessions, **kwargs) -> list[str]:
+    """The people ``free_cancelled_sessions`` would release and tell, each once. One query."""
+    if not sessions:
+        return []
+    holders = (
+        SessionClaim.objects.held()
+        .filter(session__in=sessions)
+        .order_by()
+        .values_list("facilitator_id", "facilitator__user__full_name")
+        .distinct()
+    )
+    return [name for _, name in holders]
 
 
 @receiver(course_unpublished)

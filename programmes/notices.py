@@ -210,17 +210,40 @@ def withdraw_reminders(sessions: Iterable[Session], *, person: int | None = None
 # --- Changes to sessions and courses ------------------------------------------------------
 
 
+def session_notice_lines(sessions: Iterable[Session]) -> QuerySet[Attendance]:
+    """The register lines whose participants hear that these sessions moved or were
+    cancelled: those enrolled. The notice and the page that asks first both read it."""
+    return Attendance.objects.filter(
+        session__in=sessions, place__status=PlaceStatus.ENROLLED
+    ).select_related("participant", "session__course__programme", "session__venue")
+
+
+def course_notice_places(course: Course, what: str) -> QuerySet[Place]:
+    """The places whose participants hear of a change to the whole course: everyone
+    with a place, an offer or on the waiting list when it is "cancelled", those enrolled
+    when it "moved". The notice and the page that asks first both read it."""
+    statuses = LIVE_PLACE if what == "cancelled" else (PlaceStatus.ENROLLED,)
+    return Place.objects.filter(course=course, status__in=statuses).select_related(
+        "participant", "course__programme"
+    )
+
+
+def who_hears(participants: Iterable[Participant]) -> tuple[list[Participant], list[Participant]]:
+    """(those a message reaches, those it cannot: no consent, letters, no address), each
+    person once, for a page that says who will be told. No queries."""
+    seen: dict[int, Participant] = {p.pk: p for p in participants}
+    reached = [p for p in seen.values() if channel_for(p) is not None]
+    return reached, [p for p in seen.values() if channel_for(p) is None]
+
+
 def notify_sessions_changed(*, sessions: list[Session], what: str) -> int:
     """Tell each participant enrolled on these sessions that their session ``what``
     ("moved": a new time or venue; "cancelled"), once per change (the key has the
     session's revision), and withdraw their reminders still queued. Call inside the
     change's transaction, after the sessions are saved."""
     withdraw_reminders(sessions)
-    lines = Attendance.objects.filter(
-        session__in=sessions, place__status=PlaceStatus.ENROLLED
-    ).select_related("participant", "session__course__programme", "session__venue")
     created = 0
-    for line in lines:
+    for line in session_notice_lines(sessions):
         session = line.session
         created += _store(
             participant=line.participant,
@@ -242,12 +265,8 @@ def notify_course_changed(*, course: Course, sessions: list[Session], what: str)
     withdraw_reminders(sessions)
     sessions = sorted(sessions, key=lambda s: (s.start, s.pk))
     first = sessions[0]
-    statuses = LIVE_PLACE if what == "cancelled" else (PlaceStatus.ENROLLED,)
-    places = Place.objects.filter(course=course, status__in=statuses).select_related(
-        "participant", "course__programme"
-    )
     created = 0
-    for place in places:
+    for place in course_notice_places(course, what):
         created += _store(
             participant=place.participant,
             what=f"course_{what}",

@@ -32,3 +32,8 @@ courses_listed = Signal()
 #: staffs (facilitators: the slots they hold), or None. Used to show a facilitator their
 #: sessions' participants and registers.
 sessions_staffed_by = Signal()
+
+#: Who would hear if ``sessions`` (a list) were cancelled: receivers return the names of
+#: the people holding them (facilitators), or None. Read only, in a fixed number of
+#: queries: for the page that asks before cancelling.
+sessions_held_by = Signal()

@@ -445,8 +445,30 @@ MATRIX: dict[str, Case] = {
     "usersessions_list": Case(signed_in(OK)),
 }
 
-# A URL already classified, asked again about other samples: (URL name, Case).
+# A URL already classified, asked again about other samples or with another method:
+# (URL name, Case).
 MORE_CASES: dict[str, tuple[str, Case]] = {
+    # Destructive actions ask first: a GET shows what would happen and changes nothing.
+    **{
+        f"{name}, the page that asks first": (
+            name,
+            Case(expect, kwargs={"pk": sample}, effect=effect, changes_for=set()),
+        )
+        for name, expect, sample, effect in [
+            (
+                "programmes:course_cancel",
+                coordinators_only(),
+                "course",
+                field_of("course", "status"),
+            ),
+            (
+                "programmes:session_cancel",
+                coordinators_only(),
+                "session",
+                field_of("session", "is_cancelled"),
+            ),
+        ]
+    },
     # Another course's participants, by id: the workforce facilitator holds a session of
     # the sample course, not of this one, which is as near (404, as for everyone else).
     "programmes:course_participants of a course nobody holds": (

@@ -11,6 +11,7 @@ Participants are programmes' own: the same services tell them directly
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from django.db import IntegrityError, transaction
@@ -20,14 +21,26 @@ from django.utils.formats import date_format
 from hope.audit import audit_record
 from hope.models import User
 from programmes.models import ClosureDate, Course, CourseStatus, Programme, Session
-from programmes.notices import notify_course_changed, notify_sessions_changed, withdraw_reminders
+from programmes.notices import (
+    course_notice_places,
+    notify_course_changed,
+    notify_sessions_changed,
+    session_notice_lines,
+    who_hears,
+    withdraw_reminders,
+)
 from programmes.scheduling import PlannedSession, closed_reason, plan_sessions
 from programmes.services.participants import (
     places_held,
     places_offer_free,
     session_attendance_follow,
 )
-from programmes.signals import course_unpublished, sessions_cancelled, sessions_moved
+from programmes.signals import (
+    course_unpublished,
+    sessions_cancelled,
+    sessions_held_by,
+    sessions_moved,
+)
 from venues.models import Venue
 
 # Two facilitators share the room with the group.
@@ -269,6 +282,59 @@ def _check_venue_open(venue: Venue, sessions: list[Session]) -> None:
         )
 
 
+@dataclass(frozen=True)
+class CancelEffects:
+    """What cancelling would do, worked out by the rules the cancelling services follow,
+    for the page that asks first."""
+
+    sessions: list[Session]  # the sessions cancelled: future ones, not cancelled already
+    facilitators: list[str]  # who holds them: freed and told
+    participants_told: int  # participants who get a message
+    participants_not_told: list[str]  # affected, but no automatic message reaches them
+
+    @property
+    def session_count(self) -> int:
+        return len(self.sessions)
+
+
+def _sessions_to_cancel(course: Course, now: datetime):
+    """Cancelling a course cancels these; past sessions stay as they were."""
+    return course.sessions.upcoming(now).filter(is_cancelled=False)
+
+
+def _effects(sessions: list[Session], participants) -> CancelEffects:
+    holders = [
+        name
+        for _, names in sessions_held_by.send(sender=Session, sessions=sessions)
+        for name in names or []
+    ]
+    reached, not_reached = who_hears(participants)
+    return CancelEffects(
+        sessions=sessions,
+        facilitators=sorted(holders),
+        participants_told=len(reached),
+        participants_not_told=sorted(p.full_name or str(p) for p in not_reached),
+    )
+
+
+def course_cancel_effects(course: Course) -> CancelEffects:
+    """What ``course_cancel`` would do now: nobody is told when no session is left to
+    cancel. Three queries, whatever the course's size."""
+    sessions = list(_sessions_to_cancel(course, timezone.now()).order_by("start", "pk"))
+    if not sessions:
+        return _effects([], [])
+    places = course_notice_places(course, "cancelled")
+    return _effects(sessions, [place.participant for place in places])
+
+
+def session_cancel_effects(session: Session) -> CancelEffects:
+    """What ``session_cancel`` would do now. Two queries."""
+    if session.is_cancelled or session.has_started():
+        return _effects([], [])
+    lines = session_notice_lines([session])
+    return _effects([session], [line.participant for line in lines])
+
+
 def course_cancel(*, course: Course, by: User) -> int:
     """Cancel the course and its future sessions; past sessions stay as they were."""
     now = timezone.now()
@@ -276,12 +342,7 @@ def course_cancel(*, course: Course, by: User) -> int:
         course = Course.objects.select_for_update().get(pk=course.pk)
         if course.status == CourseStatus.CANCELLED:
             raise CourseError("This course is already cancelled.")
-        future = list(
-            course.sessions.upcoming(now)
-            .filter(is_cancelled=False)
-            .select_for_update()
-            .order_by("pk")
-        )
+        future = list(_sessions_to_cancel(course, now).select_for_update().order_by("pk"))
         for session in future:
             session.is_cancelled = True
             session.revision += 1

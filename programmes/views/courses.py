@@ -10,10 +10,11 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from hope.access import coordinator_required, role_required
 from hope.audit import save_with_audit
@@ -27,15 +28,17 @@ from programmes.access import (
     visible_sessions,
 )
 from programmes.forms import ClosureForm, CourseEditForm, CourseForm, ProgrammeForm, SessionForm
-from programmes.models import ClosureDate, Course, Programme, Session
+from programmes.models import ClosureDate, Course, CourseStatus, Programme, Session
 from programmes.scheduling import SchedulingError, sessions_on_closures
 from programmes.services import (
     CourseError,
     course_cancel,
+    course_cancel_effects,
     course_create,
     course_plan,
     course_update,
     session_cancel,
+    session_cancel_effects,
     session_change,
 )
 from programmes.signals import courses_listed, sessions_listed
@@ -170,11 +173,26 @@ def course_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "programmes/course_edit.html", {"form": form, "course": course})
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required
 @coordinator_required
 def course_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET asks first, saying what will happen; POST cancels."""
     course = get_course_for_user(request, pk)
+    if request.method == "GET":
+        cancelled = course.status == CourseStatus.CANCELLED
+        return render(
+            request,
+            "programmes/course_cancel.html",
+            {
+                "question": f"Cancel “{course.title}”?",
+                "course": course,
+                "effects": None if cancelled else course_cancel_effects(course),
+                "can_confirm": not cancelled,
+                "refusal": "This course is already cancelled.",
+                "back_url": reverse("programmes:course_detail", args=[course.pk]),
+            },
+        )
     try:
         count = course_cancel(course=course, by=request.user)
     except CourseError as error:
@@ -218,11 +236,33 @@ def session_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "programmes/session_form.html", {"form": form, "session": session})
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required
 @coordinator_required
 def session_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET asks first, saying who will be told; POST cancels."""
     session = _session_for_coordinator(pk)
+    if request.method == "GET":
+        refusal = (
+            "This session is cancelled already."
+            if session.is_cancelled
+            else "This session has already started; past sessions stay as they were."
+            if session.has_started()
+            else ""
+        )
+        return render(
+            request,
+            "programmes/session_cancel.html",
+            {
+                "question": f"Cancel session {session.number} of “{session.course.title}”?",
+                "session": session,
+                "effects": session_cancel_effects(session),
+                "can_confirm": not refusal,
+                "refusal": refusal,
+                "back_url": reverse("programmes:course_detail", args=[session.course_id])
+                + f"#session-{session.pk}",
+            },
+        )
     try:
         session_cancel(session=session, by=request.user)
     except CourseError as error:
