@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import date
+from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
@@ -11,7 +11,7 @@ from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import RangeOperators
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from hope.modelbase import TimeStamped
@@ -153,10 +153,36 @@ def held(prefix: str = "") -> Q:
     return Q(**{f"{prefix}released_at__isnull": True})
 
 
+# A claim made by mistake can be taken back this long after, whatever the notice
+# period: nobody was told of it, so nobody relies on it yet.
+UNDO_WINDOW = timedelta(minutes=15)
+
+
 class SessionClaimQuerySet(models.QuerySet):
     def held(self) -> SessionClaimQuerySet:
         """Claims in force (not released)."""
         return self.filter(held())
+
+    def undoable_by(self, user, now=None) -> SessionClaimQuerySet:
+        """Claims ``user`` may still undo: held, made by themselves (not given to them by a
+        coordinator, nor taken as cover, which released a colleague) within
+        ``UNDO_WINDOW``, on a session not started."""
+        now = now or timezone.now()
+        took_cover = CoverRequest.objects.filter(
+            outcome="covered",
+            covered_by=OuterRef("facilitator"),
+            claim__session=OuterRef("session"),
+        )
+        return (
+            self.held()
+            .filter(
+                facilitator__user=user,
+                claimed_by=user,
+                claimed_at__gt=now - UNDO_WINDOW,
+                start__gt=now,
+            )
+            .exclude(Exists(took_cover))
+        )
 
     def upcoming(self, now=None) -> SessionClaimQuerySet:
         """Claims on sessions that have not started: ``Session.objects.upcoming()`` by the
@@ -227,6 +253,11 @@ class SessionClaim(models.Model):
     @property
     def is_held(self) -> bool:
         return self.released_at is None
+
+    @property
+    def undo_until(self):
+        """Until when its claimant may undo it (``SessionClaimQuerySet.undoable_by``)."""
+        return self.claimed_at + UNDO_WINDOW
 
 
 class CoverRequestQuerySet(models.QuerySet):

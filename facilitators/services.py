@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from facilitators.models import (
+    UNDO_WINDOW,
     CoverRequest,
     FacilitatorProfile,
     FacilitatorStatus,
@@ -247,6 +248,77 @@ def slot_release(*, claim: SessionClaim, by: User, reason: str = "") -> SessionC
             + (f" by {by}" if by.pk != claim.facilitator.user_id else ""),
         )
     return claim
+
+
+def claims_undo(*, claim_ids: Iterable[int], by: User) -> list[SessionClaim]:
+    """Take back claims ``by`` made by mistake in the last ``UNDO_WINDOW``, even inside
+    the notice period: all of them, or none. Nobody was told of the claims, so nobody is
+    told of the undo. Same locks as a release (sessions, then claims), so an undo and a
+    coordinator's release or reassignment of the same slot take turns."""
+    ids = sorted({int(i) for i in claim_ids})
+    now = timezone.now()
+    with transaction.atomic():
+        session_ids = SessionClaim.objects.filter(pk__in=ids).values("session_id")
+        sessions = list(
+            Session.objects.select_for_update(of=("self",))
+            .select_related("course")
+            .filter(pk__in=session_ids)
+            .order_by("pk")
+        )
+        claims = list(
+            SessionClaim.objects.select_for_update(of=("self",))
+            .select_related("facilitator__user")
+            .filter(pk__in=ids)
+            .order_by("pk")
+        )
+        if not claims:
+            raise SlotError("There is nothing to undo.")
+        undoable = set(
+            SessionClaim.objects.undoable_by(by, now)
+            .filter(pk__in=ids)
+            .values_list("pk", flat=True)
+        )
+        refused = next((c for c in claims if c.pk not in undoable), None)
+        if refused is not None:
+            raise SlotError(_undo_refusal(refused, by=by, now=now))
+        by_session = {s.pk: s for s in sessions}
+        for claim in claims:
+            _release(claim, by=by, reason="undone", now=now)
+            session = by_session[claim.session_id]
+            audit_record(
+                actor=by,
+                action="claim.undone",
+                target=session,
+                summary=f"{by} undid their claim of “{session.course.title}” "
+                f"session {session.number}",
+            )
+    return claims
+
+
+def _undo_refusal(claim: SessionClaim, *, by: User, now) -> str:
+    """Why ``by`` may not undo this claim (``SessionClaimQuerySet.undoable_by``)."""
+    if claim.facilitator.user_id != by.pk:
+        return "You can only undo your own claims."
+    if not claim.is_held:
+        return "This session was already released."
+    if claim.start <= now:
+        return "This session has already started."
+    if claim.claimed_by_id != by.pk:
+        return (
+            "A coordinator gave you this session, so it cannot be undone. Release it, ask "
+            "for cover, or contact your coordinator."
+        )
+    if claim.claimed_at <= now - UNDO_WINDOW:
+        minutes = int(UNDO_WINDOW.total_seconds() // 60)
+        return (
+            f"A claim can be undone for {minutes} minutes after you make it, and this one "
+            f"was made at {timezone.localtime(claim.claimed_at):%H:%M on %-d %B}. See My "
+            "sessions to release it or ask for cover."
+        )
+    return (
+        "You took this session as cover for a colleague, so it cannot be undone: ask for "
+        "cover, or contact your coordinator."
+    )
 
 
 def _release(claim: SessionClaim, *, by: User, reason: str, now) -> None:

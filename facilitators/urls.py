@@ -13,6 +13,7 @@ urlpatterns = [
     path("sessions/<int:pk>/assign/", views.assign_view, name="assign"),
     path("courses/<int:pk>/claim/", views.claim_course_view, name="claim_course"),
     path("claims/<int:pk>/release/", views.release_view, name="release"),
+    path("claims/undo/", views.undo_claims_view, name="undo_claims"),
     path("claims/<int:pk>/cover/", views.ask_cover_view, name="ask_cover"),
     path("cover-requests/<int:pk>/accept/", views.accept_cover_view, name="accept_cover"),
     path("cover-requests/<int:pk>/withdraw/", views.withdraw_cover_view, name="withdraw_cover"),

@@ -12,9 +12,11 @@ from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.utils.html import format_html
+from django.views.decorators.http import require_http_methods, require_POST
 
 from facilitators.access import own_profile
 from facilitators.cover import COVER_WINDOW_DAYS, add_cover, needing_cover
@@ -33,6 +35,7 @@ from facilitators.queries import clashes_with, gaps_with_eligible
 from facilitators.services import (
     CourseClaimIncomplete,
     SlotError,
+    claims_undo,
     course_claim,
     cover_request_accept,
     cover_request_create,
@@ -46,7 +49,7 @@ from hope.access import coordinator_required, role_required
 from hope.audit import audit_viewed, save_with_audit
 from hope.models import AuditEvent, TeamSettings
 from hope.params import date_or_none, ids, int_or_none
-from hope.redirects import redirect_back
+from hope.redirects import redirect_back, safe_next
 from hope.roles import is_coordinator
 from programmes.access import may_take_register, visible_courses, visible_sessions
 from programmes.models import CourseStatus, Programme, Session
@@ -142,16 +145,30 @@ def claim_session_view(request: HttpRequest, pk: int) -> HttpResponse:
     profile = own_profile(request)
     session = get_object_or_404(visible_sessions(request.user), pk=pk)
     try:
-        slot_claim(session=session, facilitator=profile, by=request.user)
+        claim = slot_claim(session=session, facilitator=profile, by=request.user)
     except SlotError as error:
         messages.error(request, str(error))
     else:
         messages.success(
             request,
-            f"You are running “{session.course.title}” session {session.number} on "
-            f"{timezone.localtime(session.start):%A %-d %B at %H:%M}.",
+            _with_undo(
+                request,
+                f"You are running “{session.course.title}” session {session.number} on "
+                f"{timezone.localtime(session.start):%A %-d %B at %H:%M}.",
+                [claim],
+            ),
         )
     return redirect_back(request, reverse("facilitators:board"))
+
+
+def _with_undo(request, text: str, claims: list[SessionClaim]):
+    """The success message of a claim, with its Undo button (a form: it changes data)."""
+    form = render_to_string(
+        "facilitators/_undo.html",
+        {"claims": claims, "until": claims[0].undo_until, "next": safe_next(request, "")},
+        request=request,
+    )
+    return format_html("{} {}", text, form)
 
 
 @require_POST
@@ -171,8 +188,33 @@ def claim_course_view(request: HttpRequest, pk: int) -> HttpResponse:
     except SlotError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, f"You are running {len(claims)} sessions of “{course.title}”.")
+        messages.success(
+            request,
+            _with_undo(
+                request, f"You are running {len(claims)} sessions of “{course.title}”.", claims
+            ),
+        )
     return redirect_back(request, reverse("facilitators:board"))
+
+
+@require_POST
+@login_required
+def undo_claims_view(request: HttpRequest) -> HttpResponse:
+    """Undo claims made by mistake a few minutes ago (all those listed, or none)."""
+    own_profile(request)
+    claim_ids = ids(request.POST.getlist("claim"))
+    try:
+        claims = claims_undo(claim_ids=claim_ids, by=request.user)
+    except SlotError as error:
+        messages.error(request, str(error))
+    else:
+        sessions = ", ".join(str(c.session.number) for c in claims)
+        messages.success(
+            request,
+            f"Undone: you no longer hold session{'s' if len(claims) > 1 else ''} {sessions} "
+            f"of “{claims[0].session.course.title}”. Nobody else was told.",
+        )
+    return redirect_back(request, reverse("facilitators:mine"))
 
 
 # --- My sessions ----------------------------------------------------------------------
@@ -212,10 +254,13 @@ def _my_sessions_page(request, *, cover_form=None, cover_claim=None) -> HttpResp
     )
     upcoming = list(claims.upcoming(now).order_by("session__start"))
     past = list(claims.filter(start__lte=now).order_by("-session__start")[:50])
+    # Claims made in the last few minutes can be undone, notice or not (one query).
+    undoable = set(SessionClaim.objects.undoable_by(request.user, now).values_list("pk", flat=True))
     for claim in upcoming:
         claim.can_release = (
             self_release_problem(session=claim.session, now=now, notice_days=notice) is None
         )
+        claim.undoable = claim.pk in undoable
     return render(
         request,
         "facilitators/my_sessions.html",
@@ -230,20 +275,84 @@ def _my_sessions_page(request, *, cover_form=None, cover_claim=None) -> HttpResp
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required
 def release_view(request: HttpRequest, pk: int) -> HttpResponse:
-    claim = get_object_or_404(SessionClaim.objects.select_related("facilitator"), pk=pk)
+    """GET asks first, saying what will happen; POST releases."""
+    claim = get_object_or_404(
+        SessionClaim.objects.select_related(
+            "facilitator__user", "session__course", "session__venue"
+        ),
+        pk=pk,
+    )
     # Someone else's claim: facilitators may not know it exists; coordinators may release.
-    if claim.facilitator.user_id != request.user.pk and not is_coordinator(request.user):
+    own = claim.facilitator.user_id == request.user.pk
+    if not own and not is_coordinator(request.user):
         raise Http404
+    if request.method == "GET":
+        return _release_page(request, claim, own=own)
     try:
         slot_release(claim=claim, by=request.user)
     except SlotError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, "The session is released.")
+        session = claim.session
+        text = (
+            f"You no longer run “{session.course.title}” session {session.number}; it is "
+            "open on the board."
+            if own
+            else f"{claim.facilitator.user} no longer runs session {session.number}."
+        )
+        # Their own mistake is mended by claiming it again, while nobody else has.
+        take_back = (
+            render_to_string("facilitators/_take_back.html", {"session": session}, request=request)
+            if own
+            else ""
+        )
+        messages.success(request, format_html("{} {}", text, take_back))
     return redirect_back(request, reverse("facilitators:mine"))
+
+
+def _release_page(request, claim: SessionClaim, *, own: bool) -> HttpResponse:
+    now = timezone.now()
+    session = claim.session
+    refusal = undo = ""
+    if not claim.is_held:
+        refusal = "This session was already released."
+    elif session.has_started(now):
+        refusal = "This session has already started."
+    elif own and not is_coordinator(request.user):
+        refusal = self_release_problem(
+            session=session, now=now, notice_days=TeamSettings.current().release_notice_days
+        )
+        # Inside the notice period, a claim made by mistake a few minutes ago can still
+        # be undone.
+        undo = bool(refusal) and (
+            SessionClaim.objects.undoable_by(request.user, now).filter(pk=claim.pk).exists()
+        )
+    default = (
+        reverse("facilitators:mine")
+        if own
+        else reverse("facilitators:session_detail", args=[session.pk])
+    )
+    back_url = safe_next(request, default)
+    return render(
+        request,
+        "facilitators/release_confirm.html",
+        {
+            "question": f"Release “{session.course.title}” session {session.number}?",
+            "claim": claim,
+            "session": session,
+            "own": own,
+            "can_confirm": not refusal,
+            "refusal": refusal,
+            "undo": undo,
+            "asked_for_cover": claim.is_held
+            and CoverRequest.objects.open().filter(claim=claim).exists(),
+            "back_url": back_url,
+            "next": back_url,
+        },
+    )
 
 
 @require_POST
@@ -321,6 +430,8 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ).select_related("actor")[:30],
         "now": timezone.now(),
         "may_take_register": not session.is_cancelled and may_take_register(request.user, session),
+        # The signed-in person's own claim, made a few minutes ago, can be undone here.
+        "undoable": set(session.claims.undoable_by(request.user).values_list("pk", flat=True)),
     }
     if is_coordinator(request.user) and not session.is_cancelled:
         gaps = gaps_with_eligible([_all_missing(session)], session.start, session.end)

@@ -69,7 +69,8 @@ def make_samples(personas, *, budget=None, n: int = 0) -> Samples:
     session, offered, free_session, colleagues = course.sessions.order_by("number")[:4]
     TrainingFactory(profile=workforce, programme=course.programme)
     TrainingFactory(profile=lived, programme=course.programme)
-    claim = SessionClaimFactory(session=session, facilitator=workforce)
+    # Claimed by the facilitator just now: still theirs to undo.
+    claim = SessionClaimFactory(session=session, facilitator=workforce, claimed_by=workforce.user)
     cover_request = CoverRequest.objects.create(
         claim=SessionClaimFactory(session=offered, facilitator=workforce)
     )

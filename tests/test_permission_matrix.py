@@ -320,6 +320,15 @@ MATRIX: dict[str, Case] = {
         kwargs={"pk": "claim"},
         effect=field_of("claim", "released_at"),
     ),
+    # Undo the sample claim (the workforce facilitator's, made just now): for anyone
+    # else a redirect with an error; coordinators without a profile are refused.
+    "facilitators:undo_claims": Case(
+        facilitators_only(302),
+        method="post",
+        data={"claim": "claim"},
+        effect=field_of("claim", "released_at"),
+        changes_for={"workforce"},
+    ),
     "facilitators:ask_cover": Case(
         {**signed_in(404), "workforce": 302},
         method="post",
@@ -466,6 +475,12 @@ MORE_CASES: dict[str, tuple[str, Case]] = {
                 coordinators_only(),
                 "session",
                 field_of("session", "is_cancelled"),
+            ),
+            (
+                "facilitators:release",
+                {**signed_in(404), "workforce": OK, "coordinator": OK},
+                "claim",
+                field_of("claim", "released_at"),
             ),
         ]
     },

@@ -30,9 +30,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def course(coordinator):
-    """Six sessions from next week (the first already held is not counted: none is), two
-    facilitators holding some of them, four participants with a place or on the waiting
-    list who can be reached, and one who agreed to letters only."""
+    """Six sessions from next week; Ann holds three of them and Bob the first; three
+    participants enrolled and one on the waiting list, all reachable by email, and Cath,
+    enrolled, who hears from us by letter only."""
     course = CourseFactory(
         title="Living well",
         programme=ProgrammeFactory(sessions_per_course=6),
@@ -47,7 +47,7 @@ def course(coordinator):
     for session in sessions[:3]:
         SessionClaimFactory(session=session, facilitator=ann)
     SessionClaimFactory(session=sessions[0], facilitator=bob)
-    for n in range(3):
+    for _ in range(3):
         place_request(participant=ParticipantFactory(), course=course, by=coordinator)
     place_request(
         participant=ParticipantFactory(
