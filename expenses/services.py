@@ -260,14 +260,28 @@ def _decide(claim: ExpenseClaim, *, by: User, expect: str, to: str) -> ExpenseCl
         .select_related("claimant")
         .get(pk=claim.pk)
     )
+    problem = _decision_problem(claim, by=by, expect=expect, to=to)
+    if problem:
+        raise ExpenseError(problem)
+    return claim
+
+
+def _decision_problem(claim: ExpenseClaim, *, by: User, expect: str, to: str) -> str | None:
     if claim.claimant_id == by.pk:
-        raise ExpenseError("Nobody can approve, reject or pay their own claim.")
+        return "Nobody can approve, reject or pay their own claim."
     if claim.status != expect:
-        raise ExpenseError(
+        return (
             f"This claim is {claim.get_status_display().lower()} now, so it cannot be "
             f"{ExpenseStatus(to).label.lower()}."
         )
-    return claim
+    return None
+
+
+def expense_reject_problem(*, claim: ExpenseClaim, by: User) -> str | None:
+    """Why ``by`` may not reject this claim now, or None: for the page that asks first."""
+    return _decision_problem(
+        claim, by=by, expect=ExpenseStatus.SUBMITTED, to=ExpenseStatus.REJECTED
+    )
 
 
 def expense_approve(*, claim: ExpenseClaim, by: User) -> ExpenseClaim:

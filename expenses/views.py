@@ -11,8 +11,9 @@ from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from expenses.access import (
     can_claim_mileage,
@@ -56,6 +57,7 @@ from expenses.services import (
     expense_delete_draft,
     expense_mark_paid,
     expense_reject,
+    expense_reject_problem,
     expense_save,
     expense_submit,
 )
@@ -153,8 +155,9 @@ def expense_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _expense_page(request, get_claim_for_user(request, pk))
 
 
-def _expense_page(request, claim, *, reject_form=None, pay_form=None) -> HttpResponse:
-    """The claim, with finance's forms (bound and showing their errors after a bad POST)."""
+def _expense_page(request, claim, *, pay_form=None) -> HttpResponse:
+    """The claim, with finance's payment form (bound and showing its errors after a bad
+    POST). Rejecting has its own page, which asks first."""
     return render(
         request,
         "expenses/claim_detail.html",
@@ -163,11 +166,8 @@ def _expense_page(request, claim, *, reject_form=None, pay_form=None) -> HttpRes
             "events": claim.events.select_related("by"),
             "is_own": claim.claimant_id == request.user.pk,
             "finance": is_finance_lead(request.user) and claim.claimant_id != request.user.pk,
-            "reject_form": reject_form or RejectForm(),
             "pay_form": pay_form or PayForm(initial={"paid_on": timezone.localdate()}),
-            "has_errors": bool(
-                (reject_form and reject_form.errors) or (pay_form and pay_form.errors)
-            ),
+            "has_errors": bool(pay_form and pay_form.errors),
         },
     )
 
@@ -204,10 +204,24 @@ def expense_submit_view(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("expenses:claim_detail", pk=pk)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required
 def expense_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET asks first, saying what goes (the receipt too); POST deletes."""
     claim = get_claim_for_user(request, pk)
+    if request.method == "GET":
+        deletable = claim.claimant_id == request.user.pk and claim.status == ExpenseStatus.DRAFT
+        return render(
+            request,
+            "expenses/claim_delete.html",
+            {
+                "question": f"Delete your draft claim “{claim.description}”?",
+                "claim": claim,
+                "can_confirm": deletable,
+                "refusal": "Only your own draft claims can be deleted.",
+                "back_url": reverse("expenses:claim_detail", args=[pk]),
+            },
+        )
     try:
         expense_delete_draft(claim=claim, by=request.user)
     except ExpenseError as error:
@@ -305,20 +319,42 @@ def approve_view(request: HttpRequest, pk: int) -> HttpResponse:
     return _back_to(request, pk)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required
 @finance_required
 def reject_view(request: HttpRequest, pk: int) -> HttpResponse:
-    claim = get_object_or_404(ExpenseClaim, pk=pk)
-    form = RejectForm(request.POST)
-    if not form.is_valid():
-        return _expense_page(request, get_claim_for_user(request, pk), reject_form=form)
-    try:
-        expense_reject(claim=claim, by=request.user, reason=form.cleaned_data["reason"])
-    except ExpenseError as error:
-        return _refused(request, pk, error, reject_form=form)
-    messages.success(request, f"Claim #{pk} rejected; the claimant sees your reason.")
-    return _back_to(request, pk)
+    """GET asks first, with the reason to give; POST rejects."""
+    claim = get_claim_for_user(request, pk)
+    form = RejectForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            expense_reject(claim=claim, by=request.user, reason=form.cleaned_data["reason"])
+        except ExpenseError as error:
+            if error.field not in form.fields:  # about the claim (decided meanwhile)
+                messages.error(request, str(error))
+                return _back_to(request, pk)
+            form.add_service_error(error)
+        else:
+            messages.success(request, f"Claim #{pk} rejected; the claimant sees your reason.")
+            return _back_to(request, pk)
+    from_dashboard = (request.POST.get("next") or request.GET.get("next")) == "dashboard"
+    refusal = expense_reject_problem(claim=claim, by=request.user)
+    return render(
+        request,
+        "expenses/claim_reject.html",
+        {
+            "question": f"Reject claim #{claim.pk} from {claim.claimant.full_name}?",
+            "claim": claim,
+            "form": form,
+            "error_forms": [form] if form.errors else [],
+            "can_confirm": not refusal,
+            "refusal": refusal,
+            "next": "dashboard" if from_dashboard else "",
+            "back_url": reverse("expenses:dashboard")
+            if from_dashboard
+            else reverse("expenses:claim_detail", args=[pk]),
+        },
+    )
 
 
 @require_POST

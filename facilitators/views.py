@@ -581,11 +581,34 @@ def facilitator_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required
 @coordinator_required
 def training_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    training = get_object_or_404(Training.objects.select_related("profile"), pk=pk)
+    """GET asks first, saying which sessions they keep; POST removes the training."""
+    training = get_object_or_404(
+        Training.objects.select_related("profile__user", "programme"), pk=pk
+    )
+    if request.method == "GET":
+        # Removing a training stops new claims; it does not release sessions held.
+        kept = (
+            SessionClaim.objects.held()
+            .upcoming()
+            .filter(facilitator=training.profile, session__course__programme=training.programme)
+            .count()
+        )
+        return render(
+            request,
+            "facilitators/training_delete.html",
+            {
+                "question": f"Remove {training.profile.user.full_name}'s "
+                f"{training.programme.name} training?",
+                "training": training,
+                "kept": kept,
+                "can_confirm": True,
+                "back_url": reverse("facilitators:facilitator_edit", args=[training.profile_id]),
+            },
+        )
     with transaction.atomic():
         _lock_profile_row(training.profile)
         training.delete()

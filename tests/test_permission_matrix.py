@@ -482,6 +482,21 @@ MORE_CASES: dict[str, tuple[str, Case]] = {
                 "claim",
                 field_of("claim", "released_at"),
             ),
+            ("programmes:closure_delete", coordinators_only(), "closure", still_there("closure")),
+            (
+                "facilitators:training_delete",
+                coordinators_only(),
+                "training",
+                still_there("training"),
+            ),
+            # A finance lead may open the volunteer's draft, and is told it is not theirs.
+            ("expenses:claim_delete", own_claim(OK), "expense", still_there("expense")),
+            (
+                "expenses:reject",
+                finance_only(),
+                "submitted_expense",
+                field_of("submitted_expense", "status"),
+            ),
         ]
     },
     # Another course's participants, by id: the workforce facilitator holds a session of

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from hope.access import coordinator_required, role_required
 from hope.audit import save_with_audit
@@ -409,11 +409,23 @@ def _closure_added(closure: ClosureDate, sessions: list[Session]) -> str:
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required
 @coordinator_required
 def closure_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    closure = get_object_or_404(ClosureDate, pk=pk)
+    """GET asks first; POST removes the closure."""
+    closure = get_object_or_404(ClosureDate.objects.select_related("venue"), pk=pk)
+    if request.method == "GET":
+        return render(
+            request,
+            "programmes/closure_delete.html",
+            {
+                "question": f"Remove the closure on {date_format(closure.date, 'l j F Y')}?",
+                "closure": closure,
+                "can_confirm": True,
+                "back_url": reverse("programmes:closure_list"),
+            },
+        )
     closure.delete()
     messages.success(request, f"Closure on {closure.date:%-d %B %Y} removed.")
     return redirect("programmes:closure_list")

@@ -251,3 +251,22 @@ def test_my_sessions_links_to_the_release_page_rather_than_releasing(client, wor
     html = client.get(reverse("facilitators:mine")).content.decode()
     url = reverse("facilitators:release", args=[claim.pk])
     assert f'href="{url}"' in html and f'action="{url}"' not in html
+
+
+def test_removing_a_training_says_which_sessions_they_keep(
+    client, coordinator, workforce, programme, course
+):
+    slot_claim(session=course.sessions.get(number=1), facilitator=workforce, by=workforce.user)
+    slot_claim(session=course.sessions.get(number=2), facilitator=workforce, by=workforce.user)
+    training = workforce.trainings.get(programme=programme)
+    client.force_login(coordinator)
+    url = reverse("facilitators:training_delete", args=[training.pk])
+    text = " ".join(client.get(url).content.decode().split())
+    assert f"Remove {workforce.user.full_name}'s HOPE for carers training?" in text.replace(
+        "&#x27;", "'"
+    )
+    assert "They keep the 2 upcoming HOPE for carers sessions they hold" in text
+    assert workforce.trainings.filter(pk=training.pk).exists()
+    client.post(url)
+    assert not workforce.trainings.filter(pk=training.pk).exists()
+    assert SessionClaim.objects.held().filter(facilitator=workforce).count() == 2

@@ -14,15 +14,17 @@ from django.utils import timezone
 from facilitators.models import SessionClaim
 from hope.models import Message
 from hope.roles import FacilitatorKind
-from programmes.models import Channel, CourseStatus, PlaceStatus
+from programmes.models import Channel, ClosureDate, CourseStatus, PlaceStatus
 from programmes.services import course_cancel_effects, session_cancel_effects
 from programmes.services.participants import place_request
 from tests.factories import (
+    ClosureDateFactory,
     CourseFactory,
     FacilitatorProfileFactory,
     ParticipantFactory,
     ProgrammeFactory,
     SessionClaimFactory,
+    VenueFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -178,3 +180,17 @@ def test_cancel_pages_queries_do_not_grow_with_the_course(client, coordinator):
             client.get(reverse("programmes:session_cancel", args=[session.pk]))
         counts.append((len(course_page), len(session_page)))
     assert counts[0] == counts[1]
+
+
+def test_removing_a_closure_asks_first(client, coordinator):
+    closure = ClosureDateFactory(reason="Boiler repair", venue=VenueFactory(name="Elm Hall"))
+    client.force_login(coordinator)
+    url = reverse("programmes:closure_delete", args=[closure.pk])
+    text = " ".join(client.get(url).content.decode().split())
+    assert "Boiler repair (Elm Hall only)" in text
+    assert "Sessions already planned do not move, and nobody is told." in text
+    assert ClosureDate.objects.filter(pk=closure.pk).exists()
+    listing = client.get(reverse("programmes:closure_list")).content.decode()
+    assert f'href="{url}"' in listing and f'action="{url}"' not in listing
+    client.post(url)
+    assert not ClosureDate.objects.filter(pk=closure.pk).exists()
