@@ -325,7 +325,7 @@ def approve_view(request: HttpRequest, pk: int) -> HttpResponse:
 def reject_view(request: HttpRequest, pk: int) -> HttpResponse:
     """GET asks first, with the reason to give; POST rejects."""
     claim = get_claim_for_user(request, pk)
-    form = RejectForm(request.POST or None)
+    form = RejectForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             expense_reject(claim=claim, by=request.user, reason=form.cleaned_data["reason"])

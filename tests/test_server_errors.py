@@ -129,7 +129,7 @@ def test_rejection_reason_is_validated_with_its_message_next_to_the_field(
     ]:
         response = client.post(reverse("expenses:reject", args=[claim.pk]), {"reason": reason})
         assert response.status_code == 200
-        errors = response.context["reject_form"].errors["reason"]
+        errors = response.context["form"].errors["reason"]
         assert any(message in error for error in errors), errors
         assert "<title>Error: " in response.content.decode()
     claim.refresh_from_db()
