@@ -44,7 +44,9 @@ def test_coordinator_cancels_a_course_after_reading_what_will_happen(
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "Cancel “Carers – Riverside Tuesdays”?", timeout=WAIT
     )
-    expect(page.get_by_text("6 sessions will be cancelled and 2 facilitators told.")).to_be_visible()
+    expect(
+        page.get_by_text("6 sessions will be cancelled and 2 facilitators told.")
+    ).to_be_visible()
     expect(page.get_by_text("This cannot be undone")).to_be_visible()
     assert_accessible(page)
     assert_fits(page)
