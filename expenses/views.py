@@ -103,7 +103,9 @@ def expense_list(request: HttpRequest) -> HttpResponse:
 def _expense_form(request, instance=None, kind=None):
     kind = instance.kind if instance else kind
     form_class = MileageForm if kind == ExpenseKind.MILEAGE else ExpenseForm
-    return form_class(request.POST or None, request.FILES or None, instance=instance)
+    return form_class(
+        request.POST or None, request.FILES or None, instance=instance, claimant=request.user
+    )
 
 
 def _save_from_form(request, form) -> HttpResponse | None:
@@ -115,14 +117,16 @@ def _save_from_form(request, form) -> HttpResponse | None:
         form.add_service_error(error)
         return None
     if request.POST.get("action") != "submit":
-        messages.success(request, "Saved as a draft. Submit it when you are ready.")
+        messages.success(
+            request, f"Your {claim.label} is saved as a draft. Submit it when you are ready."
+        )
         return redirect("expenses:claim_detail", pk=claim.pk)
     try:
         claim = expense_submit(claim=claim, by=request.user)
     except ExpenseError as error:
         messages.error(request, f"Saved as a draft, not submitted: {error}")
     else:
-        messages.success(request, f"Claim for £{claim.amount:,.2f} submitted for approval.")
+        messages.success(request, f"Your {claim.label} is submitted for approval.")
     return redirect("expenses:claim_detail", pk=claim.pk)
 
 
@@ -200,7 +204,7 @@ def expense_submit_view(request: HttpRequest, pk: int) -> HttpResponse:
     except ExpenseError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, f"Claim for £{claim.amount:,.2f} submitted for approval.")
+        messages.success(request, f"Your {claim.label} is submitted for approval.")
     return redirect("expenses:claim_detail", pk=pk)
 
 
@@ -208,12 +212,13 @@ def expense_submit_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def expense_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
     claim = get_claim_for_user(request, pk)
+    label = claim.label  # before the row (and its pk) is gone
     try:
         expense_delete_draft(claim=claim, by=request.user)
     except ExpenseError as error:
         messages.error(request, str(error))
         return redirect("expenses:claim_detail", pk=pk)
-    messages.success(request, "Draft deleted.")
+    messages.success(request, f"Your draft {label} is deleted.")
     return redirect("expenses:claim_list")
 
 
@@ -295,13 +300,13 @@ def _back_to(request, pk):
 @login_required
 @finance_required
 def approve_view(request: HttpRequest, pk: int) -> HttpResponse:
-    claim = get_object_or_404(ExpenseClaim, pk=pk)
+    claim = get_object_or_404(ExpenseClaim.objects.select_related("claimant"), pk=pk)
     try:
         expense_approve(claim=claim, by=request.user)
     except ExpenseError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, f"Claim #{pk} approved (£{claim.amount:,.2f}).")
+        messages.success(request, f"{claim.claimant}'s {claim.label} is approved.")
     return _back_to(request, pk)
 
 
@@ -309,7 +314,7 @@ def approve_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @finance_required
 def reject_view(request: HttpRequest, pk: int) -> HttpResponse:
-    claim = get_object_or_404(ExpenseClaim, pk=pk)
+    claim = get_object_or_404(ExpenseClaim.objects.select_related("claimant"), pk=pk)
     form = RejectForm(request.POST)
     if not form.is_valid():
         return _expense_page(request, get_claim_for_user(request, pk), reject_form=form)
@@ -317,7 +322,9 @@ def reject_view(request: HttpRequest, pk: int) -> HttpResponse:
         expense_reject(claim=claim, by=request.user, reason=form.cleaned_data["reason"])
     except ExpenseError as error:
         return _refused(request, pk, error, reject_form=form)
-    messages.success(request, f"Claim #{pk} rejected; the claimant sees your reason.")
+    messages.success(
+        request, f"{claim.claimant}'s {claim.label} is rejected; they see your reason."
+    )
     return _back_to(request, pk)
 
 
@@ -325,7 +332,7 @@ def reject_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @finance_required
 def pay_view(request: HttpRequest, pk: int) -> HttpResponse:
-    claim = get_object_or_404(ExpenseClaim, pk=pk)
+    claim = get_object_or_404(ExpenseClaim.objects.select_related("claimant"), pk=pk)
     form = PayForm(request.POST)
     if not form.is_valid():
         return _expense_page(request, get_claim_for_user(request, pk), pay_form=form)
@@ -338,7 +345,11 @@ def pay_view(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except ExpenseError as error:
         return _refused(request, pk, error, pay_form=form)
-    messages.success(request, f"Claim #{pk} marked paid.")
+    messages.success(
+        request,
+        f"{claim.claimant}'s {claim.label} is marked paid "
+        f"(reference {form.cleaned_data['reference']}).",
+    )
     return _back_to(request, pk)
 
 
@@ -387,7 +398,11 @@ def spend_list(request: HttpRequest) -> HttpResponse:
         with transaction.atomic():
             spend = save_with_audit(form=form, actor=request.user, noun="spend")
             check_budget_alerts(day=spend.spent_on)
-        messages.success(request, "Spend recorded.")
+        messages.success(
+            request,
+            f"£{spend.amount:,.2f} for “{spend.description}” on "
+            f"{spend.spent_on:%-d %b %Y} is recorded.",
+        )
         return redirect("expenses:spend_list")
     spends = DirectSpend.objects.select_related("venue")
     page = Paginator(spends, 50).get_page(request.GET.get("page"))

@@ -128,7 +128,7 @@ def course_create_view(request: HttpRequest) -> HttpResponse:
                     status=data["status"],
                     by=request.user,
                 )
-                messages.success(request, f"“{course.title}” is planned with its sessions.")
+                messages.success(request, f"{course.label} is planned with its sessions.")
                 return redirect("programmes:course_detail", pk=course.pk)
             planned = course_plan(
                 programme=data["programme"],
@@ -165,7 +165,7 @@ def course_edit(request: HttpRequest, pk: int) -> HttpResponse:
         except CourseError as error:
             form.add_error(error.field, str(error))
         else:
-            messages.success(request, "The course is saved.")
+            messages.success(request, f"{course.label} is saved.")
             return redirect("programmes:course_detail", pk=course.pk)
     return render(request, "programmes/course_edit.html", {"form": form, "course": course})
 
@@ -182,7 +182,7 @@ def course_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(
             request,
-            f"“{course.title}” is cancelled, with {count} future "
+            f"{course.label} is cancelled, with {count} future "
             f"session{'s' if count != 1 else ''}. Past sessions are unchanged.",
         )
     return redirect("programmes:course_detail", pk=course.pk)
@@ -213,7 +213,10 @@ def session_edit(request: HttpRequest, pk: int) -> HttpResponse:
         except CourseError as error:
             form.add_error(error.field or "day", str(error))
         else:
-            messages.success(request, f"Session {session.number} is saved.")
+            messages.success(
+                request,
+                f"Saved: {session.label} at {timezone.localtime(session.start):%H:%M}.",
+            )
             return redirect("programmes:course_detail", pk=session.course_id)
     return render(request, "programmes/session_form.html", {"form": form, "session": session})
 
@@ -228,7 +231,7 @@ def session_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
     except CourseError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, f"Session {session.number} is cancelled.")
+        messages.success(request, f"{session.label} is cancelled.")
     return redirect("programmes:course_detail", pk=session.course_id)
 
 
