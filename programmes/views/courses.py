@@ -154,7 +154,7 @@ def course_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            course_update(
+            course = course_update(
                 course=course,
                 title=data["title"],
                 capacity=data["capacity"],
@@ -204,7 +204,7 @@ def session_edit(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("programmes:course_detail", pk=session.course_id)
     if request.method == "POST" and form.is_valid():
         try:
-            session_change(
+            session = session_change(
                 session=session,
                 start=form.cleaned_data["start"],
                 venue=form.cleaned_data["venue"],
