@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 from django import forms
@@ -19,7 +20,32 @@ from expenses.models import (
 from expenses.services import ExpenseError
 from hope.formkit import DATE_WIDGET, Form, ModelForm
 from hope.uploads import DocumentField, DocumentFormMixin
+from programmes.access import staffed_sessions
 from programmes.models import Course, CourseStatus
+
+# A claim is usually for a course the claimant ran or spent on lately: those come first.
+RECENT_DAYS = 90
+
+
+def recent_course_ids(claimant, *, today=None) -> set[int]:
+    """The courses ``claimant`` held a session of (through ``staffed_sessions``, so the
+    facilitators' claims without importing them) from RECENT_DAYS ago to a fortnight
+    ahead, or put on one of their own expense claims dated in the last RECENT_DAYS. Two
+    queries."""
+    today = today or timezone.localdate()
+    now = timezone.now()
+    held = staffed_sessions(claimant).filter(
+        start__gte=now - timedelta(days=RECENT_DAYS), start__lt=now + timedelta(days=14)
+    )
+    ids = set(held.values_list("course_id", flat=True))
+    ids.update(
+        ExpenseClaim.objects.filter(
+            claimant=claimant,
+            course__isnull=False,
+            spent_on__gte=today - timedelta(days=RECENT_DAYS),
+        ).values_list("course_id", flat=True)
+    )
+    return ids
 
 
 def check_spend_date(day, *, budget_years: set[int]) -> None:
@@ -56,14 +82,22 @@ class ServiceErrorMixin:
 
 class ClaimantFormBase(ServiceErrorMixin, SpendDateMixin, ModelForm):
     """What the expense and the mileage form share: the date starts at today, and the
-    course it was for is any but a draft (coordinators' work in progress)."""
+    course it was for is any but a draft (coordinators' work in progress), the
+    claimant's own recent courses first."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, claimant=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["course"].queryset = Course.objects.exclude(status=CourseStatus.DRAFT).order_by(
-            "title"
-        )
+        courses = Course.objects.exclude(status=CourseStatus.DRAFT).order_by("title", "pk")
+        field = self.fields["course"]
+        field.queryset = courses
         self.fields["spent_on"].initial = timezone.localdate()
+        # The queryset still validates the answer; only the list shown is built here.
+        recent = recent_course_ids(claimant) if claimant is not None else set()
+        mine, others = [], []
+        for course in courses.select_related("venue"):
+            (mine if course.pk in recent else others).append((course.pk, course.label))
+        grouped = [("Your recent courses", mine), ("Other courses", others)] if mine else others
+        field.choices = [("", field.empty_label), *grouped]
 
 
 class ExpenseForm(DocumentFormMixin, ClaimantFormBase):

@@ -274,6 +274,11 @@ class ExpenseClaim(TimeStamped):
         return f"Claim #{self.pk}"
 
     @property
+    def label(self) -> str:
+        """The claim in the words every message uses: "claim #12 for £34.50"."""
+        return f"claim #{self.pk} for £{self.amount or 0:,.2f}"
+
+    @property
     def is_editable(self) -> bool:
         return self.status == ExpenseStatus.DRAFT
 

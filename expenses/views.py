@@ -105,7 +105,9 @@ def expense_list(request: HttpRequest) -> HttpResponse:
 def _expense_form(request, instance=None, kind=None):
     kind = instance.kind if instance else kind
     form_class = MileageForm if kind == ExpenseKind.MILEAGE else ExpenseForm
-    return form_class(request.POST or None, request.FILES or None, instance=instance)
+    return form_class(
+        request.POST or None, request.FILES or None, instance=instance, claimant=request.user
+    )
 
 
 def _save_from_form(request, form) -> HttpResponse | None:
@@ -117,14 +119,16 @@ def _save_from_form(request, form) -> HttpResponse | None:
         form.add_service_error(error)
         return None
     if request.POST.get("action") != "submit":
-        messages.success(request, "Saved as a draft. Submit it when you are ready.")
+        messages.success(
+            request, f"Your {claim.label} is saved as a draft. Submit it when you are ready."
+        )
         return redirect("expenses:claim_detail", pk=claim.pk)
     try:
         claim = expense_submit(claim=claim, by=request.user)
     except ExpenseError as error:
         messages.error(request, f"Saved as a draft, not submitted: {error}")
     else:
-        messages.success(request, f"Claim for £{claim.amount:,.2f} submitted for approval.")
+        messages.success(request, f"Your {claim.label} is submitted for approval.")
     return redirect("expenses:claim_detail", pk=claim.pk)
 
 
@@ -200,7 +204,7 @@ def expense_submit_view(request: HttpRequest, pk: int) -> HttpResponse:
     except ExpenseError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, f"Claim for £{claim.amount:,.2f} submitted for approval.")
+        messages.success(request, f"Your {claim.label} is submitted for approval.")
     return redirect("expenses:claim_detail", pk=pk)
 
 
@@ -215,19 +219,20 @@ def expense_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
             request,
             "expenses/claim_delete.html",
             {
-                "question": f"Delete your draft claim “{claim.description}”?",
+                "question": f"Delete your draft {claim.label}, “{claim.description}”?",
                 "claim": claim,
                 "can_confirm": deletable,
                 "refusal": "Only your own draft claims can be deleted.",
                 "back_url": reverse("expenses:claim_detail", args=[pk]),
             },
         )
+    label = claim.label  # before the row (and its pk) is gone
     try:
         expense_delete_draft(claim=claim, by=request.user)
     except ExpenseError as error:
         messages.error(request, str(error))
         return redirect("expenses:claim_detail", pk=pk)
-    messages.success(request, "Draft deleted.")
+    messages.success(request, f"Your draft {label} is deleted.")
     return redirect("expenses:claim_list")
 
 
@@ -309,13 +314,13 @@ def _back_to(request, pk):
 @login_required
 @finance_required
 def approve_view(request: HttpRequest, pk: int) -> HttpResponse:
-    claim = get_object_or_404(ExpenseClaim, pk=pk)
+    claim = get_object_or_404(ExpenseClaim.objects.select_related("claimant"), pk=pk)
     try:
         expense_approve(claim=claim, by=request.user)
     except ExpenseError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, f"Claim #{pk} approved (£{claim.amount:,.2f}).")
+        messages.success(request, f"{claim.claimant}'s {claim.label} is approved.")
     return _back_to(request, pk)
 
 
@@ -335,7 +340,9 @@ def reject_view(request: HttpRequest, pk: int) -> HttpResponse:
                 return _back_to(request, pk)
             form.add_service_error(error)
         else:
-            messages.success(request, f"Claim #{pk} rejected; the claimant sees your reason.")
+            messages.success(
+                request, f"{claim.claimant}'s {claim.label} is rejected; they see your reason."
+            )
             return _back_to(request, pk)
     from_dashboard = (request.POST.get("next") or request.GET.get("next")) == "dashboard"
     refusal = expense_reject_problem(claim=claim, by=request.user)
@@ -361,7 +368,7 @@ def reject_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @finance_required
 def pay_view(request: HttpRequest, pk: int) -> HttpResponse:
-    claim = get_object_or_404(ExpenseClaim, pk=pk)
+    claim = get_object_or_404(ExpenseClaim.objects.select_related("claimant"), pk=pk)
     form = PayForm(request.POST)
     if not form.is_valid():
         return _expense_page(request, get_claim_for_user(request, pk), pay_form=form)
@@ -374,7 +381,11 @@ def pay_view(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except ExpenseError as error:
         return _refused(request, pk, error, pay_form=form)
-    messages.success(request, f"Claim #{pk} marked paid.")
+    messages.success(
+        request,
+        f"{claim.claimant}'s {claim.label} is marked paid "
+        f"(reference {form.cleaned_data['reference']}).",
+    )
     return _back_to(request, pk)
 
 
@@ -423,7 +434,11 @@ def spend_list(request: HttpRequest) -> HttpResponse:
         with transaction.atomic():
             spend = save_with_audit(form=form, actor=request.user, noun="spend")
             check_budget_alerts(day=spend.spent_on)
-        messages.success(request, "Spend recorded.")
+        messages.success(
+            request,
+            f"£{spend.amount:,.2f} for “{spend.description}” on "
+            f"{spend.spent_on:%-d %b %Y} is recorded.",
+        )
         return redirect("expenses:spend_list")
     spends = DirectSpend.objects.select_related("venue")
     page = Paginator(spends, 50).get_page(request.GET.get("page"))

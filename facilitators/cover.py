@@ -20,11 +20,13 @@ from programmes.models import CourseStatus, Session
 # "Needs cover" looks this far ahead: the home page, the cover page and the morning digest.
 COVER_WINDOW_DAYS = 28
 
+# Each label says what is missing, not only what is there: "Workforce only" read to a
+# workforce facilitator like "for you only".
 COVER_LABELS = {
     "paired": "Paired",
-    "workforce_only": "Workforce only",
-    "lived_only": "Lived experience only",
-    "none": "No facilitators",
+    "workforce_only": "Workforce slot filled — needs a lived-experience facilitator",
+    "lived_only": "Lived-experience slot filled — needs a workforce facilitator",
+    "none": "Needs both facilitators",
 }
 
 

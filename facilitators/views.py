@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -153,8 +153,7 @@ def claim_session_view(request: HttpRequest, pk: int) -> HttpResponse:
             request,
             _with_undo(
                 request,
-                f"You are running “{session.course.title}” session {session.number} on "
-                f"{timezone.localtime(session.start):%A %-d %B at %H:%M}.",
+                f"You are running {session.label} at {timezone.localtime(session.start):%H:%M}.",
                 [claim],
             ),
         )
@@ -191,7 +190,7 @@ def claim_course_view(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(
             request,
             _with_undo(
-                request, f"You are running {len(claims)} sessions of “{course.title}”.", claims
+                request, _course_claimed(course, [claim.session for claim in claims]), claims
             ),
         )
     return redirect_back(request, reverse("facilitators:board"))
@@ -217,6 +216,19 @@ def undo_claims_view(request: HttpRequest) -> HttpResponse:
     return redirect_back(request, reverse("facilitators:mine"))
 
 
+def _course_claimed(course, sessions: list[Session]) -> str:
+    """ "You are running Carers – Northgate: sessions 2, 3 and 4, Fri 11 Dec to Fri 25 Dec." """
+    sessions = sorted(sessions, key=lambda s: s.number)
+    numbers = [str(s.number) for s in sessions]
+    if len(numbers) == 1:
+        return f"You are running {course.label}: session {numbers[0]}, {sessions[0].day_label}."
+    listed = ", ".join(numbers[:-1]) + f" and {numbers[-1]}"
+    return (
+        f"You are running {course.label}: sessions {listed}, "
+        f"{sessions[0].day_label} to {sessions[-1].day_label}."
+    )
+
+
 # --- My sessions ----------------------------------------------------------------------
 
 
@@ -240,7 +252,10 @@ def _my_sessions_page(request, *, cover_form=None, cover_claim=None) -> HttpResp
         .filter(facilitator=profile)
         .select_related("session__course", "session__venue")
         .annotate(
-            asked_for_cover=Exists(CoverRequest.objects.open().filter(claim=OuterRef("pk"))),
+            # The open request's id, so the page can offer to withdraw it.
+            cover_request_id=Subquery(
+                CoverRequest.objects.open().filter(claim=OuterRef("pk")).values("pk")[:1]
+            ),
         )
         .prefetch_related(
             Prefetch(
@@ -297,12 +312,7 @@ def release_view(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, str(error))
     else:
         session = claim.session
-        text = (
-            f"You no longer run “{session.course.title}” session {session.number}; it is "
-            "open on the board."
-            if own
-            else f"{claim.facilitator.user} no longer runs session {session.number}."
-        )
+        text = _released(claim, by=request.user)
         # Their own mistake is mended by claiming it again, while nobody else has.
         take_back = (
             render_to_string("facilitators/_take_back.html", {"session": session}, request=request)
@@ -340,7 +350,7 @@ def _release_page(request, claim: SessionClaim, *, own: bool) -> HttpResponse:
         request,
         "facilitators/release_confirm.html",
         {
-            "question": f"Release “{session.course.title}” session {session.number}?",
+            "question": f"Release {session.label}?",
             "claim": claim,
             "session": session,
             "own": own,
@@ -355,10 +365,20 @@ def _release_page(request, claim: SessionClaim, *, own: bool) -> HttpResponse:
     )
 
 
+def _released(claim: SessionClaim, *, by) -> str:
+    if claim.facilitator.user_id == by.pk:
+        return f"You have released {claim.session.label}. It is back on the open sessions board."
+    return f"{claim.facilitator.user} is released from {claim.session.label}."
+
+
 @require_POST
 @login_required
 def ask_cover_view(request: HttpRequest, pk: int) -> HttpResponse:
-    claim = get_object_or_404(SessionClaim.objects.held(), pk=pk, facilitator__user=request.user)
+    claim = get_object_or_404(
+        SessionClaim.objects.held().select_related("session__course", "session__venue"),
+        pk=pk,
+        facilitator__user=request.user,
+    )
     form = CoverRequestForm(request.POST)
     if not form.is_valid():
         return _my_sessions_page(request, cover_form=form, cover_claim=claim.pk)
@@ -369,8 +389,8 @@ def ask_cover_view(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(
             request,
-            "Your request for cover is on your colleagues' boards. You keep the session "
-            "until someone accepts.",
+            f"Your request for cover for {claim.session.label} is on your colleagues' "
+            "boards. You keep the session until someone accepts.",
         )
     return redirect("facilitators:mine")
 
@@ -379,20 +399,28 @@ def ask_cover_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def accept_cover_view(request: HttpRequest, pk: int) -> HttpResponse:
     profile = own_profile(request)
-    request_ = get_object_or_404(CoverRequest.objects.select_related("claim"), pk=pk)
+    request_ = get_object_or_404(
+        CoverRequest.objects.select_related("claim__session__course", "claim__session__venue"),
+        pk=pk,
+    )
     try:
         cover_request_accept(request=request_, facilitator=profile, by=request.user)
     except SlotError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, "Thank you: the session is now yours.")
+        messages.success(request, f"Thank you: {request_.claim.session.label} is now yours.")
     return redirect_back(request, reverse("facilitators:board"))
 
 
 @require_POST
 @login_required
 def withdraw_cover_view(request: HttpRequest, pk: int) -> HttpResponse:
-    request_ = get_object_or_404(CoverRequest.objects.select_related("claim__facilitator"), pk=pk)
+    request_ = get_object_or_404(
+        CoverRequest.objects.select_related(
+            "claim__facilitator__user", "claim__session__course", "claim__session__venue"
+        ),
+        pk=pk,
+    )
     if request_.claim.facilitator.user_id != request.user.pk and not is_coordinator(request.user):
         raise Http404
     try:
@@ -400,7 +428,19 @@ def withdraw_cover_view(request: HttpRequest, pk: int) -> HttpResponse:
     except SlotError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, "The request for cover is withdrawn.")
+        claim = request_.claim
+        if claim.facilitator.user_id == request.user.pk:
+            messages.success(
+                request,
+                f"Your request for cover for {claim.session.label} is withdrawn. "
+                "The session stays yours.",
+            )
+        else:
+            messages.success(
+                request,
+                f"{claim.facilitator.user}'s request for cover for {claim.session.label} "
+                "is withdrawn.",
+            )
     return redirect_back(request, reverse("facilitators:mine"))
 
 
@@ -454,7 +494,7 @@ def _all_missing(session: Session) -> Session:
 @login_required
 @coordinator_required
 def assign_view(request: HttpRequest, pk: int) -> HttpResponse:
-    session = get_object_or_404(Session, pk=pk)
+    session = get_object_or_404(Session.objects.select_related("course", "venue"), pk=pk)
     profile = (
         FacilitatorProfile.objects.select_related("user")
         .filter(pk=int_or_none(request.POST.get("facilitator")))
@@ -468,7 +508,7 @@ def assign_view(request: HttpRequest, pk: int) -> HttpResponse:
         except SlotError as error:
             messages.error(request, str(error))
         else:
-            messages.success(request, f"{profile.user} is assigned to session {session.number}.")
+            messages.success(request, f"{profile.user} assigned to {session.label}.")
     return redirect_back(request, reverse("facilitators:session_detail", args=[pk]))
 
 
@@ -560,7 +600,10 @@ def facilitator_edit(request: HttpRequest, pk: int) -> HttpResponse:
         with transaction.atomic():
             _lock_profile_row(profile)
             save_with_audit(form=training_form, actor=request.user, noun="training")
-        messages.success(request, "Training recorded.")
+        messages.success(
+            request,
+            f"{profile.user}'s training in {training_form.instance.programme.name} is recorded.",
+        )
         return redirect("facilitators:facilitator_edit", pk=pk)
     today = timezone.localdate()
     trainings = [
@@ -612,7 +655,9 @@ def training_delete(request: HttpRequest, pk: int) -> HttpResponse:
     with transaction.atomic():
         _lock_profile_row(training.profile)
         training.delete()
-    messages.success(request, "Training removed.")
+    messages.success(
+        request, f"{training.profile.user}'s training in {training.programme.name} is removed."
+    )
     return redirect("facilitators:facilitator_edit", pk=training.profile_id)
 
 

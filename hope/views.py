@@ -252,8 +252,12 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
 def team_settings(request: HttpRequest) -> HttpResponse:
     form = TeamSettingsForm(request.POST or None, instance=TeamSettings.current())
     if request.method == "POST" and form.is_valid():
-        save_with_audit(form=form, actor=request.user, noun="team_settings")
-        messages.success(request, "Team settings saved.")
+        saved = save_with_audit(form=form, actor=request.user, noun="team_settings")
+        messages.success(
+            request,
+            f"Team settings saved: refreshers every {saved.refresher_months} months, and "
+            f"sessions released up to {saved.release_notice_days} days before.",
+        )
         return redirect("team_settings")
     return render(request, "hope/team_settings.html", {"form": form})
 

@@ -216,6 +216,12 @@ class Course(TimeStamped):
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def label(self) -> str:
+        """The course in the words every message uses: "Carers – Northgate" ("online"
+        without a venue). Reads ``venue``: load it with ``select_related("venue")``."""
+        return f"{self.title} – {self.venue.name if self.venue_id else 'online'}"
+
     def display_status(self, now: datetime | None = None) -> str:
         """Needs the ``with_dates()`` annotations (no query of its own)."""
         if self.status != CourseStatus.PUBLISHED:
@@ -340,6 +346,21 @@ class Session(models.Model):
     @property
     def duration(self) -> timedelta:
         return self.end - self.start
+
+    @property
+    def label(self) -> str:
+        """The session in the words every message uses: "Carers – Northgate, session 3,
+        Fri 11 Dec" (the venue is the session's own; "online" without one).
+
+        Reads ``course`` and ``venue``: load them with
+        ``select_related("course", "venue")`` or this costs two queries."""
+        where = self.venue.name if self.venue_id else "online"
+        return f"{self.course.title} – {where}, session {self.number}, {self.day_label}"
+
+    @property
+    def day_label(self) -> str:
+        """The session's local day, as messages write it: "Fri 11 Dec"."""
+        return f"{timezone.localtime(self.start):%a %-d %b}"
 
     def has_started(self, now: datetime | None = None) -> bool:
         """The one test of "still to come" for a single session; ``upcoming()`` is the

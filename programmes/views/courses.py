@@ -131,7 +131,7 @@ def course_create_view(request: HttpRequest) -> HttpResponse:
                     status=data["status"],
                     by=request.user,
                 )
-                messages.success(request, f"“{course.title}” is planned with its sessions.")
+                messages.success(request, f"{course.label} is planned with its sessions.")
                 return redirect("programmes:course_detail", pk=course.pk)
             planned = course_plan(
                 programme=data["programme"],
@@ -157,7 +157,7 @@ def course_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            course_update(
+            course = course_update(
                 course=course,
                 title=data["title"],
                 capacity=data["capacity"],
@@ -168,7 +168,7 @@ def course_edit(request: HttpRequest, pk: int) -> HttpResponse:
         except CourseError as error:
             form.add_error(error.field, str(error))
         else:
-            messages.success(request, "The course is saved.")
+            messages.success(request, f"{course.label} is saved.")
             return redirect("programmes:course_detail", pk=course.pk)
     return render(request, "programmes/course_edit.html", {"form": form, "course": course})
 
@@ -200,7 +200,7 @@ def course_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(
             request,
-            f"“{course.title}” is cancelled, with {count} future "
+            f"{course.label} is cancelled, with {count} future "
             f"session{'s' if count != 1 else ''}. Past sessions are unchanged.",
         )
     return redirect("programmes:course_detail", pk=course.pk)
@@ -222,7 +222,7 @@ def session_edit(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("programmes:course_detail", pk=session.course_id)
     if request.method == "POST" and form.is_valid():
         try:
-            session_change(
+            session = session_change(
                 session=session,
                 start=form.cleaned_data["start"],
                 venue=form.cleaned_data["venue"],
@@ -231,7 +231,10 @@ def session_edit(request: HttpRequest, pk: int) -> HttpResponse:
         except CourseError as error:
             form.add_error(error.field or "day", str(error))
         else:
-            messages.success(request, f"Session {session.number} is saved.")
+            messages.success(
+                request,
+                f"Saved: {session.label} at {timezone.localtime(session.start):%H:%M}.",
+            )
             return redirect("programmes:course_detail", pk=session.course_id)
     return render(request, "programmes/session_form.html", {"form": form, "session": session})
 
@@ -268,7 +271,7 @@ def session_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
     except CourseError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, f"Session {session.number} is cancelled.")
+        messages.success(request, f"{session.label} is cancelled.")
     return redirect("programmes:course_detail", pk=session.course_id)
 
 

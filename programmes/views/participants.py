@@ -291,7 +291,7 @@ def participant_edit(request: HttpRequest, pk: int) -> HttpResponse:
         except PlaceError as error:
             add_service_error(form, error)
         else:
-            messages.success(request, "Their details are saved.")
+            messages.success(request, f"{participant.full_name}'s details are saved.")
             return redirect("programmes:participant_detail", pk=participant.pk)
     audit_viewed(request, f"participant #{participant.pk}", area=AuditArea.ROTA)
     return render(
@@ -314,10 +314,11 @@ def place_add(request: HttpRequest, pk: int) -> HttpResponse:
             add_service_error(form, error, default="course")
         else:
             if place.status == PlaceStatus.ENROLLED:
-                messages.success(request, f"They are enrolled on “{course.title}”.")
+                messages.success(request, f"{participant.full_name} is enrolled on {course.label}.")
             else:
                 messages.success(
-                    request, f"“{course.title}” is full, so they are on its waiting list."
+                    request,
+                    f"{course.label} is full, so {participant.full_name} is on its waiting list.",
                 )
             return redirect("programmes:participant_detail", pk=participant.pk)
     return _record(request, participant, place=form)

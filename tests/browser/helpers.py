@@ -43,3 +43,10 @@ def second_step(page, user):
 
 def nav(page, name):
     page.get_by_role("navigation", name="Main").get_by_role("link", name=name, exact=True).click()
+
+
+def nav_more(page, name):
+    """A page under the navbar's "More" menu (open the phone's "Menu" first)."""
+    main = page.get_by_role("navigation", name="Main")
+    main.get_by_role("button", name="More", exact=True).click()
+    main.get_by_role("link", name=name, exact=True).click()

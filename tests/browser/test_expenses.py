@@ -33,7 +33,9 @@ def test_volunteer_claims_mileage_on_a_phone_and_finance_approves(
     page.get_by_label("Miles").fill("34.5")
     page.get_by_role("button", name="Submit claim").click()
     # 34.5 × 45p + 34.5 × 2 × 5p = £15.525 + £3.45 → £18.98
-    expect(page.get_by_text("Claim for £18.98 submitted for approval.")).to_be_visible()
+    expect(
+        page.get_by_text(re.compile(r"Your claim #\d+ for £18\.98 is submitted"))
+    ).to_be_visible()
     assert_accessible(page)
     page.goto(live_server.url + "/expenses/")
     expect(page.get_by_text("34.5 miles claimed")).to_be_visible()
@@ -49,7 +51,7 @@ def test_volunteer_claims_mileage_on_a_phone_and_finance_approves(
     )
     assert_accessible(page)
     page.get_by_role("button", name=re.compile("^Approve claim")).click()
-    expect(page.get_by_text(re.compile(r"approved \(£18\.98\)"))).to_be_visible()
+    expect(page.get_by_text(re.compile(r"claim #\d+ for £18\.98 is approved"))).to_be_visible()
     expect(page.get_by_role("row", name=re.compile("Approved, not yet paid"))).to_contain_text(
         "£18.98"
     )

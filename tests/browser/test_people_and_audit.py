@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from hope.roles import Role
 from tests.browser.conftest import PHONE
-from tests.browser.helpers import sign_in
+from tests.browser.helpers import nav_more, sign_in
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -51,7 +51,7 @@ def test_coordinator_changes_roles_and_deactivates_on_a_phone(
     expect(page.get_by_text("is deactivated and was signed out everywhere")).to_be_visible()
 
     page.get_by_role("navigation", name="Main").get_by_role("button", name="Menu").click()
-    page.get_by_role("link", name="Audit", exact=True).click()
+    nav_more(page, "Audit")
     expect(page.get_by_text(f"Gave the Facilitator role to {person.email}")).to_be_visible()
     expect(page.get_by_text(f"Deactivated the account of {person.email}")).to_be_visible()
     assert_accessible(page)
@@ -63,13 +63,13 @@ def test_finance_lead_grants_the_finance_role_and_reads_the_money_trail(
 ):
     UserFactory(roles=[Role.VOLUNTEER], full_name="Fred Future")
     sign_in(page, live_server, finance_lead)
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="People").click()
+    nav_more(page, "People")
     page.get_by_role("link", name="Fred Future").click()
     expect(page.get_by_text("Also holds Volunteer, which you cannot change")).to_be_visible()
     page.get_by_label("Finance lead").check()
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text("Fred Future's account is saved.")).to_be_visible()
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Audit").click()
+    nav_more(page, "Audit")
     expect(page.get_by_text(re.compile("Gave the Finance lead role to"))).to_be_visible()
     page.get_by_label("Containing").fill("Finance lead")
     page.get_by_role("button", name="Show").click()

@@ -30,7 +30,7 @@ def test_delete_page_names_the_claim_and_its_receipt_and_changes_nothing(client,
     client.force_login(volunteer)
     response = client.get(reverse("expenses:claim_delete", args=[claim.pk]))
     text = _text(response)
-    assert "Delete your draft claim “Room hire deposit”?" in text
+    assert f"Delete your draft claim #{claim.pk} for £42.00, “Room hire deposit”?" in text
     assert "Room hire deposit" in text and "£42.00" in text
     assert "its receipt (PDF, uploaded as “deposit.pdf”)" in text
     assert "This cannot be undone." in text

@@ -237,10 +237,13 @@ def test_adding_to_a_course_enrols_or_waits_and_says_which(
     client.force_login(coordinator)
     url = reverse("programmes:place_add", args=[person.pk])
     response = client.post(url, {"course": open_course.pk}, follow=True)
-    assert messages_of(response) == ["They are enrolled on “Pain – Thursdays”."]
+    assert messages_of(response) == [
+        f"{person.full_name} is enrolled on Pain – Thursdays – {open_course.venue.name}."
+    ]
     response = client.post(url, {"course": full_course.pk}, follow=True)
     assert messages_of(response) == [
-        "“Carers – Tuesdays” is full, so they are on its waiting list."
+        f"Carers – Tuesdays – {full_course.venue.name} is full, so {person.full_name} is on "
+        "its waiting list."
     ]
     statuses = dict(person.places.values_list("course__title", "status"))
     assert statuses == {"Pain – Thursdays": "enrolled", "Carers – Tuesdays": "waiting"}

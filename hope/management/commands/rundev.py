@@ -15,11 +15,26 @@ from hope import localservices
 from hope.demo import DEMO_PASSWORD, banner_lines, second_factor_lines
 
 
+def site_url_for(addr: str) -> str:
+    """The address links in emails should use for runserver's ``addr`` ("host:port", or a
+    port alone). 0.0.0.0 listens everywhere but is no address to open: use 127.0.0.1."""
+    host, _, port = addr.rpartition(":")
+    if not host:
+        host = "127.0.0.1"
+    elif host in {"0.0.0.0", "[::]"}:  # noqa: S104 - naming the wildcard, not binding it
+        host = "127.0.0.1"
+    return f"http://{host}:{port}"
+
+
 class Command(BaseCommand):
     help = "Serve on 127.0.0.1:8000 with a Celery worker and beat, for development."
 
     def add_arguments(self, parser):
-        parser.add_argument("--addr", default="127.0.0.1:8000")
+        parser.add_argument(
+            "--addr",
+            default="127.0.0.1:8000",
+            help="host:port to serve on; links in emails use it too, unless SITE_URL is set.",
+        )
 
     def handle(self, *args, addr: str, **options):
         python = sys.executable
@@ -41,12 +56,15 @@ class Command(BaseCommand):
             **os.environ,
             "DATABASE_URL": settings.DATABASE_URL,
             "REDIS_URL": settings.REDIS_URL,
+            # Links in emails (written by the worker and beat too) point where we serve,
+            # unless the person chose an address themselves.
+            "SITE_URL": os.environ.get("SITE_URL") or site_url_for(addr),
         }
         processes = {
             name: subprocess.Popen(cmd, env=env, start_new_session=True)
             for name, cmd in commands.items()
         }
-        self.print_banner(addr)
+        self.print_banner(env["SITE_URL"])
 
         stopping = False
 
@@ -82,10 +100,10 @@ class Command(BaseCommand):
                 localservices.stop()
             self.stdout.write("Stopped.")
 
-    def print_banner(self, addr: str) -> None:
+    def print_banner(self, site_url: str) -> None:
         lines = [
             "",
-            f"HOPE Coordinator is running at http://{addr}/",
+            f"HOPE Coordinator is running at {site_url}/",
             "",
             f"Demo accounts (password: {DEMO_PASSWORD}):",
             *banner_lines(),
