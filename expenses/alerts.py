@@ -32,9 +32,10 @@ def _crossings(budget: Budget) -> list[tuple[str, bool, dict]]:
     for line in figures.categories:
         if line.allocation is not None:
             lines.append(
+                # The category's own figures: its allocation, spend and how far over.
                 (f"category:{line.category}", line.over,
                  {"category": line, "used": line.used, "limit": line.allocation,
-                  "figures": figures})
+                  "over_by": line.used - line.allocation})
             )  # fmt: skip
     return lines
 

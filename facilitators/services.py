@@ -21,6 +21,13 @@ from facilitators.models import (
     SessionClaim,
     Training,
 )
+from facilitators.notices import (
+    notify_assigned,
+    notify_cover_accepted,
+    notify_cover_requested,
+    notify_cover_withdrawn,
+    notify_released,
+)
 from hope.audit import audit_record
 from hope.models import TeamSettings, User
 from hope.roles import is_coordinator
@@ -158,6 +165,7 @@ def slot_claim(*, session: Session, facilitator: FacilitatorProfile, by: User) -
             f"{'assigned by ' + str(by) if by.pk != profile.user_id else 'claimed'} "
             f"“{session.course.title}” session {session.number}",
         )
+        notify_assigned(claim=claim, by=by)
     return claim
 
 
@@ -238,7 +246,11 @@ def slot_release(*, claim: SessionClaim, by: User, reason: str = "") -> SessionC
             )
             if problem:
                 raise SlotError(problem)
-        _release(claim, by=by, reason=reason or "released", now=now)
+        closed = _release(claim, by=by, reason=reason or "released", now=now)
+        claim.session = session
+        notify_released(claim=claim, by=by)
+        for request in closed:
+            notify_cover_withdrawn(request=request, by=by, tell_asker=False)
         audit_record(
             actor=by,
             action="claim.released",
@@ -321,18 +333,28 @@ def _undo_refusal(claim: SessionClaim, *, by: User, now) -> str:
     )
 
 
-def _release(claim: SessionClaim, *, by: User, reason: str, now) -> None:
+def _release(claim: SessionClaim, *, by: User, reason: str, now) -> list[CoverRequest]:
+    """Release the claim and close its open request for cover; returns that request (in
+    a list, empty when there was none), for those who were told of it."""
     claim.released_at = now
     claim.released_by = by
     claim.release_reason = reason[:120]
     claim.save(update_fields=["released_at", "released_by", "release_reason"])
-    CoverRequest.objects.open().filter(claim=claim).update(resolved_at=now, outcome="withdrawn")
+    closed = list(CoverRequest.objects.open().select_for_update(of=("self",)).filter(claim=claim))
+    CoverRequest.objects.filter(pk__in=[r.pk for r in closed]).update(
+        resolved_at=now, outcome="withdrawn"
+    )
+    return closed
 
 
 def slot_assign(*, session: Session, facilitator: FacilitatorProfile, by: User) -> SessionClaim:
     """A coordinator puts someone in the slot of their kind, replacing any holder."""
     with transaction.atomic():
-        locked = Session.objects.select_for_update(of=("self",)).get(pk=session.pk)
+        locked = (
+            Session.objects.select_for_update(of=("self",))
+            .select_related("course")
+            .get(pk=session.pk)
+        )
         holder = (
             SessionClaim.objects.select_for_update(of=("self",))
             .held()
@@ -343,7 +365,13 @@ def slot_assign(*, session: Session, facilitator: FacilitatorProfile, by: User) 
         if holder is not None:
             if holder.facilitator_id == facilitator.pk:
                 raise SlotError(f"{holder.facilitator.user} already holds this slot.")
-            _release(holder, by=by, reason=f"replaced by {facilitator.user}", now=timezone.now())
+            closed = _release(
+                holder, by=by, reason=f"replaced by {facilitator.user}", now=timezone.now()
+            )
+            holder.session = locked
+            notify_released(claim=holder, by=by, replaced_by=facilitator.user)
+            for request in closed:
+                notify_cover_withdrawn(request=request, by=by, tell_asker=False)
         return slot_claim(session=locked, facilitator=facilitator, by=by)
 
 
@@ -405,6 +433,7 @@ def cover_request_create(*, claim: SessionClaim, by: User, reason: str = "") -> 
             summary=f"{by} asked for cover for “{claim.session.course.title}” session "
             f"{claim.session.number}",
         )
+        notify_cover_requested(request=request)
     return request
 
 
@@ -451,6 +480,8 @@ def cover_request_accept(
             summary=f"{profile.user} covers {holder} in “{session.course.title}” "
             f"session {session.number}",
         )
+        request.claim.session = session
+        notify_cover_accepted(request=request, taker=profile.user)
     return new_claim
 
 
@@ -474,3 +505,4 @@ def cover_request_withdraw(*, request: CoverRequest, by: User) -> None:
             target=request.claim.session,
             summary=f"Cover request withdrawn by {by}",
         )
+        notify_cover_withdrawn(request=request, by=by)

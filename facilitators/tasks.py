@@ -3,6 +3,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from facilitators.digest import send_cover_digest
+from facilitators.notices import notify_unmet_cover
 from facilitators.reminders import plan_reminders as store_due_reminders
 
 
@@ -16,3 +17,9 @@ def plan_reminders() -> int:
 def cover_digest() -> int:
     """The coordinators' morning digest of sessions without a full pair."""
     return send_cover_digest()
+
+
+@shared_task(ignore_result=True)
+def unmet_cover() -> int:
+    """Tell askers and coordinators of requests for cover still open 72 hours before."""
+    return notify_unmet_cover()

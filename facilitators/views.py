@@ -31,6 +31,7 @@ from facilitators.models import (
     held,
     new_calendar_token,
 )
+from facilitators.notices import gave_back_tells_coordinators
 from facilitators.queries import clashes_with, gaps_with_eligible
 from facilitators.services import (
     CourseClaimIncomplete,
@@ -357,6 +358,8 @@ def _release_page(request, claim: SessionClaim, *, own: bool) -> HttpResponse:
             "can_confirm": not refusal,
             "refusal": refusal,
             "undo": undo,
+            # Who hears of it (facilitators.notices.notify_released).
+            "coordinators_told": own and gave_back_tells_coordinators(session, now),
             "asked_for_cover": claim.is_held
             and CoverRequest.objects.open().filter(claim=claim).exists(),
             "back_url": back_url,

@@ -22,6 +22,8 @@ app.conf.beat_schedule = {
         "task": "facilitators.tasks.cover_digest",
         "schedule": crontab(hour=7, minute=30),
     },
+    "notice-digest": {"task": "hope.tasks.notice_digest", "schedule": crontab(hour=7, minute=0)},
+    "unmet-cover": {"task": "facilitators.tasks.unmet_cover", "schedule": crontab(minute=5)},
     "budget-alerts": {"task": "expenses.tasks.budget_alerts", "schedule": crontab(minute=15)},
     "lapse-offers": {"task": "programmes.tasks.lapse_offers", "schedule": crontab(minute="*/5")},
     "plan-participant-reminders": {

@@ -131,6 +131,14 @@ class TeamSettingsForm(ModelForm):
         fields = ["refresher_months", "release_notice_days"]
 
 
+class NoticePreferencesForm(ModelForm):
+    class Meta:
+        model = User
+        fields = ["rota_notices"]
+        labels = {"rota_notices": "How do you want to hear about changes to the rota?"}
+        widgets = {"rota_notices": forms.RadioSelect}
+
+
 class PlainCodeMixin:
     """allauth's code field, in plain words, with the phone's number pad."""
 

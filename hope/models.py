@@ -20,6 +20,13 @@ from hope.modelbase import TimeStamped
 from hope.roles import FacilitatorKind, Role
 
 
+class NoticeDelivery(models.TextChoices):
+    """How a person hears about changes to their rota (and, for coordinators, the team's)."""
+
+    NOW = "now", "By email straight away"
+    DIGEST = "digest", "In one email each morning"
+
+
 class User(AbstractBaseUser, PermissionsMixin):
     """A person who signs in: coordinator, facilitator, volunteer or finance lead."""
 
@@ -37,6 +44,12 @@ class User(AbstractBaseUser, PermissionsMixin):
         help_text="Can sign in to the Django admin site.",
     )
     date_joined = models.DateTimeField(default=timezone.now)
+    rota_notices = models.CharField(
+        "rota notices",
+        max_length=10,
+        choices=NoticeDelivery.choices,
+        default=NoticeDelivery.NOW,
+    )
 
     objects = UserManager()
 
@@ -49,6 +62,10 @@ class User(AbstractBaseUser, PermissionsMixin):
         constraints = [
             # Email addresses are compared without case: Jo@x and jo@x are one person.
             models.UniqueConstraint(Lower("email"), name="hope_user_email_ci_unique"),
+            models.CheckConstraint(
+                condition=Q(rota_notices__in=NoticeDelivery.values),
+                name="hope_user_rota_notices_valid",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -290,6 +307,39 @@ class Message(TimeStamped):
 
     def __str__(self) -> str:
         return f"Message #{self.pk}"
+
+
+class Notice(TimeStamped):
+    """One notice to one person about a change to a rota (hope/notices.py), kept so that
+    it is told once: ``key`` is unique. Told at once, it is also a Message and
+    ``delivered_at`` is set when it is stored; kept for the person's morning digest,
+    ``delivered_at`` stays empty until the digest that carries it is stored."""
+
+    key = models.CharField(max_length=200, unique=True)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices"
+    )
+    subject = models.CharField(max_length=200)
+    body_text = models.TextField()
+    body_html = models.TextField(blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    message = models.ForeignKey(
+        Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [
+            # The morning digest looks only for notices still waiting.
+            models.Index(
+                fields=["recipient", "created_at"],
+                condition=Q(delivered_at__isnull=True),
+                name="hope_notice_waiting_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Notice #{self.pk}"
 
 
 class Heartbeat(models.Model):

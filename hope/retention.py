@@ -105,6 +105,15 @@ def _old_messages(now: datetime) -> int:
     return old.delete()[0]
 
 
+def _old_notices(now: datetime) -> int:
+    """Rota notices: their text is in the message that carried them, so the row goes
+    when a body would; one never delivered (its person left) goes then too."""
+    from hope.models import Notice
+
+    cutoff = now - timedelta(days=settings.RETENTION_MESSAGE_BODY_DAYS)
+    return Notice.objects.filter(created_at__lt=cutoff).delete()[0]
+
+
 def _unused_invitations(now: datetime) -> int:
     from django.db.models import Q
 
@@ -147,6 +156,13 @@ def register_kernel_rules() -> None:
             "messages deleted",
             f"{settings.RETENTION_MESSAGE_LOG_DAYS} days after sending",
             _old_messages,
+        )
+    )
+    register(
+        RetentionRule(
+            "rota notices deleted",
+            f"{settings.RETENTION_MESSAGE_BODY_DAYS} days after they were made",
+            _old_notices,
         )
     )
     register(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from hope.health import record_heartbeat
+from hope.notices import notices_digest
 from hope.outbox import send_due
 from hope.retention import run_retention
 
@@ -22,3 +23,9 @@ def send_due_messages() -> int:
 def retention() -> dict:
     """Delete what has passed its retention period (beat, nightly)."""
     return run_retention()
+
+
+@shared_task(ignore_result=True)
+def notice_digest() -> int:
+    """Each person's rota notices kept for the morning, in one message (beat, 07:00)."""
+    return notices_digest()

@@ -24,6 +24,7 @@ from hope.forms import (
     AcceptInvitationForm,
     AuditFilterForm,
     InvitationForm,
+    NoticePreferencesForm,
     PersonForm,
     TeamSettingsForm,
 )
@@ -33,9 +34,11 @@ from hope.models import (
     Invitation,
     Message,
     MessageStatus,
+    Notice,
     TeamSettings,
     User,
 )
+from hope.roles import is_coordinator
 from hope.services import (
     InvitationError,
     PersonError,
@@ -263,20 +266,25 @@ def team_settings(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@coordinator_required
 def message_log(request: HttpRequest) -> HttpResponse:
-    """Messages sent, pending and failed in the last 30 days."""
-    audit_viewed(request, "the message log")
+    """Coordinators: every message of the last 30 days, sent, pending and failed.
+    Everyone else: their own, with the text, and any rota notices waiting for their
+    morning digest."""
+    team_view = is_coordinator(request.user)
     since = timezone.now() - timedelta(days=30)
-    messages_ = Message.objects.filter(due_at__gte=since).select_related("recipient")
+    shown = Message.objects.filter(due_at__gte=since)
+    waiting = Notice.objects.none()
+    if team_view:
+        audit_viewed(request, "the message log")
+    else:
+        shown = shown.filter(recipient=request.user)
+        waiting = Notice.objects.filter(recipient=request.user, delivered_at__isnull=True)
+    messages_ = shown.select_related("recipient")
     status = request.GET.get("status")
     if status in MessageStatus.values:
         messages_ = messages_.filter(status=status)
     counts = dict(
-        Message.objects.filter(due_at__gte=since)
-        .values_list("status")
-        .annotate(n=Count("pk"))
-        .values_list("status", "n")
+        shown.order_by().values_list("status").annotate(n=Count("pk")).values_list("status", "n")
     )
     page = Paginator(messages_.order_by("-due_at", "-pk"), 50).get_page(request.GET.get("page"))
     return render(
@@ -287,8 +295,25 @@ def message_log(request: HttpRequest) -> HttpResponse:
             "counts": counts,
             "status": status,
             "statuses": MessageStatus.choices,
-            "late_parts": health.late_parts(),
+            "team_view": team_view,
+            "waiting": list(waiting.order_by("created_at", "pk")),
+            "late_parts": health.late_parts() if team_view else [],
         },
+    )
+
+
+@login_required
+def notice_preferences(request: HttpRequest) -> HttpResponse:
+    """How each person hears about changes to the rota: straight away or each morning."""
+    form = NoticePreferencesForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Saved. " + form.instance.get_rota_notices_display() + ".")
+        return redirect("notice_preferences")
+    return render(
+        request,
+        "hope/notice_preferences.html",
+        {"form": form, "error_forms": [form] if form.errors else []},
     )
 
 

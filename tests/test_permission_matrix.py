@@ -85,6 +85,10 @@ def feed_tokens(samples, personas, role):
     return [fresh(personas[f].facilitator_profile).calendar_token for f in ("workforce", "lived")]
 
 
+def own_rota_notices(samples, personas, role):
+    return None if role == "anonymous" else fresh(personas[role]).rota_notices
+
+
 def signed_in_sessions(samples, personas, role):
     return SignedInSession.objects.count()
 
@@ -283,7 +287,9 @@ MATRIX: dict[str, Case] = {
     "programmes:venue_sessions": Case(signed_in(OK), kwargs={"pk": "venue"}),
     "venues:venue_edit": Case(coordinators_only(), kwargs={"pk": "venue"}),
     "team_settings": Case(coordinators_only()),
-    "message_log": Case(coordinators_only(), effect=audit_lines),
+    # Coordinators see every message (on the audit trail); everyone else their own.
+    "message_log": Case(signed_in(OK), effect=audit_lines, changes_for={"coordinator"}),
+    "notice_preferences": Case(signed_in(OK)),
     # Facilitators' own pages: a coordinator without a facilitator profile gets 403.
     "facilitators:board": Case(facilitators_only()),
     "facilitators:mine": Case(facilitators_only()),
@@ -499,6 +505,16 @@ MORE_CASES: dict[str, tuple[str, Case]] = {
             ),
         ]
     },
+    # Each person chooses how they hear about the rota, for themselves only.
+    "notice_preferences, saved": (
+        "notice_preferences",
+        Case(
+            signed_in(302),
+            method="post",
+            data={"rota_notices": "digest"},
+            effect=own_rota_notices,
+        ),
+    ),
     # Another course's participants, by id: the workforce facilitator holds a session of
     # the sample course, not of this one, which is as near (404, as for everyone else).
     "programmes:course_participants of a course nobody holds": (

@@ -18,6 +18,7 @@ urlpatterns = [
     path("accessibility/", views.accessibility, name="accessibility"),
     path("settings/", views.team_settings, name="team_settings"),
     path("messages/", views.message_log, name="message_log"),
+    path("account/notices/", views.notice_preferences, name="notice_preferences"),
     path("audit/", views.audit_trail, name="audit_trail"),
     path("people/", views.people, name="people"),
     path("people/invite/", views.invite, name="invite"),

@@ -1,8 +1,11 @@
 from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django import template
 
 register = template.Library()
+
+PENNY = Decimal("0.01")
 
 
 @register.filter
@@ -19,10 +22,19 @@ def duration_hm(value: timedelta | None) -> str:
 
 @register.filter
 def pounds(value) -> str:
-    """Decimal pounds as £1,234.50."""
-    if value is None:
+    """Money as people read it: Decimal("7500") as £7,500.00, -12.5 as -£12.50; a
+    value that is not a number (None, "") as nothing. Rounded to the penny, half up,
+    in Decimal, so no float ever touches an amount."""
+    if value is None or value == "":
         return ""
-    return f"£{value:,.2f}"
+    try:
+        amount = Decimal(str(value)).quantize(PENNY, rounding=ROUND_HALF_UP)
+    except (InvalidOperation, ValueError):
+        return ""
+    if not amount.is_finite():
+        return ""
+    sign = "-" if amount < 0 else ""
+    return f"{sign}£{abs(amount):,.2f}"
 
 
 @register.filter

@@ -195,6 +195,26 @@ def test_a_coordinators_release_page_names_the_person(client, coordinator, workf
     client.force_login(coordinator)
     text = client.get(reverse("facilitators:release", args=[claim.pk])).content.decode()
     assert f"{workforce.user.full_name} will no longer run" in " ".join(text.split())
+    assert f"{workforce.user.full_name} is told." in " ".join(text.split())
+
+
+def test_giving_back_a_session_within_two_weeks_says_the_coordinators_are_told(
+    client, workforce, programme, course
+):
+    near = CourseFactory(
+        programme=programme,
+        first_start=timezone.now().replace(second=0, microsecond=0) + timedelta(days=10),
+    )
+    claims = [
+        slot_claim(session=c.sessions.get(number=1), facilitator=workforce, by=workforce.user)
+        for c in (near, course)
+    ]
+    client.force_login(workforce.user)
+    told = "The coordinators are told"
+    pages = [client.get(reverse("facilitators:release", args=[c.pk])) for c in claims]
+    assert told in pages[0].content.decode()
+    assert (course.sessions.get(number=1).start - timezone.now()).days > 14
+    assert told not in pages[1].content.decode()
 
 
 def test_inside_the_notice_period_the_release_page_offers_undo_of_a_fresh_claim(

@@ -90,3 +90,42 @@ def test_twenty_approvals_at_once_fire_each_threshold_once():
     assert [k.split(":")[2:4] for k in alerts] == [
         ["threshold", "100"], ["threshold", "50"], ["threshold", "75"], ["threshold", "90"],
     ]  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_a_category_alert_shows_that_categorys_allocation_and_spend_not_the_budgets(
+    finance_lead,
+):
+    budget = BudgetFactory(total=D("7500.00"))
+    budget.allocations.create(category="training_resources", amount=D("500.00"))
+    DirectSpendFactory(category="training_resources", amount=D("600.00"))
+    DirectSpendFactory(category="other", amount=D("1000.00"))
+    check_budget_alerts(budget=budget)
+    send_due()
+    (alert,) = mail.outbox
+    assert "Allocation: £500.00" in alert.body
+    assert "Spent: £600.00" in alert.body
+    assert "Over by: £100.00" in alert.body
+    html = alert.alternatives[0][0]
+    assert "£500.00" in html and "£600.00" in html
+    # The whole budget's figures belong to the percentage alerts, not this one.
+    assert "£1,600.00" not in alert.body
+    assert "£5,900.00" not in alert.body
+
+
+@pytest.mark.django_db
+def test_money_in_emails_reads_like_money(finance_lead, volunteer):
+    budget = BudgetFactory(total=D("7500.00"))
+    DirectSpendFactory(amount=D("3750.00"))
+    check_budget_alerts(budget=budget)
+    claim = ExpenseClaimFactory(claimant=volunteer, amount=D("234.50"))
+    expense_submit(claim=claim, by=volunteer)
+    expense_approve(claim=claim, by=finance_lead)
+    send_due()
+    alert = next(m for m in mail.outbox if "passed 50%" in m.subject)
+    assert "of the £7,500.00 budget" in alert.body
+    assert "(the line is £3,750.00)" in alert.body
+    assert "Remaining: £3,750.00" in alert.body
+    notice = next(m for m in mail.outbox if m.to == [volunteer.email])
+    assert notice.subject == "Your HOPE expense claim for £234.50 is approved"
+    assert "£234.50" in notice.alternatives[0][0]
