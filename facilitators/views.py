@@ -250,7 +250,8 @@ def release_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def ask_cover_view(request: HttpRequest, pk: int) -> HttpResponse:
     claim = get_object_or_404(SessionClaim.objects.held(), pk=pk, facilitator__user=request.user)
-    form = CoverRequestForm(request.POST)
+    # The ids the page gives this claim's field, so the error summary links to it.
+    form = CoverRequestForm(request.POST, auto_id=f"%s-{claim.pk}")
     if not form.is_valid():
         return _my_sessions_page(request, cover_form=form, cover_claim=claim.pk)
     try:
