@@ -29,7 +29,9 @@ def test_volunteer_claims_mileage_on_a_phone_and_finance_approves(
     page.get_by_label("Passengers carried").fill("2")
     page.get_by_label("Purpose").fill("Driving participants to Oakfield")
     page.get_by_role("button", name="Submit claim").click()
-    expect(page.get_by_text("Enter the miles driven")).to_be_visible()
+    expect(
+        page.get_by_role("alert").get_by_role("link", name="Enter the miles driven")
+    ).to_be_visible()
     assert_accessible(page)
     page.get_by_label("Miles").fill("34.5")
     page.get_by_role("button", name="Submit claim").click()
@@ -75,7 +77,7 @@ def test_a_receipt_survives_a_missing_date_and_the_error_summary_leads_to_the_fi
     page.get_by_label("Category").select_option(label="Volunteer out-of-pocket expenses")
     page.get_by_label("Description").fill("Bus to the Oakfield session")
     page.get_by_label("Amount").fill("4.20")
-    page.get_by_label(re.compile("^Receipt")).set_input_files(str(receipt))
+    page.get_by_label("Receipt (PDF, JPEG or PNG, up to 10 MB)").set_input_files(str(receipt))
     page.get_by_role("button", name="Submit claim").click()
 
     expect(page).to_have_title(re.compile("^Error: "), timeout=15_000)
