@@ -8,6 +8,7 @@ class ExpensesConfig(AppConfig):
         from django.conf import settings
 
         from expenses.retention import purge_money_records
+        from expenses.services import purge_pending_receipts
         from hope.retention import RetentionRule, register
 
         register(
@@ -16,5 +17,12 @@ class ExpensesConfig(AppConfig):
                 f"{settings.RETENTION_MONEY_YEARS} years after the end of their financial "
                 "year (HMRC)",
                 purge_money_records,
+            )
+        )
+        register(
+            RetentionRule(
+                "receipts kept after a claim form's mistakes",
+                "a day (until the claimant tries again)",
+                purge_pending_receipts,
             )
         )

@@ -14,12 +14,14 @@ from expenses.models import (
     DirectSpend,
     ExpenseClaim,
     ExpenseKind,
+    PendingReceipt,
     Rates,
     financial_year_of,
 )
 from expenses.services import ExpenseError
 from hope.formkit import DATE_WIDGET, Form, ModelForm
-from hope.uploads import DocumentField, DocumentFormMixin
+from hope.postcodes import PostcodeField
+from hope.uploads import CheckedDocument, DocumentField, DocumentFormMixin
 from programmes.access import staffed_sessions
 from programmes.models import Course, CourseStatus
 
@@ -103,6 +105,11 @@ class ClaimantFormBase(ServiceErrorMixin, SpendDateMixin, ModelForm):
 class ExpenseForm(DocumentFormMixin, ClaimantFormBase):
     """An out-of-pocket expense, quick to fill in on a phone."""
 
+    error_names = {
+        "category": "a category",
+        "description": "what you paid for",
+    }
+
     receipt = DocumentField(label="Receipt (PDF, JPEG or PNG, up to 10 MB)", required=False)
 
     class Meta:
@@ -112,11 +119,15 @@ class ExpenseForm(DocumentFormMixin, ClaimantFormBase):
             "spent_on": DATE_WIDGET,
             "amount": forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01"}),
         }
-        labels = {"course": "Course it was for (optional)"}
+        labels = {"spent_on": "Date you paid", "course": "Course it was for (optional)"}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, kept_receipt: PendingReceipt | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = [
+        # A receipt uploaded with an earlier try of this form (already the claimant's own:
+        # the view looked it up by its token and the person).
+        self.kept_receipt = kept_receipt
+        # Nothing chosen for them: a guessed category would be approved unnoticed.
+        self.fields["category"].choices = [("", "Choose a category")] + [
             c for c in Category.choices if c[0] != Category.VENUE_HIRE
         ]
 
@@ -126,12 +137,40 @@ class ExpenseForm(DocumentFormMixin, ClaimantFormBase):
             raise forms.ValidationError("Enter an amount more than £0.00.")
         return amount
 
+    def clean_receipt(self):
+        receipt = self.cleaned_data["receipt"]
+        # A new file replaces the kept one; "remove" removes it; otherwise the kept one
+        # is the receipt they chose last time.
+        if self.kept_receipt and receipt is not False and not isinstance(receipt, CheckedDocument):
+            self.uses_kept_receipt = True
+            return self.kept_receipt.document()
+        self.uses_kept_receipt = False
+        return receipt
+
+    def new_receipt(self) -> CheckedDocument | None:
+        """A receipt uploaded with this try that passed its checks (to keep for the next
+        try when other fields did not)."""
+        receipt = (getattr(self, "cleaned_data", None) or {}).get("receipt")
+        if isinstance(receipt, CheckedDocument) and not getattr(self, "uses_kept_receipt", False):
+            return receipt
+        return None
+
 
 class MileageForm(ClaimantFormBase):
     """Miles driven; the amount is worked out on the server from finance's rates."""
 
     # The amount comes from the miles and passengers: a refusal of it belongs by the miles.
     error_fields = {"amount": "miles"}
+    error_names = {
+        "spent_on": "the date of the journey",
+        "start_postcode": "the postcode you set off from",
+        "end_postcode": "the postcode you drove to",
+        "miles": "the miles",
+        "passengers": "the number of passengers (0 if none)",
+        "purpose": "what the journey was for",
+    }
+    start_postcode = PostcodeField(label="From (postcode)")
+    end_postcode = PostcodeField(label="To (postcode)")
 
     class Meta:
         model = ExpenseClaim
@@ -152,19 +191,12 @@ class MileageForm(ClaimantFormBase):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for name in ["start_postcode", "end_postcode", "purpose"]:
-            self.fields[name].required = True
+        self.fields["purpose"].required = True
         self.fields["miles"].required = True
         self.fields["miles"].error_messages["max_value"] = (
             "Mileage over 1,000 miles cannot be claimed here."
         )
         self.fields["miles"].error_messages["min_value"] = "Enter the miles driven (more than 0)."
-
-    def clean_start_postcode(self):
-        return " ".join(self.cleaned_data["start_postcode"].upper().split())
-
-    def clean_end_postcode(self):
-        return " ".join(self.cleaned_data["end_postcode"].upper().split())
 
     def save(self, commit=True):
         self.instance.kind = ExpenseKind.MILEAGE
@@ -187,11 +219,15 @@ class RejectForm(ServiceErrorMixin, Form):
 class PayForm(ServiceErrorMixin, Form):
     """The date's bounds (not in the future, not before the approval) are the service's."""
 
+    error_names = {"paid_on": "the date it was paid"}
+
     paid_on = forms.DateField(label="Date paid", widget=DATE_WIDGET)
     reference = forms.CharField(label="Payment reference", max_length=60)
 
 
 class BudgetForm(ServiceErrorMixin, ModelForm):
+    error_names = {"start_year": "the year the financial year starts", "total": "the budget"}
+
     class Meta:
         model = Budget
         fields = ["start_year", "total"]
@@ -223,6 +259,7 @@ AllocationFormSet = inlineformset_factory(
 
 
 class DirectSpendForm(DocumentFormMixin, SpendDateMixin, ModelForm):
+    error_names = {"spent_on": "the date it was paid", "category": "a category"}
     attachment = DocumentField(label="Invoice or receipt (PDF, JPEG or PNG)", required=False)
 
     class Meta:
@@ -270,6 +307,14 @@ class DirectSpendForm(DocumentFormMixin, SpendDateMixin, ModelForm):
 
 
 class RatesForm(ModelForm):
+    error_names = {
+        "car_rate": "the rate for the first miles",
+        "car_rate_after": "the rate after the threshold",
+        "threshold_miles": "the threshold",
+        "passenger_rate": "the rate for each passenger",
+        "claim_limit": "the largest single claim",
+    }
+
     class Meta:
         model = Rates
         fields = ["car_rate", "car_rate_after", "threshold_miles", "passenger_rate", "claim_limit"]

@@ -12,7 +12,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from hope.modelbase import TimeStamped
-from hope.uploads import DocumentPath, DocumentType
+from hope.uploads import CheckedDocument, DocumentPath, DocumentType
 
 ZERO = Decimal("0.00")
 
@@ -41,6 +41,31 @@ def tax_year_of(day: date) -> int:
 
 def tax_year_bounds(start_year: int) -> tuple[date, date]:
     return date(start_year, 4, 6), date(start_year + 1, 4, 5)
+
+
+def miles_text(miles: Decimal | int) -> str:
+    """10020 as "10,020" and 12.5 as "12.5": thousands separated, no needless ".0"."""
+    miles = Decimal(miles)
+    return f"{miles:,.0f}" if miles == miles.to_integral_value() else f"{miles:,.1f}"
+
+
+def rate_text(rate: Decimal) -> str:
+    """A rate a mile as people say it: "25p", or "£1.20" from a pound up."""
+    return f"{rate * 100:.0f}p" if rate < 1 else f"£{rate:,.2f}"
+
+
+def tax_year_miles_sentence(miles: Decimal, rates: Rates) -> str:
+    """What a driver has claimed this tax year against the threshold, in plain words:
+    "You have claimed 10,020 miles this tax year; miles past 10,000 are paid at 25p a mile." """
+    claimed = f"You have claimed {miles_text(miles)} miles this tax year"
+    threshold = miles_text(rates.threshold_miles)
+    after = rate_text(rates.car_rate_after)
+    if miles > rates.threshold_miles:
+        return f"{claimed}; miles past {threshold} are paid at {after} a mile."
+    return (
+        f"{claimed}; the first {threshold} are paid at {rate_text(rates.car_rate)} a mile "
+        f"and miles past {threshold} at {after}."
+    )
 
 
 def money_field(label: str, validators=(), **kwargs) -> models.DecimalField:
@@ -224,6 +249,8 @@ class ExpenseClaim(TimeStamped):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     rejection_reason = models.CharField(max_length=300, blank=True)
+    # Corrected and handed in again after a rejection (the last reason stays above).
+    times_resubmitted = models.PositiveSmallIntegerField(default=0)
     paid_on = models.DateField(null=True, blank=True)
     payment_reference = models.CharField(max_length=60, blank=True)
 
@@ -280,7 +307,8 @@ class ExpenseClaim(TimeStamped):
 
     @property
     def is_editable(self) -> bool:
-        return self.status == ExpenseStatus.DRAFT
+        """By the claimant: a draft, or a rejected claim to correct and resubmit."""
+        return self.status in (ExpenseStatus.DRAFT, ExpenseStatus.REJECTED)
 
 
 class ExpenseEvent(models.Model):
@@ -300,6 +328,38 @@ class ExpenseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"Expense event #{self.pk}"
+
+
+class PendingReceipt(models.Model):
+    """A receipt uploaded with a claim form that had mistakes elsewhere, kept on the server
+    so the claimant need not upload it again (phones lose the chosen file on a reload).
+
+    Only its owner can use it, by its random token, for a day (the retention job then
+    deletes it with its file); it becomes the claim's receipt when the claim is saved.
+    """
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    token = models.CharField(max_length=64, unique=True)
+    file = models.FileField(upload_to=DocumentPath("pending"))
+    file_type = models.CharField(max_length=40, choices=DocumentType.choices)
+    label = models.CharField("file name", max_length=100)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(file_type__in=DocumentType.values),
+                name="expenses_pendingreceipt_type_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Kept receipt #{self.pk}"
+
+    def document(self) -> CheckedDocument:
+        """The kept file, ready to store as a claim's receipt (it was checked on upload)."""
+        with self.file.open("rb") as handle:
+            return CheckedDocument(handle.read(), content_type=self.file_type, label=self.label)
 
 
 class DirectSpend(TimeStamped):

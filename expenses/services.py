@@ -3,7 +3,9 @@ logged. A budget's allocations change together with its total."""
 
 from __future__ import annotations
 
-from datetime import date
+import re
+import secrets
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
@@ -24,6 +26,7 @@ from expenses.models import (
     ExpenseEvent,
     ExpenseKind,
     ExpenseStatus,
+    PendingReceipt,
     Rates,
     tax_year_bounds,
     tax_year_of,
@@ -32,6 +35,7 @@ from hope.audit import audit_record
 from hope.models import User
 from hope.outbox import message_create
 from hope.roles import Role, has_role
+from hope.uploads import CheckedDocument
 
 PENNY = Decimal("0.01")
 
@@ -180,13 +184,20 @@ def _event(claim: ExpenseClaim, *, by: User, from_status: str, note: str = "") -
 
 
 def expense_save(*, claim: ExpenseClaim, by: User) -> ExpenseClaim:
-    """Create or change a draft (the claimant's own)."""
+    """Create or change a draft (the claimant's own). A rejected claim changed by its
+    claimant becomes a draft again, the same claim with its history, to resubmit."""
     with transaction.atomic():
         creating = claim.pk is None
         replaced = None
+        reopened = False
         if not creating:
+            # Locked: a finance lead cannot act on the claim while it changes back.
             current = ExpenseClaim.objects.select_for_update().get(pk=claim.pk)
-            if current.status != ExpenseStatus.DRAFT:
+            if current.status == ExpenseStatus.REJECTED and current.claimant_id == by.pk:
+                reopened = True
+                claim.status = ExpenseStatus.DRAFT
+                claim.decided_by, claim.decided_at = None, None
+            elif current.status != ExpenseStatus.DRAFT:
                 raise ExpenseError("A submitted claim can no longer be changed.")
             if current.receipt and current.receipt.name != claim.receipt.name:
                 replaced = current.receipt
@@ -197,6 +208,8 @@ def expense_save(*, claim: ExpenseClaim, by: User) -> ExpenseClaim:
         claim.save()
         if creating:
             _event(claim, by=by, from_status="", note="Created")
+        if reopened:
+            _event(claim, by=by, from_status=ExpenseStatus.REJECTED, note="Edited after rejection")
         if replaced is not None:
             # A replaced or removed receipt leaves no orphan file behind.
             name, storage = replaced.name, replaced.storage
@@ -221,10 +234,19 @@ def expense_submit(*, claim: ExpenseClaim, by: User) -> ExpenseClaim:
         _check_claim(claim, rates)
         if claim.amount <= ZERO:
             raise ExpenseError("A claim must be for more than £0.00.")
+        # A claim that was rejected keeps its last reason until it is decided again.
+        resubmitting = bool(claim.rejection_reason)
         claim.status = ExpenseStatus.SUBMITTED
         claim.submitted_at = timezone.now()
+        if resubmitting:
+            claim.times_resubmitted += 1
         claim.save()
-        _event(claim, by=by, from_status=ExpenseStatus.DRAFT)
+        _event(
+            claim,
+            by=by,
+            from_status=ExpenseStatus.DRAFT,
+            note="Resubmitted after rejection" if resubmitting else "",
+        )
     return claim
 
 
@@ -421,3 +443,52 @@ def budget_save(*, budget: Budget, allocations: dict[str, Decimal], by: User) ->
                 ),
             )
     return budget
+
+
+# --- Receipts kept across a failed form ---------------------------------------------------
+
+PENDING_RECEIPT_KEPT_FOR = timedelta(days=1)
+_PENDING_TOKEN = re.compile(r"[0-9a-f]{64}")
+
+
+def pending_receipt_keep(*, owner: User, document: CheckedDocument) -> PendingReceipt:
+    """Keep a checked receipt whose claim form had other mistakes, for the retry."""
+    return PendingReceipt.objects.create(
+        owner=owner,
+        token=secrets.token_hex(32),
+        file=document,
+        file_type=document.content_type,
+        label=document.label,
+    )
+
+
+def pending_receipt_find(*, owner: User, token: str | None) -> PendingReceipt | None:
+    """``owner``'s kept receipt with this token, if still kept; None for anything else —
+    the token comes back from the browser, so it may be someone else's, made up, or old."""
+    if not token or not _PENDING_TOKEN.fullmatch(token):
+        return None
+    return PendingReceipt.objects.filter(
+        owner=owner, token=token, created_at__gte=timezone.now() - PENDING_RECEIPT_KEPT_FOR
+    ).first()
+
+
+def _delete_pending(receipts) -> int:
+    files = [(kept.file.name, kept.file.storage) for kept in receipts]
+    count = len(files)
+    PendingReceipt.objects.filter(pk__in=[kept.pk for kept in receipts]).delete()
+    for name, storage in files:
+        # After commit: a rolled-back save must not lose a file still referenced.
+        transaction.on_commit(lambda name=name, storage=storage: storage.delete(name))
+    return count
+
+
+def pending_receipt_discard(*, pending: PendingReceipt) -> None:
+    """The kept receipt became a claim's (stored as the claim's own copy): let it go."""
+    _delete_pending([pending])
+
+
+def purge_pending_receipts(now: datetime) -> int:
+    """Kept receipts nobody came back for within their day (the retention job)."""
+    return _delete_pending(
+        list(PendingReceipt.objects.filter(created_at__lt=now - PENDING_RECEIPT_KEPT_FOR))
+    )

@@ -43,10 +43,12 @@ from expenses.models import (
     ExpenseClaim,
     ExpenseKind,
     ExpenseStatus,
+    PendingReceipt,
     Rates,
     financial_year_bounds,
     financial_year_of,
     tax_year_bounds,
+    tax_year_miles_sentence,
     tax_year_of,
 )
 from expenses.reports import venue_hire_sessions, year_figures
@@ -60,6 +62,9 @@ from expenses.services import (
     expense_reject_problem,
     expense_save,
     expense_submit,
+    pending_receipt_discard,
+    pending_receipt_find,
+    pending_receipt_keep,
 )
 from hope.audit import audit_record, save_with_audit
 from hope.params import int_or_none
@@ -96,7 +101,7 @@ def expense_list(request: HttpRequest) -> HttpResponse:
             "tax_year": tax_year,
             "tax_start": tax_start,
             "tax_end": tax_end,
-            "threshold": Rates.current().threshold_miles,
+            "mileage_sentence": tax_year_miles_sentence(tax_year["miles"], Rates.current()),
             "can_claim_mileage": can_claim_mileage(request.user),
         },
     )
@@ -104,10 +109,42 @@ def expense_list(request: HttpRequest) -> HttpResponse:
 
 def _expense_form(request, instance=None, kind=None):
     kind = instance.kind if instance else kind
-    form_class = MileageForm if kind == ExpenseKind.MILEAGE else ExpenseForm
-    return form_class(
-        request.POST or None, request.FILES or None, instance=instance, claimant=request.user
+    if kind == ExpenseKind.MILEAGE:
+        return MileageForm(request.POST or None, instance=instance, claimant=request.user)
+    # The token comes back from the page: only the claimant's own kept receipt counts.
+    kept = pending_receipt_find(owner=request.user, token=request.POST.get("kept_receipt"))
+    return ExpenseForm(
+        request.POST or None,
+        request.FILES or None,
+        instance=instance,
+        claimant=request.user,
+        kept_receipt=kept,
     )
+
+
+def _mileage_so_far(user) -> str:
+    """The tax-year sentence for a driver about to claim miles (one query)."""
+    start, end = tax_year_bounds(tax_year_of(timezone.localdate()))
+    miles = ExpenseClaim.objects.filter(
+        claimant=user,
+        kind=ExpenseKind.MILEAGE,
+        status__in=LIVE_STATUSES,
+        spent_on__range=(start, end),
+    ).aggregate(miles=Coalesce(Sum("miles"), Decimal("0")))["miles"]
+    return tax_year_miles_sentence(miles, Rates.current())
+
+
+def _receipt_to_keep(request, form) -> PendingReceipt | None:
+    """After a try that failed on other fields: the receipt kept for the next try (the one
+    just uploaded, else the one kept before), so the claimant need not upload it again."""
+    if not isinstance(form, ExpenseForm) or not hasattr(form, "cleaned_data"):
+        return None
+    document = form.new_receipt()
+    if document is None and form.cleaned_data.get("receipt") is not False:
+        return form.kept_receipt
+    if form.kept_receipt:
+        pending_receipt_discard(pending=form.kept_receipt)  # replaced or removed
+    return pending_receipt_keep(owner=request.user, document=document) if document else None
 
 
 def _save_from_form(request, form) -> HttpResponse | None:
@@ -118,6 +155,9 @@ def _save_from_form(request, form) -> HttpResponse | None:
     except ExpenseError as error:
         form.add_service_error(error)
         return None
+    if getattr(form, "kept_receipt", None):
+        # The claim has its own copy now, or a newer file replaced the kept one.
+        pending_receipt_discard(pending=form.kept_receipt)
     if request.POST.get("action") != "submit":
         messages.success(
             request, f"Your {claim.label} is saved as a draft. Submit it when you are ready."
@@ -150,7 +190,15 @@ def expense_create(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "expenses/claim_form.html",
-        {"form": form, "kind": kind, "can_claim_mileage": can_claim_mileage(request.user)},
+        {
+            "form": form,
+            "kind": kind,
+            "can_claim_mileage": can_claim_mileage(request.user),
+            "kept_receipt": _receipt_to_keep(request, form),
+            "mileage_sentence": _mileage_so_far(request.user)
+            if kind == ExpenseKind.MILEAGE
+            else "",
+        },
     )
 
 
@@ -171,7 +219,6 @@ def _expense_page(request, claim, *, pay_form=None) -> HttpResponse:
             "is_own": claim.claimant_id == request.user.pk,
             "finance": is_finance_lead(request.user) and claim.claimant_id != request.user.pk,
             "pay_form": pay_form or PayForm(initial={"paid_on": timezone.localdate()}),
-            "has_errors": bool(pay_form and pay_form.errors),
         },
     )
 
@@ -191,7 +238,17 @@ def expense_edit(request: HttpRequest, pk: int) -> HttpResponse:
         if response := _save_from_form(request, form):
             return response
     return render(
-        request, "expenses/claim_form.html", {"form": form, "kind": claim.kind, "claim": claim}
+        request,
+        "expenses/claim_form.html",
+        {
+            "form": form,
+            "kind": claim.kind,
+            "claim": claim,
+            "kept_receipt": _receipt_to_keep(request, form),
+            "mileage_sentence": _mileage_so_far(request.user)
+            if claim.kind == ExpenseKind.MILEAGE
+            else "",
+        },
     )
 
 
@@ -353,7 +410,6 @@ def reject_view(request: HttpRequest, pk: int) -> HttpResponse:
             "question": f"Reject claim #{claim.pk} from {claim.claimant.full_name}?",
             "claim": claim,
             "form": form,
-            "error_forms": [form] if form.errors else [],
             "can_confirm": not refusal,
             "refusal": refusal,
             "next": "dashboard" if from_dashboard else "",

@@ -65,6 +65,8 @@ class TrainingForm(ModelForm):
 
 
 class CoverRequestForm(Form):
+    error_names = {"reason": "the reason"}
+
     reason = forms.CharField(
         label="Why (optional)",
         max_length=200,

@@ -382,7 +382,8 @@ def ask_cover_view(request: HttpRequest, pk: int) -> HttpResponse:
         pk=pk,
         facilitator__user=request.user,
     )
-    form = CoverRequestForm(request.POST)
+    # The ids the page gives this claim's field, so the error summary links to it.
+    form = CoverRequestForm(request.POST, auto_id=f"%s-{claim.pk}")
     if not form.is_valid():
         return _my_sessions_page(request, cover_form=form, cover_claim=claim.pk)
     try:

@@ -1,14 +1,31 @@
 """The bases every form in the app is built on.
 
-Each rule here holds for every field of its kind, so no form can forget it: a date a
-person types lies between 2000 and 2100 (beyond that, date arithmetic overflows and no
-HOPE course has ever run), and the browser is told the same with min and max.
+Each rule here holds for every field of its kind, so no form can forget it:
+
+- A date a person types lies between 2000 and 2100 (beyond that, date arithmetic
+  overflows and no HOPE course has ever run), and the browser is told the same with min
+  and max.
+- Every error message names its field and says how to fix it, GOV.UK's way ("Enter the
+  date you paid", "Choose a category"), never Django's "This field is required.": any
+  message still in Django's default words when the form is cleaned is reworded from the
+  field's name. A form's own messages are kept. The name is the label, lower-cased, unless
+  the form gives a better one in ``error_names`` ("the date you paid").
 """
 
 from __future__ import annotations
 
+import inspect
+import re
+
 from django import forms
+from django.core import validators
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db.models import fields as model_fields
+from django.forms import fields as form_fields
+from django.forms import models as model_forms
+from django.forms.utils import pretty_name
+from django.utils.text import capfirst
 
 from hope.params import FIRST_DAY, LAST_DAY
 
@@ -30,9 +47,152 @@ class BoundedInputMixin:
                 field.widget.attrs.setdefault("max", LAST_DAY.isoformat())
 
 
-class Form(BoundedInputMixin, forms.Form):
+def _django_defaults() -> list:
+    """Every message Django words for itself: form and model fields' and validators'."""
+    found = []
+    for module in (form_fields, model_forms, model_fields):
+        for _, cls in inspect.getmembers(module, inspect.isclass):
+            found += getattr(cls, "__dict__", {}).get("default_error_messages", {}).values()
+    for cls in (
+        validators.MinValueValidator,
+        validators.MaxValueValidator,
+        validators.MinLengthValidator,
+        validators.MaxLengthValidator,
+        validators.StepValueValidator,
+        validators.EmailValidator,
+        validators.URLValidator,
+        validators.RegexValidator,
+        validators.ProhibitNullCharactersValidator,
+    ):
+        found.append(cls.message)
+    found += validators.DecimalValidator.messages.values()
+    return found
+
+
+DJANGO_DEFAULTS = _django_defaults()
+# Plural messages (``ngettext_lazy``) only have words once given their number: they are
+# recognised by identity; the others by their words too (a copy made by ``gettext_lazy``).
+_DEFAULT_WORDS = {str(message) for message in DJANGO_DEFAULTS} - {""}
+
+
+def is_django_default(message) -> bool:
+    return any(message is default for default in DJANGO_DEFAULTS) or (
+        str(message) in _DEFAULT_WORDS
+    )
+
+
+# Labels that already read as part of a sentence ("Enter how they agreed") take no "the".
+_NO_ARTICLE = re.compile(r"(the|a|an|your|their|who|how|what|when|where|which|why)\b", re.I)
+
+
+def error_name_from_label(label: str) -> str:
+    """ "Amount (£)" → "the amount"; "How they agreed" → "how they agreed"; an
+    abbreviation keeps its capitals ("SWEMWBS item 1")."""
+    label = re.sub(r"\s*\([^)]*\)\s*$", "", str(label)).rstrip(" ?:")
+    if len(label) > 1 and label[:2].isupper():
+        return label
+    label = label[:1].lower() + label[1:]
+    return label if _NO_ARTICLE.match(label) else f"the {label}"
+
+
+def _is_choice(field: forms.Field) -> bool:
+    return isinstance(field, forms.ChoiceField | forms.ModelChoiceField) or isinstance(
+        field.widget, forms.Select | forms.RadioSelect | forms.CheckboxSelectMultiple
+    )
+
+
+def field_message(field: forms.Field, code: str, name: str) -> str | None:
+    """GOV.UK-style words for one of Django's error codes on ``field``, or None to keep
+    Django's (an error we have no better words for)."""
+    Name = capfirst(name)
+    if code == "required":
+        if isinstance(field, forms.FileField):
+            return f"Upload {name}."
+        if isinstance(field, forms.BooleanField):
+            return f"Tick {name}."
+        return f"Choose {name}." if _is_choice(field) else f"Enter {name}."
+    if code in ("invalid", "invalid_date"):
+        if isinstance(field, forms.DateTimeField):
+            return f"Enter {name} as a real date and time, like 27 3 2026 14:30."
+        if isinstance(field, forms.DateField):
+            return f"Enter {name} as a real date, like 27 3 2026."
+        if isinstance(field, forms.DurationField):
+            return f"Enter {name} in hours, minutes and seconds, like 2:30:00."
+        if isinstance(field, forms.TimeField):
+            return f"Enter {name} as a time, like 14:30."
+        # DecimalField and FloatField are IntegerFields to Django: ask them first.
+        if isinstance(field, forms.DecimalField | forms.FloatField):
+            return f"Enter {name} as a number, like 12.5."
+        if isinstance(field, forms.IntegerField):
+            return f"Enter {name} as a whole number, like 12."
+        if isinstance(field, forms.EmailField):
+            return f"Enter {name} in the right form, like name@example.org."
+        if isinstance(field, forms.FileField):
+            return f"Upload {name} as a file."
+        return f"Enter {name} in the right form."
+    if code in ("invalid_choice", "invalid_pk_value", "invalid_list"):
+        return f"Choose {name} from the list."
+    if code == "min_value":
+        return f"{Name} must be %(limit_value)s or more."
+    if code == "max_value":
+        return f"{Name} must be %(limit_value)s or less."
+    if code == "step_size":
+        return f"Enter {name} in steps of %(limit_value)s."
+    if code == "max_length":
+        if isinstance(field, forms.FileField):
+            return "Rename the file to %(max)d characters or fewer and upload it again."
+        return f"{Name} must be %(limit_value)d characters or fewer."
+    if code == "min_length":
+        return f"{Name} must be %(limit_value)d characters or more."
+    if code == "max_decimal_places":
+        return f"Enter {name} with no more than %(max)s decimal places."
+    if code in ("max_digits", "max_whole_digits"):
+        return f"{Name} is too large."
+    if code == "null_characters_not_allowed":
+        return f"Remove the unusual characters from {name}."
+    if code == "missing":
+        return f"Upload {name}: no file was sent."
+    if code == "empty":
+        return f"The file for {name} is empty. Choose it again."
+    if code == "contradiction":
+        return f"Either upload a new file for {name} or tick to remove it, not both."
+    if code == "unique":
+        return f"{Name} is already in use: enter another."
+    if code in ("blank", "null"):
+        return f"Enter {name}."
+    return None
+
+
+class FieldMessagesMixin:
+    """Rewords Django's own error messages so each names its field (see the module doc)."""
+
+    # Field name → how the field is called in a sentence, where its label reads badly.
+    error_names: dict[str, str] = {}
+
+    def error_name(self, name: str) -> str:
+        if name in self.error_names:
+            return self.error_names[name]
+        field = self.fields[name]
+        return error_name_from_label(field.label if field.label is not None else pretty_name(name))
+
+    def full_clean(self):
+        super().full_clean()
+        for name, errors in (getattr(self, "_errors", None) or {}).items():
+            if name not in self.fields:
+                continue
+            for error in errors.data:
+                if not isinstance(error, ValidationError) or not error.code:
+                    continue
+                if not is_django_default(error.message):
+                    continue
+                words = field_message(self.fields[name], error.code, self.error_name(name))
+                if words is not None:
+                    error.message = words
+
+
+class Form(FieldMessagesMixin, BoundedInputMixin, forms.Form):
     pass
 
 
-class ModelForm(BoundedInputMixin, forms.ModelForm):
+class ModelForm(FieldMessagesMixin, BoundedInputMixin, forms.ModelForm):
     pass

@@ -5,7 +5,7 @@ from allauth.mfa.base.forms import AuthenticateForm, ReauthenticateForm
 from django import forms
 from django.contrib.auth import password_validation
 
-from hope.formkit import DATE_WIDGET, Form, ModelForm
+from hope.formkit import DATE_WIDGET, FieldMessagesMixin, Form, ModelForm
 from hope.models import AuditArea, Invitation, TeamSettings, User
 from hope.roles import FacilitatorKind, Role
 from hope.services import grantable_roles
@@ -111,7 +111,7 @@ class AcceptInvitationForm(Form):
         return cleaned
 
 
-class SignInForm(LoginForm):
+class SignInForm(FieldMessagesMixin, LoginForm):
     """allauth's sign-in form in plain en-GB, with labels rather than placeholders."""
 
     def __init__(self, *args, **kwargs):
@@ -126,6 +126,11 @@ class SignInForm(LoginForm):
 
 
 class TeamSettingsForm(ModelForm):
+    error_names = {
+        "refresher_months": "the months until a refresher is due",
+        "release_notice_days": "the days' notice for releasing a session",
+    }
+
     class Meta:
         model = TeamSettings
         fields = ["refresher_months", "release_notice_days"]
@@ -150,11 +155,11 @@ class PlainCodeMixin:
         code.widget.attrs.update({"inputmode": "numeric", "autocomplete": "one-time-code"})
 
 
-class SecondStepForm(PlainCodeMixin, AuthenticateForm):
+class SecondStepForm(FieldMessagesMixin, PlainCodeMixin, AuthenticateForm):
     """The second step of signing in."""
 
 
-class SecondStepAgainForm(PlainCodeMixin, ReauthenticateForm):
+class SecondStepAgainForm(FieldMessagesMixin, PlainCodeMixin, ReauthenticateForm):
     """Confirming it is you with a code, before a sensitive change."""
 
 

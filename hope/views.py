@@ -313,7 +313,7 @@ def notice_preferences(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "hope/notice_preferences.html",
-        {"form": form, "error_forms": [form] if form.errors else []},
+        {"form": form},
     )
 
 

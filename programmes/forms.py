@@ -54,6 +54,7 @@ class CourseForm(Form):
 
 
 class CourseEditForm(ModelForm):
+    error_names = {"capacity": "the number of places"}
     status = forms.ChoiceField(
         choices=[(CourseStatus.DRAFT, "Draft"), (CourseStatus.PUBLISHED, "Published")],
         widget=forms.RadioSelect,
@@ -99,6 +100,12 @@ class SessionForm(Form):
 
 
 class ProgrammeForm(ModelForm):
+    error_names = {
+        "sessions_per_course": "the number of sessions in a course",
+        "completion_min_sessions": "the number of sessions needed to complete",
+        "delivery": "how it is delivered",
+    }
+
     class Meta:
         model = Programme
         fields = [

@@ -15,6 +15,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils import timezone
 
 from hope.formkit import DATE_WIDGET, Form, ModelForm
+from hope.postcodes import PostcodeField
 from programmes.measures import ITEMS, Measure, Timepoint
 from programmes.models import (
     LIVE_PLACE,
@@ -33,11 +34,8 @@ from programmes.models import (
 # a text message can go to.
 _MOBILE = re.compile(r"(?:(?:\+|00)44(?:0)?|0)(7[0-9]{9})")
 _MOBILE_SEPARATORS = re.compile(r"[\s().-]")
-# A full UK postcode (outward and inward code), e.g. NG1 5SM, SW1A 1AA, M1 1AE.
-_POSTCODE = re.compile(r"([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})")
 
 MOBILE_MESSAGE = "Enter a UK mobile number, like 07700 900123."
-POSTCODE_MESSAGE = "Enter a full UK postcode, like NG1 5SM."
 TOO_LONG_MESSAGE = "Shorten this to %(limit_value)d characters or fewer."
 FUTURE_MESSAGE = "{what} cannot be in the future: enter today's date or an earlier one."
 
@@ -49,14 +47,6 @@ def uk_mobile(value: str) -> str:
         raise ValidationError(MOBILE_MESSAGE)
     digits = "0" + match[1]
     return f"{digits[:5]} {digits[5:]}"
-
-
-def uk_postcode(value: str) -> str:
-    """NG1 5SM from "ng15sm" or " ng1  5sm "; ValidationError else."""
-    match = _POSTCODE.fullmatch(" ".join(value.upper().split()))
-    if not match:
-        raise ValidationError(POSTCODE_MESSAGE)
-    return f"{match[1]} {match[2]}"
 
 
 def _not_in_future(day, what: str):
@@ -95,6 +85,11 @@ class ParticipantForm(ModelForm):
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
         error_messages={"max_length": MOBILE_MESSAGE},
     )
+    pickup_postcode = PostcodeField(
+        label="Pick-up postcode",
+        required=False,
+        help_text="Where a volunteer driver collects them.",
+    )
     postal_address = forms.CharField(
         label="Postal address",
         max_length=500,
@@ -127,9 +122,6 @@ class ParticipantForm(ModelForm):
             "consent_contact_how": "How they agreed to be contacted",
             "consent_evaluation_on": "Date they agreed to the evaluation",
             "consent_evaluation_how": "How they agreed to the evaluation",
-        }
-        help_texts = {
-            "pickup_postcode": "Where a volunteer driver collects them.",
         }
         widgets = {
             "preferred_channel": forms.RadioSelect,
@@ -164,10 +156,6 @@ class ParticipantForm(ModelForm):
     def clean_mobile(self) -> str:
         mobile = self.cleaned_data["mobile"]
         return uk_mobile(mobile) if mobile else ""
-
-    def clean_pickup_postcode(self) -> str:
-        postcode = self.cleaned_data["pickup_postcode"]
-        return uk_postcode(postcode) if postcode.strip() else ""
 
     def clean_consent_contact_on(self):
         return _not_in_future(self.cleaned_data["consent_contact_on"], "The date they agreed")

@@ -123,8 +123,8 @@ def test_rejection_reason_is_validated_with_its_message_next_to_the_field(
     claim = expense_submit(claim=ExpenseClaimFactory(claimant=volunteer), by=volunteer)
     client.force_login(finance_lead)
     for reason, message in [
-        ("Not \x00 allowed", "Null characters are not allowed"),
-        ("x" * 301, "at most 300 characters"),
+        ("Not \x00 allowed", "Remove the unusual characters from the reason."),
+        ("x" * 301, "The reason must be 300 characters or fewer."),
         ("", "Give a reason"),
     ]:
         response = client.post(reverse("expenses:reject", args=[claim.pk]), {"reason": reason})

@@ -1,10 +1,13 @@
 from django import forms
 
 from hope.formkit import ModelForm
+from hope.postcodes import PostcodeField
 from venues.models import Venue
 
 
 class VenueForm(ModelForm):
+    postcode = PostcodeField(label="Postcode")
+
     class Meta:
         model = Venue
         fields = [
@@ -29,6 +32,3 @@ class VenueForm(ModelForm):
             "address": forms.Textarea(attrs={"rows": 3}),
             "accessibility_notes": forms.Textarea(attrs={"rows": 3}),
         }
-
-    def clean_postcode(self) -> str:
-        return " ".join(self.cleaned_data["postcode"].upper().split())

@@ -183,7 +183,6 @@ def referral_create_view(request: HttpRequest) -> HttpResponse:
         {
             "person_form": person_form,
             "referral_form": referral_form,
-            "error_forms": [f for f in (person_form, referral_form) if f.errors],
         },
     )
 
@@ -256,7 +255,8 @@ def _record(request, participant: Participant, **bound) -> HttpResponse:
             "referrals": referrals,
             "places": places,
             "place_form": place_form,
-            "error_forms": [form for form in forms if form.errors],
+            # The forms inside places, where base.html's error summary can find them.
+            "page_forms": forms,
             "automatic": channel_for(participant),
             "offer_days": settings.PLACE_OFFER_DAYS,
         },
@@ -297,7 +297,7 @@ def participant_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "programmes/participant_edit.html",
-        {"participant": participant, "form": form, "error_forms": [form] if form.errors else []},
+        {"participant": participant, "form": form},
     )
 
 

@@ -35,7 +35,9 @@ def test_coordinator_plans_a_course_and_sees_it_in_the_calendar(
     page.get_by_label("Published").check()
     page.get_by_label("Places").fill("20")
     page.get_by_role("button", name="Show the dates").click()
-    expect(page.get_by_text("at most 14 participants")).to_be_visible()
+    expect(
+        page.get_by_role("alert").get_by_role("link", name=re.compile("at most 14 participants"))
+    ).to_be_visible()
     assert_accessible(page)
 
     page.get_by_label("Places").fill("12")

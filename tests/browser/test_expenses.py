@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from tests.browser.conftest import PHONE
@@ -28,7 +29,9 @@ def test_volunteer_claims_mileage_on_a_phone_and_finance_approves(
     page.get_by_label("Passengers carried").fill("2")
     page.get_by_label("Purpose").fill("Driving participants to Oakfield")
     page.get_by_role("button", name="Submit claim").click()
-    expect(page.get_by_text("Enter the miles driven")).to_be_visible()
+    expect(
+        page.get_by_role("alert").get_by_role("link", name="Enter the miles driven")
+    ).to_be_visible()
     assert_accessible(page)
     page.get_by_label("Miles").fill("34.5")
     page.get_by_role("button", name="Submit claim").click()
@@ -38,7 +41,7 @@ def test_volunteer_claims_mileage_on_a_phone_and_finance_approves(
     ).to_be_visible()
     assert_accessible(page)
     page.goto(live_server.url + "/expenses/")
-    expect(page.get_by_text("34.5 miles claimed")).to_be_visible()
+    expect(page.get_by_text("You have claimed 34.5 miles this tax year")).to_be_visible()
     assert_accessible(page)
 
     page = open_page(viewport={"width": 1280, "height": 900})
@@ -56,4 +59,44 @@ def test_volunteer_claims_mileage_on_a_phone_and_finance_approves(
         "£18.98"
     )
     expect(page.get_by_text("No claims are waiting")).to_be_visible()
+    assert_accessible(page)
+
+
+def test_a_receipt_survives_a_missing_date_and_the_error_summary_leads_to_the_field(
+    live_server, open_page, volunteer, assert_accessible, assert_fits, tmp_path
+):
+    from expenses.models import ExpenseClaim
+    from tests.factories import pdf_bytes
+
+    BudgetFactory()
+    receipt = tmp_path / "bus ticket.pdf"
+    receipt.write_bytes(pdf_bytes())
+    page = open_page(**PHONE)
+    sign_in(page, live_server, volunteer)
+    page.get_by_role("link", name="New expense").click()
+    expect(page.get_by_label("Category")).to_have_value("")
+    page.get_by_label("Date you paid").fill("")
+    page.get_by_label("Category").select_option(label="Volunteer out-of-pocket expenses")
+    page.get_by_label("Description").fill("Bus to the Oakfield session")
+    page.get_by_label("Amount").fill("4.20")
+    page.get_by_label("Receipt (PDF, JPEG or PNG, up to 10 MB)").set_input_files(str(receipt))
+    page.get_by_role("button", name="Submit claim").click()
+
+    expect(page).to_have_title(re.compile("^Error: "), timeout=15_000)
+    summary = page.get_by_role("alert").filter(has_text="There is a problem")
+    expect(summary).to_be_focused()
+    expect(page.get_by_text("Your receipt bus ticket.pdf is kept")).to_be_visible()
+    assert_accessible(page)
+    assert_fits(page)
+    summary.get_by_role("link", name="Enter the date you paid.").click()
+    expect(page.get_by_label("Date you paid")).to_be_focused()
+
+    page.get_by_label("Date you paid").fill(timezone.localdate().isoformat())
+    page.get_by_role("button", name="Submit claim").click()
+    expect(page.get_by_text("Claim for £4.20 submitted for approval.")).to_be_visible(
+        timeout=15_000
+    )
+    claim = ExpenseClaim.objects.get()
+    assert claim.receipt_label == "bus ticket.pdf"
+    expect(page.get_by_role("link", name="Download the receipt")).to_be_visible()
     assert_accessible(page)

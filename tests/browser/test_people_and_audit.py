@@ -34,7 +34,9 @@ def test_coordinator_changes_roles_and_deactivates_on_a_phone(
 
     page.get_by_label("Facilitator", exact=True).check()
     page.get_by_role("button", name="Save").click()
-    expect(page.get_by_text("Choose workforce or lived experience")).to_be_visible()
+    expect(
+        page.get_by_role("alert").get_by_role("link", name="Choose workforce or lived experience")
+    ).to_be_visible()
     expect(page).to_have_title(re.compile("^Error: "))
     assert_accessible(page)
     page.get_by_label("Lived experience").check()

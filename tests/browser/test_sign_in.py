@@ -73,7 +73,9 @@ def test_coordinator_invites_and_invitee_sets_password(
     page.get_by_label("Full name").fill("Nell Newbie")
     page.get_by_label("Facilitator", exact=True).check()
     page.get_by_role("button", name="Send invitation").click()
-    expect(page.get_by_text("Choose workforce or lived experience")).to_be_visible()
+    expect(
+        page.get_by_role("alert").get_by_role("link", name="Choose workforce or lived experience")
+    ).to_be_visible()
     assert_accessible(page)
 
     page.get_by_label("Lived experience").check()

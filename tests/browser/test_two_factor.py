@@ -39,7 +39,7 @@ def test_new_finance_lead_is_held_at_set_up_until_two_factor_is_on(
     secret = page.get_by_label("Secret for your app").input_value()
     page.get_by_label("Authenticator code").fill("000000")
     page.get_by_role("button", name="Turn on").click()
-    expect(page.get_by_text("Incorrect code")).to_be_visible()
+    expect(page.get_by_role("alert").get_by_role("link", name="Incorrect code")).to_be_visible()
     assert_accessible(page)
     page.get_by_label("Authenticator code").fill(totp_code(secret))
     page.get_by_role("button", name="Turn on").click()

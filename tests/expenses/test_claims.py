@@ -68,10 +68,10 @@ def test_volunteer_submits_an_expense_with_a_receipt(client, budget, volunteer):
         ({"amount": "-4.00"}, "amount", "more than £0.00"),
         ({"amount": "500.01"}, "amount", "Claims over £500.00"),
         ({"amount": "12.345"}, "amount", "2 decimal places"),
-        ({"amount": "lots"}, "amount", "Enter a number"),
+        ({"amount": "lots"}, "amount", "Enter the amount as a number, like 12.5."),
         ({"spent_on": "2099-01-01"}, "spent_on", "cannot be in the future"),
         ({"spent_on": "2001-06-01"}, "spent_on", "no budget for the financial year"),
-        ({"description": ""}, "description", "required"),
+        ({"description": ""}, "description", "Enter what you paid for."),
     ],
 )
 def test_bad_expense_is_refused_at_the_field_and_saves_nothing(
@@ -305,7 +305,9 @@ def test_a_claim_cannot_be_for_a_draft_course(client, budget, volunteer):
         offered = list(client.get(url).context["form"].fields["course"].queryset)
         assert published in offered and draft not in offered
     response = client.post(reverse("expenses:claim_create"), expense_data(course=draft.pk))
-    assert "Select a valid choice" in response.context["form"].errors["course"][0]
+    assert response.context["form"].errors["course"] == [
+        "Choose the course it was for from the list."
+    ]
     assert not ExpenseClaim.objects.exists()
 
 

@@ -80,7 +80,7 @@ def test_rates_are_finances_to_change(client, volunteer, finance_lead):
         ("0", "more than 0"),
         ("1000.1", "over 1,000 miles"),
         ("-3", "more than 0"),
-        ("far", "Enter a number"),
+        ("far", "Enter the miles as a number, like 12.5."),
     ],
 )
 def test_bad_mileage_is_refused_at_the_field(client, volunteer, miles, message):

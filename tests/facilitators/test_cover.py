@@ -198,5 +198,8 @@ def test_a_bad_cover_reason_is_explained_next_to_the_field_and_saves_nothing(
     assert response.status_code == 200
     html = response.content.decode()
     assert "<title>Error: My sessions" in html
-    assert f'id="reason-{claim.pk}-error"' in html and "at most 200 characters" in html
+    assert (
+        f'id="reason-{claim.pk}-error"' in html
+        and "The reason must be 200 characters or fewer." in html
+    )
     assert not CoverRequest.objects.exists()

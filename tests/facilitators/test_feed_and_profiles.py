@@ -89,7 +89,9 @@ def test_facilitator_edits_own_details_but_not_status(client, workforce):
     )
     assert workforce.status == FacilitatorStatus.ACTIVE
     response = client.post(reverse("facilitators:my_profile"), {"reminder_days": "9"})
-    assert "less than or equal to 7" in response.context["form"].errors["reminder_days"][0]
+    assert response.context["form"].errors["reminder_days"] == [
+        "The days' notice for reminders must be 7 or less."
+    ]
 
 
 def test_coordinator_records_training_and_refreshers_are_flagged(

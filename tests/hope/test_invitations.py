@@ -65,7 +65,7 @@ def test_no_email_is_sent_when_the_transaction_rolls_back(
 @pytest.mark.parametrize(
     ("overrides", "field", "message"),
     [
-        ({"email": "not-an-email"}, "email", "Enter a valid email address."),
+        ({"email": "not-an-email"}, "email", "Enter the email address in the right form"),
         ({"roles": []}, "roles", "Choose at least one role."),
         ({"facilitator_kind": ""}, "facilitator_kind", "Choose workforce or lived experience"),
         (

@@ -74,8 +74,12 @@ def test_create_makes_the_course_and_its_weekly_sessions(client, coordinator):
         ({"venue": ""}, "venue", "is delivered in person"),
         ({"capacity": "19"}, "capacity", "at most 18 participants"),
         ({"first_day": "2020-01-07"}, "first_day", "must be in the future"),
-        ({"first_day": "not a date"}, "first_day", "Enter a valid date"),
-        ({"title": ""}, "title", "This field is required"),
+        (
+            {"first_day": "not a date"},
+            "first_day",
+            "Enter the date of the first session as a real date",
+        ),
+        ({"title": ""}, "title", "Enter the title."),
     ],
 )
 def test_bad_course_input_is_refused_at_the_field(client, coordinator, overrides, field, message):

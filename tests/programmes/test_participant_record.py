@@ -197,7 +197,7 @@ def test_withdrawing_consent_clears_its_date_and_how(client, coordinator, person
         ({"full_name": ""}, "full_name", "Enter their full name."),
         ({"mobile": "12345"}, "mobile", "Enter a UK mobile number"),
         ({"preferred_channel": "sms", "mobile": ""}, "mobile", "Enter their mobile number"),
-        ({"pickup_postcode": "nowhere"}, "pickup_postcode", "Enter a full UK postcode"),
+        ({"pickup_postcode": "nowhere"}, "pickup_postcode", "Enter a real postcode"),
         ({"consent_contact_how": ""}, "consent_contact_how", "Choose how they agreed"),
     ],
 )
@@ -395,7 +395,7 @@ def test_a_bad_answer_is_named_at_its_field_and_nothing_is_saved(
         | data,
     )
     assert response.status_code == 200
-    form = next(f for f in response.context["error_forms"])
+    form = next(f for f in [f for f in response.context["page_forms"] if f.errors])
     assert form.errors[field] == [message]
     html = response.content.decode()
     assert f'href="#score-{scored_place.pk}-swemwbs-{field}"' in html
@@ -420,7 +420,9 @@ def test_a_bad_pam_score_is_named_at_its_field(
         reverse("programmes:score_record", args=[scored_place.pk]),
         {"measure": "pam", "timepoint": "first", "pam_score": "50", "pam_level": "2"} | data,
     )
-    assert message in " ".join(response.context["error_forms"][0].errors[field])
+    assert message in " ".join(
+        [f for f in response.context["page_forms"] if f.errors][0].errors[field]
+    )
     assert not Score.objects.exists()
 
 
@@ -458,7 +460,7 @@ def test_feedback_is_one_line_and_never_in_the_audit(client, coordinator, scored
     assert Place.objects.get(pk=scored_place.pk).feedback == "Met people who understand."
     assert "understand" not in " ".join(AuditEvent.objects.values_list("summary", flat=True))
     response = client.post(url, {"feedback": "x" * 301})
-    assert response.context["error_forms"][0].errors["feedback"] == [
+    assert [f for f in response.context["page_forms"] if f.errors][0].errors["feedback"] == [
         "Keep the feedback to 300 characters."
     ]
     assert Place.objects.get(pk=scored_place.pk).feedback == "Met people who understand."

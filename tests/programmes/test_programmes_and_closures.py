@@ -46,9 +46,13 @@ def test_coordinator_adds_and_changes_a_programme(client, coordinator):
     [
         ({"completion_min_sessions": "7"}, "completion_min_sessions", "Cannot be more than the 6"),
         ({"session_length": "0:00:00"}, "session_length", "Enter a length between"),
-        ({"session_length": "soon"}, "session_length", "Enter a valid duration"),
-        ({"sessions_per_course": "0"}, "sessions_per_course", "greater than or equal to 1"),
-        ({"delivery": "carrier pigeon"}, "delivery", "Select a valid choice"),
+        (
+            {"session_length": "soon"},
+            "session_length",
+            "Enter the length of a session in hours, minutes and seconds, like 2:30:00.",
+        ),
+        ({"sessions_per_course": "0"}, "sessions_per_course", "must be 1 or more"),
+        ({"delivery": "carrier pigeon"}, "delivery", "Choose how it is delivered from the list."),
     ],
 )
 def test_bad_programme_input_is_refused_at_the_field(
@@ -115,5 +119,7 @@ def test_the_team_chooses_a_programmes_outcome_measures(client, coordinator):
     assert Programme.objects.get(name="HOPE for carers").measures == [Measure.WEMWBS, Measure.PAM]
     data["name"], data["measures"] = "HOPE for everyone", ["made-up"]
     response = client.post(reverse("programmes:programme_create"), data)
-    assert "Select a valid choice" in response.context["form"].errors["measures"][0]
+    assert response.context["form"].errors["measures"] == [
+        "Choose the outcome measures from the list."
+    ]
     assert not Programme.objects.filter(name="HOPE for everyone").exists()

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from hope.models import AuditEvent
+from hope.postcodes import uk_postcode
 from programmes.models import (
     Channel,
     Participant,
@@ -19,7 +20,7 @@ from programmes.models import (
     Referral,
     ReferralStatus,
 )
-from programmes.participant_forms import uk_mobile, uk_postcode
+from programmes.participant_forms import uk_mobile
 from tests.factories import CourseFactory, ParticipantFactory, ReferralFactory
 
 pytestmark = pytest.mark.django_db
@@ -286,8 +287,12 @@ def test_a_course_asked_for_without_enrol_now_is_only_noted(client, coordinator)
             "Enter an email address or a mobile number.",
         ),
         ({"email": "not-an-address"}, "email", "Enter an email address in the right form"),
-        ({"preferred_channel": "pigeon"}, "preferred_channel", "Select a valid choice"),
-        ({"pickup_postcode": "NG1"}, "pickup_postcode", "Enter a full UK postcode, like NG1 5SM."),
+        (
+            {"preferred_channel": "pigeon"},
+            "preferred_channel",
+            "Choose how they prefer to hear from us from the list.",
+        ),
+        ({"pickup_postcode": "NG1"}, "pickup_postcode", "Enter a real postcode, like LS1 4AP."),
         ({"pickup_postcode": ""}, "pickup_postcode", "Enter the postcode to collect them from."),
         (
             {"consent_contact_on": ""},
@@ -333,7 +338,7 @@ def test_bad_referral_input_gets_a_message_at_the_field_and_saves_nothing(
     client.force_login(coordinator)
     response = client.post(reverse("programmes:referral_create"), referral_data(**overrides))
     assert response.status_code == 200
-    forms = response.context["error_forms"]
+    forms = [response.context["person_form"], response.context["referral_form"]]
     errors = {name: " ".join(messages) for form in forms for name, messages in form.errors.items()}
     assert message in errors.get(field, ""), errors
     html = response.content.decode()

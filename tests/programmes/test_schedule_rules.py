@@ -70,7 +70,8 @@ def error_next_to(response, field: str) -> str:
     parser.feed(response.content.decode())
     if parser.error_id not in parser.described_by:
         return ""
-    return " ".join("".join(parser.text).split())
+    # Less the "Error:" only screen readers hear (GOV.UK's hidden prefix).
+    return " ".join("".join(parser.text).split()).removeprefix("Error: ")
 
 
 def local_day(session) -> date:

@@ -46,12 +46,12 @@ def test_coordinator_adds_a_venue_and_the_change_is_recorded(client, coordinator
 @pytest.mark.parametrize(
     ("overrides", "field", "message"),
     [
-        ({"hire_cost": "-5"}, "hire_cost", "greater than or equal to 0"),
+        ({"hire_cost": "-5"}, "hire_cost", "The hire cost per session must be 0.00 or more."),
         ({"hire_cost": "12.345"}, "hire_cost", "no more than 2 decimal places"),
-        ({"hire_cost": "lots"}, "hire_cost", "Enter a number"),
-        ({"room_capacity": "0"}, "room_capacity", "greater than or equal to 1"),
-        ({"setting": "castle"}, "setting", "Select a valid choice"),
-        ({"name": ""}, "name", "This field is required"),
+        ({"hire_cost": "lots"}, "hire_cost", "Enter the hire cost per session as a number"),
+        ({"room_capacity": "0"}, "room_capacity", "The room capacity must be 1 or more."),
+        ({"setting": "castle"}, "setting", "Choose the kind of setting from the list."),
+        ({"name": ""}, "name", "Enter the name."),
     ],
 )
 def test_bad_venue_input_is_refused_at_the_field(client, coordinator, overrides, field, message):
