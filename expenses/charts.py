@@ -36,6 +36,7 @@ STYLE = Style(
     title_font_size=18,
     value_font_size=16,
     tooltip_font_size=16,
+    value_label_font_size=16,
 )
 
 # The size each chart is drawn at (the dashboard's <img> says the same).
