@@ -58,9 +58,17 @@ def categories_chart(figures: YearFigures) -> str:
     chart = pygal.HorizontalBar(
         style=STYLE, height=HEIGHT, width=WIDTH, legend_at_bottom=True, print_values=False, js=[],
         value_formatter=lambda v: f"£{v:,.0f}", disable_xml_declaration=True,
-        truncate_label=-1, truncate_legend=-1, x_label_rotation=30,
+        # Narrow enough for a phone: three value marks and the key one to a line, so no
+        # label runs into the next.
+        truncate_label=-1, truncate_legend=-1, legend_at_bottom_columns=1,
         title="Spend and commitments by category, against allocation",
     )  # fmt: skip
+    largest = max(
+        [float(line.spent + line.committed) for line in figures.categories]
+        + [float(line.allocation or 0) for line in figures.categories]
+        + [1.0]
+    )
+    chart.y_labels = [0, round(largest / 2), round(largest)]
     chart.x_labels = [line.label for line in figures.categories]
     chart.add("Spent", [float(line.spent) for line in figures.categories])
     chart.add("Committed", [float(line.committed) for line in figures.categories])
@@ -77,7 +85,9 @@ def categories_chart(figures: YearFigures) -> str:
 def cumulative_chart(figures: YearFigures) -> str:
     chart = pygal.Line(
         style=STYLE, height=HEIGHT, width=WIDTH, legend_at_bottom=True, show_dots=True, js=[],
-        value_formatter=lambda v: f"£{v:,.2f}", disable_xml_declaration=True,
+        value_formatter=lambda v: f"£{v:,.0f}", disable_xml_declaration=True,
+        x_labels_major_every=3, show_minor_x_labels=False, legend_at_bottom_columns=1,
+        truncate_label=-1, truncate_legend=-1,
         title="Cumulative spend by month, against a straight line to the budget",
     )  # fmt: skip
     months = figures.months
