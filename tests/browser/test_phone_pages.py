@@ -8,11 +8,15 @@ is visited as soon as it is classified there. Say what its main action is in
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
+from playwright.sync_api import expect
 
 from tests.browser.helpers import sign_in
-from tests.factories import BudgetFactory, ClosureDateFactory, TrainingFactory
+from tests.factories import BudgetFactory, ClosureDateFactory, CourseFactory, TrainingFactory
 from tests.samples import make_samples
 from tests.test_permission_matrix import MATRIX, MORE_CASES, OK
 
@@ -132,3 +136,44 @@ def test_every_page_fits_a_phone_and_passes_axe(
     context.close()
     assert not failures, f"{role}:\n" + "\n".join(failures)
     assert not csp_violations, "CSP violations:\n" + "\n".join(csp_violations)
+
+
+def test_board_filters_fold_away_on_a_phone_and_stay_open_on_a_desktop(
+    live_server, open_page, workforce_facilitator
+):
+    phone = open_page(viewport=PHONE_SIZE)
+    sign_in(phone, live_server, workforce_facilitator)
+    phone.goto(live_server.url + "/sessions/open/")
+    expect(phone.get_by_label("Programme")).to_be_hidden()
+    phone.get_by_text("Filters", exact=True).click()
+    expect(phone.get_by_label("Programme")).to_be_visible()
+    # A filter in use keeps them open, and says so.
+    phone.goto(live_server.url + "/sessions/open/?from=2026-01-01")
+    expect(phone.get_by_text("Filters (in use)")).to_be_visible()
+    expect(phone.get_by_label("From")).to_be_visible()
+    phone.set_viewport_size(DESKTOP_SIZE)
+    phone.goto(live_server.url + "/sessions/open/")
+    expect(phone.get_by_label("Programme")).to_be_visible()
+
+
+def test_the_month_on_a_phone_is_a_list_of_days_reached_by_keyboard(
+    live_server, open_page, coordinator
+):
+    course = CourseFactory(title="Living well", first_start=timezone.now() + timedelta(days=2))
+    day = timezone.localtime(course.sessions.get(number=1).start)
+    phone = open_page(viewport=PHONE_SIZE)
+    sign_in(phone, live_server, coordinator)
+    phone.goto(f"{live_server.url}/calendar/?view=month&date={day:%Y-%m-%d}")
+    expect(phone.get_by_role("table")).to_be_hidden()  # the grid is for wide screens
+    heading = phone.get_by_role("heading", name=f"{day:%A} {day.day} {day:%B}")
+    expect(heading).to_be_visible()
+    expect(phone.get_by_text("No facilitators yet").first).to_be_visible()
+    link = phone.get_by_role("link", name="Living well").first
+    for _ in range(60):  # Tab through the page until the session's link has focus
+        phone.keyboard.press("Tab")
+        if link.evaluate("el => el === document.activeElement"):
+            break
+    else:
+        pytest.fail("The session's link cannot be reached with Tab")
+    phone.set_viewport_size(DESKTOP_SIZE)
+    expect(phone.get_by_role("table")).to_be_visible()
