@@ -28,11 +28,19 @@ STYLE = Style(
     foreground_subtle="#4c6272",
     colors=("#005eb8", "#768692", "#007f3b", "#b30000"),
     font_family="Arial, sans-serif",
-    label_font_size=12,
-    major_label_font_size=12,
-    legend_font_size=13,
-    title_font_size=15,
+    # Drawn 480 units wide and shown at the screen's width: on a 390 px phone (about
+    # 358 px of chart) 16-unit labels are 12 px high, readable without zooming.
+    label_font_size=16,
+    major_label_font_size=16,
+    legend_font_size=16,
+    title_font_size=18,
+    value_font_size=16,
+    tooltip_font_size=16,
+    value_label_font_size=16,
 )
+
+# The size each chart is drawn at (the dashboard's <img> says the same).
+WIDTH, HEIGHT = 480, 360
 
 
 _SCRIPT = re.compile(r"<script\b.*?(?:</script>|/>)", re.DOTALL | re.IGNORECASE)
@@ -48,11 +56,19 @@ def _render(chart) -> str:
 
 def categories_chart(figures: YearFigures) -> str:
     chart = pygal.HorizontalBar(
-        style=STYLE, height=320, width=700, legend_at_bottom=True, print_values=False, js=[],
+        style=STYLE, height=HEIGHT, width=WIDTH, legend_at_bottom=True, print_values=False, js=[],
         value_formatter=lambda v: f"£{v:,.0f}", disable_xml_declaration=True,
-        truncate_label=-1, truncate_legend=-1, x_label_rotation=30,
+        # Narrow enough for a phone: three value marks and the key one to a line, so no
+        # label runs into the next.
+        truncate_label=-1, truncate_legend=-1, legend_at_bottom_columns=1,
         title="Spend and commitments by category, against allocation",
     )  # fmt: skip
+    largest = max(
+        [float(line.spent + line.committed) for line in figures.categories]
+        + [float(line.allocation or 0) for line in figures.categories]
+        + [1.0]
+    )
+    chart.y_labels = [0, round(largest / 2), round(largest)]
     chart.x_labels = [line.label for line in figures.categories]
     chart.add("Spent", [float(line.spent) for line in figures.categories])
     chart.add("Committed", [float(line.committed) for line in figures.categories])
@@ -68,8 +84,10 @@ def categories_chart(figures: YearFigures) -> str:
 
 def cumulative_chart(figures: YearFigures) -> str:
     chart = pygal.Line(
-        style=STYLE, height=320, width=700, legend_at_bottom=True, show_dots=True, js=[],
-        value_formatter=lambda v: f"£{v:,.2f}", disable_xml_declaration=True,
+        style=STYLE, height=HEIGHT, width=WIDTH, legend_at_bottom=True, show_dots=True, js=[],
+        value_formatter=lambda v: f"£{v:,.0f}", disable_xml_declaration=True,
+        x_labels_major_every=3, show_minor_x_labels=False, legend_at_bottom_columns=1,
+        truncate_label=-1, truncate_legend=-1,
         title="Cumulative spend by month, against a straight line to the budget",
     )  # fmt: skip
     months = figures.months

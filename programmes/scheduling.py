@@ -54,6 +54,35 @@ def _closures(venue: Venue | None, first: date, last: date) -> dict[date, str]:
     return closures
 
 
+@dataclass(frozen=True)
+class DayClosed:
+    """Why a day is shut, for the calendar: a bank holiday, or a closure everywhere
+    (``venue`` None) or at one venue."""
+
+    reason: str
+    is_bank_holiday: bool = False
+    venue: str | None = None
+
+
+def days_closed(
+    first: date, last: date, venue_id: int | None = None
+) -> dict[date, list[DayClosed]]:
+    """Bank holidays and closures from ``first`` to ``last``: with ``venue_id``, those that
+    shut that venue (team-wide and its own), otherwise every venue's too. One query."""
+    marks: dict[date, list[DayClosed]] = {}
+    for year in range(first.year, last.year + 1):
+        for day, name in _bank_holidays(year).items():
+            if first <= day <= last:
+                marks.setdefault(day, []).append(DayClosed(name, is_bank_holiday=True))
+    closures = ClosureDate.objects.filter(date__gte=first, date__lte=last).select_related("venue")
+    if venue_id:
+        closures = closures.closing(venue_id)
+    for closure in closures.order_by("date", "venue__name", "pk"):
+        venue = closure.venue.name if closure.venue else None
+        marks.setdefault(closure.date, []).append(DayClosed(closure.reason, venue=venue))
+    return marks
+
+
 def closed_reason(
     day: date, venue: Venue | None, closures: dict[date, str] | None = None
 ) -> str | None:

@@ -29,7 +29,7 @@ from programmes.access import (
 )
 from programmes.forms import ClosureForm, CourseEditForm, CourseForm, ProgrammeForm, SessionForm
 from programmes.models import ClosureDate, Course, CourseStatus, Programme, Session
-from programmes.scheduling import SchedulingError, sessions_on_closures
+from programmes.scheduling import SchedulingError, days_closed, sessions_on_closures
 from programmes.services import (
     CourseError,
     course_cancel,
@@ -304,13 +304,18 @@ def calendar(request: HttpRequest) -> HttpResponse:
     )
     if venue_id:
         sessions = sessions.filter(venue_id=venue_id)
+    sessions = list(sessions.order_by("start", "pk"))
+    # Facilitators' apps mark each session's cover (one query).
+    sessions_listed.send(sender=Session, sessions=sessions)
     by_day: dict[date, list[Session]] = {}
-    for session in sessions.order_by("start", "pk"):
+    for session in sessions:
         by_day.setdefault(timezone.localtime(session.start).date(), []).append(session)
+    closed = days_closed(first, last, venue_id)
     days = [
         {
             "date": day,
             "sessions": by_day.get(day, []),
+            "closed": closed.get(day, []),
             "in_month": view == "week" or day.month == anchor.month,
         }
         for day in (first + timedelta(days=i) for i in range((last - first).days + 1))
@@ -324,6 +329,8 @@ def calendar(request: HttpRequest) -> HttpResponse:
             "title": title,
             "days": days,
             "weeks": weeks,
+            # The phone's agenda: the month's days with something on them.
+            "agenda": [d for d in days if d["in_month"] and (d["sessions"] or d["closed"])],
             "today": today,
             "anchor": anchor,
             "previous": previous,

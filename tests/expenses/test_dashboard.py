@@ -352,3 +352,16 @@ def test_dashboard_names_spent_and_committed_apart_from_the_run_rate(client, yea
     assert "Spent and committed so far: £4,830.00" in html
     assert "Year-end at the run rate so far: £3,650.00" in html
     assert "an underspend of £3,850.00" in html
+
+
+@pytest.mark.parametrize("name", ["categories", "cumulative"])
+def test_chart_text_is_readable_on_a_phone(client, year, finance_lead, name):
+    """Shown at a 390 px phone's width (358 px of chart inside the page's margins), the
+    smallest text of each chart is still at least 11 px high."""
+    client.force_login(finance_lead)
+    svg = client.get(reverse("expenses:chart", args=[2026, name])).content.decode()
+    width = float(re.search(r'viewBox="0 0 ([\d.]+) [\d.]+"', svg)[1])
+    sizes = [float(size) for size in re.findall(r"font-size:\s*([\d.]+)px", svg)]
+    assert sizes and min(sizes) * 358 / width >= 11, (width, sorted(set(sizes)))
+    page = client.get(reverse("expenses:dashboard")).content.decode()
+    assert f'width="{width:.0f}"' in page  # the page reserves the chart's own shape
