@@ -93,9 +93,7 @@ def test_a_receipt_survives_a_missing_date_and_the_error_summary_leads_to_the_fi
 
     page.get_by_label("Date you paid").fill(timezone.localdate().isoformat())
     page.get_by_role("button", name="Submit claim").click()
-    expect(page.get_by_text("Claim for £4.20 submitted for approval.")).to_be_visible(
-        timeout=15_000
-    )
+    expect(page.get_by_text("for £4.20 is submitted for approval.")).to_be_visible(timeout=15_000)
     claim = ExpenseClaim.objects.get()
     assert claim.receipt_label == "bus ticket.pdf"
     expect(page.get_by_role("link", name="Download the receipt")).to_be_visible()
