@@ -8,6 +8,8 @@ import shutil
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
+from tests.browser.helpers import evaluate_settled, settle
+
 # Playwright's sync API runs an event loop in the test thread; Django would
 # otherwise refuse ORM calls made from the test body.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -61,6 +63,7 @@ def assert_accessible(axe):
     """Run axe-core on the page; fail on any serious or critical violation."""
 
     def check(page):
+        settle(page)
         results = axe.run(page, options=AXE_OPTIONS)
         bad = [
             f"{v['id']} ({v['impact']}): {v['help']} — "
@@ -121,8 +124,11 @@ def assert_fits():
     """Nothing wider than the screen: no sideways scrolling at 390 px."""
 
     def check(page):
-        overflow = page.evaluate(
-            "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        overflow = evaluate_settled(
+            page,
+            "() => document.documentElement"
+            " ? document.documentElement.scrollWidth - document.documentElement.clientWidth"
+            " : null",
         )
         assert overflow <= 1, f"{page.url} scrolls sideways by {overflow}px"
 

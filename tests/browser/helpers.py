@@ -2,6 +2,7 @@
 
 import time
 
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 _last_code: dict[str, str] = {}
@@ -50,3 +51,26 @@ def nav_more(page, name):
     main = page.get_by_role("navigation", name="Main")
     main.get_by_role("button", name="More", exact=True).click()
     main.get_by_role("link", name=name, exact=True).click()
+
+
+def settle(page) -> None:
+    """Let a navigation a click started finish before the page is examined."""
+    page.wait_for_load_state("load")
+
+
+def evaluate_settled(page, script: str):
+    """Evaluate once the page has a document: a click's navigation can swap it mid-call
+    (a loaded machine makes that likely), which Chromium reports as a null document or a
+    destroyed context."""
+    for _ in range(20):
+        settle(page)
+        try:
+            value = page.evaluate(script)
+        except PlaywrightError as error:
+            if "context was destroyed" not in str(error) and "null" not in str(error):
+                raise
+            value = None
+        if value is not None:
+            return value
+        page.wait_for_timeout(250)
+    raise AssertionError(f"{page.url} never settled enough to be examined")

@@ -51,6 +51,7 @@ def test_volunteer_claims_mileage_on_a_phone_and_finance_approves(
     page.get_by_role("navigation", name="Main").get_by_role(
         "link", name="Finance", exact=True
     ).click()
+    expect(page).to_have_url(re.compile(r"/finance/$"))
     assert_fits(page)
     expect(page.get_by_role("row", name=re.compile("Approved, not yet paid"))).to_contain_text(
         "£0.00"

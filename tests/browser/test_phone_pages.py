@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from tests.browser.helpers import sign_in
+from tests.browser.helpers import evaluate_settled, sign_in
 from tests.factories import BudgetFactory, ClosureDateFactory, CourseFactory, TrainingFactory
 from tests.samples import make_samples
 from tests.test_permission_matrix import MATRIX, MORE_CASES, OK
@@ -88,7 +88,11 @@ def pages_for(role: str, samples) -> list[tuple[str, str, str | None]]:
 def problems_on(page, action: str | None) -> list[str]:
     """What is wrong with the page as a phone shows it."""
     found = []
-    overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+    overflow = evaluate_settled(
+        page,
+        "() => document.documentElement"
+        " ? document.documentElement.scrollWidth - window.innerWidth : null",
+    )
     if overflow > 0:
         found.append(f"scrolls sideways by {overflow}px")
     if action:
