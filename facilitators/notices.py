@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from facilitators.models import CoverRequest, FacilitatorProfile, SessionClaim
 from hope.models import User
-from hope.notices import notice_recipients, notice_send
+from hope.notices import coordinators, notice_recipients, notice_send
 from hope.roles import FacilitatorKind, Role
 from programmes.models import Session
 
@@ -29,15 +29,6 @@ TEMPLATE = "facilitators/email/rota_notice"
 GAVE_BACK_WARNING_DAYS = 14
 # A request for cover still open this close to the session is the coordinators' to solve.
 UNMET_COVER_HOURS = 72
-
-
-def coordinators(*, besides: User | None = None) -> list[User]:
-    """Everyone who coordinates and can sign in, less the person who made the change
-    (nobody needs telling what they just did). One query."""
-    people = User.objects.filter(groups__name=Role.COORDINATOR, is_active=True).distinct()
-    if besides is not None:
-        people = people.exclude(pk=besides.pk)
-    return list(people.order_by("pk"))
 
 
 def cover_candidates(claim: SessionClaim) -> list[FacilitatorProfile]:

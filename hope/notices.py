@@ -21,6 +21,7 @@ from django.utils.html import linebreaks, urlize
 
 from hope.models import Notice, NoticeDelivery, User
 from hope.outbox import message_create, render_text
+from hope.roles import Role
 
 
 def _preferences_url() -> str:
@@ -63,6 +64,15 @@ def notice_send(*, key: str, recipient: User, template: str, context: dict) -> N
         )
         notice.save(update_fields=["message"])
     return notice
+
+
+def coordinators(*, besides: User | None = None) -> list[User]:
+    """Everyone who coordinates and can sign in, less the person who made the change
+    (nobody needs telling what they just did). One query."""
+    people = User.objects.filter(groups__name=Role.COORDINATOR, is_active=True).distinct()
+    if besides is not None:
+        people = people.exclude(pk=besides.pk)
+    return list(people.order_by("pk"))
 
 
 def notice_recipients(*, key_prefix: str) -> set[int]:

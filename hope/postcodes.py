@@ -46,3 +46,38 @@ class PostcodeField(forms.CharField):
     def clean(self, value):
         value = super().clean(value)
         return uk_postcode(value) if value else value
+
+
+_DISTRICT = re.compile(r"([A-Z]{1,2})([0-9]{1,2})([A-Z]?)", re.ASCII)
+
+
+def postcode_district(postcode: str) -> str:
+    """The outward code of a stored postcode ("NG4" of "NG4 2RL"): an area, not a door."""
+    return postcode.split(" ")[0] if postcode else ""
+
+
+def uk_district(value: str) -> str:
+    """A postcode district as typed ("ng4", "NG4 2RL" too), as "NG4"; ValidationError
+    otherwise."""
+    text = "".join(value.split()).upper()
+    full = _POSTCODE.fullmatch(text)
+    if full:
+        text = full[1]
+    if not _DISTRICT.fullmatch(text):
+        raise ValidationError("Enter a postcode district, like NG4 or LS1.", code="invalid")
+    return text
+
+
+def district_nearness(origin: str, district: str) -> tuple:
+    """A sort key putting districts nearest ``origin`` first, without a map: the same
+    district, then the same area by how far apart the district numbers are (NG4, then NG3
+    and NG5), then other areas alphabetically. Rough, but Royal Mail numbered most areas
+    outward from their centre, and it needs no outside data."""
+    here, there = _DISTRICT.fullmatch(origin or ""), _DISTRICT.fullmatch(district or "")
+    if not there:
+        return (3, 0, district)
+    if not here:
+        return (2, 0, district)
+    if here[1] != there[1]:
+        return (2, 0, district)
+    return (0 if district == origin else 1, abs(int(here[2]) - int(there[2])), district)

@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from django.conf import settings
-from django.db.models import BigIntegerField, F, Func, Q, QuerySet, Value
+from django.db.models import BigIntegerField, F, Func, Prefetch, Q, QuerySet, Value
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -35,9 +35,11 @@ from programmes.models import (
     Channel,
     Course,
     CourseStatus,
+    Direction,
     Participant,
     Place,
     PlaceStatus,
+    Ride,
     Session,
 )
 
@@ -62,7 +64,7 @@ def channel_for(participant: Participant) -> tuple[str, str] | None:
     return None
 
 
-def _store(
+def message_to_participant(
     *, participant: Participant, what: str, key: str, context: dict, send_now: bool = True
 ) -> bool:
     """Store one message of kind ``what`` (which names the template) for ``participant``,
@@ -100,7 +102,7 @@ def notify_participant(*, place: Place, what: str, key_extra: str = "", context=
     """Store one message about ``place`` (``what`` names the template: place_confirmed,
     waiting_list, place_offered). Keyed so the same news is stored once. Returns whether
     a message was stored."""
-    return _store(
+    return message_to_participant(
         participant=place.participant,
         what=what,
         key=f"participant:{what}:place={place.pk}{key_extra}",
@@ -177,6 +179,10 @@ def plan_reminders(now: datetime | None = None) -> int:
         session__start__gt=now,
         session__start__lte=now + LONGEST_NOTICE,
     ).select_related("participant", "session__course__programme", "session__venue")
+    # Their lifts, so the reminder says who collects them.
+    candidates = candidates.prefetch_related(
+        Prefetch("rides", queryset=Ride.objects.held().select_related("driver"), to_attr="lifts")
+    )
     due = [
         line
         for line in candidates
@@ -189,11 +195,22 @@ def plan_reminders(now: datetime | None = None) -> int:
     for line in due:
         if keys[line.pk] in stored:
             continue
-        created += _store(
+        created += message_to_participant(
             participant=line.participant,
             what="reminder",
             key=keys[line.pk],
-            context={"session": line.session, "course": line.session.course},
+            context={
+                "session": line.session,
+                "course": line.session.course,
+                "lifts": [
+                    {
+                        "driver": ride.driver.get_short_name(),
+                        "pickup_at": ride.pickup_at,
+                        "home": ride.direction != Direction.THERE,
+                    }
+                    for ride in line.lifts
+                ],
+            },
             # The minute sweep sends them: a beat run that stores many nudges nobody.
             send_now=False,
         )
@@ -245,7 +262,7 @@ def notify_sessions_changed(*, sessions: list[Session], what: str) -> int:
     created = 0
     for line in session_notice_lines(sessions):
         session = line.session
-        created += _store(
+        created += message_to_participant(
             participant=line.participant,
             what=f"session_{what}",
             key=f"participant:session-{what}:session={session.pk}:rev={session.revision}:"
@@ -267,7 +284,7 @@ def notify_course_changed(*, course: Course, sessions: list[Session], what: str)
     first = sessions[0]
     created = 0
     for place in course_notice_places(course, what):
-        created += _store(
+        created += message_to_participant(
             participant=place.participant,
             what=f"course_{what}",
             # The first session's revision names this change: a later move is another.

@@ -53,6 +53,7 @@ IDENTIFYING = {
     "postal_address": "",
     "access_needs": "",
     "pickup_postcode": "",
+    "pickup_notes": "",
 }
 
 

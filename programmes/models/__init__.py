@@ -32,9 +32,29 @@ from programmes.models.participants import (
     ReferralSource,
     ReferralStatus,
     Score,
+    TransportLegs,
+)
+from programmes.models.rides import (
+    RIDES_FOR_LEGS,
+    Arranged,
+    Direction,
+    DriverArea,
+    Ride,
+    RideQuerySet,
+    held_ride,
+    ride_window,
 )
 
 __all__ = [
+    "RIDES_FOR_LEGS",
+    "Arranged",
+    "Direction",
+    "DriverArea",
+    "Ride",
+    "RideQuerySet",
+    "TransportLegs",
+    "held_ride",
+    "ride_window",
     "CLOSED_REFERRAL_STATUSES",
     "DISPLAY_STATUSES",
     "HOLDING_PLACE",

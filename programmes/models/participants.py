@@ -33,6 +33,15 @@ class Channel(models.TextChoices):
     LETTER = "letter", "Letter"
 
 
+class TransportLegs(models.TextChoices):
+    """What a participant who needs transport needs, and so which rides are asked for."""
+
+    BOTH = "both", "There and back, with one driver"
+    SEPARATE = "separate", "There and back (two drivers may share it)"
+    THERE = "there", "Only there"
+    BACK = "back", "Only home"
+
+
 class ConsentMethod(models.TextChoices):
     SPOKEN = "spoken", "Said so (phone or in person)"
     WRITTEN = "written", "In writing (form or letter)"
@@ -81,6 +90,16 @@ class Participant(TimeStamped):
     )
     needs_transport = models.BooleanField("needs transport to sessions", default=False)
     pickup_postcode = models.CharField("pick-up postcode", max_length=10, blank=True)
+    transport_legs = models.CharField(
+        "rides needed", max_length=10, choices=TransportLegs.choices, default=TransportLegs.BOTH
+    )
+    pickup_notes = models.CharField(
+        "notes for the driver",
+        max_length=200,
+        blank=True,
+        help_text="Only what a driver needs: e.g. “Flat 2, blue door; uses a walking frame”. "
+        "Shown only to the driver holding the ride.",
+    )
     consent_contact = models.BooleanField("agrees to be contacted", default=False)
     consent_contact_on = models.DateField(null=True, blank=True)
     consent_contact_how = models.CharField(max_length=10, choices=ConsentMethod.choices, blank=True)
@@ -137,6 +156,10 @@ class Participant(TimeStamped):
             models.CheckConstraint(
                 condition=Q(reminder_days__gte=1) & Q(reminder_days__lte=MAX_REMINDER_DAYS),
                 name="programmes_participant_reminder_days_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(transport_legs__in=TransportLegs.values),
+                name="programmes_participant_transport_legs_valid",
             ),
         ]
 

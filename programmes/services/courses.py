@@ -20,7 +20,7 @@ from django.utils.formats import date_format
 
 from hope.audit import audit_record
 from hope.models import User
-from programmes.models import ClosureDate, Course, CourseStatus, Programme, Session
+from programmes.models import Attendance, ClosureDate, Course, CourseStatus, Programme, Session
 from programmes.notices import (
     course_notice_places,
     notify_course_changed,
@@ -35,6 +35,7 @@ from programmes.services.participants import (
     places_offer_free,
     session_attendance_follow,
 )
+from programmes.services.rides import rides_follow
 from programmes.signals import (
     course_unpublished,
     sessions_cancelled,
@@ -254,6 +255,8 @@ def course_update(
         if moving:
             sessions_moved.send(sender=Session, sessions=moving, by=by)
             notify_course_changed(course=course, sessions=moving, what="moved")
+        # Published, back to draft, or another venue: the rides follow.
+        rides_follow(lines=Attendance.objects.filter(session__course=course), now=now)
         audit_record(
             actor=by,
             action="course.changed",

@@ -38,6 +38,7 @@ from programmes.models import (
     Session,
 )
 from programmes.notices import notify_participant, withdraw_reminders
+from programmes.services.rides import rides_follow
 
 
 class PlaceError(Exception):
@@ -95,6 +96,10 @@ def referral_set_status(*, referral: Referral, status: str, by: User) -> Referra
     return referral
 
 
+# A change to one of these changes which rides they need.
+TRANSPORT_FIELDS = {"needs_transport", "transport_legs"}
+
+
 def participant_update(*, participant: Participant, values: dict, by: User) -> Participant:
     """Change someone's details or consents. The audit line names the fields changed,
     never their values (health details, addresses)."""
@@ -109,6 +114,8 @@ def participant_update(*, participant: Participant, values: dict, by: User) -> P
         participant.full_clean(exclude=["created_by"])
         if changed:
             participant.save(update_fields=[*changed, "updated_at"])
+            if set(changed) & TRANSPORT_FIELDS:
+                rides_follow(lines=participant.attendance.all())
             labels = ", ".join(
                 str(Participant._meta.get_field(name).verbose_name) for name in changed
             )
@@ -197,6 +204,7 @@ def _enrol(place: Place, now: datetime) -> None:
     place.offer_expires_at = None
     place.save(update_fields=["status", "enrolled_at", "offer_expires_at", "updated_at"])
     _write_register_lines(place, now)
+    rides_follow(lines=place.attendance.all(), now=now)
     _advance_referrals(place.participant, ReferralStatus.ENROLLED)
     notify_participant(place=place, what="place_confirmed")
 
@@ -278,6 +286,7 @@ def place_withdraw(*, place: Place, by: User) -> Place:
         place.left_at = now
         place.save(update_fields=["status", "left_at", "updated_at"])
         Attendance.objects.filter(place=place, start__gt=now).update(expected=False)
+        rides_follow(lines=place.attendance.all(), now=now)
         withdraw_reminders(
             Session.objects.filter(attendance__place=place, start__gt=now),
             person=place.participant_id,
@@ -389,6 +398,8 @@ def attendance_mark(*, attendance: Attendance, mark: str, by: User) -> Attendanc
         attendance.marked_at = timezone.now()
         attendance.marked_by = by
         attendance.save(update_fields=["mark", "marked_at", "marked_by"])
+        # Apologies before the start: their ride is no longer needed (and back if taken back).
+        rides_follow(lines=Attendance.objects.filter(pk=attendance.pk))
     return attendance
 
 
@@ -488,3 +499,4 @@ def session_attendance_follow(*, sessions: list[Session]) -> None:
         lines.update(start=session.start, end=session.end)
         if session.is_cancelled:
             lines.update(expected=False)
+    rides_follow(lines=Attendance.objects.filter(session__in=[s.pk for s in sessions]))
