@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from hope.roles import is_coordinator
-from programmes.models import Course, CourseStatus, Participant, Place, Session
+from hope.models import User
+from hope.roles import Role, has_role, is_coordinator
+from programmes.models import Course, CourseStatus, Participant, Place, Ride, Session
 from programmes.signals import sessions_staffed_by
 
 
@@ -116,3 +117,37 @@ def get_course_participants_for_user(request, pk: int) -> tuple[Course, bool]:
     if not courses_with_participants_shown(request.user).filter(pk=course.pk).exists():
         raise Http404
     return course, False
+
+
+def is_driver(user) -> bool:
+    """Volunteers marked as drivers (on the people page); the rides pages are theirs (and
+    coordinators')."""
+    return (
+        user.is_authenticated
+        and user.is_active
+        and user.is_driver
+        and has_role(user, Role.VOLUNTEER)
+    )
+
+
+def drivers() -> QuerySet:
+    """Everyone ``is_driver`` lets drive, by name: for a coordinator's choice of driver
+    and for whom to ask to cover a ride."""
+    return User.objects.filter(
+        groups__name=Role.VOLUNTEER, is_active=True, is_driver=True
+    ).order_by("full_name", "pk")
+
+
+def get_ride_for_user(request, pk: int) -> Ride:
+    """A ride, for coordinators; for a driver, one they hold or one the board offers them
+    (still to come). 404 for everyone else, who may not know it exists."""
+    rides = Ride.objects.for_pages().select_related("attendance__place")
+    user = request.user
+    if is_coordinator(user):
+        return get_object_or_404(rides, pk=pk)
+    if not is_driver(user):
+        raise Http404
+    return get_object_or_404(
+        rides.filter(Q(driver=user) | Q(pk__in=Ride.objects.upcoming().open_to_drivers())),
+        pk=pk,
+    )

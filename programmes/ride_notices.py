@@ -23,8 +23,8 @@ from hope.models import Message, User
 from hope.notices import coordinators, notice_send
 from hope.outbox import message_create
 from hope.reminders import reminder_due_at
-from hope.roles import Role
-from programmes.models import Direction, DriverArea, Ride
+from programmes.access import drivers
+from programmes.models import Direction, Ride
 from programmes.notices import message_to_participant
 
 TEMPLATE = "programmes/email/ride_notice"
@@ -108,23 +108,15 @@ def notify_gave_back(*, ride: Ride, driver: User, since: str, now: datetime) -> 
 
 
 def cover_drivers(ride: Ride) -> list[User]:
-    """The other drivers who could take the ride: active volunteers who have said where
-    they drive from, not holding a ride at that time for another session. One query."""
+    """The other drivers who could take the ride: active volunteer drivers not holding a
+    ride at that time for another session. One query."""
     busy = (
         Ride.objects.held()
         .filter(start__lt=ride.end, end__gt=ride.start)
         .exclude(session=ride.session)
     )
     return list(
-        User.objects.filter(
-            is_active=True,
-            groups__name=Role.VOLUNTEER,
-            pk__in=DriverArea.objects.values("user_id"),
-        )
-        .exclude(pk=ride.driver_id)
-        .exclude(pk__in=busy.values("driver_id"))
-        .distinct()
-        .order_by("pk")
+        drivers().exclude(pk=ride.driver_id).exclude(pk__in=busy.values("driver_id")).distinct()
     )
 
 

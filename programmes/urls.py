@@ -1,7 +1,7 @@
 from django.urls import path
 
 from programmes.views import courses as views
-from programmes.views import participants, register
+from programmes.views import participants, register, rides
 
 app_name = "programmes"
 
@@ -39,4 +39,16 @@ urlpatterns = [
         participants.course_participants,
         name="course_participants",
     ),
+    # Rides: the drivers' board and pages, and the coordinators' list of rides wanted.
+    path("rides/", rides.ride_board, name="ride_board"),
+    path("rides/mine/", rides.rides_mine, name="rides_mine"),
+    path("rides/unmet/", rides.rides_unmet, name="rides_unmet"),
+    path("rides/area/", rides.driver_area, name="driver_area"),
+    path("rides/<int:pk>/", rides.ride_detail, name="ride_detail"),
+    path("rides/<int:pk>/take/", rides.ride_take_view, name="ride_take"),
+    path("rides/<int:pk>/assign/", rides.ride_assign_view, name="ride_assign"),
+    path("rides/<int:pk>/release/", rides.ride_release_view, name="ride_release"),
+    path("rides/<int:pk>/cover/", rides.ride_cover_view, name="ride_cover"),
+    path("rides/<int:pk>/arrange/", rides.ride_arrange_view, name="ride_arrange"),
+    path("rides/<int:pk>/pickup/", rides.ride_pickup_view, name="ride_pickup"),
 ]

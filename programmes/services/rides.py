@@ -24,7 +24,8 @@ from django.utils import timezone
 
 from hope.audit import audit_record
 from hope.models import TeamSettings, User
-from hope.roles import Role, has_role, is_coordinator
+from hope.roles import is_coordinator
+from programmes.access import is_driver
 from programmes.models import (
     RIDES_FOR_LEGS,
     Arranged,
@@ -91,7 +92,7 @@ def rides_follow(*, lines: QuerySet[Attendance], now: datetime | None = None) ->
     needs one: create or revive the rides wanted, withdraw the rest, and keep each
     ride's time in step with its session. Drivers hear what changed for them; one whose
     moved ride now clashes with another they hold is taken off it. Call inside the
-    change's transaction. Five queries, plus writes."""
+    change's transaction. Five queries, plus writes and one per driver told."""
     now = now or timezone.now()
     lines = list(
         lines.filter(session__start__gt=now)
@@ -99,9 +100,8 @@ def rides_follow(*, lines: QuerySet[Attendance], now: datetime | None = None) ->
         .prefetch_related(
             Prefetch(
                 "rides",
-                queryset=Ride.objects.select_for_update(of=("self",))
-                .select_related("driver")
-                .order_by("pk"),
+                # Locked without joins (see _lock_ride); a driver is read when told.
+                queryset=Ride.objects.select_for_update().order_by("pk"),
             )
         )
         .order_by("pk")
@@ -183,19 +183,15 @@ def _clear_driver(ride: Ride) -> None:
 # --- Drivers ------------------------------------------------------------------------------
 
 
-def is_driver(user) -> bool:
-    """Volunteers drive; coordinators may give them rides."""
-    return user.is_authenticated and user.is_active and has_role(user, Role.VOLUNTEER)
-
-
 def _lock_ride(ride: Ride) -> Ride:
-    return (
-        Ride.objects.select_for_update(of=("self",))
-        .select_related(
-            "session__course", "session__venue", "participant", "driver", "attendance__place"
-        )
-        .get(pk=ride.pk)
-    )
+    """The ride, locked, with what the services read. The lock is taken on the bare row
+    first: a locking query that also joins the driver returns, after waiting for another
+    driver's commit, the ride's new driver_id with the old (empty) join, so it would read
+    "no driver" for a ride just taken. Once locked, a plain read sees the committed row."""
+    Ride.objects.select_for_update().filter(pk=ride.pk).values_list("pk").get()
+    return Ride.objects.select_related(
+        "session__course", "session__venue", "participant", "driver", "attendance__place"
+    ).get(pk=ride.pk)
 
 
 def _check_still_wanted(ride: Ride, now: datetime) -> None:

@@ -1,0 +1,314 @@
+"""The rides pages: the drivers' board, a driver's own rides, one ride, and the
+coordinators' list of rides nobody is doing yet.
+
+Drivers see a participant's first name, pick-up district, venue and time; the full
+postcode, notes for the driver and phone number only on rides they hold, until a week
+after the session (``Ride.details_visible_to``). Every page is audited.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from hope.access import coordinator_required
+from hope.audit import audit_viewed
+from hope.models import AuditArea, TeamSettings
+from hope.postcodes import district_nearness
+from hope.redirects import redirect_back
+from hope.roles import is_coordinator
+from programmes.access import drivers, get_ride_for_user, is_driver
+from programmes.models import DriverArea, Ride
+from programmes.models.rides import DETAILS_SHOWN_FOR
+from programmes.ride_forms import (
+    ArrangeForm,
+    AssignDriverForm,
+    DriverAreaForm,
+    PickupForm,
+)
+from programmes.ride_notices import GAVE_BACK_WARNING_DAYS
+from programmes.services.rides import (
+    RideError,
+    driver_area_set,
+    ride_arrange,
+    ride_cover_ask,
+    ride_cover_withdraw,
+    ride_release,
+    ride_set_pickup,
+    ride_take,
+    self_release_problem,
+)
+
+# How far ahead the board looks, and the coordinators' list of unmet rides.
+BOARD_DAYS = 21
+UNMET_DAYS = 14
+
+
+def _driver_or_coordinator(request: HttpRequest) -> None:
+    if not (is_driver(request.user) or is_coordinator(request.user)):
+        raise PermissionDenied("The rides pages are for volunteer drivers and coordinators.")
+
+
+def _clashes(ride: Ride, held: list[Ride]) -> bool:
+    """Whether taking ``ride`` would overlap a ride in ``held`` (the model's rule)."""
+    return any(
+        other.session_id != ride.session_id and other.start < ride.end and ride.start < other.end
+        for other in held
+    )
+
+
+@login_required
+def ride_board(request: HttpRequest) -> HttpResponse:
+    """Rides wanted in the next three weeks, nearest the driver's district first. Four
+    queries, whatever the number of rides."""
+    _driver_or_coordinator(request)
+    now = timezone.now()
+    area = DriverArea.objects.filter(user=request.user).first()
+    origin = area.district if area else ""
+    rides = list(Ride.objects.open_to_drivers().within(BOARD_DAYS, now).for_pages())
+    held = list(
+        Ride.objects.held().filter(driver=request.user, session__start__gt=now - timedelta(days=1))
+    )
+    for ride in rides:
+        ride.clashes = _clashes(ride, held)
+        ride.mine = ride.driver_id == request.user.pk
+    rides.sort(key=lambda r: (district_nearness(origin, r.pickup_district), r.start, r.pk))
+    audit_viewed(request, "the rides board", area=AuditArea.ROTA)
+    return render(
+        request,
+        "programmes/ride_board.html",
+        {
+            "rides": rides,
+            "days": BOARD_DAYS,
+            "area": area,
+            "area_form": DriverAreaForm(initial={"district": origin}),
+            "can_drive": is_driver(request.user),
+        },
+    )
+
+
+@login_required
+@require_POST
+def driver_area(request: HttpRequest) -> HttpResponse:
+    if not is_driver(request.user):
+        raise PermissionDenied("Only volunteer drivers set where they drive from.")
+    form = DriverAreaForm(request.POST)
+    if form.is_valid():
+        driver_area_set(user=request.user, district=form.cleaned_data["district"])
+        messages.success(request, f"Rides nearest {form.cleaned_data['district']} now come first.")
+    else:
+        messages.error(request, form.errors["district"][0])
+    return redirect("programmes:ride_board")
+
+
+@login_required
+def rides_mine(request: HttpRequest) -> HttpResponse:
+    """The rides I hold: to come, and from the last week (with their details, for the
+    mileage claim). Two queries."""
+    if not is_driver(request.user):
+        raise PermissionDenied("The rides pages are for volunteer drivers.")
+    now = timezone.now()
+    rides = list(
+        Ride.objects.held()
+        .filter(driver=request.user, session__end__gt=now - DETAILS_SHOWN_FOR)
+        .for_pages()
+        .order_by("start", "pk")
+    )
+    upcoming = [r for r in rides if r.session.start > now]
+    done = [r for r in rides if r.session.start <= now]
+    audit_viewed(request, "their rides", area=AuditArea.ROTA)
+    return render(
+        request,
+        "programmes/rides_mine.html",
+        {"upcoming": upcoming, "done": done, "details_days": DETAILS_SHOWN_FOR.days},
+    )
+
+
+@login_required
+def ride_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    ride = get_ride_for_user(request, pk)
+    now = timezone.now()
+    user = request.user
+    coordinating = is_coordinator(user)
+    context = {
+        "ride": ride,
+        "details": ride.details_visible_to(user, now) or coordinating,
+        "mine": ride.driver_id == user.pk and ride.withdrawn_at is None,
+        "started": ride.session.start <= now,
+        "coordinating": coordinating,
+        "can_drive": is_driver(user),
+    }
+    if not context["started"] and ride.withdrawn_at is None:
+        if context["mine"] and ride.pickup_at is not None:
+            context["pickup_form"] = PickupForm(
+                ride=ride, initial={"pickup": timezone.localtime(ride.pickup_at).time()}
+            )
+        if coordinating:
+            context["assign_form"] = AssignDriverForm(initial={"driver": ride.driver_id})
+            context["arrange_form"] = ArrangeForm(initial={"how": ride.arranged})
+    audit_viewed(request, f"ride #{ride.pk}", area=AuditArea.ROTA)
+    return render(request, "programmes/ride_detail.html", context)
+
+
+def _act(request: HttpRequest, ride: Ride, action, done: str) -> HttpResponse:
+    try:
+        action()
+    except RideError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, done)
+    return redirect_back(request, reverse("programmes:ride_detail", args=[ride.pk]))
+
+
+@login_required
+@require_POST
+def ride_take_view(request: HttpRequest, pk: int) -> HttpResponse:
+    ride = get_ride_for_user(request, pk)
+    return _act(
+        request,
+        ride,
+        lambda: ride_take(ride=ride, driver=request.user, by=request.user),
+        f"The ride is yours: {ride.participant.first_name}, {ride.session.day_label}. "
+        "The pick-up details are on the ride's page.",
+    )
+
+
+@login_required
+@coordinator_required
+@require_POST
+def ride_assign_view(request: HttpRequest, pk: int) -> HttpResponse:
+    ride = get_ride_for_user(request, pk)
+    form = AssignDriverForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a driver from the list.")
+        return redirect_back(request, reverse("programmes:ride_detail", args=[ride.pk]))
+    driver = form.cleaned_data["driver"]
+    return _act(
+        request,
+        ride,
+        lambda: ride_take(ride=ride, driver=driver, by=request.user),
+        f"{driver} now drives ride #{ride.pk} ({ride.session.day_label}) and is told.",
+    )
+
+
+@login_required
+def ride_release_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET says what giving the ride back will do; POST does it."""
+    ride = get_ride_for_user(request, pk)
+    own = ride.driver_id == request.user.pk
+    if not own and not is_coordinator(request.user):
+        raise PermissionDenied("You can only give back your own rides.")
+    if request.method == "POST":
+        return _act(
+            request,
+            ride,
+            lambda: ride_release(ride=ride, by=request.user),
+            "You no longer drive this ride." if own else "The driver is off this ride and told.",
+        )
+    now = timezone.now()
+    refusal = ""
+    if ride.driver_id is None or ride.withdrawn_at is not None:
+        refusal = "Nobody holds this ride."
+    elif ride.session.start <= now:
+        refusal = "This session has already started."
+    elif own and not is_coordinator(request.user):
+        refusal = self_release_problem(ride=ride, now=now) or ""
+    return render(
+        request,
+        "programmes/ride_release.html",
+        {
+            "ride": ride,
+            "own": own,
+            "question": "Give back this ride?" if own else "Take the driver off this ride?",
+            "can_confirm": not refusal,
+            "refusal": refusal,
+            "back_url": reverse("programmes:ride_detail", args=[ride.pk]),
+            "coordinators_told": own
+            and ride.session.start - now <= timedelta(days=GAVE_BACK_WARNING_DAYS),
+            "notice_days": TeamSettings.current().release_notice_days,
+        },
+    )
+
+
+@login_required
+@require_POST
+def ride_cover_view(request: HttpRequest, pk: int) -> HttpResponse:
+    ride = get_ride_for_user(request, pk)
+    if request.POST.get("withdraw"):
+        return _act(
+            request,
+            ride,
+            lambda: ride_cover_withdraw(ride=ride, by=request.user),
+            "Your request for cover is withdrawn: the ride is still yours.",
+        )
+    return _act(
+        request,
+        ride,
+        lambda: ride_cover_ask(ride=ride, by=request.user),
+        "The ride is on the board for another driver, and the coordinators are told. It "
+        "stays yours until someone takes it over.",
+    )
+
+
+@login_required
+@coordinator_required
+@require_POST
+def ride_arrange_view(request: HttpRequest, pk: int) -> HttpResponse:
+    ride = get_ride_for_user(request, pk)
+    if request.POST.get("reopen"):
+        return _act(
+            request,
+            ride,
+            lambda: ride_arrange(ride=ride, how="", by=request.user),
+            "The ride needs a driver again.",
+        )
+    form = ArrangeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose how they are getting there.")
+        return redirect_back(request, reverse("programmes:ride_detail", args=[ride.pk]))
+    how = form.cleaned_data["how"]
+    return _act(
+        request,
+        ride,
+        lambda: ride_arrange(ride=ride, how=how, by=request.user),
+        f"Ride #{ride.pk} is arranged another way and leaves the lists of rides wanted.",
+    )
+
+
+@login_required
+@require_POST
+def ride_pickup_view(request: HttpRequest, pk: int) -> HttpResponse:
+    ride = get_ride_for_user(request, pk)
+    form = PickupForm(request.POST, ride=ride)
+    if not form.is_valid():
+        messages.error(request, form.errors["pickup"][0])
+        return redirect("programmes:ride_detail", pk=ride.pk)
+    return _act(
+        request,
+        ride,
+        lambda: ride_set_pickup(ride=ride, lead=form.cleaned_data["lead"], by=request.user),
+        f"Pick-up at {form.cleaned_data['pickup']:%H:%M}. "
+        f"{ride.participant.first_name} is told, if they can be reached.",
+    )
+
+
+@login_required
+@coordinator_required
+def rides_unmet(request: HttpRequest) -> HttpResponse:
+    """Rides in the next two weeks with nobody to do them, soonest first, each with a
+    one-click choice of driver. Three queries."""
+    rides = list(Ride.objects.unmet().within(UNMET_DAYS).for_pages().order_by("start", "pk"))
+    audit_viewed(request, "the rides wanted", area=AuditArea.ROTA)
+    return render(
+        request,
+        "programmes/rides_unmet.html",
+        {"rides": rides, "days": UNMET_DAYS, "drivers": list(drivers())},
+    )
