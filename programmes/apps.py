@@ -9,7 +9,7 @@ class ProgrammesConfig(AppConfig):
         from django.conf import settings
 
         from hope.retention import RetentionRule, register
-        from programmes.retention import anonymise_participants
+        from programmes.retention import anonymise_participants, clear_ride_reminders
 
         register(
             RetentionRule(
@@ -17,5 +17,12 @@ class ProgrammesConfig(AppConfig):
                 f"{settings.RETENTION_PARTICIPANT_MONTHS} months after their last course "
                 "ended or their last referral was closed",
                 anonymise_participants,
+            )
+        )
+        register(
+            RetentionRule(
+                "drivers' pick-up details in reminders",
+                "the text of a driver's reminder is cleared 7 days after the session",
+                clear_ride_reminders,
             )
         )

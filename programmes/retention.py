@@ -28,13 +28,14 @@ and scores.
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from hope.models import Message
 from programmes.models import (
     LIVE_PLACE,
     Participant,
@@ -43,7 +44,9 @@ from programmes.models import (
     Referral,
     Session,
 )
+from programmes.models.rides import DETAILS_SHOWN_FOR
 from programmes.notices import messages_to
+from programmes.ride_notices import DRIVER_REMINDER_DAYS
 
 IDENTIFYING = {
     "full_name": "",
@@ -111,3 +114,16 @@ def anonymise_participants(now: datetime) -> int:
         referrer="", updated_at=now
     )
     return people.update(**IDENTIFYING, anonymised_at=now, updated_at=now)
+
+
+def clear_ride_reminders(now: datetime) -> int:
+    """A driver's reminder carries the pick-up postcode, notes and phone number, which the
+    driver may see only until ``DETAILS_SHOWN_FOR`` after the session: the stored text
+    goes then too (its row stays in the message log). The reminder is sent the day
+    before, so its due time plus a day and that period is past every session it names."""
+    cutoff = now - DETAILS_SHOWN_FOR - timedelta(days=DRIVER_REMINDER_DAYS + 1)
+    return (
+        Message.objects.filter(kind="ride_reminder", due_at__lt=cutoff)
+        .exclude(body_text="", body_html="")
+        .update(body_text="", body_html="")
+    )

@@ -311,3 +311,20 @@ def test_the_participants_reminder_names_their_driver(alice_place, coordinator):
     reminder = Message.objects.get(kind="participant_reminder")
     pickup = timezone.localtime(ride.pickup_at)
     assert f"Val will collect you at {pickup:%H:%M} and drive you home" in reminder.body_text
+
+
+def test_a_drivers_reminder_loses_its_pickup_details_a_week_after_the_session(alice_place):
+    from hope.retention import run_retention
+
+    val = make_driver()
+    ride = live_rides().order_by("start").first()
+    ride_take(ride=ride, driver=val, by=val)
+    with time_machine.travel(ride.session.start - timedelta(hours=23), tick=False):
+        plan_driver_reminders()
+    reminder = Message.objects.get(kind="ride_reminder")
+    run_retention(now=ride.session.end + timedelta(days=6))
+    reminder.refresh_from_db()
+    assert "NG4 2RL" in reminder.body_text
+    run_retention(now=ride.session.end + timedelta(days=9))
+    reminder.refresh_from_db()
+    assert reminder.body_text == "" and reminder.body_html == ""
