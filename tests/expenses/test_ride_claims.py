@@ -433,6 +433,26 @@ def test_two_claims_racing_for_the_same_ride_give_exactly_one():
     assert AuditEvent.objects.filter(action="expense.rides_claimed").count() == 1
 
 
+def test_the_demo_claims_for_the_latest_days_rides_once(course, volunteer, finance_lead):
+    from expenses.demo import seed_ride_claim
+
+    assert seed_ride_claim() == 0  # no rides driven yet: nothing to claim for
+    first, second, third = sessions_of(course)[:3]
+    ride_for(first, rider(), by=volunteer)
+    latest = [ride_for(second, rider(), by=volunteer) for _ in range(2)]
+    ride_for(third, rider(), by=volunteer)  # still to come
+
+    assert seed_ride_claim() == 1
+    assert seed_ride_claim() == 0
+
+    claim = ExpenseClaim.objects.get()
+    assert claim.status == ExpenseStatus.APPROVED and claim.decided_by == finance_lead
+    assert claim.claimant == volunteer and claim.spent_on == date(2026, 10, 14)
+    assert claim.decided_at < timezone.now()
+    assert sorted(claim.ride_links.values_list("ride_id", flat=True)) == [r.pk for r in latest]
+    assert year_figures(BudgetFactory(start_year=2026)).drivers.rides == 2
+
+
 # --- What finance sees -------------------------------------------------------------------
 
 
