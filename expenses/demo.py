@@ -1,4 +1,5 @@
-"""Demo money for `seed_demo`: the 2018/19 story (£7,500 budget) and this year's queue."""
+"""Demo money for `seed_demo`: the 2018/19 story (£7,500 budget), this year's queue, and
+a mileage claim made from rides when the demo has rides already driven."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from expenses.models import (
     Allocation,
     Budget,
     Category,
+    ClaimRide,
     DirectSpend,
     ExpenseClaim,
     ExpenseEvent,
@@ -18,8 +20,10 @@ from expenses.models import (
     ExpenseStatus,
     financial_year_of,
 )
-from expenses.services import price_mileage
+from expenses.rides import claim_from_rides_initial, claimable_rides, ride_day
+from expenses.services import mileage_claim_from_rides, price_mileage
 from hope.models import User
+from programmes.models import Ride
 
 D = Decimal
 
@@ -101,7 +105,55 @@ def _finish(claim: ExpenseClaim, *, status: str, finance: User, when) -> None:
 
 
 def seed_money() -> int:
-    """Idempotent: does nothing once the 2018/19 budget exists."""
+    """Idempotent: the story once (while there is no 2018/19 budget), and the claim from
+    rides once, when there are rides to claim for."""
+    return _seed_story() + seed_ride_claim()
+
+
+def seed_ride_claim() -> int:
+    """One mileage claim made from rides, approved, so the dashboard shows what rides
+    cost: the latest day's rides a driver held at sessions already held. Nothing when the
+    demo has no such rides, or already has a claim made from rides."""
+    if ClaimRide.objects.exists():
+        return 0
+    now = timezone.now()
+    latest = (
+        Ride.objects.held()
+        .filter(session__end__lte=now, driver__is_driver=True)
+        .select_related("session", "driver")
+        .order_by("-session__start", "pk")
+        .first()
+    )
+    if latest is None:
+        return 0
+    driver, day = latest.driver, ride_day(latest)
+    rides = [
+        ride
+        for ride in claimable_rides(driver, now).select_related(
+            "participant", "session__course", "session__venue"
+        )
+        if ride_day(ride) == day
+    ][:8]  # a car's worth of passengers at most
+    initial = claim_from_rides_initial(rides, driver=driver)
+    claim = ExpenseClaim(
+        start_postcode=initial["start_postcode"] or "NG4 2RL",
+        end_postcode=initial["end_postcode"] or "NG7 1AB",
+        miles=D("21.6"),
+        purpose=initial["purpose"],
+        course_id=initial["course"],
+    )
+    claim = mileage_claim_from_rides(claim=claim, ride_ids=[r.pk for r in rides], by=driver)
+    claim.submitted_at = now - timedelta(days=4)  # approved three days later: yesterday
+    _finish(
+        claim,
+        status=ExpenseStatus.APPROVED,
+        finance=User.objects.get(email="finance@example.org"),
+        when=claim.submitted_at,
+    )
+    return 1
+
+
+def _seed_story() -> int:
     if Budget.objects.filter(start_year=2018).exists():
         return 0
     people = _people()

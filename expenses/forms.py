@@ -201,11 +201,23 @@ class MileageForm(ClaimantFormBase):
     def save(self, commit=True):
         self.instance.kind = ExpenseKind.MILEAGE
         self.instance.category = Category.DRIVERS
-        self.instance.description = (
-            f"Mileage {self.instance.start_postcode} to {self.instance.end_postcode}: "
-            f"{self.instance.purpose}"
-        )[:200]
+        self.instance.description = self.instance.mileage_description()
         return super().save(commit)
+
+
+class RideMileageForm(MileageForm):
+    """A mileage claim made from rides: the date and the passengers are the rides' (shown,
+    not changed: ``mileage_claim_from_rides`` sets them and ``expense_save`` keeps them);
+    the driver adds the miles and may correct the postcodes and the purpose."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["spent_on"].disabled = True
+        self.fields["spent_on"].help_text = "The day of the rides."
+        self.fields["passengers"].disabled = True
+        self.fields["passengers"].help_text = "The people on the rides, each counted once."
+        self.fields["start_postcode"].help_text = "Where you set off from, usually home."
+        self.fields["end_postcode"].help_text = "Where you drove to: the venue, to start with."
 
 
 class RejectForm(ServiceErrorMixin, Form):

@@ -240,6 +240,9 @@ class ExpenseClaim(TimeStamped):
         "passengers carried", default=0, validators=[MaxValueValidator(8)]
     )
     purpose = models.CharField(max_length=200, blank=True)
+    # A claim made from rides: where the driver went, written from the rides ("NG4, NG5 →
+    # Oakfield Community Centre (NG7 1AB) and back"): districts only, never a door.
+    route = models.CharField(max_length=200, blank=True)
     miles_at_car_rate = models.DecimalField(max_digits=6, decimal_places=1, default=Decimal("0"))
     miles_at_lower_rate = models.DecimalField(max_digits=6, decimal_places=1, default=Decimal("0"))
     # Workflow
@@ -305,10 +308,41 @@ class ExpenseClaim(TimeStamped):
         """The claim in the words every message uses: "claim #12 for £34.50"."""
         return f"claim #{self.pk} for £{self.amount or 0:,.2f}"
 
+    def mileage_description(self) -> str:
+        """What a mileage claim is called in lists: where from and to, and why."""
+        return f"Mileage {self.start_postcode} to {self.end_postcode}: {self.purpose}"[:200]
+
     @property
     def is_editable(self) -> bool:
         """By the claimant: a draft, or a rejected claim to correct and resubmit."""
         return self.status in (ExpenseStatus.DRAFT, ExpenseStatus.REJECTED)
+
+
+class ClaimRide(models.Model):
+    """A ride a mileage claim is for. Each ride is claimed once, whatever becomes of the
+    claim: a rejected claim keeps its rides, because it is corrected and resubmitted as
+    the same claim (``expense_save``). Only deleting the claim frees them, and only a
+    draft can be deleted, by its claimant (``expense_delete_draft``).
+
+    The ride is protected: a ride money was claimed for stays as long as the claim (six
+    years, expenses/retention.py), while the participant's details go sooner
+    (programmes/retention.py); so the pick-up district finance sees is kept here.
+    """
+
+    claim = models.ForeignKey(ExpenseClaim, on_delete=models.CASCADE, related_name="ride_links")
+    ride = models.ForeignKey(
+        "programmes.Ride", on_delete=models.PROTECT, related_name="claim_links"
+    )
+    pickup_district = models.CharField("pick-up district", max_length=4, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["ride"], name="expenses_claimride_once_per_ride"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Ride #{self.ride_id} on claim #{self.claim_id}"
 
 
 class ExpenseEvent(models.Model):

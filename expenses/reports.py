@@ -15,7 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import DateField, Exists, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, DateField, Exists, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.utils import timezone
 
@@ -23,6 +23,7 @@ from expenses.models import (
     ZERO,
     Budget,
     Category,
+    ClaimRide,
     DirectSpend,
     ExpenseClaim,
     ExpenseStatus,
@@ -98,6 +99,41 @@ class CategoryLine:
         return self.allocation is not None and self.used > self.allocation
 
 
+# Claims the organisation has agreed to pay: what a year's transport has cost.
+AGREED = [ExpenseStatus.APPROVED, ExpenseStatus.PAID]
+
+
+def _per(total: Decimal, count: int) -> Decimal | None:
+    return (total / count).quantize(PENNY, rounding=ROUND_HALF_UP) if count else None
+
+
+@dataclass
+class DriverFigures:
+    """Volunteer drivers' mileage for rides in a year: approved or paid mileage claims
+    made from rides, the rides on them, and the different participants carried."""
+
+    spend: Decimal
+    rides: int
+    participants: int
+
+    @property
+    def per_ride(self) -> Decimal | None:
+        return _per(self.spend, self.rides)
+
+    @property
+    def per_participant(self) -> Decimal | None:
+        return _per(self.spend, self.participants)
+
+
+def driver_figures(start: date, end: date, spend: Decimal) -> DriverFigures:
+    """The rides and people behind ``spend``, the agreed mileage of claims for rides dated
+    ``start`` to ``end`` (summed with the year's other totals). One query."""
+    carried = ClaimRide.objects.filter(
+        claim__spent_on__range=(start, end), claim__status__in=AGREED
+    ).aggregate(rides=Count("pk"), participants=Count("ride__participant", distinct=True))
+    return DriverFigures(spend=spend, **carried)
+
+
 @dataclass
 class YearFigures:
     budget: Budget
@@ -108,6 +144,7 @@ class YearFigures:
     submitted: Decimal
     venue_hire_committed: Decimal
     categories: list[CategoryLine]
+    drivers: DriverFigures
     months: list[tuple[date, Decimal]] = field(default_factory=list)
     today: date = field(default_factory=timezone.localdate)
 
@@ -164,14 +201,17 @@ class YearFigures:
 
 
 def year_figures(budget: Budget) -> YearFigures:
-    """Seven queries, whatever the number of claims, spends and sessions."""
+    """Ten queries, whatever the number of claims, rides, spends and sessions."""
     start, end = budget.bounds
     now = timezone.now()
     claims = ExpenseClaim.objects.filter(spent_on__range=(start, end))
-    totals = claims.aggregate(
+    totals = claims.alias(
+        for_rides=Exists(ClaimRide.objects.filter(claim=OuterRef("pk")))
+    ).aggregate(
         paid=_total("amount", Q(status=ExpenseStatus.PAID)),
         approved=_total("amount", Q(status=ExpenseStatus.APPROVED)),
         submitted=_total("amount", Q(status=ExpenseStatus.SUBMITTED)),
+        rides=_total("amount", Q(status__in=AGREED, for_rides=True)),
     )
     spends = DirectSpend.objects.filter(spent_on__range=(start, end))
     direct = spends.aggregate(total=_total("amount"))["total"]
@@ -205,6 +245,7 @@ def year_figures(budget: Budget) -> YearFigures:
         submitted=totals["submitted"],
         venue_hire_committed=hire["committed"],
         categories=list(lines.values()),
+        drivers=driver_figures(start, end, totals["rides"]),
     )
     figures.months = monthly_cumulative(budget, claims, spends, now)
     return figures

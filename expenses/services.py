@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -22,6 +22,8 @@ from expenses.models import (
     ZERO,
     Allocation,
     Budget,
+    Category,
+    ClaimRide,
     ExpenseClaim,
     ExpenseEvent,
     ExpenseKind,
@@ -31,11 +33,13 @@ from expenses.models import (
     tax_year_bounds,
     tax_year_of,
 )
+from expenses.rides import claimed_problem, passengers_on, ride_day, rides_problem, route_text
 from hope.audit import audit_record
 from hope.models import User
 from hope.outbox import message_create
 from hope.roles import Role, has_role
 from hope.uploads import CheckedDocument
+from programmes.models import Ride
 
 PENNY = Decimal("0.01")
 
@@ -201,6 +205,8 @@ def expense_save(*, claim: ExpenseClaim, by: User) -> ExpenseClaim:
                 raise ExpenseError("A submitted claim can no longer be changed.")
             if current.receipt and current.receipt.name != claim.receipt.name:
                 replaced = current.receipt
+        if not creating and claim.kind == ExpenseKind.MILEAGE:
+            _check_ride_claim(claim)
         rates = Rates.current()
         if claim.kind == ExpenseKind.MILEAGE:
             price_mileage(claim, rates)
@@ -214,6 +220,80 @@ def expense_save(*, claim: ExpenseClaim, by: User) -> ExpenseClaim:
             # A replaced or removed receipt leaves no orphan file behind.
             name, storage = replaced.name, replaced.storage
             transaction.on_commit(lambda: storage.delete(name))
+    return claim
+
+
+def _check_ride_claim(claim: ExpenseClaim) -> None:
+    """A claim made from rides keeps their day and their passengers, however it is
+    changed (the form shows both fixed). One query."""
+    rides = list(Ride.objects.filter(claim_links__claim=claim).select_related("session"))
+    if not rides:
+        return
+    if claim.spent_on != ride_day(rides[0]):
+        raise ExpenseError(
+            f"This claim is for rides on {ride_day(rides[0]):%-d %B %Y}: keep that date.",
+            field="spent_on",
+        )
+    if claim.passengers != passengers_on(rides):
+        raise ExpenseError(
+            f"This claim's rides carried {passengers_on(rides)} people: keep that number "
+            "of passengers.",
+            field="passengers",
+        )
+
+
+def mileage_claim_from_rides(*, claim: ExpenseClaim, ride_ids: list[int], by: User) -> ExpenseClaim:
+    """A new mileage claim (a draft) for rides ``by`` drove, linked to them. Its date,
+    passengers and route are the rides' (expenses/rides.py); the miles, postcodes and
+    purpose are the driver's. Each ride must be held by ``by`` (not withdrawn), at a
+    session that has ended, on one day, and on no other claim.
+
+    Two claims for the same ride at once (a double click, two tabs): the rides are locked
+    first, in id order as programmes locks them, so the second waits for the first to
+    commit and then finds them claimed; the same lock keeps a coordinator from changing a
+    ride meanwhile. The unique constraint on ``ClaimRide.ride`` is the backstop.
+    """
+    if claim.pk is not None:
+        raise ExpenseError("Rides can only be put on a new claim.")
+    wanted = set(ride_ids)
+    now = timezone.now()
+    with transaction.atomic():
+        rides = list(
+            Ride.objects.select_for_update(of=("self",))
+            .filter(pk__in=wanted)
+            .select_related("participant", "session__course", "session__venue")
+            .order_by("pk")
+        )
+        if len(rides) != len(wanted):
+            raise ExpenseError("Some of these rides no longer exist. Choose them again.")
+        problem = rides_problem(rides, driver=by, now=now) or claimed_problem(rides)
+        if problem:
+            raise ExpenseError(problem)
+        claim.claimant, claim.kind, claim.category = by, ExpenseKind.MILEAGE, Category.DRIVERS
+        claim.spent_on, claim.passengers = ride_day(rides[0]), passengers_on(rides)
+        claim.route = route_text(rides)
+        claim.description = claim.description or claim.mileage_description()
+        claim = expense_save(claim=claim, by=by)
+        try:
+            with transaction.atomic():
+                ClaimRide.objects.bulk_create(
+                    ClaimRide(claim=claim, ride=ride, pickup_district=ride.pickup_district)
+                    for ride in rides
+                )
+        except IntegrityError as error:
+            if "expenses_claimride_once_per_ride" not in str(error):
+                raise
+            raise ExpenseError(
+                "One of these rides was claimed a moment ago, perhaps in another tab. Check "
+                "your claims."
+            ) from None
+        audit_record(
+            actor=by,
+            action="expense.rides_claimed",
+            target=claim,
+            summary=f"Mileage claim #{claim.pk} made for rides "
+            + ", ".join(f"#{ride.pk}" for ride in rides),
+        )
     return claim
 
 
@@ -375,11 +455,14 @@ def expense_delete_draft(*, claim: ExpenseClaim, by: User) -> None:
         claim = ExpenseClaim.objects.select_for_update().get(pk=claim.pk)
         if claim.claimant_id != by.pk or claim.status != ExpenseStatus.DRAFT:
             raise ExpenseError("Only your own draft claims can be deleted.")
+        # Its rides go back to the driver's list, to be claimed again.
+        rides = list(claim.ride_links.values_list("ride_id", flat=True))
         audit_record(
             actor=by,
             action="expense.draft_deleted",
             target=claim,
-            summary=f"Deleted draft claim #{claim.pk} (£{claim.amount})",
+            summary=f"Deleted draft claim #{claim.pk} (£{claim.amount})"
+            + (f", freeing rides {', '.join(f'#{pk}' for pk in rides)}" if rides else ""),
         )
         if claim.receipt:
             # After commit: a rolled-back deletion must keep its receipt.

@@ -7,6 +7,7 @@ app_name = "expenses"
 urlpatterns = [
     path("expenses/", views.expense_list, name="claim_list"),
     path("expenses/new/", views.expense_create, name="claim_create"),
+    path("expenses/rides/", views.claim_from_rides, name="claim_from_rides"),
     path("expenses/<int:pk>/", views.expense_detail, name="claim_detail"),
     path("expenses/<int:pk>/edit/", views.expense_edit, name="claim_edit"),
     path("expenses/<int:pk>/submit/", views.expense_submit_view, name="claim_submit"),

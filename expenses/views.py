@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -33,12 +33,14 @@ from expenses.forms import (
     PayForm,
     RatesForm,
     RejectForm,
+    RideMileageForm,
 )
 from expenses.models import (
     LIVE_STATUSES,
     ZERO,
     Budget,
     Category,
+    ClaimRide,
     DirectSpend,
     ExpenseClaim,
     ExpenseKind,
@@ -52,6 +54,15 @@ from expenses.models import (
     tax_year_of,
 )
 from expenses.reports import venue_hire_sessions, year_figures
+from expenses.rides import (
+    MOST_RIDES_PER_CLAIM,
+    claim_from_rides_initial,
+    claimable_rides,
+    claimed_problem,
+    rides_by_day,
+    rides_problem,
+    route_text,
+)
 from expenses.services import (
     ExpenseError,
     budget_save,
@@ -62,14 +73,17 @@ from expenses.services import (
     expense_reject_problem,
     expense_save,
     expense_submit,
+    mileage_claim_from_rides,
     pending_receipt_discard,
     pending_receipt_find,
     pending_receipt_keep,
 )
-from hope.audit import audit_record, save_with_audit
-from hope.params import int_or_none
+from hope.audit import audit_record, audit_viewed, save_with_audit
+from hope.models import AuditArea
+from hope.params import ids, int_or_none
 from hope.spreadsheets import csv_lines
 from hope.uploads import document_response
+from programmes.models import Ride
 
 # --- Claimants -----------------------------------------------------------------------
 
@@ -107,8 +121,12 @@ def expense_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _expense_form(request, instance=None, kind=None):
+def _expense_form(request, instance=None, kind=None, rides=None, initial=None):
     kind = instance.kind if instance else kind
+    if rides:
+        return RideMileageForm(
+            request.POST or None, instance=instance, initial=initial, claimant=request.user
+        )
     if kind == ExpenseKind.MILEAGE:
         return MileageForm(request.POST or None, instance=instance, claimant=request.user)
     # The token comes back from the page: only the claimant's own kept receipt counts.
@@ -147,11 +165,17 @@ def _receipt_to_keep(request, form) -> PendingReceipt | None:
     return pending_receipt_keep(owner=request.user, document=document) if document else None
 
 
-def _save_from_form(request, form) -> HttpResponse | None:
-    """Save the claim the form holds, and submit it when asked. None when the service
-    refused it: the form then shows why, next to the field it is about."""
+def _save_from_form(request, form, rides=None) -> HttpResponse | None:
+    """Save the claim the form holds (a new one from ``rides``, linked to them), and
+    submit it when asked. None when the service refused it: the form then shows why,
+    next to the field it is about."""
     try:
-        claim = expense_save(claim=form.save(commit=False), by=request.user)
+        if rides:
+            claim = mileage_claim_from_rides(
+                claim=form.save(commit=False), ride_ids=[r.pk for r in rides], by=request.user
+            )
+        else:
+            claim = expense_save(claim=form.save(commit=False), by=request.user)
     except ExpenseError as error:
         form.add_service_error(error)
         return None
@@ -179,7 +203,75 @@ def _mileage_allowed_or_403(request, kind) -> None:
 
 @login_required
 @claimant_required
+def claim_from_rides(request: HttpRequest) -> HttpResponse:
+    """The driver's rides still to claim for (held, session ended, on no claim), by day
+    and session, newest first; ticking a day's rides opens the mileage form for them."""
+    _mileage_allowed_or_403(request, ExpenseKind.MILEAGE)
+    rides = claimable_rides(request.user).for_pages().order_by("-session__start", "session", "pk")
+    page = Paginator(rides, 60).get_page(request.GET.get("page"))
+    if page.object_list:
+        audit_viewed(request, "their rides to claim mileage for", area=AuditArea.ROTA)
+    return render(
+        request,
+        "expenses/rides_to_claim.html",
+        {"page": page, "days": rides_by_day(page.object_list)},
+    )
+
+
+def _chosen_rides(request) -> list[Ride]:
+    """The rides ticked (``ride``, in the query string or the form), each one the
+    person drives; anyone else's ride, or an id that is not one, is a 404: nobody learns
+    which rides exist."""
+    values = (request.POST if request.method == "POST" else request.GET).getlist("ride")
+    chosen = ids(values)
+    if len(values) > MOST_RIDES_PER_CLAIM or len(chosen) != len(set(values)):
+        raise Http404
+    rides = list(
+        Ride.objects.filter(pk__in=chosen, driver=request.user)
+        .for_pages()
+        .order_by("session__start", "session", "pk")
+    )
+    if len(rides) != len(chosen):
+        raise Http404
+    return rides
+
+
+def _expense_create_from_rides(request: HttpRequest) -> HttpResponse:
+    _mileage_allowed_or_403(request, ExpenseKind.MILEAGE)
+    rides = _chosen_rides(request)
+    for ride in rides:
+        ride.claimed_district = ride.pickup_district  # as the claim will keep it
+    # Checked again, with the rides locked, when the claim is saved.
+    problem = rides_problem(rides, driver=request.user, now=timezone.now())
+    if problem or (problem := claimed_problem(rides)):
+        messages.error(request, problem)
+        return redirect("expenses:claim_from_rides")
+    form = _expense_form(
+        request, rides=rides, initial=claim_from_rides_initial(rides, driver=request.user)
+    )
+    if request.method == "POST" and form.is_valid():
+        form.instance.claimant = request.user
+        if response := _save_from_form(request, form, rides=rides):
+            return response
+    audit_viewed(request, "the rides on a new mileage claim", area=AuditArea.MONEY)
+    return render(
+        request,
+        "expenses/claim_form.html",
+        {
+            "form": form,
+            "kind": ExpenseKind.MILEAGE,
+            "rides": rides,
+            "route": route_text(rides),
+            "mileage_sentence": _mileage_so_far(request.user),
+        },
+    )
+
+
+@login_required
+@claimant_required
 def expense_create(request: HttpRequest) -> HttpResponse:
+    if "ride" in request.GET or "ride" in request.POST:
+        return _expense_create_from_rides(request)
     kind = ExpenseKind.MILEAGE if request.GET.get("kind") == "mileage" else ExpenseKind.EXPENSE
     _mileage_allowed_or_403(request, kind)
     form = _expense_form(request, kind=kind)
@@ -210,16 +302,32 @@ def expense_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _expense_page(request, claim, *, pay_form=None) -> HttpResponse:
     """The claim, with finance's payment form (bound and showing its errors after a bad
     POST). Rejecting has its own page, which asks first."""
+    rides = _claim_rides(claim)
+    if rides:
+        audit_viewed(request, f"the rides on claim #{claim.pk}", area=AuditArea.MONEY)
     return render(
         request,
         "expenses/claim_detail.html",
         {
             "claim": claim,
+            "rides": rides,
             "events": claim.events.select_related("by"),
             "is_own": claim.claimant_id == request.user.pk,
             "finance": is_finance_lead(request.user) and claim.claimant_id != request.user.pk,
             "pay_form": pay_form or PayForm(initial={"paid_on": timezone.localdate()}),
         },
+    )
+
+
+def _claim_rides(claim: ExpenseClaim) -> list[Ride]:
+    """The rides a mileage claim is for (one query; none for an expense)."""
+    if claim.kind != ExpenseKind.MILEAGE:
+        return []
+    return list(
+        Ride.objects.filter(claim_links__claim=claim)
+        .select_related("session__course", "session__venue")
+        .annotate(claimed_district=F("claim_links__pickup_district"))
+        .order_by("session__start", "session", "pk")
     )
 
 
@@ -233,10 +341,13 @@ def expense_edit(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "A submitted claim can no longer be changed.")
         return redirect("expenses:claim_detail", pk=pk)
     _mileage_allowed_or_403(request, claim.kind)
-    form = _expense_form(request, instance=claim)
+    rides = _claim_rides(claim)
+    form = _expense_form(request, instance=claim, rides=rides)
     if request.method == "POST" and form.is_valid():
         if response := _save_from_form(request, form):
             return response
+    if rides:
+        audit_viewed(request, f"the rides on claim #{claim.pk}", area=AuditArea.MONEY)
     return render(
         request,
         "expenses/claim_form.html",
@@ -244,6 +355,8 @@ def expense_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "kind": claim.kind,
             "claim": claim,
+            "rides": rides,
+            "route": claim.route,
             "kept_receipt": _receipt_to_keep(request, form),
             "mileage_sentence": _mileage_so_far(request.user)
             if claim.kind == ExpenseKind.MILEAGE
@@ -535,11 +648,23 @@ def export_csv(request: HttpRequest, start_year: int) -> StreamingHttpResponse:
         summary=f"Downloaded the {budget} spend as CSV",
     )
     start, end = financial_year_bounds(start_year)
+    # Each mileage claim's rides, counted inside the export's one query (no query a row).
+    rides_counted = Coalesce(
+        Subquery(
+            ClaimRide.objects.filter(claim=OuterRef("pk"))
+            .order_by()
+            .values("claim")
+            .annotate(n=Count("pk"))
+            .values("n")
+        ),
+        0,
+    )
 
     def rows():
         claims = (
             ExpenseClaim.objects.filter(spent_on__range=(start, end))
             .exclude(status=ExpenseStatus.DRAFT)
+            .annotate(rides=rides_counted)
             .select_related("claimant")
             .order_by("spent_on", "pk")
         )
@@ -550,12 +675,13 @@ def export_csv(request: HttpRequest, start_year: int) -> StreamingHttpResponse:
                 kinds[claim.kind], claim.spent_on, categories[claim.category],
                 claim.description, claim.amount, statuses[claim.status],
                 claim.claimant.full_name, claim.paid_on, claim.payment_reference,
+                claim.rides if claim.kind == ExpenseKind.MILEAGE else "",
             ]  # fmt: skip
         spends = DirectSpend.objects.filter(spent_on__range=(start, end)).order_by("spent_on", "pk")
         for spend in spends.iterator(chunk_size=2000):
             yield [
                 "Direct spend", spend.spent_on, categories[spend.category], spend.description,
-                spend.amount, "Paid", "", spend.spent_on, "",
+                spend.amount, "Paid", "", spend.spent_on, "", "",
             ]  # fmt: skip
         now = timezone.now()
         sessions = (
@@ -568,12 +694,12 @@ def export_csv(request: HttpRequest, start_year: int) -> StreamingHttpResponse:
                 "Venue hire (session)", timezone.localtime(session.start).date(), "Venue hire",
                 f"{session.venue.name}: {session.course.title}, session {session.number}",
                 session.hire, "Spent" if session.start <= now else "Committed",
-                "", "", "",
+                "", "", "", "",
             ]  # fmt: skip
 
     header = [
         "Type", "Date", "Category", "Description", "Amount", "Status", "Claimant",
-        "Paid on", "Payment reference",
+        "Paid on", "Payment reference", "Rides",
     ]  # fmt: skip
     response = StreamingHttpResponse(
         csv_lines(header, rows()), content_type="text/csv; charset=utf-8"

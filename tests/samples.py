@@ -11,6 +11,7 @@ from expenses.models import ExpenseStatus
 from facilitators.models import CoverRequest
 from programmes.models import Place, PlaceStatus
 from programmes.services.participants import place_request
+from tests.expenses.rides import ride_for
 from tests.factories import (
     AttendanceFactory,
     BudgetFactory,
@@ -60,7 +61,8 @@ def make_samples(personas, *, budget=None, n: int = 0) -> Samples:
     a session of ``unheld_course``, which starts the day after.
 
     A second course began yesterday: its first session (``held_session``) was held by the
-    workforce facilitator, with one participant on its register (``register_line``)."""
+    workforce facilitator, with one participant on its register (``register_line``), and
+    the volunteer drove another there and back (``claimable_ride``), not yet claimed for."""
     workforce = personas["workforce"].facilitator_profile
     lived = personas["lived"].facilitator_profile
     budget = budget or BudgetFactory()
@@ -99,6 +101,11 @@ def make_samples(personas, *, budget=None, n: int = 0) -> Samples:
     held_session = held_course.sessions.order_by("number").first()
     SessionClaimFactory(session=held_session, facilitator=workforce)
     register_line = AttendanceFactory(place=PlaceFactory(course=held_course), session=held_session)
+    # A ride the volunteer drove to that session, not yet claimed for.
+    claimable_ride = ride_for(
+        held_session, ParticipantFactory(needs_transport=True, pickup_postcode="NG4 2RL"),
+        by=personas["volunteer"],
+    )  # fmt: skip
     expense = ExpenseClaimFactory(claimant=personas["volunteer"], receipt=pdf_upload())
     spend = DirectSpendFactory(attachment=pdf_upload())
     # Claims waiting for finance, so their decide and pay forms are on the pages.
@@ -132,6 +139,7 @@ def make_samples(personas, *, budget=None, n: int = 0) -> Samples:
             "free_session": free_session,
             "held_session": held_session,
             "register_line": register_line,
+            "claimable_ride": claimable_ride,
             "programme": course.programme,
             "venue": course.venue,
             "closure": ClosureDateFactory(),

@@ -18,6 +18,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from expenses.models import ClaimRide
 from hope.models import AuditEvent
 from tests.csp import html_response_problems
 from tests.factories import BudgetFactory
@@ -119,6 +120,15 @@ def finance_only(outcome=OK) -> dict[str, object]:
 
 def own_claim(outcome) -> dict[str, object]:
     return {**signed_in(404), "volunteer": outcome, "finance": outcome}
+
+
+def drivers_only(outcome=OK) -> dict[str, object]:
+    """Mileage: the volunteer is the one driver among the personas."""
+    return {**signed_in(403), "volunteer": outcome}
+
+
+def ride_claimed(samples, personas, role):
+    return ClaimRide.objects.filter(ride_id=samples["claimable_ride"]).exists()
 
 
 def participant_record(outcome) -> dict[str, object]:
@@ -372,6 +382,9 @@ MATRIX: dict[str, Case] = {
     # is the volunteer's; for anyone else but finance it does not exist.
     "expenses:claim_list": Case(claimants_only()),
     "expenses:claim_create": Case(claimants_only()),
+    # The volunteer's rides still to claim for: only drivers claim mileage. Opening the
+    # list (participants' first names) is audited.
+    "expenses:claim_from_rides": Case(drivers_only(), effect=audit_lines),
     "expenses:claim_detail": Case(own_claim(OK), kwargs={"pk": "expense"}),
     "expenses:claim_receipt": Case(own_claim(OK), kwargs={"pk": "expense"}),
     "expenses:claim_edit": Case(
@@ -505,6 +518,28 @@ MORE_CASES: dict[str, tuple[str, Case]] = {
             ),
         ]
     },
+    # A claim made from the volunteer's ride: the form, filled in from it (audited), and
+    # saved. Another volunteer's ride would not exist (404: tests/expenses).
+    "expenses:claim_create, from a ride": (
+        "expenses:claim_create",
+        Case(drivers_only(), data={"ride": "claimable_ride"}, effect=audit_lines),
+    ),
+    "expenses:claim_create, from a ride, saved": (
+        "expenses:claim_create",
+        Case(
+            drivers_only(302),
+            method="post",
+            data={
+                "ride": "claimable_ride",
+                "start_postcode": "NG3 5AA",
+                "end_postcode": "NG1 1AA",
+                "miles": "12.5",
+                "purpose": "Driving HOPE participants",
+                "action": "draft",
+            },
+            effect=ride_claimed,
+        ),
+    ),
     # Each person chooses how they hear about the rota, for themselves only.
     "notice_preferences, saved": (
         "notice_preferences",

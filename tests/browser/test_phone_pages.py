@@ -56,6 +56,7 @@ PRIMARY_ACTIONS: dict[str, str] = {
     "facilitators:facilitator_edit": "Remove",
     "expenses:claim_list": "New expense",
     "expenses:claim_create": "Submit claim",
+    "expenses:claim_from_rides": "Claim mileage for",
     "expenses:dashboard": "Reject",
     "expenses:budget_list": "Add budget",
     "expenses:spend_list": "Record",

@@ -17,6 +17,7 @@ from expenses.models import Allocation, Category, DirectSpend, ExpenseClaim, Exp
 from expenses.reports import year_figures
 from hope.roles import Role
 from programmes.models import CourseStatus, Session
+from tests.expenses.rides import claim_for_rides, past_course, rider, rides_at
 from tests.factories import BudgetFactory, CourseFactory, UserFactory, VenueFactory
 
 pytestmark = pytest.mark.django_db
@@ -134,9 +135,15 @@ def test_pages_run_a_fixed_number_of_queries(
         "export": (lead, reverse("expenses:export", args=[2026])),
     }[page_name]
     client.force_login(user)
+    # Mileage claims made from rides too (the drivers' figures and the export's Rides).
+    sessions = list(past_course(days_ago=8).sessions.order_by("number")[:2])
+    driver = UserFactory(roles=[Role.VOLUNTEER], is_driver=True)
     counts = []
     for size in (10, 3000):
         make_claims(claimant, lead, size, date(2026, 4, 1))
+        for session in sessions:
+            rides = rides_at([session], [rider() for _ in range(size // 500 + 1)], by=driver)
+            claim_for_rides(rides, amount=D("9.40"), decider=lead, status=ExpenseStatus.PAID)
         client.get(url)
         with django_assert_max_num_queries(20) as captured:
             response = client.get(url)
