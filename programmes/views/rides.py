@@ -81,7 +81,8 @@ def _pickup_problem(user, ride: Ride, now) -> str:
 
 def _board(request: HttpRequest, area_form: DriverAreaForm | None = None) -> HttpResponse:
     """The board, with the driver's area form (bound, with its errors, after a bad
-    district). Five queries, whatever the number of rides."""
+    district). Four queries of its own (the driver's area, the rides, the rides they
+    hold, the audit line), whatever the number of rides."""
     _driver_or_coordinator(request)
     now = timezone.now()
     area = DriverArea.objects.filter(user=request.user).first()
@@ -272,6 +273,12 @@ def ride_release_view(request: HttpRequest, pk: int) -> HttpResponse:
         refusal = "This session has already started."
     elif own and not is_coordinator(request.user):
         refusal = self_release_problem(ride=ride, now=now) or ""
+    if own:
+        question = "Give back this ride?"
+    elif ride.driver_id:
+        question = "Take the driver off this ride?"
+    else:
+        question = "Nobody drives this ride"
     audit_viewed(request, f"ride #{ride.pk}, to give it back", area=AuditArea.ROTA)
     return render(
         request,
@@ -279,11 +286,7 @@ def ride_release_view(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "ride": ride,
             "own": own,
-            "question": "Give back this ride?"
-            if own
-            else "Take the driver off this ride?"
-            if ride.driver_id
-            else "Nobody drives this ride",
+            "question": question,
             "can_confirm": not refusal,
             "refusal": refusal,
             "back_url": reverse("programmes:ride_detail", args=[ride.pk]),

@@ -492,6 +492,21 @@ def test_a_pickup_time_that_cannot_be_shows_next_to_the_field_and_saves_nothing(
     assert ride.pickup_lead == timedelta(minutes=30)
 
 
+def test_a_pickup_time_that_runs_into_another_ride_shows_next_to_the_field(
+    client, val, coordinator
+):
+    morning = first_ride("Mo Morning", coordinator, hour=10)  # Val's until 13:15
+    afternoon = first_ride("Al Afternoon", coordinator, hour=14)
+    for ride in (morning, afternoon):
+        ride_take(ride=ride, driver=val, by=val)
+    client.force_login(val)
+    response = client.post(ride_url(afternoon, "pickup"), {"pickup": "12:30"})
+    assert response.status_code == 200
+    assert "That pick-up time runs into another ride you hold." in response.content.decode()
+    afternoon.refresh_from_db()
+    assert afternoon.pickup_lead == timedelta(minutes=30)
+
+
 def test_a_pickup_time_soon_before_a_session_after_midnight_is_the_evening_before(
     client, val, coordinator
 ):
