@@ -48,7 +48,9 @@ class PostcodeField(forms.CharField):
         return uk_postcode(value) if value else value
 
 
-_DISTRICT = re.compile(r"([A-Z]{1,2})([0-9]{1,2})([A-Z]?)", re.ASCII)
+# An outward code, as in _POSTCODE: area letters, then a district number of one or two
+# digits, or one digit and a sub-district letter (SW1A). Four characters at most.
+_DISTRICT = re.compile(r"([A-Z]{1,2})([0-9][0-9]?)([A-Z]?)", re.ASCII)
 
 
 def postcode_district(postcode: str) -> str:
@@ -63,7 +65,8 @@ def uk_district(value: str) -> str:
     full = _POSTCODE.fullmatch(text)
     if full:
         text = full[1]
-    if not _DISTRICT.fullmatch(text):
+    match = _DISTRICT.fullmatch(text)
+    if not match or (len(match[2]) == 2 and match[3]):
         raise ValidationError("Enter a postcode district, like NG4 or LS1.", code="invalid")
     return text
 

@@ -3,7 +3,7 @@ driver or of another way there."""
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -14,13 +14,16 @@ from hope.models import User
 from hope.postcodes import uk_district
 from programmes.access import drivers
 from programmes.models import Arranged, Ride
+from programmes.models.rides import LONGEST_PICKUP_LEAD
+from programmes.services.rides import SHORTEST_PICKUP_LEAD
 
 
 class DriverAreaForm(Form):
     district = forms.CharField(
         label="Your postcode district",
-        max_length=8,
+        max_length=10,
         help_text="The first half of your postcode, like NG4. Rides nearest it come first.",
+        widget=forms.TextInput(attrs={"autocapitalize": "characters", "spellcheck": "false"}),
     )
 
     def clean_district(self) -> str:
@@ -41,11 +44,17 @@ class PickupForm(Form):
     def clean_pickup(self):
         value: time = self.cleaned_data["pickup"]
         start = timezone.localtime(self.ride.session.start)
-        pickup = datetime.combine(start.date(), value, start.tzinfo)
+        pickup = timezone.make_aware(datetime.combine(start.date(), value))
+        if pickup >= start:
+            # A session soon after midnight is collected for the evening before.
+            pickup = timezone.make_aware(datetime.combine(start.date() - timedelta(days=1), value))
         lead = start - pickup
-        if lead.total_seconds() <= 0:
+        if not SHORTEST_PICKUP_LEAD <= lead <= LONGEST_PICKUP_LEAD:
+            earliest = timezone.localtime(start - LONGEST_PICKUP_LEAD)
+            latest = timezone.localtime(start - SHORTEST_PICKUP_LEAD)
             raise ValidationError(
-                f"Enter a pick-up time before the session starts at {start:%H:%M}."
+                f"Enter a pick-up time between {earliest:%H:%M} and {latest:%H:%M}: the "
+                f"session starts at {start:%H:%M}."
             )
         self.cleaned_data["lead"] = lead
         return value

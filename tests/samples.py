@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from django.db.models import Model
 from django.utils import timezone
 
 from expenses.models import ExpenseStatus
 from facilitators.models import CoverRequest
-from programmes.models import Place, PlaceStatus
+from programmes.models import Place, PlaceStatus, Ride
 from programmes.services.participants import place_request
+from programmes.services.rides import ride_take
 from tests.expenses.rides import ride_for
 from tests.factories import (
     AttendanceFactory,
@@ -61,8 +62,15 @@ def make_samples(personas, *, budget=None, n: int = 0) -> Samples:
     a session of ``unheld_course``, which starts the day after.
 
     A second course began yesterday: its first session (``held_session``) was held by the
-    workforce facilitator, with one participant on its register (``register_line``), and
-    the volunteer drove another there and back (``claimable_ride``), not yet claimed for."""
+    workforce facilitator, with one participant on its register (``register_line``).
+
+    Two participants need a lift to the first session of a course ten days away (10:00,
+    plus ``n`` times five hours): the volunteer driver holds the first one's ride
+    (``ride``; ``ride_pickup``, twenty minutes before the start, is a time it may be
+    collected at); nobody holds the second's
+    (``open_ride``), so it is on the board and among the rides wanted. The volunteer
+    also drove another participant there and back (``claimable_ride``), not yet claimed
+    for."""
     workforce = personas["workforce"].facilitator_profile
     lived = personas["lived"].facilitator_profile
     budget = budget or BudgetFactory()
@@ -106,6 +114,7 @@ def make_samples(personas, *, budget=None, n: int = 0) -> Samples:
         held_session, ParticipantFactory(needs_transport=True, pickup_postcode="NG4 2RL"),
         by=personas["volunteer"],
     )  # fmt: skip
+    ride, open_ride = _rides(personas, n)
     expense = ExpenseClaimFactory(claimant=personas["volunteer"], receipt=pdf_upload())
     spend = DirectSpendFactory(attachment=pdf_upload())
     # Claims waiting for finance, so their decide and pay forms are on the pages.
@@ -149,11 +158,33 @@ def make_samples(personas, *, budget=None, n: int = 0) -> Samples:
             "referral": referral,
             "place": place,
             "offer": offer,
+            "ride": ride,
+            "open_ride": open_ride,
         },
         {
             "budget_year": budget.start_year,
             "feed_token": workforce.calendar_token,
             "invitation_token": invitation.token,
             "today": timezone.localdate().isoformat(),
+            "ride_pickup": f"{timezone.localtime(ride.start + timedelta(minutes=10)):%H:%M}",
         },
     )
+
+
+def _rides(personas, n: int) -> tuple[Ride, Ride]:
+    day = timezone.localdate() + timedelta(days=10)
+    start = timezone.make_aware(datetime.combine(day, time(10))) + timedelta(hours=5 * n)
+    course = CourseFactory(first_start=start)
+    rides = []
+    for name in ("Ada Rider", "Ben Rider"):
+        participant = ParticipantFactory(
+            full_name=name,
+            needs_transport=True,
+            pickup_postcode="NG4 2RL",
+            pickup_notes="Blue door",
+            mobile="07700 900123",
+        )
+        place_request(participant=participant, course=course, by=personas["coordinator"])
+        rides.append(Ride.objects.live().filter(participant=participant).order_by("start").first())
+    driver = personas["volunteer"]
+    return ride_take(ride=rides[0], driver=driver, by=driver), rides[1]

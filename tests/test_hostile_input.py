@@ -258,6 +258,16 @@ STATEFUL_PAGES = [
     ("facilitators:training_delete", "training", "coordinator"),
     ("expenses:claim_delete", "expense", "volunteer"),
     ("expenses:reject", "submitted_expense", "finance"),
+    # The rides pages as the volunteer driver sees them: where they drive from and "Take
+    # this ride" on the board, the pick-up time and cover on the ride they hold, giving it
+    # back, and taking the ride nobody holds from its page. (Coordinators' forms, assign
+    # and arrange, are on the pages above, opened as a coordinator.)
+    ("programmes:ride_board", None, "volunteer"),
+    ("programmes:rides_mine", None, "volunteer"),
+    ("programmes:ride_detail", "ride", "volunteer"),
+    ("programmes:ride_detail", "open_ride", "volunteer"),
+    ("programmes:ride_release", "ride", "volunteer"),
+    ("programmes:ride_release", "ride", "coordinator"),
 ]
 
 

@@ -20,6 +20,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from expenses.models import ClaimRide
 from hope.models import AuditEvent
+from programmes.models import DriverArea
 from tests.csp import html_response_problems
 from tests.factories import BudgetFactory
 from tests.samples import Samples, fresh, make_samples
@@ -90,6 +91,13 @@ def own_rota_notices(samples, personas, role):
     return None if role == "anonymous" else fresh(personas[role]).rota_notices
 
 
+def own_driver_area(samples, personas, role):
+    """Where the person drives from (the board's order), if they said."""
+    if role == "anonymous":
+        return None
+    return DriverArea.objects.filter(user=personas[role]).values_list("district", flat=True).first()
+
+
 def signed_in_sessions(samples, personas, role):
     return SignedInSession.objects.count()
 
@@ -138,6 +146,21 @@ def participant_record(outcome) -> dict[str, object]:
 
 def facilitators_only(outcome=OK) -> dict[str, object]:
     return {**signed_in(403), "workforce": outcome, "lived": outcome}
+
+
+def drivers_only(outcome=OK) -> dict[str, object]:
+    """The sample volunteer drives; nobody else does."""
+    return {**signed_in(403), "volunteer": outcome}
+
+
+def drivers_and_coordinators(outcome=OK) -> dict[str, object]:
+    return {**drivers_only(outcome), "coordinator": outcome}
+
+
+def a_ride(outcome) -> dict[str, object]:
+    """A ride: the driver who holds it or may take it, and coordinators; for everyone
+    else it does not exist."""
+    return {**signed_in(404), "volunteer": outcome, "coordinator": outcome}
 
 
 def with_second_factor(outcome, without) -> dict[str, object]:
@@ -290,6 +313,59 @@ MATRIX: dict[str, Case] = {
         {**participant_record(OK), "workforce": OK},
         kwargs={"pk": "participants_course"},
         effect=audit_lines,
+    ),
+    # Rides: the board and "my rides" are the volunteer drivers' (the sample volunteer
+    # drives); coordinators see the board and the rides wanted, and give rides to drivers.
+    # The sample ``ride`` is the volunteer's, ``open_ride`` nobody's yet. Every page of
+    # rides adds a line to the audit trail.
+    "programmes:ride_board": Case(drivers_and_coordinators(), effect=audit_lines),
+    "programmes:rides_mine": Case(drivers_only(), effect=audit_lines),
+    "programmes:rides_unmet": Case(coordinators_only(), effect=audit_lines),
+    "programmes:driver_area": Case(
+        drivers_only(302), method="post", data={"district": "ng5"}, effect=own_driver_area
+    ),
+    "programmes:ride_detail": Case(a_ride(OK), kwargs={"pk": "ride"}, effect=audit_lines),
+    # A coordinator who does not drive is told so (a redirect with an error); they give
+    # rides to drivers instead.
+    "programmes:ride_take": Case(
+        a_ride(302),
+        method="post",
+        kwargs={"pk": "open_ride"},
+        effect=field_of("open_ride", "driver"),
+        changes_for={"volunteer"},
+    ),
+    "programmes:ride_assign": Case(
+        coordinators_only(302),
+        method="post",
+        kwargs={"pk": "open_ride"},
+        data={"driver": "person"},
+        effect=field_of("open_ride", "driver"),
+    ),
+    # Ten days away: outside the notice, so the driver may give it back themselves.
+    "programmes:ride_release": Case(
+        a_ride(302), method="post", kwargs={"pk": "ride"}, effect=field_of("ride", "driver")
+    ),
+    # Only the driver asks for cover; a coordinator is told so, and nothing changes.
+    "programmes:ride_cover": Case(
+        a_ride(302),
+        method="post",
+        kwargs={"pk": "ride"},
+        effect=field_of("ride", "cover_wanted_at"),
+        changes_for={"volunteer"},
+    ),
+    "programmes:ride_arrange": Case(
+        coordinators_only(302),
+        method="post",
+        kwargs={"pk": "open_ride"},
+        data={"how": "taxi"},
+        effect=field_of("open_ride", "arranged"),
+    ),
+    "programmes:ride_pickup": Case(
+        a_ride(302),
+        method="post",
+        kwargs={"pk": "ride"},
+        data={"pickup": "ride_pickup"},
+        effect=field_of("ride", "pickup_lead"),
     ),
     "venues:venue_list": Case(signed_in(OK)),
     "venues:venue_create": Case(coordinators_only()),
@@ -508,6 +584,7 @@ MORE_CASES: dict[str, tuple[str, Case]] = {
                 "training",
                 still_there("training"),
             ),
+            ("programmes:ride_release", a_ride(OK), "ride", field_of("ride", "driver")),
             # A finance lead may open the volunteer's draft, and is told it is not theirs.
             ("expenses:claim_delete", own_claim(OK), "expense", still_there("expense")),
             (
@@ -549,6 +626,11 @@ MORE_CASES: dict[str, tuple[str, Case]] = {
             data={"rota_notices": "digest"},
             effect=own_rota_notices,
         ),
+    ),
+    # A ride nobody holds yet: on the board, so drivers may open it (without the details).
+    "programmes:ride_detail of a ride nobody holds": (
+        "programmes:ride_detail",
+        Case(a_ride(OK), kwargs={"pk": "open_ride"}, effect=audit_lines),
     ),
     # Another course's participants, by id: the workforce facilitator holds a session of
     # the sample course, not of this one, which is as near (404, as for everyone else).

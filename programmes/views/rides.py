@@ -13,11 +13,11 @@ from datetime import timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from hope.access import coordinator_required
 from hope.audit import audit_viewed
@@ -65,10 +65,24 @@ def _clashes(ride: Ride, held: list[Ride]) -> bool:
     )
 
 
-@login_required
-def ride_board(request: HttpRequest) -> HttpResponse:
-    """Rides wanted in the next three weeks, nearest the driver's district first. Four
-    queries, whatever the number of rides."""
+def _pickup_problem(user, ride: Ride, now) -> str:
+    """Why ``user`` may not set this ride's pick-up time (the form is not on their page),
+    or "". The service checks again under the lock."""
+    if ride.withdrawn_at is not None:
+        return "This ride is no longer needed."
+    if ride.session.start <= now:
+        return "This session has already started."
+    if ride.pickup_at is None:
+        return "A ride home leaves when the session ends."
+    if ride.driver_id != user.pk and not is_coordinator(user):
+        return "Only the driver, or a coordinator, can change the pick-up time."
+    return ""
+
+
+def _board(request: HttpRequest, area_form: DriverAreaForm | None = None) -> HttpResponse:
+    """The board, with the driver's area form (bound, with its errors, after a bad
+    district). Four queries of its own (the driver's area, the rides, the rides they
+    hold, the audit line), whatever the number of rides."""
     _driver_or_coordinator(request)
     now = timezone.now()
     area = DriverArea.objects.filter(user=request.user).first()
@@ -80,7 +94,8 @@ def ride_board(request: HttpRequest) -> HttpResponse:
     for ride in rides:
         ride.clashes = _clashes(ride, held)
         ride.mine = ride.driver_id == request.user.pk
-    rides.sort(key=lambda r: (district_nearness(origin, r.pickup_district), r.start, r.pk))
+    if origin:  # else soonest first, as the query gives them
+        rides.sort(key=lambda r: (district_nearness(origin, r.pickup_district), r.start, r.pk))
     audit_viewed(request, "the rides board", area=AuditArea.ROTA)
     return render(
         request,
@@ -89,10 +104,17 @@ def ride_board(request: HttpRequest) -> HttpResponse:
             "rides": rides,
             "days": BOARD_DAYS,
             "area": area,
-            "area_form": DriverAreaForm(initial={"district": origin}),
+            "area_form": area_form or DriverAreaForm(initial={"district": origin}),
             "can_drive": is_driver(request.user),
+            "coordinating": is_coordinator(request.user),
         },
     )
+
+
+@login_required
+def ride_board(request: HttpRequest) -> HttpResponse:
+    """Rides wanted in the next three weeks, nearest the driver's district first."""
+    return _board(request)
 
 
 @login_required
@@ -101,11 +123,10 @@ def driver_area(request: HttpRequest) -> HttpResponse:
     if not is_driver(request.user):
         raise PermissionDenied("Only volunteer drivers set where they drive from.")
     form = DriverAreaForm(request.POST)
-    if form.is_valid():
-        driver_area_set(user=request.user, district=form.cleaned_data["district"])
-        messages.success(request, f"Rides nearest {form.cleaned_data['district']} now come first.")
-    else:
-        messages.error(request, form.errors["district"][0])
+    if not form.is_valid():
+        return _board(request, area_form=form)
+    driver_area_set(user=request.user, district=form.cleaned_data["district"])
+    messages.success(request, f"Rides nearest {form.cleaned_data['district']} now come first.")
     return redirect("programmes:ride_board")
 
 
@@ -132,9 +153,10 @@ def rides_mine(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
-def ride_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    ride = get_ride_for_user(request, pk)
+def _ride_page(
+    request: HttpRequest, ride: Ride, pickup_form: PickupForm | None = None
+) -> HttpResponse:
+    """A ride's page; ``pickup_form`` bound, with its errors, after a refused time."""
     now = timezone.now()
     user = request.user
     coordinating = is_coordinator(user)
@@ -147,8 +169,8 @@ def ride_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_drive": is_driver(user),
     }
     if not context["started"] and ride.withdrawn_at is None:
-        if context["mine"] and ride.pickup_at is not None:
-            context["pickup_form"] = PickupForm(
+        if not _pickup_problem(user, ride, now):
+            context["pickup_form"] = pickup_form or PickupForm(
                 ride=ride, initial={"pickup": timezone.localtime(ride.pickup_at).time()}
             )
         if coordinating:
@@ -158,27 +180,52 @@ def ride_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "programmes/ride_detail.html", context)
 
 
-def _act(request: HttpRequest, ride: Ride, action, done: str) -> HttpResponse:
+@login_required
+def ride_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _ride_page(request, get_ride_for_user(request, pk))
+
+
+def _act(request: HttpRequest, ride: Ride, action, done: str, then: str = "") -> HttpResponse:
+    """Run a service; its refusal becomes a message. ``then`` is where success goes
+    (else the form's ``next``, else the ride's page)."""
     try:
         action()
     except RideError as error:
         messages.error(request, str(error))
     else:
         messages.success(request, done)
+        if then:
+            return redirect(then)
     return redirect_back(request, reverse("programmes:ride_detail", args=[ride.pk]))
 
 
 @login_required
 @require_POST
 def ride_take_view(request: HttpRequest, pk: int) -> HttpResponse:
-    ride = get_ride_for_user(request, pk)
-    return _act(
+    try:
+        ride = get_ride_for_user(request, pk)
+    except Http404:
+        # The board a driver took it from may be minutes old: a ride another driver took
+        # meanwhile (or no longer needed) gets words, not "page not found". They learn
+        # nothing of the ride but that.
+        if is_driver(request.user) and Ride.objects.upcoming().filter(pk=pk).exists():
+            messages.error(
+                request, "Another driver has just taken that ride, or it is no longer needed."
+            )
+            return redirect("programmes:ride_board")
+        raise
+    try:
+        ride_take(ride=ride, driver=request.user, by=request.user)
+    except RideError as error:
+        # Lost to another driver: the ride's page is no longer theirs to see.
+        messages.error(request, str(error))
+        return redirect("programmes:ride_board")
+    messages.success(
         request,
-        ride,
-        lambda: ride_take(ride=ride, driver=request.user, by=request.user),
         f"The ride is yours: {ride.participant.first_name}, {ride.session.day_label}. "
         "The pick-up details are on the ride's page.",
     )
+    return redirect_back(request, reverse("programmes:ride_detail", args=[ride.pk]))
 
 
 @login_required
@@ -200,6 +247,7 @@ def ride_assign_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def ride_release_view(request: HttpRequest, pk: int) -> HttpResponse:
     """GET says what giving the ride back will do; POST does it."""
     ride = get_ride_for_user(request, pk)
@@ -212,22 +260,33 @@ def ride_release_view(request: HttpRequest, pk: int) -> HttpResponse:
             ride,
             lambda: ride_release(ride=ride, by=request.user),
             "You no longer drive this ride." if own else "The driver is off this ride and told.",
+            # The ride is no longer theirs: back to the rides they still hold.
+            then=reverse("programmes:rides_mine") if own else "",
         )
     now = timezone.now()
     refusal = ""
-    if ride.driver_id is None or ride.withdrawn_at is not None:
-        refusal = "Nobody holds this ride."
+    if ride.withdrawn_at is not None:
+        refusal = "This ride is no longer needed."
+    elif ride.driver_id is None:
+        refusal = "Nobody holds this ride: give it to a driver from its page."
     elif ride.session.start <= now:
         refusal = "This session has already started."
     elif own and not is_coordinator(request.user):
         refusal = self_release_problem(ride=ride, now=now) or ""
+    if own:
+        question = "Give back this ride?"
+    elif ride.driver_id:
+        question = "Take the driver off this ride?"
+    else:
+        question = "Nobody drives this ride"
+    audit_viewed(request, f"ride #{ride.pk}, to give it back", area=AuditArea.ROTA)
     return render(
         request,
         "programmes/ride_release.html",
         {
             "ride": ride,
             "own": own,
-            "question": "Give back this ride?" if own else "Take the driver off this ride?",
+            "question": question,
             "can_confirm": not refusal,
             "refusal": refusal,
             "back_url": reverse("programmes:ride_detail", args=[ride.pk]),
@@ -286,18 +345,30 @@ def ride_arrange_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def ride_pickup_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """A time that cannot be (empty, not a time, after the start, too early) shows next
+    to the field on the ride's page; nothing is saved."""
     ride = get_ride_for_user(request, pk)
-    form = PickupForm(request.POST, ride=ride)
-    if not form.is_valid():
-        messages.error(request, form.errors["pickup"][0])
+    problem = _pickup_problem(request.user, ride, timezone.now())
+    if problem:
+        messages.error(request, problem)
         return redirect("programmes:ride_detail", pk=ride.pk)
-    return _act(
-        request,
-        ride,
-        lambda: ride_set_pickup(ride=ride, lead=form.cleaned_data["lead"], by=request.user),
-        f"Pick-up at {form.cleaned_data['pickup']:%H:%M}. "
-        f"{ride.participant.first_name} is told, if they can be reached.",
-    )
+    form = PickupForm(request.POST, ride=ride)
+    if form.is_valid():
+        try:
+            ride_set_pickup(ride=ride, lead=form.cleaned_data["lead"], by=request.user)
+        except RideError as error:
+            if error.field != "pickup":  # about the ride (changed meanwhile), not the time
+                messages.error(request, str(error))
+                return redirect("programmes:ride_detail", pk=ride.pk)
+            form.add_error("pickup", str(error))
+        else:
+            messages.success(
+                request,
+                f"Pick-up at {form.cleaned_data['pickup']:%H:%M}. "
+                f"{ride.participant.first_name} is told, if they can be reached.",
+            )
+            return redirect("programmes:ride_detail", pk=ride.pk)
+    return _ride_page(request, ride, pickup_form=form)
 
 
 @login_required

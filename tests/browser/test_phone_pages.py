@@ -36,7 +36,8 @@ NOT_PAGES = {
 }
 
 # The button or link a person comes to each page for, by URL name (or by "name role"
-# where roles differ). It must be visible and inside the screen's width at 390 px.
+# where roles differ; a MORE_CASES row by its own key first). It must be visible and
+# inside the screen's width at 390 px.
 PRIMARY_ACTIONS: dict[str, str] = {
     "people": "Invite someone",
     "person_detail": "Save",
@@ -62,6 +63,15 @@ PRIMARY_ACTIONS: dict[str, str] = {
     "expenses:spend_list": "Record",
     "team_settings": "Save",
     "invite": "Send invitation",
+    "programmes:ride_board volunteer": "Take this ride",
+    "programmes:ride_board coordinator": "Give rides to drivers",
+    "programmes:rides_unmet": "Assign",
+    # The sample ride is the volunteer's; the other is nobody's yet.
+    "programmes:ride_detail volunteer": "Save pick-up time",
+    "programmes:ride_detail of a ride nobody holds volunteer": "Take this ride",
+    "programmes:ride_detail coordinator": "Give the ride to this driver",
+    "programmes:ride_release volunteer": "Give back the ride",
+    "programmes:ride_release coordinator": "Take the driver off",
 }
 
 # Further views of a page, by URL name: (query string, its main action).
@@ -72,15 +82,22 @@ VARIANTS: dict[str, list[tuple[str, str]]] = {
 
 def pages_for(role: str, samples) -> list[tuple[str, str, str | None]]:
     """(URL name, path, main action) of every HTML page the matrix lets ``role`` open."""
-    cases = [(key, case) for key, case in MATRIX.items()]
-    cases += [(name, case) for name, case in MORE_CASES.values()]
+    cases = [(key, key, case) for key, case in MATRIX.items()]
+    cases += [(key, name, case) for key, (name, case) in MORE_CASES.items()]
     pages = []
-    for name, case in cases:
+    for key, name, case in cases:
         if case.method != "get" or case.expect[role] != OK or name in NOT_PAGES:
             continue
         kwargs = {k: samples.get(v, v) for k, v in case.kwargs.items()}
         path = reverse(name, kwargs=kwargs)
-        action = PRIMARY_ACTIONS.get(f"{name} {role}", PRIMARY_ACTIONS.get(name))
+        action = next(
+            (
+                PRIMARY_ACTIONS[choice]
+                for choice in (f"{key} {role}", key, f"{name} {role}", name)
+                if choice in PRIMARY_ACTIONS
+            ),
+            None,
+        )
         pages.append((name, path, action))
         pages += [(name, path + query, also) for query, also in VARIANTS.get(name, [])]
     return pages

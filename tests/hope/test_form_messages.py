@@ -69,6 +69,13 @@ def _extra_arguments(form_class) -> dict:
         return {"measure": "swemwbs"}
     if name == "TrainingForm":
         return {"profile": FacilitatorProfileFactory()}
+    if name == "PickupForm":
+        from programmes.models import Ride
+        from programmes.services.participants import place_request
+
+        rider = ParticipantFactory(needs_transport=True, pickup_postcode="NG4 2RL")
+        place_request(participant=rider, course=CourseFactory(), by=user)
+        return {"ride": Ride.objects.filter(participant=rider).first()}
     if name in ("SecondStepForm", "SecondStepAgainForm"):
         return {"user": user}
     return {}
