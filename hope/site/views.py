@@ -13,7 +13,8 @@ from expenses.models import ExpenseClaim, ExpenseStatus
 from facilitators.cover import COVER_WINDOW_DAYS, needing_cover
 from facilitators.models import FacilitatorProfile, SessionClaim
 from facilitators.queries import refreshers_due_count
-from hope.models import Invitation, Message, MessageStatus
+from hope.audit import audit_viewed
+from hope.models import AuditArea, Invitation, Message, MessageStatus
 from hope.roles import Role, is_coordinator, role_names
 from programmes.access import drivers, visible_sessions
 from programmes.models import Course, CourseStatus, Ride
@@ -69,6 +70,9 @@ def home(request: HttpRequest) -> HttpResponse:
         )
         context["ride_days"] = RIDES_WANTED_DAYS
         context["drivers"] = list(drivers())
+        if context["rides_wanted"]:
+            # Participants' first names and districts, as on the rides wanted page.
+            audit_viewed(request, "the rides wanted, on the home page", area=AuditArea.ROTA)
     if Role.VOLUNTEER in names or Role.FACILITATOR in names:
         context["my_claims"] = ExpenseClaim.objects.filter(claimant=request.user).aggregate(
             drafts=Count("pk", filter=Q(status=ExpenseStatus.DRAFT)),

@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from hope.models import AuditEvent
 from programmes.models import Arranged, Ride
 from programmes.services.participants import place_request, place_withdraw
 from programmes.services.rides import ride_arrange, ride_take
@@ -60,6 +61,12 @@ def test_home_lists_the_rides_wanted_soonest_first_with_a_driver_to_choose(
     assert card.count('name="next" value="/"') == 2
     assert f'<option value="{volunteer.pk}">{volunteer.full_name}</option>' in card
     assert f'href="{reverse("programmes:rides_unmet")}"' in card
+    # First names and districts are personal data: the view is on the audit trail.
+    assert AuditEvent.objects.filter(
+        actor=coordinator,
+        action="personal_data.viewed",
+        summary="Opened the rides wanted, on the home page",
+    ).exists()
 
 
 def test_a_ride_is_given_to_a_driver_from_the_home_page_and_leaves_it(
@@ -95,6 +102,7 @@ def test_with_nothing_wanted_the_card_says_so(client, coordinator):
     client.force_login(coordinator)
     card = rides_card(client.get("/").content.decode())
     assert "Every ride in the next 14 days has a driver or is arranged another way." in card
+    assert not AuditEvent.objects.filter(action="personal_data.viewed").exists()
 
 
 @pytest.mark.parametrize("persona", ["workforce", "lived", "volunteer", "finance"])
