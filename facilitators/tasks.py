@@ -15,7 +15,8 @@ def plan_reminders() -> int:
 
 @shared_task(ignore_result=True)
 def cover_digest() -> int:
-    """The coordinators' morning digest of sessions without a full pair."""
+    """The coordinators' morning digest of sessions without a full pair and rides
+    without a driver."""
     return send_cover_digest()
 
 

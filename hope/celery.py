@@ -30,5 +30,9 @@ app.conf.beat_schedule = {
         "task": "programmes.tasks.plan_reminders",
         "schedule": crontab(minute="*/5"),
     },
+    "plan-driver-reminders": {
+        "task": "programmes.tasks.plan_driver_reminders",
+        "schedule": crontab(minute="*/5"),
+    },
     "retention": {"task": "hope.tasks.retention", "schedule": crontab(hour=3, minute=40)},
 }

@@ -6,11 +6,14 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
+from django.db.models import Q
 from django.utils import timezone
 
 from hope.models import User
 from programmes.measures import Measure, Timepoint
 from programmes.models import (
+    RIDES_FOR_LEGS,
+    Arranged,
     Attendance,
     Channel,
     ClosureDate,
@@ -26,7 +29,12 @@ from programmes.models import (
     Referral,
     ReferralSource,
     ReferralStatus,
+    Ride,
+    Session,
+    TransportLegs,
+    ride_window,
 )
+from programmes.models.rides import DETAILS_SHOWN_FOR, RIDES_WANTED_DAYS, USUAL_PICKUP_LEAD
 from programmes.services import CourseError, course_cancel, course_create
 from programmes.services.participants import (
     attendance_mark,
@@ -36,6 +44,7 @@ from programmes.services.participants import (
     referral_create,
     score_record,
 )
+from programmes.services.rides import RideError, driver_area_set, ride_arrange, ride_take
 from venues.models import Setting, Venue
 
 PROGRAMMES = [
@@ -247,6 +256,12 @@ REFERRERS = [
     (ReferralSource.GP, "Dr Okonkwo-Plover, Parkside GP Surgery"),
     (ReferralSource.OTHER, "Pharmacist, Mill Lane Pharmacy"),
 ]
+PICKUP_NOTES = [
+    "Bungalow at the end of the close; ring the bell and wait a minute.",
+    "Flat 4, second floor: comes down in the lift.",
+    "Uses a walking frame that folds into the boot.",
+    "Blue door opposite the post box; waits inside.",
+]
 FEEDBACK = [
     "Meeting people who understand made all the difference.",
     "I pace myself now instead of overdoing it on good days.",
@@ -254,12 +269,16 @@ FEEDBACK = [
 ]
 
 
-def _participant(n: int, received: datetime) -> Participant:
+def _participant(n: int, received: datetime, legs: str | None = None) -> Participant:
     """The n-th demo person (unsaved): mostly by email, some by text or letter, a few with
-    access needs or a lift to sessions, most agreeing to contact and to evaluation."""
+    access needs or a lift to sessions (``legs``, or every sixth person; now and then two
+    drivers share there and back), most agreeing to contact and to evaluation."""
     first = FIRST_NAMES[n % len(FIRST_NAMES)]
     surname = SURNAMES[n % len(SURNAMES)]  # 25 and 24 names: 600 different people
     channel = Channel.SMS if n % 7 == 3 else Channel.LETTER if n % 11 == 5 else Channel.EMAIL
+    needs_transport = legs is not None or n % 6 == 1
+    if needs_transport and legs is None:
+        legs = TransportLegs.SEPARATE if n % 12 == 7 else TransportLegs.BOTH
     person = Participant(
         full_name=f"{first} {surname}",
         preferred_name=NICKNAMES.get(first, ""),
@@ -272,8 +291,10 @@ def _participant(n: int, received: datetime) -> Participant:
             else ""
         ),
         access_needs=ACCESS_NEEDS[n // 5 % len(ACCESS_NEEDS)] if n % 5 == 2 else "",
-        needs_transport=n % 6 == 1,
-        pickup_postcode=f"NG{n % 9 + 1} {n % 9 + 1}HP" if n % 6 == 1 else "",
+        needs_transport=needs_transport,
+        pickup_postcode=f"NG{n % 9 + 1} {n % 9 + 1}HP" if needs_transport else "",
+        transport_legs=legs or TransportLegs.BOTH,
+        pickup_notes=PICKUP_NOTES[n % len(PICKUP_NOTES)] if needs_transport else "",
         created_at=received,
     )
     if n % 13 != 7:  # a few said no to being contacted: nothing automatic reaches them
@@ -293,11 +314,14 @@ class _People:
     def __init__(self, by: User):
         self.by, self.n = by, 0
 
-    def refer(self, *, received_on: date, status=ReferralStatus.NEW, closed_on=None, course=None):
+    def refer(
+        self, *, received_on: date, status=ReferralStatus.NEW, closed_on=None, course=None,
+        legs: str | None = None,
+    ):  # fmt: skip
         source, referrer = REFERRERS[self.n % len(REFERRERS)]
         received = timezone.make_aware(datetime.combine(received_on, time(10, 0)))
         referral = referral_create(
-            participant=_participant(self.n, received),
+            participant=_participant(self.n, received, legs),
             referral=Referral(
                 source=source, referrer=referrer, received_on=received_on, course=course,
                 status=status, closed_on=closed_on,
@@ -320,7 +344,13 @@ def seed_participants(*, by: User) -> int:
     published = Course.objects.filter(status=CourseStatus.PUBLISHED)
     for course in published.past(now).filter(last_end__isnull=False).order_by("-last_end")[:2]:
         _finished_course(course, people, by)
-    for course in published.running(now).order_by("first_start")[:1]:
+    # A running course with a session in the last week (a bank holiday can leave a
+    # fortnight's gap), so its drivers still see those rides and can claim mileage.
+    last_week = Session.objects.filter(
+        is_cancelled=False, end__lte=now, end__gt=now - DETAILS_SHOWN_FOR
+    )
+    running = published.running(now).filter(pk__in=last_week.values("course_id"))
+    for course in running.order_by("first_start")[:1]:
         _running_course(course, people, by, now)
     full = published.upcoming(now).order_by("capacity", "first_start").first()
     if full:
@@ -415,9 +445,13 @@ def _running_course(course: Course, people: _People, by: User, now: datetime) ->
     register from now on; the lines of the sessions already held are added here (as
     they would have been when these people joined) and marked through the service."""
     first_day = timezone.localdate(course.first_start)
+    # Two more who need a lift, besides every sixth person.
+    legs = {1: TransportLegs.BOTH, 3: TransportLegs.THERE}
     for k in range(6):
         n = people.n
-        person = people.refer(received_on=first_day - timedelta(days=18 + 4 * k), course=course)
+        person = people.refer(
+            received_on=first_day - timedelta(days=18 + 4 * k), course=course, legs=legs.get(k)
+        )
         place = place_request(participant=person, course=course, by=by)
         _write_lines(place, course.sessions.filter(is_cancelled=False, end__lte=now))
         _register(place, n, by, now)
@@ -438,3 +472,90 @@ def _full_course(course: Course, people: _People, by: User) -> None:
         )  # fmt: skip
         places.append(place_request(participant=person, course=course, by=by))
     place_withdraw(place=places[1], by=by)
+
+
+# --- Rides ----------------------------------------------------------------------------
+# Val Singh (volunteer@example.org) and Derek Lowe (driver2@example.org) drive. The
+# running course's riders have rides to each session still to come (rides_follow made
+# them on enrolment): the drivers hold some, a taxi takes one, the rest are wanted. Its
+# sessions of the last week were driven too, ready for a mileage claim.
+
+DEMO_DRIVERS = {"volunteer@example.org": "NG4", "driver2@example.org": "NG7"}
+
+
+def seed_rides(*, by: User) -> int:
+    """Give the demo drivers rides past and to come, and arrange one by taxi. Idempotent:
+    does nothing once a ride has a driver or is arranged another way. Returns how many
+    rides it gave or arranged."""
+    if Ride.objects.filter(Q(driver__isnull=False) | ~Q(arranged="")).exists():
+        return 0
+    found = {u.email: u for u in User.objects.filter(email__in=DEMO_DRIVERS, is_driver=True)}
+    if len(found) < len(DEMO_DRIVERS):
+        return 0
+    val, derek = (found[email] for email in DEMO_DRIVERS)
+    for driver, district in zip((val, derek), DEMO_DRIVERS.values(), strict=True):
+        driver_area_set(user=driver, district=district)
+    now = timezone.now()
+    given = _driven_last_week(val, derek, now)
+    wanted = list(
+        Ride.objects.unmet().within(RIDES_WANTED_DAYS, now).order_by("start", "session", "pk")
+    )
+    sessions: dict[int, list[Ride]] = {}
+    for ride in wanted:
+        sessions.setdefault(ride.session_id, []).append(ride)
+    # The soonest session: Val takes two (one car, two passengers or both legs), Derek is
+    # given one, a taxi takes the next; the session after: Derek takes one. The rest stay
+    # wanted, on the board, the home page and the morning digest.
+    plan = [
+        [(val, val), (val, val), (derek, by), (None, by)],
+        [(derek, derek)],
+    ]
+    for rides, choices in zip(sessions.values(), plan, strict=False):
+        for ride, (driver, who) in zip(rides, choices, strict=False):
+            try:
+                if driver is None:
+                    ride_arrange(ride=ride, how=Arranged.TAXI, by=who)
+                else:
+                    ride_take(ride=ride, driver=driver, by=who)
+            except RideError:
+                continue  # a clash the calendar made: the ride stays wanted
+            given += 1
+    return given
+
+
+def _driven_last_week(val: User, derek: User, now: datetime) -> int:
+    """Rides to the sessions that ended in the last week, for those who came: written
+    here, as ride_take refuses a session that has started. Derek drove those wanting one
+    driver there and back; Val the rest (several to one session: one car)."""
+    lines = (
+        Attendance.objects.filter(
+            participant__needs_transport=True,
+            mark=Mark.PRESENT,
+            session__end__lte=now,
+            session__end__gt=now - DETAILS_SHOWN_FOR,
+            session__venue__isnull=False,
+        )
+        .select_related("session", "participant")
+        .order_by("session__start", "pk")
+    )
+    rides = []
+    for line in lines:
+        legs = line.participant.transport_legs
+        driver = derek if legs == TransportLegs.BOTH else val
+        for direction in RIDES_FOR_LEGS[legs]:
+            start, end = ride_window(direction, line.session, USUAL_PICKUP_LEAD)
+            rides.append(
+                Ride(
+                    attendance=line,
+                    session=line.session,
+                    participant=line.participant,
+                    direction=direction,
+                    start=start,
+                    end=end,
+                    session_revision=line.session.revision,
+                    driver=driver,
+                    driver_since=line.session.start - timedelta(days=6),
+                )
+            )
+    Ride.objects.bulk_create(rides)
+    return len(rides)

@@ -27,6 +27,7 @@ from programmes.models import (
     Referral,
     ReferralSource,
     ReferralStatus,
+    TransportLegs,
 )
 
 # A UK mobile: 07 and nine more digits, or the same after +44 / 0044 (with or without
@@ -110,6 +111,8 @@ class ParticipantForm(ModelForm):
             "access_needs",
             "needs_transport",
             "pickup_postcode",
+            "transport_legs",
+            "pickup_notes",
             "consent_contact",
             "consent_contact_on",
             "consent_contact_how",
@@ -122,9 +125,15 @@ class ParticipantForm(ModelForm):
             "consent_contact_how": "How they agreed to be contacted",
             "consent_evaluation_on": "Date they agreed to the evaluation",
             "consent_evaluation_how": "How they agreed to the evaluation",
+            "transport_legs": "Rides they need",
+        }
+        help_texts = {
+            "transport_legs": "If they need transport. Two drivers can share there and back "
+            "when nobody can wait for the session to end.",
         }
         widgets = {
             "preferred_channel": forms.RadioSelect,
+            "transport_legs": forms.RadioSelect,
             "access_needs": forms.Textarea(attrs={"rows": 3}),
             "consent_contact_on": DATE_WIDGET,
             "consent_evaluation_on": DATE_WIDGET,
@@ -140,8 +149,21 @@ class ParticipantForm(ModelForm):
         self.fields["email"].error_messages["invalid"] = (
             "Enter an email address in the right form, like name@example.org."
         )
-        for name in ("full_name", "preferred_name", "email", "postal_address", "access_needs"):
+        for name in (
+            "full_name",
+            "preferred_name",
+            "email",
+            "postal_address",
+            "access_needs",
+            "pickup_notes",
+        ):
             self.fields[name].error_messages["max_length"] = TOO_LONG_MESSAGE
+        # Radios always send one; a request without it gets the usual: one driver, both ways.
+        self.fields["transport_legs"].required = False
+        self.fields["transport_legs"].choices = TransportLegs.choices
+        self.fields["transport_legs"].error_messages["invalid_choice"] = (
+            "Choose which rides they need."
+        )
         for how in ("consent_contact_how", "consent_evaluation_how"):
             self.fields[how].choices = [("", "Choose…"), *ConsentMethod.choices]
         for on in ("consent_contact_on", "consent_evaluation_on"):
@@ -152,6 +174,9 @@ class ParticipantForm(ModelForm):
 
     def clean_preferred_name(self) -> str:
         return " ".join(self.cleaned_data["preferred_name"].split())
+
+    def clean_pickup_notes(self) -> str:
+        return " ".join(self.cleaned_data["pickup_notes"].split())
 
     def clean_mobile(self) -> str:
         mobile = self.cleaned_data["mobile"]
@@ -187,8 +212,13 @@ class ParticipantForm(ModelForm):
         if cleaned.get("needs_transport"):
             if not cleaned.get("pickup_postcode") and "pickup_postcode" not in self.errors:
                 self.add_error("pickup_postcode", "Enter the postcode to collect them from.")
+            if not cleaned.get("transport_legs") and "transport_legs" not in self.errors:
+                cleaned["transport_legs"] = TransportLegs.BOTH
         else:
-            cleaned["pickup_postcode"] = ""
+            # Data minimisation: where and how a driver collects them is kept only while
+            # they need a lift.
+            cleaned["pickup_postcode"], cleaned["pickup_notes"] = "", ""
+            cleaned["transport_legs"] = TransportLegs.BOTH
         self._clean_consent(cleaned, "contact", "agreed to be contacted")
         self._clean_consent(cleaned, "evaluation", "agreed to the evaluation")
         return cleaned

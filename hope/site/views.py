@@ -13,10 +13,15 @@ from expenses.models import ExpenseClaim, ExpenseStatus
 from facilitators.cover import COVER_WINDOW_DAYS, needing_cover
 from facilitators.models import FacilitatorProfile, SessionClaim
 from facilitators.queries import refreshers_due_count
-from hope.models import Invitation, Message, MessageStatus
+from hope.audit import audit_viewed
+from hope.models import AuditArea, Invitation, Message, MessageStatus
 from hope.roles import Role, is_coordinator, role_names
-from programmes.access import visible_sessions
-from programmes.models import Course, CourseStatus
+from programmes.access import drivers, visible_sessions
+from programmes.models import Course, CourseStatus, Ride
+from programmes.models.rides import RIDES_WANTED_DAYS
+
+# The soonest rides wanted shown on a coordinator's home page; the rest are a link away.
+HOME_RIDES_SHOWN = 10
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -57,6 +62,17 @@ def home(request: HttpRequest) -> HttpResponse:
         context["failed_messages"] = Message.objects.filter(
             status=MessageStatus.FAILED, due_at__gte=now - timedelta(days=30)
         ).count()
+        # Three queries whatever the number of rides: how many, the soonest, the drivers.
+        wanted = Ride.objects.unmet().within(RIDES_WANTED_DAYS, now)
+        context["rides_wanted_count"] = wanted.count()
+        context["rides_wanted"] = list(
+            wanted.for_pages().order_by("start", "pk")[:HOME_RIDES_SHOWN]
+        )
+        context["ride_days"] = RIDES_WANTED_DAYS
+        context["drivers"] = list(drivers())
+        if context["rides_wanted"]:
+            # Participants' first names and districts, as on the rides wanted page.
+            audit_viewed(request, "the rides wanted, on the home page", area=AuditArea.ROTA)
     if Role.VOLUNTEER in names or Role.FACILITATOR in names:
         context["my_claims"] = ExpenseClaim.objects.filter(claimant=request.user).aggregate(
             drafts=Count("pk", filter=Q(status=ExpenseStatus.DRAFT)),

@@ -36,6 +36,9 @@ DRIVE_HOME = timedelta(minutes=45)
 # Who may see a held ride's full postcode, address notes and phone number: its driver,
 # until this long after the session.
 DETAILS_SHOWN_FOR = timedelta(days=7)
+# How far ahead coordinators are shown the rides nobody is doing yet: the rides wanted
+# page, their home page and their morning digest.
+RIDES_WANTED_DAYS = 14
 
 
 class Direction(models.TextChoices):

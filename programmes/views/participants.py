@@ -41,6 +41,7 @@ from programmes.models import (
     PlaceStatus,
     Referral,
     ReferralStatus,
+    Ride,
     Score,
 )
 from programmes.notices import channel_for
@@ -209,7 +210,8 @@ def _record(request, participant: Participant, **bound) -> HttpResponse:
     """The record page. A POST that failed passes its bound form in ``bound`` (keyed as
     the page keys its forms), so the page shows it with its messages. A fixed number of
     queries however many referrals, places, sessions and scores: their referrals, places,
-    register lines and scores, and the courses they could join (whether any, then which)."""
+    register lines and scores, their rides to come (with session and driver), and the
+    courses they could join (whether any, then which)."""
     referrals = list(participant.referrals.select_related("course").order_by("-received_on", "-pk"))
     places = list(
         participant.places.select_related("course__programme")
@@ -221,6 +223,13 @@ def _record(request, participant: Participant, **bound) -> HttpResponse:
             Prefetch("scores", queryset=Score.objects.order_by("measure", "timepoint")),
         )
         .order_by("-waiting_since", "-pk")
+    )
+    rides = list(
+        Ride.objects.live()
+        .upcoming()
+        .filter(participant=participant)
+        .select_related("session__course", "driver")
+        .order_by("start", "pk")
     )
     today = timezone.localdate()
     for referral in referrals:
@@ -254,6 +263,7 @@ def _record(request, participant: Participant, **bound) -> HttpResponse:
             "participant": participant,
             "referrals": referrals,
             "places": places,
+            "rides": rides,
             "place_form": place_form,
             # The forms inside places, where base.html's error summary can find them.
             "page_forms": forms,

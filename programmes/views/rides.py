@@ -27,7 +27,7 @@ from hope.redirects import redirect_back
 from hope.roles import is_coordinator
 from programmes.access import drivers, get_ride_for_user, is_driver
 from programmes.models import DriverArea, Ride
-from programmes.models.rides import DETAILS_SHOWN_FOR
+from programmes.models.rides import DETAILS_SHOWN_FOR, RIDES_WANTED_DAYS
 from programmes.ride_forms import (
     ArrangeForm,
     AssignDriverForm,
@@ -49,7 +49,7 @@ from programmes.services.rides import (
 
 # How far ahead the board looks, and the coordinators' list of unmet rides.
 BOARD_DAYS = 21
-UNMET_DAYS = 14
+UNMET_DAYS = RIDES_WANTED_DAYS
 
 
 def _driver_or_coordinator(request: HttpRequest) -> None:

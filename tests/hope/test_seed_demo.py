@@ -153,3 +153,47 @@ def test_seed_demo_gives_every_participant_page_something_once(settings):
         > Score.objects.filter(timepoint="last").count()
         > 10
     )
+
+
+def test_seed_demo_gives_the_drivers_rides_past_and_to_come_once(settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from hope.models import Message, Notice
+    from programmes.access import is_driver
+    from programmes.models import Arranged, Direction, Participant, Ride, TransportLegs
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+    snapshot = list(Ride.objects.values_list("pk", "driver_id", "arranged", "withdrawn_at"))
+    messages = (Message.objects.count(), Notice.objects.count())
+    call_command("seed_demo")
+    assert list(Ride.objects.values_list("pk", "driver_id", "arranged", "withdrawn_at")) == snapshot
+    assert (Message.objects.count(), Notice.objects.count()) == messages
+
+    riders = Participant.objects.filter(needs_transport=True)
+    assert riders.count() >= 3
+    assert riders.filter(transport_legs=TransportLegs.SEPARATE).exists()
+    assert not riders.filter(pickup_notes="").exists()
+    assert not Participant.objects.filter(needs_transport=False).exclude(pickup_notes="").exists()
+    assert {Direction.THERE, Direction.BACK, Direction.BOTH} <= set(
+        Ride.objects.values_list("direction", flat=True)
+    )
+
+    now = timezone.now()
+    val = User.objects.get(email="volunteer@example.org")
+    derek = User.objects.get(email="driver2@example.org")
+    assert is_driver(val) and is_driver(derek)
+    to_come = Ride.objects.held().filter(session__start__gt=now)
+    assert to_come.filter(driver=val).exists() and to_come.filter(driver=derek).exists()
+    assert Ride.objects.unmet().within(14, now).count() >= 2
+    [taxi] = Ride.objects.live().exclude(arranged="")
+    assert taxi.arranged == Arranged.TAXI and taxi.session.start > now
+    # Driven in the last week, for a mileage claim: the session over, the rider there.
+    driven = Ride.objects.held().filter(
+        driver=val, session__end__lte=now, session__end__gt=now - timedelta(days=7)
+    )
+    assert driven.count() >= 2
+    for ride in driven.select_related("attendance"):
+        assert ride.attendance.mark == "present" and ride.driver_since < ride.session.start

@@ -7,19 +7,35 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
 from hope.models import AuditEvent
+from hope.roles import Role
 from programmes.measures import Measure
-from programmes.models import Attendance, Mark, Participant, Place, PlaceStatus, Score
+from programmes.models import (
+    Arranged,
+    Attendance,
+    Direction,
+    Mark,
+    Participant,
+    Place,
+    PlaceStatus,
+    Ride,
+    Score,
+    TransportLegs,
+)
+from programmes.services import session_cancel
 from programmes.services.participants import attendance_mark, place_request, place_withdraw
+from programmes.services.rides import ride_arrange, ride_take
 from tests.factories import (
     CourseFactory,
     ParticipantFactory,
     ProgrammeFactory,
     ReferralFactory,
     SessionClaimFactory,
+    UserFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -45,6 +61,8 @@ def details(participant, **overrides) -> dict:
         "access_needs": participant.access_needs,
         "needs_transport": "on" if participant.needs_transport else "",
         "pickup_postcode": participant.pickup_postcode,
+        "transport_legs": participant.transport_legs,
+        "pickup_notes": participant.pickup_notes,
         "consent_contact": "on" if participant.consent_contact else "",
         "consent_contact_on": participant.consent_contact_on or "",
         "consent_contact_how": participant.consent_contact_how,
@@ -191,6 +209,118 @@ def test_withdrawing_consent_clears_its_date_and_how(client, coordinator, person
     )
 
 
+# --- Transport -------------------------------------------------------------------------
+
+
+def test_coordinator_records_the_rides_they_need_and_notes_for_the_driver(
+    client, coordinator, person
+):
+    place_request(participant=person, course=CourseFactory(), by=coordinator)
+    client.force_login(coordinator)
+    response = client.post(
+        reverse("programmes:participant_edit", args=[person.pk]),
+        details(
+            person,
+            transport_legs=TransportLegs.SEPARATE,
+            pickup_notes="  Flat 2,\n blue door;   uses a frame ",
+        ),
+    )
+    assert response.status_code == 302
+    person.refresh_from_db()
+    assert person.transport_legs == TransportLegs.SEPARATE
+    assert person.pickup_notes == "Flat 2, blue door; uses a frame"
+    # Each session to come now wants a ride there and another home.
+    rides = Ride.objects.live().filter(participant=person)
+    assert sorted(rides.values_list("direction", flat=True)) == sorted(
+        [Direction.THERE, Direction.BACK] * 6
+    )
+    event = AuditEvent.objects.get(action="participant.changed")
+    assert "rides needed" in event.summary and "notes for the driver" in event.summary
+    assert "blue door" not in event.summary
+
+
+def test_no_longer_needing_transport_clears_where_and_how_they_are_collected(
+    client, coordinator, person
+):
+    Participant.objects.filter(pk=person.pk).update(
+        transport_legs=TransportLegs.THERE, pickup_notes="Blue door"
+    )
+    person.refresh_from_db()
+    client.force_login(coordinator)
+    client.post(
+        reverse("programmes:participant_edit", args=[person.pk]),
+        details(person, needs_transport=""),
+    )
+    person.refresh_from_db()
+    assert not person.needs_transport
+    assert (person.pickup_postcode, person.pickup_notes, person.transport_legs) == (
+        "",
+        "",
+        TransportLegs.BOTH,
+    )
+
+
+def test_a_referral_records_the_rides_they_need_and_the_notes(client, coordinator):
+    new = ParticipantFactory.build(
+        full_name="Ruth Lapwing", needs_transport=True, pickup_postcode="NG4 2RL"
+    )
+    data = details(
+        new,
+        transport_legs=TransportLegs.THERE,
+        pickup_notes="Ring the bell twice",
+        source="self",
+        referrer="",
+        received_on=timezone.localdate().isoformat(),
+        course="",
+    )
+    client.force_login(coordinator)
+    response = client.post(reverse("programmes:referral_create"), data)
+    assert response.status_code == 302
+    saved = Participant.objects.get(full_name="Ruth Lapwing")
+    assert (saved.transport_legs, saved.pickup_notes) == (
+        TransportLegs.THERE,
+        "Ring the bell twice",
+    )
+
+
+def test_the_record_shows_their_rides_to_come_and_who_drives_them(client, coordinator, person):
+    Participant.objects.filter(pk=person.pk).update(
+        transport_legs=TransportLegs.SEPARATE, pickup_notes="Blue door at the side"
+    )
+    person.refresh_from_db()
+    course = CourseFactory(title="Carers – Tuesdays")
+    place_request(participant=person, course=course, by=coordinator)
+    rides = list(Ride.objects.filter(participant=person).order_by("start", "pk"))
+    driver = UserFactory(full_name="Val Singh", roles=[Role.VOLUNTEER], is_driver=True)
+    ride_take(ride=rides[2], driver=driver, by=coordinator)  # session 2, there
+    ride_arrange(ride=rides[3], how=Arranged.TAXI, by=coordinator)  # session 2, home
+    session_cancel(session=course.sessions.get(number=6), by=coordinator)
+    # After the first session has started: its two rides are no longer to come.
+    with time_machine.travel(rides[0].session.start + timedelta(minutes=5)):
+        client.force_login(coordinator)
+        html = client.get(record_url(person)).content.decode()
+    assert "There and back (two drivers may share it)" in html
+    assert "Blue door at the side" in html
+    section = html.split('id="rides-heading"')[1].split("</section>")[0]
+    # Sessions 2 to 5, there and home; session 6 is cancelled.
+    assert section.count("<li") == 8
+    assert section.count("Val Singh") == 1 and section.count("Arranged: taxi") == 1
+    assert section.count("No driver yet") == 6
+    day = rides[2].session.day_label
+    assert f"{day}, there</a>" in section and f"{day}, home</a>" in section
+    for ride in rides[2:10]:
+        assert reverse("programmes:ride_detail", args=[ride.pk]) in section
+    for ride in (*rides[:2], *rides[10:]):
+        assert reverse("programmes:ride_detail", args=[ride.pk]) not in section
+
+
+def test_someone_making_their_own_way_has_no_rides_section(client, coordinator):
+    walker = ParticipantFactory()
+    client.force_login(coordinator)
+    html = client.get(record_url(walker)).content.decode()
+    assert "Makes their own way" in html and 'id="rides-heading"' not in html
+
+
 @pytest.mark.parametrize(
     ("overrides", "field", "message"),
     [
@@ -198,6 +328,8 @@ def test_withdrawing_consent_clears_its_date_and_how(client, coordinator, person
         ({"mobile": "12345"}, "mobile", "Enter a UK mobile number"),
         ({"preferred_channel": "sms", "mobile": ""}, "mobile", "Enter their mobile number"),
         ({"pickup_postcode": "nowhere"}, "pickup_postcode", "Enter a real postcode"),
+        ({"transport_legs": "sometimes"}, "transport_legs", "Choose which rides they need."),
+        ({"pickup_notes": "x" * 201}, "pickup_notes", "Shorten this to 200 characters"),
         ({"consent_contact_how": ""}, "consent_contact_how", "Choose how they agreed"),
     ],
 )

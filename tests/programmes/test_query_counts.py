@@ -11,8 +11,11 @@ from django.utils import timezone
 
 from facilitators.models import FacilitatorKind
 from hope.audit import audit_record
+from hope.roles import Role
 from programmes.measures import Measure, Timepoint
+from programmes.models import Arranged, Ride, TransportLegs
 from programmes.services.participants import place_request, score_record
+from programmes.services.rides import ride_arrange, ride_take
 from tests.factories import (
     ClosureDateFactory,
     CourseFactory,
@@ -20,6 +23,7 @@ from tests.factories import (
     ProgrammeFactory,
     ReferralFactory,
     SessionClaimFactory,
+    UserFactory,
     VenueFactory,
 )
 
@@ -147,7 +151,8 @@ def test_participant_record_queries_do_not_grow_with_places_scores_and_referrals
     client, coordinator, django_assert_max_num_queries
 ):
     """One person on a course; another on four, each with a register and two scores, and
-    several referrals."""
+    several referrals; both with rides to each session, some held by drivers, some
+    arranged by taxi."""
     programme = ProgrammeFactory(measures=[Measure.SWEMWBS, Measure.PAM])
     start = timezone.now().replace(second=0, microsecond=0) + timedelta(days=2)
 
@@ -155,6 +160,12 @@ def test_participant_record_queries_do_not_grow_with_places_scores_and_referrals
         for n in range(count):
             course = CourseFactory(programme=programme, first_start=start + timedelta(hours=3 * n))
             place = place_request(participant=person, course=course, by=coordinator)
+            there, home = Ride.objects.filter(
+                participant=person, session__course=course, session__number=1
+            ).order_by("direction")[:2]
+            driver = UserFactory(roles=[Role.VOLUNTEER], is_driver=True)
+            ride_take(ride=there, driver=driver, by=coordinator)
+            ride_arrange(ride=home, how=Arranged.TAXI, by=coordinator)
             ReferralFactory(participant=person, course=course)
             score_record(
                 place=place, measure=Measure.SWEMWBS, timepoint=Timepoint.FIRST,
@@ -165,7 +176,12 @@ def test_participant_record_queries_do_not_grow_with_places_scores_and_referrals
                 pam_score="50", pam_level="2", by=coordinator,
             )  # fmt: skip
 
-    small, large = ParticipantFactory(), ParticipantFactory()
+    small, large = (
+        ParticipantFactory(
+            needs_transport=True, pickup_postcode="NG4 2RL", transport_legs=TransportLegs.SEPARATE
+        )
+        for _ in range(2)
+    )
     on_courses(small, 1)
     on_courses(large, 4)
     client.force_login(coordinator)
@@ -178,6 +194,7 @@ def test_participant_record_queries_do_not_grow_with_places_scores_and_referrals
         assert response.status_code == 200
         counts.append(len(captured.captured_queries))
     assert len(response.context["places"]) == 4
+    assert len(response.context["rides"]) == 4 * 6 * 2
     assert counts[0] == counts[1], f"participant_detail: {counts}"
 
 

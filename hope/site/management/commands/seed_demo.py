@@ -12,14 +12,14 @@ from facilitators.models import FacilitatorProfile
 from hope.demo import DEMO_PASSWORD, DEMO_PEOPLE, DEMO_TOTP_SECRET
 from hope.models import User
 from hope.signin import give_authenticator, mfa_required
-from programmes.demo import seed_courses, seed_participants
+from programmes.demo import seed_courses, seed_participants, seed_rides
 from programmes.models import Course
 
 
 class Command(BaseCommand):
     help = (
-        "Load demo people, programmes, venues, a year of courses with participants, "
-        "and facilitator cover. Safe to rerun."
+        "Load demo people, programmes, venues, a year of courses with participants and "
+        "their rides, and facilitator cover. Safe to rerun."
     )
 
     def handle(self, *args, **options):
@@ -33,13 +33,14 @@ class Command(BaseCommand):
             coordinator = User.objects.get(email="coordinator@example.org")
             courses = seed_courses(by=coordinator)
             participants = seed_participants(by=coordinator)
+            rides = seed_rides(by=coordinator)
             claims = seed_cover(by=coordinator)
             money = seed_money()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {created} new people ({len(DEMO_PEOPLE)} demo accounts), "
                 f"{courses} new courses ({Course.objects.count()} in all), "
-                f"{participants} new participants, "
+                f"{participants} new participants, {rides} rides given to drivers or arranged, "
                 f"{claims} new session claims, {money} new expense claims."
             )
         )
