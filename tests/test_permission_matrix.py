@@ -131,7 +131,7 @@ def own_claim(outcome) -> dict[str, object]:
 
 
 def drivers_only(outcome=OK) -> dict[str, object]:
-    """Mileage: the volunteer is the one driver among the personas."""
+    """Mileage and rides: the sample volunteer is the one driver among the personas."""
     return {**signed_in(403), "volunteer": outcome}
 
 
@@ -146,11 +146,6 @@ def participant_record(outcome) -> dict[str, object]:
 
 def facilitators_only(outcome=OK) -> dict[str, object]:
     return {**signed_in(403), "workforce": outcome, "lived": outcome}
-
-
-def drivers_only(outcome=OK) -> dict[str, object]:
-    """The sample volunteer drives; nobody else does."""
-    return {**signed_in(403), "volunteer": outcome}
 
 
 def drivers_and_coordinators(outcome=OK) -> dict[str, object]:
