@@ -304,6 +304,10 @@ SESSION_COOKIE_AGE = env_int("SESSION_DAYS", 14) * 24 * 3600
 
 # --- Retention (hope/retention.py runs every night; SECURITY.md lists every rule) ------
 
+# Published reports show any count under this as "fewer than 5", and hide more cells so
+# that totals cannot give it back (hope/suppression.py). An operator's choice, not a
+# coordinator's: lowering it makes people easier to pick out.
+SUPPRESS_BELOW = env_positive("SUPPRESS_BELOW", 5)
 RETENTION_MESSAGE_BODY_DAYS = env_positive("RETENTION_MESSAGE_BODY_DAYS", 90)
 RETENTION_MESSAGE_LOG_DAYS = env_positive("RETENTION_MESSAGE_LOG_DAYS", 365)
 RETENTION_REASON_DAYS = env_positive("RETENTION_REASON_DAYS", 90)
