@@ -1,0 +1,334 @@
+"""The cost report's figures against sums worked out by hand on one fixed set of books
+(expenses/evidence.py says what counts; the comments here show the arithmetic)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from types import SimpleNamespace
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+
+from expenses.evidence import ONLINE, cost_figures, to_penny
+from expenses.models import Category, DirectSpend, ExpenseClaim, ExpenseStatus
+from hope.roles import Role
+from programmes.models import (
+    Attendance,
+    CourseStatus,
+    Delivery,
+    Mark,
+    Place,
+    PlaceStatus,
+    ReferralSource,
+    Session,
+)
+from programmes.reports import ReportRange
+from tests.expenses.rides import claim_for_rides, driver, ride_for, rider
+from tests.factories import (
+    CourseFactory,
+    ProgrammeFactory,
+    ReferralFactory,
+    UserFactory,
+    VenueFactory,
+)
+from venues.models import VenuePrice
+
+pytestmark = pytest.mark.django_db
+LONDON = ZoneInfo("Europe/London")
+D = Decimal
+SPRING = dict(start=date(2026, 4, 1), end=date(2026, 6, 30))
+
+
+def at(day: date, hour: int) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, tzinfo=LONDON)
+
+
+@pytest.fixture
+def today():
+    with time_machine.travel(at(date(2026, 6, 15), 12), tick=False):
+        yield
+
+
+def enrol(course, people, present: dict[int, list], status=PlaceStatus.ENROLLED):
+    """Places for ``people`` on ``course``, each marked present at the session numbers
+    ``present`` gives for their index (absent from the rest of the sessions held)."""
+    sessions = {s.number: s for s in course.sessions.all()}
+    for index, person in enumerate(people):
+        place = Place.objects.create(
+            course=course, participant=person, status=status, enrolled_at=course.created_at
+        )
+        for number in present.get(index, []):
+            session = sessions[number]
+            Attendance.objects.create(
+                place=place, session=session, participant=person, start=session.start,
+                end=session.end, mark=Mark.PRESENT,
+            )  # fmt: skip
+
+
+def claim(amount: str, category: str, spent_on: date, status=ExpenseStatus.APPROVED, **links):
+    paid = status == ExpenseStatus.PAID
+    return ExpenseClaim.objects.create(
+        claimant=UserFactory(roles=[Role.VOLUNTEER]), status=status, spent_on=spent_on,
+        category=category, description="For the course", amount=D(amount),
+        paid_on=spent_on if paid else None, payment_reference="BACS 9" if paid else "",
+        **links,
+    )  # fmt: skip
+
+
+def spend(amount: str, category: str, spent_on: date, **invoice):
+    return DirectSpend.objects.create(
+        spent_on=spent_on, category=category, description="Paid by finance", amount=D(amount),
+        **invoice,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def books(today):
+    """Spring 2026 (1 April to 30 June), seen on 15 June.
+
+    Courses: A (Carers, Ashby Hall, Tuesdays from 14 April, sessions 5 and 6 cancelled:
+    4 delivered); B (Carers, Bridge Centre, Thursdays 7 May to 11 June: 6 delivered);
+    C (Online programme, Mondays from 20 April: 6 delivered, no venue); E (Carers,
+    Bridge Centre, from 25 June: covered, nothing delivered yet); F (Carers, Ashby Hall,
+    from 10 March: before the range); G (a draft at Bridge Centre).
+    """
+    carers, online = (
+        ProgrammeFactory(name="Carers"),
+        ProgrammeFactory(name="Online", delivery=Delivery.ONLINE),
+    )
+    # Ashby Hall: £20.00 a session, £30.00 from 1 May, and £99.00 from yesterday (a price
+    # no session of the report was held at: figures come from the price on the day).
+    ashby = VenueFactory(name="Ashby Hall", hire_cost=D("20.00"))
+    VenuePrice.objects.create(venue=ashby, valid_from=date(2026, 5, 1), hire_cost=D("30.00"))
+    VenuePrice.objects.create(venue=ashby, valid_from=date(2026, 6, 14), hire_cost=D("99.00"))
+    bridge = VenueFactory(name="Bridge Centre", hire_cost=D("25.00"))
+
+    a = CourseFactory(programme=carers, venue=ashby, first_start=at(date(2026, 4, 14), 10))
+    Session.objects.filter(course=a, number__in=[5, 6]).update(is_cancelled=True)
+    b = CourseFactory(programme=carers, venue=bridge, first_start=at(date(2026, 5, 7), 18))
+    c = CourseFactory(programme=online, venue=None, first_start=at(date(2026, 4, 20), 10))
+    e = CourseFactory(programme=carers, venue=bridge, first_start=at(date(2026, 6, 25), 18))
+    Session.objects.filter(course=e, number=3).update(is_cancelled=True)  # 9 July
+    f = CourseFactory(programme=carers, venue=ashby, first_start=at(date(2026, 3, 10), 14))
+    CourseFactory(
+        programme=carers, venue=bridge, first_start=at(date(2026, 6, 18), 10),
+        status=CourseStatus.DRAFT,
+    )  # fmt: skip
+
+    # People. Started: present at session 1; completed: present at 3 or more (Carers'
+    # and Online's rule, the factory's default).
+    p = [rider(f"NG{n} 1AA") for n in range(1, 8)]
+    enrol(a, p, {0: [1, 2, 3], 1: [1, 2, 3], 2: [1, 2, 4], 3: [1, 2], 4: [1], 5: [1], 6: [2]})
+    q = [rider(f"NG{n} 2BB") for n in range(1, 6)]
+    enrol(b, q[:4], {i: [1, 2, 3] for i in range(4)})
+    enrol(b, q[4:], {}, status=PlaceStatus.WITHDRAWN)
+    r = [rider() for _ in range(2)]
+    enrol(c, r, {0: [1, 2, 3], 1: [1, 3, 5]})
+    outside = rider()
+    enrol(f, [outside], {0: [1, 2, 3]})
+    for person in (q[0], q[1], p[0]):
+        ReferralFactory(participant=person, source=ReferralSource.GP)
+    ReferralFactory(participant=q[2], source=ReferralSource.SELF)
+
+    # Rides, and the mileage claimed for them.
+    a1, a2 = a.sessions.get(number=1), a.sessions.get(number=2)
+    b1, b2, b3 = (b.sessions.get(number=n) for n in (1, 2, 3))
+    drivers = [driver() for _ in range(5)]
+    claim_for_rides(  # all of it for the report: £18.00
+        [ride_for(b1, q[0], by=drivers[0]), ride_for(b1, q[1], by=drivers[0])], amount=D("18.00")
+    )
+    claim_for_rides(  # one ride of two in the report: half of £10.01, £5.005
+        [ride_for(a1, p[0], by=drivers[1]), ride_for(f.sessions.get(number=6), outside,
+                                                     by=drivers[2])],
+        amount=D("10.01"), status=ExpenseStatus.PAID,
+    )  # fmt: skip
+    claim_for_rides(  # £9.00
+        [ride_for(b3, q[2], by=drivers[3]), ride_for(b3, q[3], by=drivers[3])], amount=D("9.00")
+    )
+    claim_for_rides([ride_for(a2, p[1], by=drivers[4])], amount=D("7.50"))
+    # Held rides whose claims are not agreed: the people count as carried, the money not.
+    claim_for_rides(
+        [ride_for(b2, q[1], by=drivers[0])], amount=D("50.00"), status=ExpenseStatus.SUBMITTED
+    )
+    ride_for(b2, q[0], by=drivers[0])
+    # A ride given back: nobody carried.
+    ride_for(b2, q[4], by=None, withdrawn_at=at(date(2026, 5, 13), 9))
+
+    # Claims for courses (their date does not matter), for no course (their date does).
+    claim("40.00", Category.TRAINING, date(2026, 3, 1), course=a)
+    claim("15.50", Category.VOLUNTEER_EXPENSES, date(2026, 7, 10), ExpenseStatus.PAID, session=b3)
+    claim("22.00", Category.OTHER, date(2026, 4, 14), course=f)  # F is not covered
+    claim("99.00", Category.TRAINING, date(2026, 5, 1), ExpenseStatus.SUBMITTED, course=a)
+    claim("30.00", Category.VOLUNTEER_EXPENSES, date(2026, 5, 1), ExpenseStatus.PAID)
+    claim("11.00", Category.OTHER, date(2026, 7, 1))  # after the range
+    claim("5.00", Category.OTHER, date(2026, 5, 2), ExpenseStatus.DRAFT)
+    claim("6.00", Category.OTHER, date(2026, 5, 3), ExpenseStatus.SUBMITTED)
+
+    spend("200.00", Category.TRAINING, date(2026, 4, 30))
+    spend("45.00", Category.OTHER, date(2026, 7, 1))  # after the range
+    # Bridge Centre's invoice for 20 May to 12 July, paid after the range: shared among
+    # B's sessions of 21 and 28 May, 4 and 11 June and E's of 25 June and 2 July (E's of
+    # 9 July is cancelled, G is a draft): £100.00 / 6 each.
+    spend(
+        "100.00", Category.VENUE_HIRE, date(2026, 7, 2),
+        venue=bridge, covers_from=date(2026, 5, 20), covers_to=date(2026, 7, 12),
+    )  # fmt: skip
+    # An invoice for days with no session: nothing to share it among, so by its date.
+    spend(
+        "60.00", Category.VENUE_HIRE, date(2026, 6, 1),
+        venue=ashby, covers_from=date(2026, 8, 1), covers_to=date(2026, 8, 31),
+    )  # fmt: skip
+    return SimpleNamespace(carers=carers, ashby=ashby, bridge=bridge, a2=a2, f=f)
+
+
+def spent(figures) -> dict[str, Decimal]:
+    return {line.category: to_penny(line.amount) for line in figures.spend}
+
+
+def venue_table(figures) -> list[tuple]:
+    return [
+        (line.name, line.sessions, to_penny(line.hire), figures.hire_per_session(line))
+        for line in figures.venues
+    ]
+
+
+def test_whole_range_from_hand_sums(books):
+    figures = cost_figures(ReportRange(**SPRING))
+
+    # Ashby Hall: 14, 21, 28 April at £20.00 and 5 May at £30.00 = £90.00 (four
+    # sessions: "fewer than 5", so no per-session figure).
+    # Bridge Centre: 7 and 14 May at £25.00, four sessions at £100/6 = £116.666…
+    assert venue_table(figures) == [
+        ("Ashby Hall", 4, D("90.00"), None),
+        # Hidden too, or 16 − 6 − 6 gives Ashby's 4 back (of the two sixes, the venue's
+        # key sorts first).
+        ("Bridge Centre", 6, D("116.67"), None),
+        (ONLINE, 6, D("0.00"), D("0.00")),
+    ]
+    assert figures.suppressed.primary == {("venue", books.ashby.pk)}
+    assert figures.suppressed.secondary == {("venue", books.bridge.pk)}
+    assert figures.sessions == 16 and figures.shown("sessions")
+
+    # Venue hire: £90.00 + £116.666… + the £60.00 invoice with no sessions = £266.666…
+    # Training: £40.00 (A, claimed before the range) + £200.00 direct spend.
+    # Volunteer expenses: £15.50 (B's session 3, claimed after the range) + £30.00.
+    # Drivers: £18.00 + £5.005 + £9.00 + £7.50 = £39.505, rounded half up.
+    assert spent(figures) == {
+        Category.VENUE_HIRE: D("266.67"),
+        Category.TRAINING: D("240.00"),
+        Category.VOLUNTEER_EXPENSES: D("45.50"),
+        Category.DRIVERS: D("39.51"),
+        Category.OTHER: D("0.00"),
+    }
+    # £266.666… + £240.00 + £45.50 + £39.505 = £591.671666…
+    assert to_penny(figures.total) == D("591.67")
+    assert (figures.people.started, figures.people.completed) == (12, 9)
+    assert figures.per_started == D("49.31")  # 591.6716… / 12 = 49.3059…
+    assert figures.per_completer == D("65.74")  # / 9 = 65.7412…
+    assert figures.per_session == D("36.98")  # / 16 = 36.9794…
+    # Carried: q1, q2, q3, q4, p1, p2 (q5's ride was given back): 39.505 / 6 = 6.5841…
+    assert figures.carried == 6
+    assert to_penny(figures.transport) == D("39.51")
+    assert figures.transport_per_carried == D("6.58")
+    assert figures.left_out == []
+
+
+def test_a_programme_counts_only_what_its_courses_cost(books):
+    figures = cost_figures(ReportRange(**SPRING, programme=books.carers))
+
+    # A, B and E; the online course and the spend linked to no course are left out.
+    assert [line[:3] for line in venue_table(figures)] == [
+        ("Ashby Hall", 4, D("90.00")),
+        ("Bridge Centre", 6, D("116.67")),
+    ]
+    # Ashby's 4 is hidden, and so Bridge's 6 (the total, 10, is shown).
+    assert figures.suppressed.hidden == {("venue", books.ashby.pk), ("venue", books.bridge.pk)}
+    assert figures.sessions == 10
+    assert spent(figures) == {
+        Category.VENUE_HIRE: D("206.67"),  # 90.00 + 116.666…
+        Category.TRAINING: D("40.00"),
+        Category.VOLUNTEER_EXPENSES: D("15.50"),
+        Category.DRIVERS: D("39.51"),
+        Category.OTHER: D("0.00"),
+    }
+    assert to_penny(figures.total) == D("301.67")  # 206.666… + 40 + 15.50 + 39.505
+    assert (figures.people.started, figures.people.completed) == (10, 7)
+    assert figures.per_started == D("30.17")  # 301.6716… / 10
+    assert figures.per_completer == D("43.10")  # / 7 = 43.0959…
+    assert figures.per_session == D("30.17")  # / 10
+    # Left out: £30.00 claimed for no course, £200.00 and £60.00 direct spend.
+    assert [to_penny(item.amount) for item in figures.left_out] == [D("290.00")]
+
+
+def test_a_venue_with_few_people_shows_no_means(books):
+    figures = cost_figures(ReportRange(**SPRING, venue=books.bridge))
+
+    assert venue_table(figures) == [("Bridge Centre", 6, D("116.67"), D("19.44"))]
+    assert to_penny(figures.total) == D("159.17")  # 116.666… + 15.50 + 18.00 + 9.00
+    # Four started, four completed, four carried: all "fewer than 5", no means.
+    assert (figures.people.started, figures.people.completed, figures.carried) == (4, 4, 4)
+    assert figures.per_started is figures.per_completer is None
+    assert figures.transport_per_carried is None
+    assert figures.per_session == D("26.53")  # 159.1666… / 6
+    assert {"started", "completed", "carried"} <= figures.suppressed.primary
+
+
+def test_a_referral_source_counts_only_its_peoples_rides(books):
+    figures = cost_figures(ReportRange(**SPRING, source=ReferralSource.GP))
+
+    # q1, q2 and p1's rides: £18.00 and half of £10.01.
+    assert spent(figures)[Category.DRIVERS] == D("23.01")
+    assert to_penny(figures.total) == D("23.01")
+    assert figures.carried == 3 and figures.transport_per_carried is None
+    assert figures.per_started is figures.per_completer is figures.per_session is None
+    # By date: £290.00; shared by a course's people: hire £206.666… and £55.50 of claims.
+    assert [to_penny(item.amount) for item in figures.left_out] == [D("290.00"), D("262.17")]
+    # The sessions' hire is still shown by venue.
+    assert [line[:3] for line in venue_table(figures)][:2] == [
+        ("Ashby Hall", 4, D("90.00")),
+        ("Bridge Centre", 6, D("116.67")),
+    ]
+
+
+def test_a_new_price_does_not_change_what_sessions_cost(books):
+    before = cost_figures(ReportRange(**SPRING))
+    books.ashby.hire_cost = D("150.00")
+    books.ashby.save()  # in force from today
+    after = cost_figures(ReportRange(**SPRING))
+    assert venue_table(after) == venue_table(before)
+    assert after.total == before.total
+
+
+def test_nothing_recorded_gives_no_figures(db):
+    figures = cost_figures(ReportRange(start=date(2001, 1, 1), end=date(2001, 12, 31)))
+    assert figures.total == D("0.00") and figures.venues == [] and figures.sessions == 0
+    assert figures.per_started is figures.per_session is figures.transport_per_carried is None
+
+
+def more_books(n: int) -> None:
+    """``n`` more courses at new venues, each with people, a claim and a ride claimed."""
+    for i in range(n):
+        course = CourseFactory(first_start=at(date(2026, 4, 1), 9) + timedelta(days=i))
+        people = [rider() for _ in range(3)]
+        enrol(course, people, {0: [1, 2, 3], 1: [1]})
+        claim("12.00", Category.TRAINING, date(2026, 5, 1), course=course)
+        session = course.sessions.get(number=1)
+        claim_for_rides([ride_for(session, people[0], by=driver())], amount=D("4.00"))
+        spend("10.00", Category.OTHER, date(2026, 5, 2))
+
+
+@pytest.mark.parametrize("extra", [0, 6])
+def test_queries_do_not_grow_with_the_books(books, extra, django_assert_num_queries):
+    more_books(extra)
+    with django_assert_num_queries(8):
+        figures = cost_figures(ReportRange(**SPRING))
+        figures.suppressed  # noqa: B018 (worked out in Python)
+    assert len(figures.venues) == 3 + extra
+
+
+def test_a_claim_for_a_session_counts_with_that_sessions_course(books):
+    # The course picked on the form is F (not covered); the session named is A's.
+    claim("8.00", Category.OTHER, date(2026, 2, 1), course=books.f, session=books.a2)
+    assert spent(cost_figures(ReportRange(**SPRING)))[Category.OTHER] == D("8.00")
