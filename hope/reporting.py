@@ -158,6 +158,14 @@ def share(part: int, whole: int, *, protect_rest: bool = True) -> Cell:
     return Cell(value=percent, text=f"{_number(percent, 0)}%")
 
 
+def share_of(part: Cell, whole: Cell) -> Cell:
+    """A rate between two published counts (completed of those started): not shown
+    when either count is hidden, for it would give the hidden one back."""
+    if part.hidden or whole.hidden:
+        return Cell(hidden=FEW)
+    return share(part.value, whole.value)
+
+
 def shown(value, text: str | None = None) -> Cell:
     """A figure published as it is (money, a setting, a label); None shows as "–"."""
     if value is None:
@@ -189,84 +197,124 @@ def figure_table(
     )
 
 
-def count_table(
-    *,
-    name: str,
-    title: str,
-    heading: str,
-    columns: Sequence[str],
-    rows: Sequence[tuple[str, Sequence[int]]],
-    total_row: str | None = "Total",
-    total_column: str | None = None,
-    nested: Sequence[tuple[int, int]] = (),
-    chart: int | None = 0,
-    note: str = "",
-) -> Table:
-    """Counts by row and column, with totals, small counts hidden and whatever would
-    give them away hidden too.
+@dataclass(frozen=True)
+class Counts:
+    """A table of counts to publish (``count_table``, ``count_tables``).
 
     The rows must not overlap (each person or thing counted in one row), so the
     ``total_row`` ("Total") adds up each column. ``total_column`` names a last column
     adding up each row, when the columns do not overlap either. ``nested`` lists pairs
     of columns (part, whole) where the part counts some of the whole's people (started,
     of those enrolled): the difference (who did not start) is a count a reader can work
-    out, so it is protected as if it were shown.
+    out, so it is protected as if it were shown. ``implied`` does the same for any count
+    a reader can work out: ``(name, whole, parts)`` is ``whole`` minus the ``parts``,
+    each a column's index or an earlier implied count's name (of 20 enrolled, 12
+    started, 12 completed and 6 both: 2 did neither). ``chart``: the column drawn
+    beside the table (None for no chart).
     """
-    width = len(columns)
-    grid = [list(counts) for _, counts in rows]
-    if any(len(counts) != width for counts in grid):
-        raise ValueError(f"Each row of {name} needs {width} counts.")
+
+    name: str
+    title: str
+    heading: str
+    columns: Sequence[str]
+    rows: Sequence[tuple[str, Sequence[int]]]
+    total_row: str | None = "Total"
+    total_column: str | None = None
+    nested: Sequence[tuple[int, int]] = ()
+    implied: Sequence[tuple[str, int | str, Sequence[int | str]]] = ()
+    chart: int | None = 0
+    note: str = ""
+
+    def hidden_counts(self) -> list[tuple[str | tuple, int | str, list[int | str]]]:
+        """Every count a reader can work out though no column shows it."""
+        return [
+            *((("rest", part, whole), whole, [part]) for part, whole in self.nested),
+            *((name, whole, list(parts)) for name, whole, parts in self.implied),
+        ]
+
+
+def count_table(**counts) -> Table:
+    """One table of counts (the keywords of ``Counts``), suppressed on its own."""
+    return count_tables(Counts(**counts))[0]
+
+
+def count_tables(*tables: Counts, same_total: bool = False) -> list[Table]:
+    """Tables of counts suppressed together. With ``same_total`` they count the same
+    people split different ways (by programme, by venue), so they share their total row:
+    a total hidden in one is hidden in all, and no table can give back what another
+    hides."""
     values: dict = {}
     sums: list = []
-    keys = list(range(len(grid)))
-    for r, counts in enumerate(grid):
-        for c, n in enumerate(counts):
-            values[(r, c)] = n
-    if total_row is not None:
-        for c in range(width):
-            values[("total", c)] = sum(grid[r][c] for r in keys)
-            sums.append((("total", c), [(r, c) for r in keys]))
-        keys_with_total = [*keys, "total"]
-    else:
-        keys_with_total = keys
-    if total_column is not None:
-        for r in keys_with_total:
-            values[(r, "total")] = sum(values[(r, c)] for c in range(width))
-            sums.append(((r, "total"), [(r, c) for c in range(width)]))
-        if total_row is not None:
-            sums.append((("total", "total"), [(r, "total") for r in keys]))
-    for part, whole in nested:
-        for r in keys_with_total:
-            rest = (r, ("rest", part, whole))
-            values[rest] = values[(r, whole)] - values[(r, part)]
-            sums.append(((r, whole), [(r, part), rest]))
-        if total_row is not None:
-            sums.append(
-                (("total", ("rest", part, whole)), [(r, ("rest", part, whole)) for r in keys])
-            )
+
+    def put(key, value) -> None:
+        if key in values and values[key] != value:
+            raise ValueError("Tables with the same total must have the same totals.")
+        values[key] = value
+
+    for i, table in enumerate(tables):
+        width = len(table.columns)
+        if any(len(counts) != width for _, counts in table.rows):
+            raise ValueError(f"Each row of {table.name} needs {width} counts.")
+        rows = [(i, r) for r in range(len(table.rows))]
+        total = ("total",) if same_total else (i, "total")
+        for r, (_, counts) in enumerate(table.rows):
+            for c, n in enumerate(counts):
+                put((i, r, c), n)
+        lines = [*rows]
+        if table.total_row is not None:
+            lines.append(total)
+            for c in range(width):
+                put((*total, c), sum(values[(*row, c)] for row in rows))
+                sums.append(((*total, c), [(*row, c) for row in rows]))
+        if table.total_column is not None:
+            for line in lines:
+                put((*line, "total"), sum(values[(*line, c)] for c in range(width)))
+                sums.append(((*line, "total"), [(*line, c) for c in range(width)]))
+            if table.total_row is not None:
+                sums.append(((*total, "total"), [(*row, "total") for row in rows]))
+        for name, whole, parts in table.hidden_counts():
+            for line in lines:
+                rest = values[(*line, whole)] - sum(values[(*line, part)] for part in parts)
+                if rest < 0:
+                    raise ValueError(f"{table.name}: {name} is not part of {whole}.")
+                put((*line, name), rest)
+                sums.append(((*line, whole), [*((*line, part) for part in parts), (*line, name)]))
+            if table.total_row is not None:
+                sums.append(((*total, name), [(*row, name) for row in rows]))
     hidden = suppress(values, sums)
 
     def cell(key) -> Cell:
         kind = PRIMARY if key in hidden.primary else SECONDARY if key in hidden.secondary else ""
         return count(values[key], hidden=kind)
 
-    shown_columns = [*range(width), *(["total"] if total_column is not None else [])]
-    table_rows = [
-        Row(label, tuple(cell((r, c)) for c in shown_columns)) for r, (label, _) in enumerate(rows)
-    ]
-    if total_row is not None:
-        table_rows.append(
-            Row(total_row, tuple(cell(("total", c)) for c in shown_columns), is_total=True)
+    made = []
+    for i, table in enumerate(tables):
+        shown = [*range(len(table.columns)), *(["total"] if table.total_column else [])]
+        rows = [
+            Row(label, tuple(cell((i, r, c)) for c in shown))
+            for r, (label, _) in enumerate(table.rows)
+        ]
+        if table.total_row is not None:
+            total = ("total",) if same_total else (i, "total")
+            rows.append(
+                Row(table.total_row, tuple(cell((*total, c)) for c in shown), is_total=True)
+            )
+        made.append(
+            Table(
+                name=table.name,
+                title=table.title,
+                heading=table.heading,
+                columns=(*table.columns, *([table.total_column] if table.total_column else [])),
+                rows=tuple(rows),
+                chart=table.chart,
+                note=table.note,
+            )
         )
-    return Table(
-        name=name,
-        title=title,
-        heading=heading,
-        columns=(*columns, *([total_column] if total_column is not None else [])),
-        rows=tuple(table_rows),
-        chart=chart,
-        note=note,
-    )
+    return made
+
+
+def total_row(table: Table) -> Row | None:
+    return next((row for row in table.rows if row.is_total), None)
 
 
 # --- CSV ----------------------------------------------------------------------------
