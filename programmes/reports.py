@@ -19,10 +19,12 @@ from programmes.models import (
     Attendance,
     Course,
     CourseStatus,
+    Delivery,
     Mark,
     Place,
     Programme,
     Referral,
+    ReferralSource,
     Ride,
     Session,
 )
@@ -48,6 +50,19 @@ class ReportRange:
     def end_before(self) -> datetime:
         """The first moment after the range (midnight after ``end``, local time)."""
         return timezone.make_aware(datetime.combine(self.end + timedelta(days=1), time.min))
+
+    def words(self) -> list[str]:
+        """The filters in use beside the dates, in words, for the page and the paper."""
+        words = []
+        if self.programme:
+            words.append(f"programme: {self.programme.name}")
+        if self.venue:
+            words.append(f"venue: {self.venue.name}")
+        if self.delivery:
+            words.append(f"delivery: {Delivery(self.delivery).label.lower()}")
+        if self.source:
+            words.append(f"referred by: {ReferralSource(self.source).label}")
+        return words
 
     def query(self) -> dict[str, str]:
         """The filters as a query string's values, for links (CSV, print) to the same report."""

@@ -34,6 +34,12 @@ from programmes.models.participants import (
     Score,
     TransportLegs,
 )
+from programmes.models.outcomes import (
+    DEFAULT_MEANINGFUL_CHANGE,
+    LARGEST_CHANGE,
+    MeaningfulChange,
+    meaningful_changes,
+)
 from programmes.models.rides import (
     RIDES_FOR_LEGS,
     Arranged,
@@ -46,6 +52,10 @@ from programmes.models.rides import (
 )
 
 __all__ = [
+    "DEFAULT_MEANINGFUL_CHANGE",
+    "LARGEST_CHANGE",
+    "MeaningfulChange",
+    "meaningful_changes",
     "RIDES_FOR_LEGS",
     "Arranged",
     "Direction",
