@@ -51,7 +51,19 @@ from django.db.models.functions import Coalesce
 
 from expenses.models import ZERO, Category, ClaimRide, DirectSpend, ExpenseClaim
 from expenses.reports import AGREED, PENNY, money_total, price_on_day, session_day
+from hope.reporting import (
+    FEW,
+    PRIMARY,
+    SECONDARY,
+    Cell,
+    Row,
+    Table,
+    count,
+    figure_table,
+    shown,
+)
 from hope.suppression import Suppressed, shown_mean, suppress
+from hope.templatetags.hope_tags import pounds
 from programmes.models import CourseStatus, ReferralSource, Session
 from programmes.reports import (
     PeopleCounts,
@@ -170,7 +182,9 @@ class CostFigures:
             "completed": self.people.completed,
             "carried": self.carried,
         }
-        return suppress(values, [("sessions", [line.key for line in self.venues])])
+        # No sessions, no sum: an empty sum would pin the total to 0 whatever it hides.
+        parts = [line.key for line in self.venues]
+        return suppress(values, [("sessions", parts)] if parts else [])
 
     def shown(self, key) -> bool:
         return key not in self.suppressed.hidden
@@ -210,6 +224,11 @@ class CostFigures:
     @property
     def hire_total(self) -> Decimal:
         return sum((line.hire for line in self.venues), ZERO)
+
+    @property
+    def hire_per_session_all(self) -> Decimal | None:
+        """Venue hire over every session delivered (online ones cost none)."""
+        return self._per(self.hire_total, "sessions", self.sessions)
 
 
 ONLINE = "Online (no venue)"
@@ -319,7 +338,7 @@ def cost_figures(r: ReportRange) -> CostFigures:
         left_out.append(
             LeftOut(
                 "Claims linked to no course, session or ride, and direct spend other than "
-                "venue invoices, dated in these dates: they cannot be attributed to a "
+                "venue invoices, dated between these dates: they cannot be attributed to a "
                 "programme, venue, delivery mode or referral source.",
                 by_date + sum(spends.values(), ZERO),
             )
@@ -346,3 +365,135 @@ def cost_figures(r: ReportRange) -> CostFigures:
         transport=sum(rides.values(), ZERO),
         left_out=left_out,
     )
+
+
+# --- The published tables (hope/reporting.py): the page, its CSV and its charts ---------
+
+
+def _money(amount: Decimal | None) -> Cell:
+    if amount is None:
+        return shown(None)
+    return shown(to_penny(amount), pounds(amount))
+
+
+def _count(figures: CostFigures, key, n: int) -> Cell:
+    hidden = figures.suppressed
+    return count(
+        n, hidden=PRIMARY if key in hidden.primary else SECONDARY if key in hidden.secondary else ""
+    )
+
+
+def _each(figures: CostFigures, key, n: int, value: Decimal | None) -> Cell:
+    """A cost each: not shown when its count is hidden (the spend and it would give the
+    count back); "–" when there is nothing to divide by, or it is withheld."""
+    if n and not figures.shown(key):
+        return Cell(hidden=FEW)
+    return _money(value)
+
+
+def cost_tables(figures: CostFigures) -> list[Table]:
+    """The cost report's tables, in the page's order: spend by category, costs each,
+    venue hire by venue, and the money the filters leave out (when they do)."""
+    spend = Table(
+        name="spend",
+        title="Spend by category",
+        heading="Category",
+        columns=("Spend (£)",),
+        rows=(
+            *(Row(line.label, (_money(line.amount),)) for line in figures.spend),
+            Row("Total", (_money(figures.total),), is_total=True),
+        ),
+        chart=0,
+    )
+    people = figures.people
+    withheld = figures.per_person_withheld
+    note = (
+        "Each cost is the total spend divided by the number beside it; transport is the "
+        f"mileage claimed for the rides ({pounds(figures.transport)}) divided by the "
+        "participants carried."
+    )
+    if withheld:
+        note += (
+            " With a referral source chosen only transport is divided: the other costs "
+            "are of whole courses, shared by everyone on them."
+        )
+    each = figure_table(
+        name="each",
+        title="Cost per participant, completer and session",
+        heading="Divided by",
+        columns=["Number", "Cost each (£)"],
+        rows=[
+            (
+                "Participants started (at session 1)",
+                [
+                    _count(figures, "started", people.started),
+                    _each(figures, "started", people.started, figures.per_started),
+                ],
+            ),
+            (
+                "Completers",
+                [
+                    _count(figures, "completed", people.completed),
+                    _each(figures, "completed", people.completed, figures.per_completer),
+                ],
+            ),
+            (
+                "Sessions delivered",
+                [
+                    _count(figures, "sessions", figures.sessions),
+                    _each(figures, "sessions", figures.sessions, figures.per_session),
+                ],
+            ),
+            (
+                "Participants carried (transport)",
+                [
+                    _count(figures, "carried", figures.carried),
+                    _each(figures, "carried", figures.carried, figures.transport_per_carried),
+                ],
+            ),
+        ],
+        note=note,
+    )
+    venues = Table(
+        name="venues",
+        title="Venue hire per session, by venue",
+        heading="Venue",
+        columns=("Sessions delivered", "Hire (£)", "Hire per session (£)"),
+        rows=(
+            *(
+                Row(
+                    line.name,
+                    (
+                        _count(figures, line.key, line.sessions),
+                        _money(line.hire),
+                        _each(figures, line.key, line.sessions, figures.hire_per_session(line)),
+                    ),
+                )
+                for line in figures.venues
+            ),
+            Row(
+                "All sessions delivered",
+                (
+                    _count(figures, "sessions", figures.sessions),
+                    _money(figures.hire_total),
+                    _each(figures, "sessions", figures.sessions, figures.hire_per_session_all),
+                ),
+                is_total=True,
+            ),
+        ),
+        chart=2,
+        note="Each session at the price its venue had on the day, or its share of the "
+        "venue's invoice for those days.",
+    )
+    tables = [spend, each, venues]
+    if figures.left_out:
+        tables.append(
+            figure_table(
+                name="left-out",
+                title="Not counted: money these filters cannot be attributed to",
+                heading="What",
+                columns=["Amount (£)"],
+                rows=[(item.reason, [_money(item.amount)]) for item in figures.left_out],
+            )
+        )
+    return tables

@@ -509,6 +509,10 @@ MATRIX: dict[str, Case] = {
     "expenses:chart": Case(
         finance_only(), kwargs={"start_year": "budget_year", "name": "categories"}
     ),
+    # The cost report (issue 15): coordinators and finance leads; each opening is audited.
+    "expenses:costs_report": Case(people_managers(), effect=audit_lines),
+    "expenses:costs_export": Case(people_managers(), effect=audit_lines),
+    "expenses:costs_chart": Case(people_managers(), kwargs={"name": "venues"}, effect=audit_lines),
     "account_login": Case(SIGNED_OUT_PAGE),
     "account_logout": Case(
         everyone(302), method="post", effect=signed_in_sessions, changes_for=set(STAFF_ROLES)

@@ -1,8 +1,12 @@
-"""The cost report's figures against sums worked out by hand on one fixed set of books
-(expenses/evidence.py says what counts; the comments here show the arithmetic)."""
+"""The cost report: its figures against sums worked out by hand on one fixed set of books
+(expenses/evidence.py says what counts; the comments here show the arithmetic), then its
+page, CSV and charts (expenses/report_views.py): who may read them, what they show and
+hide, the audit trail, bad filters and query counts."""
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
@@ -10,9 +14,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.urls import reverse
 
-from expenses.evidence import ONLINE, cost_figures, to_penny
+from expenses.evidence import ONLINE, cost_figures, cost_tables, to_penny
 from expenses.models import Category, DirectSpend, ExpenseClaim, ExpenseStatus
+from hope.models import AuditArea, AuditEvent
 from hope.roles import Role
 from programmes.models import (
     Attendance,
@@ -25,6 +31,7 @@ from programmes.models import (
     Session,
 )
 from programmes.reports import ReportRange
+from tests.csp import html_response_problems
 from tests.expenses.rides import claim_for_rides, driver, ride_for, rider
 from tests.factories import (
     CourseFactory,
@@ -305,12 +312,16 @@ def test_nothing_recorded_gives_no_figures(db):
     figures = cost_figures(ReportRange(start=date(2001, 1, 1), end=date(2001, 12, 31)))
     assert figures.total == D("0.00") and figures.venues == [] and figures.sessions == 0
     assert figures.per_started is figures.per_session is figures.transport_per_carried is None
+    spend, each, venues = cost_tables(figures)
+    assert [cell.shown for cell in each.rows[2].cells] == ["fewer than 5", "–"]
+    assert venues.is_empty
 
 
-def more_books(n: int) -> None:
+def more_books(n: int, programme=None) -> None:
     """``n`` more courses at new venues, each with people, a claim and a ride claimed."""
     for i in range(n):
-        course = CourseFactory(first_start=at(date(2026, 4, 1), 9) + timedelta(days=i))
+        first = at(date(2026, 4, 1), 9) + timedelta(days=i)
+        course = CourseFactory(first_start=first, **({"programme": programme} if programme else {}))
         people = [rider() for _ in range(3)]
         enrol(course, people, {0: [1, 2, 3], 1: [1]})
         claim("12.00", Category.TRAINING, date(2026, 5, 1), course=course)
@@ -332,3 +343,187 @@ def test_a_claim_for_a_session_counts_with_that_sessions_course(books):
     # The course picked on the form is F (not covered); the session named is A's.
     claim("8.00", Category.OTHER, date(2026, 2, 1), course=books.f, session=books.a2)
     assert spent(cost_figures(ReportRange(**SPRING)))[Category.OTHER] == D("8.00")
+
+
+# --- The page, its CSV and its charts -----------------------------------------------------
+
+SPRING_QUERY = {"from": "2026-04-01", "to": "2026-06-30"}
+PAGE = reverse("expenses:costs_report")
+CSV = reverse("expenses:costs_export")
+
+
+def chart_url(name: str) -> str:
+    return reverse("expenses:costs_chart", kwargs={"name": name})
+
+
+def test_tables_show_small_counts_as_fewer_than_five_and_hide_what_gives_them_away(books):
+    spend, each, venues = cost_tables(cost_figures(ReportRange(**SPRING)))
+    assert [(row.label, row.cells[0].shown) for row in spend.rows][-2:] == [
+        ("Other", "£0.00"),
+        ("Total", "£591.67"),
+    ]
+    assert [(row.label, [c.shown for c in row.cells]) for row in each.rows] == [
+        ("Participants started (at session 1)", ["12", "£49.31"]),
+        ("Completers", ["9", "£65.74"]),
+        ("Sessions delivered", ["16", "£36.98"]),
+        ("Participants carried (transport)", ["6", "£6.58"]),
+    ]
+    assert [(row.label, [c.shown for c in row.cells]) for row in venues.rows] == [
+        ("Ashby Hall", ["fewer than 5", "£90.00", "not shown†"]),
+        ("Bridge Centre", ["not shown*", "£116.67", "not shown†"]),
+        (ONLINE, ["6", "£0.00", "£0.00"]),
+        ("All sessions delivered", ["16", "£206.67", "£12.92"]),  # 206.666… / 16
+    ]
+    assert len(venues.footnotes) == 3
+
+
+def test_coordinators_and_finance_leads_read_the_report_and_it_is_audited(
+    client, books, coordinator, finance_lead
+):
+    for person in (coordinator, finance_lead):
+        client.force_login(person)
+        response = client.get(PAGE, SPRING_QUERY)
+        assert response.status_code == 200
+        assert not html_response_problems(response)
+        html = response.content.decode()
+        assert "£591.67" in html and "fewer than 5" in html and "not shown*" in html
+        assert f'src="{chart_url("spend")}?from=2026-04-01&amp;to=2026-06-30"' in html
+        assert f'href="{CSV}?from=2026-04-01&amp;to=2026-06-30"' in html
+        line = AuditEvent.objects.filter(actor=person).latest("pk")
+        assert line.area == AuditArea.MONEY
+        assert line.summary == "Opened the cost report (1 Apr 2026 to 30 Jun 2026)"
+
+
+@pytest.mark.parametrize("persona", ["volunteer", "workforce", "lived"])
+def test_others_may_not_read_the_report(client, books, personas, persona):
+    client.force_login(personas[persona])
+    for url in (PAGE, CSV, chart_url("spend")):
+        assert client.get(url, SPRING_QUERY).status_code == 403
+    assert not AuditEvent.objects.filter(summary__contains="cost report").exists()
+
+
+def test_signed_out_people_are_sent_to_sign_in(client, db):
+    response = client.get(PAGE)
+    assert response.status_code == 302 and "login" in response.url
+
+
+def test_filters_narrow_the_report_and_are_named_on_it(client, books, coordinator):
+    client.force_login(coordinator)
+    query = {**SPRING_QUERY, "programme": books.carers.pk}
+    html = client.get(PAGE, query).content.decode()
+    assert "programme: Carers" in html and "£301.67" in html
+    assert "Not counted: money these filters cannot be attributed to" in html
+    assert "£290.00" in html
+    summary = AuditEvent.objects.latest("pk").summary
+    assert summary == "Opened the cost report (1 Apr 2026 to 30 Jun 2026; programme: Carers)"
+
+
+def test_the_csv_holds_every_table_as_suppressed_on_the_page(client, books, finance_lead):
+    client.force_login(finance_lead)
+    response = client.get(CSV, SPRING_QUERY)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert "hope-costs-2026-04-01-to-2026-06-30.csv" in response["Content-Disposition"]
+    text = response.content.decode("utf-8")
+    assert text.startswith("\ufeff")
+    lines = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    assert ["Spend by category", "Total", "591.67"] in lines
+    assert ["Spend by category", "Volunteer drivers", "39.51"] in lines
+    assert [
+        "Cost per participant, completer and session", "Completers", "9", "65.74"
+    ] in lines  # fmt: skip
+    assert ["Venue hire per session, by venue", "Ashby Hall", "fewer than 5", "90.00",
+            "not shown†"] in lines  # fmt: skip
+    assert ["Venue hire per session, by venue", "Bridge Centre", "not shown*", "116.67",
+            "not shown†"] in lines  # fmt: skip
+    assert lines[-1][0] == "Notes"
+    line = AuditEvent.objects.latest("pk")
+    assert line.area == AuditArea.MONEY and line.actor == finance_lead
+    assert line.summary == "Opened the cost report as CSV (1 Apr 2026 to 30 Jun 2026)"
+
+
+def test_a_venue_named_like_a_formula_is_written_as_text(client, books, coordinator):
+    books.ashby.name = "=HYPERLINK(evil)"
+    books.ashby.save()
+    client.force_login(coordinator)
+    text = client.get(CSV, SPRING_QUERY).content.decode("utf-8").lstrip("\ufeff")
+    labels = [line[1] for line in csv.reader(io.StringIO(text)) if len(line) > 1]
+    assert "'=HYPERLINK(evil)" in labels and "=HYPERLINK(evil)" not in labels
+
+
+def test_charts_are_images_with_no_script_and_hidden_figures_have_no_bar(
+    client, books, coordinator
+):
+    client.force_login(coordinator)
+    response = client.get(chart_url("venues"), SPRING_QUERY)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/svg+xml"
+    assert "default-src 'none'" in response["Content-Security-Policy"]
+    svg = response.content.decode()
+    assert "<script" not in svg.lower()
+    assert "Ashby Hall (not shown†)" in svg
+    assert client.get(chart_url("spend"), SPRING_QUERY).status_code == 200
+    assert AuditEvent.objects.latest("pk").summary.startswith("Opened a chart of the cost report")
+    # The costs each have no chart; no table is called "nothing".
+    assert client.get(chart_url("each"), SPRING_QUERY).status_code == 404
+    assert client.get(chart_url("nothing"), SPRING_QUERY).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "query, field",
+    [
+        ({"from": "2026-13-01"}, "from"),
+        ({"from": "yesterday"}, "from"),
+        ({"from": "1066-10-14"}, "from"),
+        ({"from": "2026-06-30", "to": "2026-04-01"}, "from"),
+        ({"from": "2001-01-01", "to": "2026-06-30"}, "from"),
+        ({"to": "9999-12-31"}, "to"),
+        ({"programme": "abc"}, "programme"),
+        ({"programme": "99999999999999999999999"}, "programme"),
+        ({"programme": "-1"}, "programme"),
+        ({"venue": "Ashby Hall"}, "venue"),
+        ({"delivery": "by pigeon"}, "delivery"),
+        ({"source": "x" * 5000}, "source"),
+    ],
+)
+def test_bad_filters_are_a_message_by_the_field_never_an_error(
+    client, books, coordinator, query, field
+):
+    client.force_login(coordinator)
+    response = client.get(PAGE, query)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.count("<title>Error: ") == 1
+    assert f'href="#id_{field}"' in html  # the error summary links to the field
+    assert "Spend by category" not in html
+    assert client.get(CSV, query).status_code == 404
+    assert client.get(chart_url("spend"), query).status_code == 404
+    assert not AuditEvent.objects.filter(summary__contains="cost report").exists()
+
+
+def test_a_nul_byte_is_refused_before_the_report(client, books, coordinator):
+    client.force_login(coordinator)
+    for url in (PAGE, CSV, chart_url("spend")):
+        assert client.get(url, {"venue": "1\x00"}).status_code == 400
+
+
+def test_no_filters_give_the_last_year(client, books, coordinator):
+    client.force_login(coordinator)
+    html = client.get(PAGE).content.decode()
+    assert "15 June 2025 to 15 June 2026" in html
+    assert "Spend by category" in html
+
+
+@pytest.mark.parametrize("url", [PAGE, CSV, chart_url("venues")], ids=["page", "csv", "chart"])
+def test_the_pages_run_a_fixed_number_of_queries(
+    client, books, coordinator, url, django_assert_max_num_queries
+):
+    client.force_login(coordinator)
+    query = {**SPRING_QUERY, "programme": books.carers.pk, "delivery": Delivery.IN_PERSON}
+    counts = []
+    for extra in (0, 8):
+        more_books(extra, programme=books.carers)
+        with django_assert_max_num_queries(30) as captured:
+            assert client.get(url, query).status_code == 200
+        counts.append(len(captured.captured_queries))
+    assert counts[0] == counts[1], counts
