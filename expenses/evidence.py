@@ -406,13 +406,12 @@ def cost_tables(figures: CostFigures) -> list[Table]:
         chart=0,
     )
     people = figures.people
-    withheld = figures.per_person_withheld
     note = (
         "Each cost is the total spend divided by the number beside it; transport is the "
         f"mileage claimed for the rides ({pounds(figures.transport)}) divided by the "
         "participants carried."
     )
-    if withheld:
+    if figures.per_person_withheld:
         note += (
             " With a referral source chosen only transport is divided: the other costs "
             "are of whole courses, shared by everyone on them."
@@ -423,34 +422,23 @@ def cost_tables(figures: CostFigures) -> list[Table]:
         heading="Divided by",
         columns=["Number", "Cost each (£)"],
         rows=[
-            (
-                "Participants started (at session 1)",
-                [
-                    _count(figures, "started", people.started),
-                    _each(figures, "started", people.started, figures.per_started),
-                ],
-            ),
-            (
-                "Completers",
-                [
-                    _count(figures, "completed", people.completed),
-                    _each(figures, "completed", people.completed, figures.per_completer),
-                ],
-            ),
-            (
-                "Sessions delivered",
-                [
-                    _count(figures, "sessions", figures.sessions),
-                    _each(figures, "sessions", figures.sessions, figures.per_session),
-                ],
-            ),
-            (
-                "Participants carried (transport)",
-                [
-                    _count(figures, "carried", figures.carried),
-                    _each(figures, "carried", figures.carried, figures.transport_per_carried),
-                ],
-            ),
+            (label, [_count(figures, key, n), _each(figures, key, n, value)])
+            for label, key, n, value in [
+                (
+                    "Participants started (at session 1)",
+                    "started",
+                    people.started,
+                    figures.per_started,
+                ),
+                ("Completers", "completed", people.completed, figures.per_completer),
+                ("Sessions delivered", "sessions", figures.sessions, figures.per_session),
+                (
+                    "Participants carried (transport)",
+                    "carried",
+                    figures.carried,
+                    figures.transport_per_carried,
+                ),
+            ]  # fmt: skip
         ],
         note=note,
     )

@@ -34,6 +34,7 @@ from programmes.reports import ReportRange
 from tests.csp import html_response_problems
 from tests.expenses.rides import claim_for_rides, driver, ride_for, rider
 from tests.factories import (
+    BudgetFactory,
     CourseFactory,
     ProgrammeFactory,
     ReferralFactory,
@@ -527,3 +528,11 @@ def test_the_pages_run_a_fixed_number_of_queries(
             assert client.get(url, query).status_code == 200
         counts.append(len(captured.captured_queries))
     assert counts[0] == counts[1], counts
+
+
+def test_finance_leads_find_the_years_cost_report_on_their_dashboard(client, finance_lead):
+    with time_machine.travel(at(date(2026, 6, 15), 12), tick=False):
+        BudgetFactory(start_year=2026)
+        client.force_login(finance_lead)
+        html = client.get(reverse("expenses:dashboard")).content.decode()
+    assert f'href="{PAGE}?from=2026-04-01&amp;to=2027-03-31">Cost report' in html
