@@ -261,7 +261,12 @@ def count_tables(*tables: Counts, same_total: bool = False) -> list[Table]:
             for c, n in enumerate(counts):
                 put((i, r, c), n)
         lines = [*rows]
-        if table.total_row is not None:
+        # A total of no rows is 0 by definition, not by any count: it has no sum to check.
+        if table.total_row is not None and not rows:
+            lines.append(total)
+            for c in range(width):
+                put((*total, c), 0)
+        elif table.total_row is not None:
             lines.append(total)
             for c in range(width):
                 put((*total, c), sum(values[(*row, c)] for row in rows))
@@ -270,7 +275,7 @@ def count_tables(*tables: Counts, same_total: bool = False) -> list[Table]:
             for line in lines:
                 put((*line, "total"), sum(values[(*line, c)] for c in range(width)))
                 sums.append(((*line, "total"), [(*line, c) for c in range(width)]))
-            if table.total_row is not None:
+            if table.total_row is not None and rows:
                 sums.append(((*total, "total"), [(*row, "total") for row in rows]))
         for name, whole, parts in table.hidden_counts():
             for line in lines:
@@ -279,7 +284,7 @@ def count_tables(*tables: Counts, same_total: bool = False) -> list[Table]:
                     raise ValueError(f"{table.name}: {name} is not part of {whole}.")
                 put((*line, name), rest)
                 sums.append(((*line, whole), [*((*line, part) for part in parts), (*line, name)]))
-            if table.total_row is not None:
+            if table.total_row is not None and rows:
                 sums.append(((*total, name), [(*row, name) for row in rows]))
     hidden = suppress(values, sums)
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 from decimal import Decimal
 
+from django.db.models import Aggregate, FloatField
+
 
 def _beta_fraction(a: float, b: float, x: float) -> float:
     tiny, eps = 1e-300, 1e-15
@@ -82,3 +84,12 @@ def mean_interval(mean, sd, n: int, level: float = 0.95) -> tuple[Decimal, Decim
         return None
     half = t_quantile((1 + level) / 2, n - 1) * float(sd) / math.sqrt(n)
     return Decimal(str(float(mean) - half)), Decimal(str(float(mean) + half))
+
+
+class Median(Aggregate):
+    """PostgreSQL's continuous median: the middle value, or the mean of the two."""
+
+    function = "PERCENTILE_CONT"
+    name = "Median"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()

@@ -14,6 +14,12 @@ from programmes.models.courses import (
     Session,
     SessionQuerySet,
 )
+from programmes.models.outcomes import (
+    DEFAULT_MEANINGFUL_CHANGE,
+    LARGEST_CHANGE,
+    MeaningfulChange,
+    meaningful_changes,
+)
 from programmes.models.participants import (
     CLOSED_REFERRAL_STATUSES,
     HOLDING_PLACE,
@@ -33,12 +39,6 @@ from programmes.models.participants import (
     ReferralStatus,
     Score,
     TransportLegs,
-)
-from programmes.models.outcomes import (
-    DEFAULT_MEANINGFUL_CHANGE,
-    LARGEST_CHANGE,
-    MeaningfulChange,
-    meaningful_changes,
 )
 from programmes.models.rides import (
     RIDES_FOR_LEGS,

@@ -100,3 +100,11 @@ def test_chart_draws_no_bar_for_a_hidden_figure_and_carries_no_script():
     assert "<script" not in svg.lower()
     assert "Self (fewer than 5)" in svg
     assert "Other (not shown*)" in svg
+
+
+def test_a_table_with_no_rows_has_a_hidden_total_and_no_error():
+    table = count_table(
+        name="a", title="T", heading="Source", columns=["N", "Of them"], rows=[], nested=[(1, 0)]
+    )
+    assert table.is_empty
+    assert [cell.shown for cell in table.rows[0].cells] == ["fewer than 5", "fewer than 5"]
