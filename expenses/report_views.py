@@ -1,8 +1,9 @@
 """The cost report (issue 15): ``/reports/costs/``, its CSV and its charts, for whoever
 ``hope.reporting.report_reader_required`` lets read reports. Figures from
 expenses/evidence.py, tables and their suppression from hope/reporting.py. The filters
-come from the query string through programmes.report_forms.ReportFilterForm: a bad value
-is a message next to its field (and no figures), never a 500."""
+come from the query string through programmes.report_forms (as on the outcomes report):
+a bad value is a message next to its field (and no figures), never a 500. Opening the
+page, its CSV or a chart adds a line to the audit trail (money)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from expenses.evidence import cost_figures, cost_tables
@@ -18,7 +19,7 @@ from hope.audit import audit_viewed
 from hope.charts import svg_response, table_chart
 from hope.models import AuditArea
 from hope.reporting import ReportPage, Table, report_reader_required, tables_csv_response
-from programmes.report_forms import ReportFilterForm
+from programmes.report_forms import ReportFilterForm, report_filter_form
 from programmes.reports import ReportRange
 
 INTRO = (
@@ -28,7 +29,7 @@ INTRO = (
 
 
 def _report(request: HttpRequest) -> tuple[ReportFilterForm, ReportRange | None, list[Table]]:
-    form = ReportFilterForm(request.GET)
+    form = report_filter_form(request)
     if not form.is_valid():
         return form, None, []
     report = form.report_range()
@@ -36,10 +37,9 @@ def _report(request: HttpRequest) -> tuple[ReportFilterForm, ReportRange | None,
 
 
 def _what(report: ReportRange) -> str:
-    """The report in the audit trail's words: its dates and filters, never people."""
-    words = "".join(f"; {w}" for w in report.words())
-    start, end = report.start, report.end
-    return f"{start.day} {start:%b %Y} to {end.day} {end:%b %Y}{words}"
+    """The report in the audit trail's words (as the outcomes report's): its dates and
+    filters, never people."""
+    return ", ".join([f"{report.start:%d %b %Y} to {report.end:%d %b %Y}", *report.words()])
 
 
 @login_required
@@ -67,7 +67,8 @@ def costs_export(request: HttpRequest) -> HttpResponse:
     """Every table of the page in one CSV, suppressed as on the page."""
     form, report, tables = _report(request)
     if report is None:
-        raise Http404("Those filters are not valid.")
+        # The page says what to fix in the filters.
+        return redirect(reverse("expenses:costs_report") + "?" + request.GET.urlencode())
     audit_viewed(request, f"the cost report as CSV ({_what(report)})", area=AuditArea.MONEY)
     return tables_csv_response(tables, f"hope-costs-{report.start}-to-{report.end}.csv")
 

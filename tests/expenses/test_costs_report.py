@@ -392,7 +392,7 @@ def test_coordinators_and_finance_leads_read_the_report_and_it_is_audited(
         assert f'href="{CSV}?from=2026-04-01&amp;to=2026-06-30"' in html
         line = AuditEvent.objects.filter(actor=person).latest("pk")
         assert line.area == AuditArea.MONEY
-        assert line.summary == "Opened the cost report (1 Apr 2026 to 30 Jun 2026)"
+        assert line.summary == "Opened the cost report (01 Apr 2026 to 30 Jun 2026)"
 
 
 @pytest.mark.parametrize("persona", ["volunteer", "workforce", "lived"])
@@ -416,7 +416,7 @@ def test_filters_narrow_the_report_and_are_named_on_it(client, books, coordinato
     assert "Not counted: money these filters cannot be attributed to" in html
     assert "£290.00" in html
     summary = AuditEvent.objects.latest("pk").summary
-    assert summary == "Opened the cost report (1 Apr 2026 to 30 Jun 2026; programme: Carers)"
+    assert summary == "Opened the cost report (01 Apr 2026 to 30 Jun 2026, programme: Carers)"
 
 
 def test_the_csv_holds_every_table_as_suppressed_on_the_page(client, books, finance_lead):
@@ -440,7 +440,7 @@ def test_the_csv_holds_every_table_as_suppressed_on_the_page(client, books, fina
     assert lines[-1][0] == "Notes"
     line = AuditEvent.objects.latest("pk")
     assert line.area == AuditArea.MONEY and line.actor == finance_lead
-    assert line.summary == "Opened the cost report as CSV (1 Apr 2026 to 30 Jun 2026)"
+    assert line.summary == "Opened the cost report as CSV (01 Apr 2026 to 30 Jun 2026)"
 
 
 def test_a_venue_named_like_a_formula_is_written_as_text(client, books, coordinator):
@@ -497,7 +497,9 @@ def test_bad_filters_are_a_message_by_the_field_never_an_error(
     assert html.count("<title>Error: ") == 1
     assert f'href="#id_{field}"' in html  # the error summary links to the field
     assert "Spend by category" not in html
-    assert client.get(CSV, query).status_code == 404
+    # The CSV sends them to the page, which says what to fix.
+    response = client.get(CSV, query)
+    assert response.status_code == 302 and response.url.startswith(PAGE + "?")
     assert client.get(chart_url("spend"), query).status_code == 404
     assert not AuditEvent.objects.filter(summary__contains="cost report").exists()
 
