@@ -538,3 +538,10 @@ def test_finance_leads_find_the_years_cost_report_on_their_dashboard(client, fin
         client.force_login(finance_lead)
         html = client.get(reverse("expenses:dashboard")).content.decode()
     assert f'href="{PAGE}?from=2026-04-01&amp;to=2027-03-31">Cost report' in html
+
+
+@pytest.mark.parametrize("persona", ["coordinator", "finance", "volunteer"])
+def test_report_readers_find_the_cost_report_in_the_menu(client, personas, persona):
+    client.force_login(personas[persona])
+    nav = client.get("/").content.decode()
+    assert (f'href="{PAGE}">Cost report</a>' in nav) is (persona != "volunteer")

@@ -564,3 +564,10 @@ def test_queries_do_not_grow_with_the_data(client, personas, who, django_assert_
                 assert client.get(url, RANGE).status_code == 200
             counts.append(len(captured.captured_queries))
     assert counts[:3] == counts[3:], counts
+
+
+@pytest.mark.parametrize("persona", ["coordinator", "finance"])
+def test_report_readers_find_it_in_the_menu(client, personas, persona):
+    client.force_login(personas[persona])
+    nav = client.get("/").content.decode()
+    assert f'href="{URL}">Outcomes report</a>' in nav
