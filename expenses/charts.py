@@ -1,57 +1,12 @@
-"""Server-side SVG charts (pygal): no CDN, no JavaScript, the same figures as the tables.
-
-Charts are served as images from their own address (``expenses:chart``), never inlined
-into a page: an SVG image cannot run script, and the page's Content-Security-Policy stays
-strict. pygal by default links its tooltip script from kozea.github.io and writes an
-inline script with its settings; ``js=[]`` drops the first and ``_render`` the second.
-"""
+"""The finance dashboard's charts, drawn by hope/charts.py's pygal setup: served as
+images from their own address (``expenses:chart``), never inlined into a page."""
 
 from __future__ import annotations
 
-import re
-import sys
-
 import pygal
-from pygal.style import Style
 
 from expenses.reports import YearFigures
-
-# pygal puts a legacy import hook (for its optional map plugins, unused here) on
-# sys.meta_path; it makes every later import warn. Take it off.
-sys.meta_path[:] = [f for f in sys.meta_path if type(f).__name__ != "PluginImportFixer"]
-
-STYLE = Style(
-    background="#ffffff",
-    plot_background="#ffffff",
-    foreground="#212b32",
-    foreground_strong="#212b32",
-    foreground_subtle="#4c6272",
-    colors=("#005eb8", "#768692", "#007f3b", "#b30000"),
-    font_family="Arial, sans-serif",
-    # Drawn 480 units wide and shown at the screen's width: on a 390 px phone (about
-    # 358 px of chart) 16-unit labels are 12 px high, readable without zooming.
-    label_font_size=16,
-    major_label_font_size=16,
-    legend_font_size=16,
-    title_font_size=18,
-    value_font_size=16,
-    tooltip_font_size=16,
-    value_label_font_size=16,
-)
-
-# The size each chart is drawn at (the dashboard's <img> says the same).
-WIDTH, HEIGHT = 480, 360
-
-
-_SCRIPT = re.compile(r"<script\b.*?(?:</script>|/>)", re.DOTALL | re.IGNORECASE)
-
-
-# pygal plots floats; the figures themselves stay Decimal in the tables beside each chart.
-def _render(chart) -> str:
-    svg = _SCRIPT.sub("", chart.render(is_unicode=True))
-    if "<script" in svg.lower():
-        raise ValueError("A chart still carries a script.")
-    return svg
+from hope.charts import HEIGHT, STYLE, WIDTH, render_svg
 
 
 def categories_chart(figures: YearFigures) -> str:
@@ -79,7 +34,7 @@ def categories_chart(figures: YearFigures) -> str:
             for line in figures.categories
         ],
     )
-    return _render(chart)
+    return render_svg(chart)
 
 
 def cumulative_chart(figures: YearFigures) -> str:
@@ -96,7 +51,7 @@ def cumulative_chart(figures: YearFigures) -> str:
     chart.add("Spent to date", past)
     per_month = figures.budget.total / len(months)
     chart.add("Even spend to budget", [float(per_month * (i + 1)) for i in range(len(months))])
-    return _render(chart)
+    return render_svg(chart)
 
 
 CHARTS = {"categories": categories_chart, "cumulative": cumulative_chart}

@@ -35,8 +35,24 @@ from venues.models import VenuePrice
 PENNY = Decimal("0.01")
 
 
-def _total(field_name: str, condition: Q | None = None):
+def money_total(field_name: str, condition: Q | None = None):
     return Coalesce(Sum(field_name, filter=condition), ZERO)
+
+
+def session_day() -> TruncDate:
+    """A session's London day, the day its venue's price and invoices are matched on."""
+    return TruncDate("start", tzinfo=ZoneInfo(settings.TIME_ZONE))
+
+
+def price_on_day() -> Coalesce:
+    """The hire of the session in the outer query: its venue's price in force on its day
+    (``VenuePrice``), never today's; needs ``local_day`` (``session_day()``) annotated.
+    One correlated subquery per session row, inside the same SQL statement as the sum,
+    so no page runs more queries for it."""
+    price = VenuePrice.objects.filter(
+        venue=OuterRef("venue"), valid_from__lte=OuterRef("local_day")
+    ).order_by("-valid_from")
+    return Coalesce(Subquery(price.values("hire_cost")[:1]), ZERO)
 
 
 def venue_hire_sessions(start_year: int):
@@ -63,14 +79,9 @@ def venue_hire_sessions(start_year: int):
         covers_from__lte=OuterRef("local_day"),
         covers_to__gte=OuterRef("local_day"),
     )
-    # The price in force on the session's day: one correlated subquery per session row,
-    # inside the same SQL statement as the sum, so no page runs more queries for it.
-    price = VenuePrice.objects.filter(
-        venue=OuterRef("venue"), valid_from__lte=OuterRef("local_day")
-    ).order_by("-valid_from")
     return (
-        Session.objects.annotate(local_day=TruncDate("start", tzinfo=zone))
-        .annotate(hire=Coalesce(Subquery(price.values("hire_cost")[:1]), ZERO))
+        Session.objects.annotate(local_day=session_day())
+        .annotate(hire=price_on_day())
         .filter(
             venue__isnull=False,
             is_cancelled=False,
@@ -208,16 +219,16 @@ def year_figures(budget: Budget) -> YearFigures:
     totals = claims.alias(
         for_rides=Exists(ClaimRide.objects.filter(claim=OuterRef("pk")))
     ).aggregate(
-        paid=_total("amount", Q(status=ExpenseStatus.PAID)),
-        approved=_total("amount", Q(status=ExpenseStatus.APPROVED)),
-        submitted=_total("amount", Q(status=ExpenseStatus.SUBMITTED)),
-        rides=_total("amount", Q(status__in=AGREED, for_rides=True)),
+        paid=money_total("amount", Q(status=ExpenseStatus.PAID)),
+        approved=money_total("amount", Q(status=ExpenseStatus.APPROVED)),
+        submitted=money_total("amount", Q(status=ExpenseStatus.SUBMITTED)),
+        rides=money_total("amount", Q(status__in=AGREED, for_rides=True)),
     )
     spends = DirectSpend.objects.filter(spent_on__range=(start, end))
-    direct = spends.aggregate(total=_total("amount"))["total"]
+    direct = spends.aggregate(total=money_total("amount"))["total"]
     hire = venue_hire_sessions(budget.start_year).aggregate(
-        held=_total("hire", Q(start__lte=now)),
-        committed=_total("hire", Q(start__gt=now)),
+        held=money_total("hire", Q(start__lte=now)),
+        committed=money_total("hire", Q(start__gt=now)),
     )
 
     allocations = {a.category: a.amount for a in budget.allocations.all()}
@@ -226,12 +237,12 @@ def year_figures(budget: Budget) -> YearFigures:
         for value, label in Category.choices
     }
     for row in claims.values("category").annotate(
-        paid=_total("amount", Q(status=ExpenseStatus.PAID)),
-        approved=_total("amount", Q(status=ExpenseStatus.APPROVED)),
+        paid=money_total("amount", Q(status=ExpenseStatus.PAID)),
+        approved=money_total("amount", Q(status=ExpenseStatus.APPROVED)),
     ):
         lines[row["category"]].spent += row["paid"]
         lines[row["category"]].committed += row["approved"]
-    for row in spends.values("category").annotate(total=_total("amount")):
+    for row in spends.values("category").annotate(total=money_total("amount")):
         lines[row["category"]].spent += row["total"]
     lines[Category.VENUE_HIRE].spent += hire["held"]
     lines[Category.VENUE_HIRE].committed += hire["committed"]
@@ -266,19 +277,19 @@ def monthly_cumulative(budget: Budget, claims, spends, now) -> list[tuple[date, 
         claims.filter(status=ExpenseStatus.PAID)
         .annotate(month=TruncMonth("spent_on"))
         .values("month")
-        .annotate(total=_total("amount"))
+        .annotate(total=money_total("amount"))
     )
     add(
         spends.annotate(month=TruncMonth("spent_on"))
         .values("month")
-        .annotate(total=_total("amount"))
+        .annotate(total=money_total("amount"))
     )
     add(
         venue_hire_sessions(budget.start_year)
         .filter(start__lte=now)
         .annotate(month=TruncMonth("start", output_field=DateField()))
         .values("month")
-        .annotate(total=_total("hire"))
+        .annotate(total=money_total("hire"))
     )
     months, running = [], ZERO
     month = start

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from expenses import views
+from expenses import report_views, views
 
 app_name = "expenses"
 
@@ -24,4 +24,7 @@ urlpatterns = [
     path("finance/rates/", views.rates_edit, name="rates"),
     path("finance/<int:start_year>/export.csv", views.export_csv, name="export"),
     path("finance/<int:start_year>/charts/<slug:name>.svg", views.chart, name="chart"),
+    path("reports/costs/", report_views.costs_report, name="costs_report"),
+    path("reports/costs/export.csv", report_views.costs_export, name="costs_export"),
+    path("reports/costs/charts/<slug:name>.svg", report_views.costs_chart, name="costs_chart"),
 ]

@@ -79,6 +79,7 @@ from expenses.services import (
     pending_receipt_keep,
 )
 from hope.audit import audit_record, audit_viewed, save_with_audit
+from hope.charts import svg_response
 from hope.models import AuditArea
 from hope.params import ids, int_or_none
 from hope.spreadsheets import csv_lines
@@ -455,11 +456,7 @@ def chart(request: HttpRequest, start_year: int, name: str) -> HttpResponse:
     budget = Budget.objects.filter(start_year=start_year).first()
     if budget is None or name not in CHARTS:
         raise Http404
-    response = HttpResponse(CHARTS[name](year_figures(budget)), content_type="image/svg+xml")
-    # pygal styles its drawing with an inline <style>; this image has no script to allow.
-    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
-    response["Cache-Control"] = "no-store, private"
-    return response
+    return svg_response(CHARTS[name](year_figures(budget)))
 
 
 def _refused(request, pk, error: ExpenseError, **forms) -> HttpResponse:

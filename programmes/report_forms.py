@@ -4,12 +4,15 @@ choices only; anything else is a message next to the field, never a 500."""
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 from django import forms
+from django.http import HttpRequest
 from django.utils import timezone
 
 from hope.formkit import DATE_WIDGET, Form
-from programmes.models import Delivery, Programme, ReferralSource
+from programmes.measures import Measure
+from programmes.models import LARGEST_CHANGE, Delivery, Programme, ReferralSource
 from programmes.reports import ReportRange
 from venues.models import Venue
 
@@ -77,3 +80,47 @@ ReportFilterForm.base_fields = {
     ),
     **ReportFilterForm.base_fields,
 }
+
+
+def report_filter_form(request: HttpRequest) -> ReportFilterForm:
+    """The filters from the query string; with none, the last twelve months (shown in
+    the date boxes, so the page says what it covers)."""
+    if not request.GET:
+        today = timezone.localdate()
+        return ReportFilterForm(
+            {"from": (today - timedelta(days=365)).isoformat(), "to": today.isoformat()}
+        )
+    return ReportFilterForm(request.GET)
+
+
+class MeaningfulChangeForm(Form):
+    """Each measure's meaningful change, in points (one decimal place), no more than the
+    scale could change by."""
+
+    def __init__(self, *args, current: dict[str, Decimal], **kwargs):
+        super().__init__(*args, **kwargs)
+        for measure, label in Measure.choices:
+            largest = LARGEST_CHANGE[measure]
+            short = label.split(" (")[0]
+            self.fields[measure] = forms.DecimalField(
+                label=f"{short}: meaningful change (points)",
+                min_value=Decimal("0.1"),
+                max_value=largest,
+                max_digits=4,
+                decimal_places=1,
+                initial=current[measure],
+                help_text=f"An improvement of at least this many points counts (0.1 to {largest}).",
+                widget=forms.NumberInput(attrs={"step": "0.1", "inputmode": "decimal"}),
+                error_messages={
+                    "required": f"Enter the meaningful change for {short}, like 3.",
+                    "invalid": f"Enter the meaningful change for {short} as a number, like 3.",
+                    "min_value": f"Enter a meaningful change for {short} of at least 0.1.",
+                    "max_value": f"Enter a meaningful change for {short} of {largest} or less.",
+                    "max_digits": f"Enter the meaningful change for {short} with at most one "
+                    "decimal place.",
+                    "max_decimal_places": f"Enter the meaningful change for {short} with at "
+                    "most one decimal place.",
+                    "max_whole_digits": f"Enter a meaningful change for {short} of {largest} or "
+                    "less.",
+                },
+            )

@@ -4,7 +4,8 @@ the cost report (expenses), so both divide by the same people.
 
 A report covers the courses whose first session (not cancelled) falls in its date range,
 narrowed by programme, venue and delivery mode; the referral source narrows the people
-(those with a referral from that source). Drafts are never counted.
+(those with a referral from that source). Drafts are never counted. Referrals are
+counted by the day they were received (``report_referrals``).
 """
 
 from __future__ import annotations
@@ -12,18 +13,41 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import (
+    Avg,
+    Case,
+    Count,
+    DecimalField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    StdDev,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from hope.stats import Median
+from programmes.measures import Measure, Timepoint
 from programmes.models import (
     Attendance,
     Course,
     CourseStatus,
+    Delivery,
     Mark,
     Place,
     Programme,
     Referral,
+    ReferralSource,
     Ride,
+    Score,
     Session,
 )
 from venues.models import Venue
@@ -48,6 +72,19 @@ class ReportRange:
     def end_before(self) -> datetime:
         """The first moment after the range (midnight after ``end``, local time)."""
         return timezone.make_aware(datetime.combine(self.end + timedelta(days=1), time.min))
+
+    def words(self) -> list[str]:
+        """The filters in use beside the dates, in words, for the page and the paper."""
+        words = []
+        if self.programme:
+            words.append(f"programme: {self.programme.name}")
+        if self.venue:
+            words.append(f"venue: {self.venue.name}")
+        if self.delivery:
+            words.append(f"delivery: {Delivery(self.delivery).label.lower()}")
+        if self.source:
+            words.append(f"referred by: {ReferralSource(self.source).label}")
+        return words
 
     def query(self) -> dict[str, str]:
         """The filters as a query string's values, for links (CSV, print) to the same report."""
@@ -141,3 +178,205 @@ def people_counts(r: ReportRange) -> PeopleCounts:
 def participants_carried(r: ReportRange) -> int:
     """The people driven to or from a session delivered, each once. One query."""
     return report_rides(r).aggregate(n=Count("participant", distinct=True))["n"]
+
+
+def report_referrals(r: ReportRange) -> QuerySet[Referral]:
+    """The referrals received in the range, from the report's source. With a programme,
+    venue or delivery filter, only those asking for a course that matches: a referral
+    naming no course cannot be placed in one.
+
+    Annotated with ``days_to_start``: days from receipt to the start of the first course
+    the person was enrolled on that starts on or after that day (a published course,
+    its first live session, London days); None when the referral led to no enrolment."""
+    referrals = Referral.objects.filter(received_on__gte=r.start, received_on__lte=r.end)
+    if r.source:
+        referrals = referrals.filter(source=r.source)
+    if r.programme:
+        referrals = referrals.filter(course__programme=r.programme)
+    if r.venue:
+        referrals = referrals.filter(course__venue=r.venue)
+    if r.delivery:
+        referrals = referrals.filter(course__programme__delivery=r.delivery)
+    first_course = (
+        Course.objects.with_dates()
+        .exclude(status=CourseStatus.DRAFT)
+        .filter(places__participant=OuterRef("participant"), places__enrolled_at__isnull=False)
+        .annotate(start_day=TruncDate("first_start"))
+        .filter(start_day__gte=OuterRef("received_on"))
+        .order_by("first_start")
+        .values("start_day")[:1]
+    )
+    # date - date is a whole number of days in PostgreSQL.
+    days = Func(
+        Subquery(first_course),
+        F("received_on"),
+        template="(%(expressions)s)",
+        arg_joiner=" - ",
+        output_field=IntegerField(),
+    )
+    return referrals.annotate(days_to_start=days)
+
+
+def referrals_by_source(r: ReportRange) -> dict[str, tuple[int, int]]:
+    """Each source's referrals received and how many led to an enrolment. One query."""
+    rows = (
+        report_referrals(r)
+        .values("source")
+        .annotate(received=Count("pk"), enrolled=Count("pk", filter=Q(days_to_start__isnull=False)))
+        .order_by("source")
+    )
+    return {row["source"]: (row["received"], row["enrolled"]) for row in rows}
+
+
+@dataclass(frozen=True)
+class Waits:
+    """Days from referral to course start, over the referrals that led to an enrolment."""
+
+    referrals: int
+    median: float | None
+    mean: float | None
+
+
+def referral_waits(r: ReportRange) -> Waits:
+    """One query: median and mean computed in PostgreSQL."""
+    figures = report_referrals(r).aggregate(
+        n=Count("days_to_start"), median=Median("days_to_start"), mean=Avg("days_to_start")
+    )
+    return Waits(referrals=figures["n"], median=figures["median"], mean=figures["mean"])
+
+
+@dataclass(frozen=True)
+class PeopleGroup:
+    """Places in one group (a programme, a venue): ``started_completed`` counts those who
+    both started and completed (the completion rate's part)."""
+
+    key: int | None
+    label: str
+    enrolled: int
+    started: int
+    completed: int
+    started_completed: int
+
+
+def people_by(r: ReportRange, by: str) -> list[PeopleGroup]:
+    """Enrolled, started and completed places by ``by`` ("programme" or "venue"; an
+    online course has no venue: its key and label are None and ""). One query."""
+    field = {"programme": "course__programme", "venue": "course__venue"}[by]
+    started, completed = Q(started=True), Q(completed=True)
+    rows = (
+        report_places(r)
+        .values(field, f"{field}__name")
+        .annotate(
+            n_enrolled=Count("pk"),
+            n_started=Count("pk", filter=started),
+            n_completed=Count("pk", filter=completed),
+            n_both=Count("pk", filter=started & completed),
+        )
+        .order_by(f"{field}__name", field)
+    )
+    return [
+        PeopleGroup(
+            key=row[field],
+            label=row[f"{field}__name"] or "",
+            enrolled=row["n_enrolled"],
+            started=row["n_started"],
+            completed=row["n_completed"],
+            started_completed=row["n_both"],
+        )
+        for row in rows
+    ]
+
+
+@dataclass(frozen=True)
+class AttendanceFigures:
+    sessions: int  # delivered
+    present: int  # present marks at them
+    people: int  # the people those marks are about
+
+
+def attendance_figures(r: ReportRange, now: datetime | None = None) -> AttendanceFigures:
+    """Present marks at the sessions delivered, by the people counted. Two queries."""
+    sessions = report_sessions(r, now)
+    marks = Attendance.objects.filter(
+        session__in=sessions.values("pk"),
+        place__in=report_places(r).values("pk"),
+        mark=Mark.PRESENT,
+    ).aggregate(present=Count("pk"), people=Count("place", distinct=True))
+    return AttendanceFigures(
+        sessions=sessions.count(), present=marks["present"], people=marks["people"]
+    )
+
+
+@dataclass(frozen=True)
+class MeasureChange:
+    """Change from first to last score in one measure, over the people with both."""
+
+    measure: str
+    people: int
+    mean: object  # Decimal
+    sd: object  # sample standard deviation; None for one person
+    meeting: int  # changed by at least the measure's meaningful change
+
+
+CHANGE = DecimalField(max_digits=7, decimal_places=2)
+
+
+def _scored(prefix: str = "") -> Case:
+    """A score's value: SWEMWBS by its metric score (the scale's interval scoring),
+    the others by their total."""
+    return Case(
+        When(**{f"{prefix}measure": Measure.SWEMWBS}, then=F(f"{prefix}metric")),
+        default=F(f"{prefix}total"),
+        output_field=CHANGE,
+    )
+
+
+def measure_changes(r: ReportRange, thresholds: dict[str, object]) -> list[MeasureChange]:
+    """For each measure, the places counted with both a first and a last score: how
+    many, the mean change (last - first) and its sample standard deviation, and how many
+    improved by at least ``thresholds[measure]`` points. One query."""
+    last = (
+        Score.objects.filter(
+            place=OuterRef("place"), measure=OuterRef("measure"), timepoint=Timepoint.LAST
+        )
+        .annotate(value=_scored())
+        .values("value")[:1]
+    )
+    threshold = Case(
+        *(When(measure=measure, then=Value(points)) for measure, points in thresholds.items()),
+        output_field=CHANGE,
+    )
+    rows = (
+        Score.objects.filter(place__in=report_places(r).values("pk"), timepoint=Timepoint.FIRST)
+        .annotate(change=ExpressionWrapper(Subquery(last) - _scored(), output_field=CHANGE))
+        .filter(change__isnull=False)
+        .values("measure")
+        .annotate(
+            people=Count("pk"),
+            mean=Avg("change"),
+            sd=StdDev("change", sample=True),
+            meeting=Count("pk", filter=Q(change__gte=threshold)),
+        )
+        .order_by("measure")
+    )
+    return [
+        MeasureChange(
+            measure=row["measure"],
+            people=row["people"],
+            mean=row["mean"],
+            sd=row["sd"],
+            meeting=row["meeting"],
+        )
+        for row in rows
+    ]
+
+
+def feedback_lines(r: ReportRange, limit: int) -> list[tuple[str, str]]:
+    """Up to ``limit`` lines of feedback (programme, words) from the places counted,
+    latest enrolled first. One query. Free text: for coordinators only."""
+    return list(
+        report_places(r)
+        .exclude(feedback="")
+        .order_by("-enrolled_at", "-pk")
+        .values_list("course__programme__name", "feedback")[:limit]
+    )

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from programmes.views import courses as views
-from programmes.views import participants, register, rides
+from programmes.views import participants, register, reports, rides
 
 app_name = "programmes"
 
@@ -38,6 +38,15 @@ urlpatterns = [
         "courses/<int:pk>/participants/",
         participants.course_participants,
         name="course_participants",
+    ),
+    # The evidence base: the outcomes report, its CSV and charts, and its thresholds.
+    path("reports/outcomes/", reports.outcomes_report_view, name="outcomes_report"),
+    path("reports/outcomes/export.csv", reports.outcomes_export, name="outcomes_export"),
+    path("reports/outcomes/charts/<slug:name>.svg", reports.outcomes_chart, name="outcomes_chart"),
+    path(
+        "reports/outcomes/meaningful-change/",
+        reports.meaningful_change,
+        name="meaningful_change",
     ),
     # Rides: the drivers' board and pages, and the coordinators' list of rides wanted.
     path("rides/", rides.ride_board, name="ride_board"),

@@ -20,7 +20,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from expenses.models import ClaimRide
 from hope.models import AuditEvent
-from programmes.models import DriverArea
+from programmes.measures import Measure
+from programmes.models import DriverArea, meaningful_changes
 from tests.csp import html_response_problems
 from tests.factories import BudgetFactory
 from tests.samples import Samples, fresh, make_samples
@@ -100,6 +101,10 @@ def own_driver_area(samples, personas, role):
 
 def signed_in_sessions(samples, personas, role):
     return SignedInSession.objects.count()
+
+
+def swemwbs_threshold(samples, personas, role):
+    return meaningful_changes()[Measure.SWEMWBS]
 
 
 def everyone(outcome) -> dict[str, object]:
@@ -509,6 +514,16 @@ MATRIX: dict[str, Case] = {
     "expenses:chart": Case(
         finance_only(), kwargs={"start_year": "budget_year", "name": "categories"}
     ),
+    # The evidence reports: coordinators and finance leads (hope.reporting.may_read_reports);
+    # opening one or its CSV is on the audit trail. Thresholds are the coordinators'.
+    "programmes:outcomes_report": Case(people_managers(), effect=audit_lines),
+    "programmes:outcomes_export": Case(people_managers(), effect=audit_lines),
+    "programmes:outcomes_chart": Case(people_managers(), kwargs={"name": "referrals"}),
+    "programmes:meaningful_change": Case(coordinators_only()),
+    # The cost report (issue 15): coordinators and finance leads; each opening is audited.
+    "expenses:costs_report": Case(people_managers(), effect=audit_lines),
+    "expenses:costs_export": Case(people_managers(), effect=audit_lines),
+    "expenses:costs_chart": Case(people_managers(), kwargs={"name": "venues"}, effect=audit_lines),
     "account_login": Case(SIGNED_OUT_PAGE),
     "account_logout": Case(
         everyone(302), method="post", effect=signed_in_sessions, changes_for=set(STAFF_ROLES)
@@ -620,6 +635,15 @@ MORE_CASES: dict[str, tuple[str, Case]] = {
             method="post",
             data={"rota_notices": "digest"},
             effect=own_rota_notices,
+        ),
+    ),
+    "programmes:meaningful_change, saved": (
+        "programmes:meaningful_change",
+        Case(
+            coordinators_only(302),
+            method="post",
+            data={"swemwbs": "2.5", "wemwbs": "3.0", "pam": "4.0"},
+            effect=swemwbs_threshold,
         ),
     ),
     # A ride nobody holds yet: on the board, so drivers may open it (without the details).

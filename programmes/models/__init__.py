@@ -14,6 +14,12 @@ from programmes.models.courses import (
     Session,
     SessionQuerySet,
 )
+from programmes.models.outcomes import (
+    DEFAULT_MEANINGFUL_CHANGE,
+    LARGEST_CHANGE,
+    MeaningfulChange,
+    meaningful_changes,
+)
 from programmes.models.participants import (
     CLOSED_REFERRAL_STATUSES,
     HOLDING_PLACE,
@@ -46,6 +52,10 @@ from programmes.models.rides import (
 )
 
 __all__ = [
+    "DEFAULT_MEANINGFUL_CHANGE",
+    "LARGEST_CHANGE",
+    "MeaningfulChange",
+    "meaningful_changes",
     "RIDES_FOR_LEGS",
     "Arranged",
     "Direction",

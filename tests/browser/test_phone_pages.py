@@ -33,6 +33,8 @@ NOT_PAGES = {
     "expenses:spend_attachment",
     "expenses:export",
     "expenses:chart",
+    "expenses:costs_export",
+    "expenses:costs_chart",
 }
 
 # The button or link a person comes to each page for, by URL name (or by "name role"
@@ -61,6 +63,7 @@ PRIMARY_ACTIONS: dict[str, str] = {
     "expenses:dashboard": "Reject",
     "expenses:budget_list": "Add budget",
     "expenses:spend_list": "Record",
+    "expenses:costs_report": "Download CSV",
     "team_settings": "Save",
     "invite": "Send invitation",
     "programmes:ride_board volunteer": "Take this ride",
