@@ -33,6 +33,8 @@ NOT_PAGES = {
     "expenses:spend_attachment",
     "expenses:export",
     "expenses:chart",
+    "programmes:outcomes_export",
+    "programmes:outcomes_chart",
 }
 
 # The button or link a person comes to each page for, by URL name (or by "name role"
@@ -62,6 +64,8 @@ PRIMARY_ACTIONS: dict[str, str] = {
     "expenses:budget_list": "Add budget",
     "expenses:spend_list": "Record",
     "team_settings": "Save",
+    "programmes:outcomes_report": "Show the report",
+    "programmes:meaningful_change": "Save",
     "invite": "Send invitation",
     "programmes:ride_board volunteer": "Take this ride",
     "programmes:ride_board coordinator": "Give rides to drivers",
