@@ -79,6 +79,10 @@ def table_chart(table: Table) -> str:
         cell = row.cells[column]
         labels.append(f"{row.label} ({cell.shown})" if cell.hidden else row.label)
         values.append(_plotted(cell))
+    # A few value marks (pygal would draw one a unit), taking in negative changes.
+    plotted = [v for v in values if v is not None]
+    low, high = min([0.0, *plotted]), max([0.0, *plotted]) or 1.0
+    chart.y_labels = sorted({round(low, 1), 0.0, round((low + high) / 2, 1), round(high, 1)})
     # pygal draws the first bar at the bottom; the table reads top down.
     chart.x_labels = list(reversed(labels))
     chart.add(table.columns[column], list(reversed(values)))

@@ -35,6 +35,8 @@ NOT_PAGES = {
     "expenses:chart",
     "expenses:costs_export",
     "expenses:costs_chart",
+    "programmes:outcomes_export",
+    "programmes:outcomes_chart",
 }
 
 # The button or link a person comes to each page for, by URL name (or by "name role"
@@ -65,6 +67,8 @@ PRIMARY_ACTIONS: dict[str, str] = {
     "expenses:spend_list": "Record",
     "expenses:costs_report": "Download CSV",
     "team_settings": "Save",
+    "programmes:outcomes_report": "Show the report",
+    "programmes:meaningful_change": "Save",
     "invite": "Send invitation",
     "programmes:ride_board volunteer": "Take this ride",
     "programmes:ride_board coordinator": "Give rides to drivers",
