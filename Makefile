@@ -30,7 +30,7 @@ run: install
 	$(PY) manage.py seed_demo
 	$(PY) manage.py rundev
 
-# The demo coordinator's, finance lead's and admin's current two-factor code.
+# The demo coordinator's, finance lead's, evidence viewer's and admin's current two-factor code.
 code: export DEBUG ?= true
 code: install
 	@$(PY) manage.py demo_code

@@ -1,5 +1,5 @@
-"""Demo money for `seed_demo`: the 2018/19 story (£7,500 budget), this year's queue, and
-a mileage claim made from rides when the demo has rides already driven."""
+"""Demo money for `seed_demo`: the 2018/19 story (£7,500 budget), this year's spending so
+far and its queue, and mileage claims made from the rides the demo's drivers drove."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from expenses.models import (
     ExpenseStatus,
     financial_year_of,
 )
-from expenses.rides import claim_from_rides_initial, claimable_rides, ride_day
+from expenses.rides import claim_from_rides_initial, ride_day
 from expenses.services import mileage_claim_from_rides, price_mileage
 from hope.models import User
 from programmes.models import Ride
@@ -76,81 +76,135 @@ SPEND_2018 = [
 ]  # fmt: skip
 
 
+# This year's spending so far, by days before today: (claimant email, days ago, category,
+# description, amount), paid; and what finance paid suppliers (days ago, category,
+# description, amount).
+EXPENSES_THIS_YEAR = [
+    ("helper@example.org", 160, Category.VOLUNTEER_EXPENSES, "Refreshments for the Riverside group", D("18.20")),
+    ("volunteer@example.org", 125, Category.VOLUNTEER_EXPENSES, "Printing course handbooks", D("36.40")),
+    ("peer.lead@example.org", 96, Category.VOLUNTEER_EXPENSES, "Flip-chart paper and pens", D("21.99")),
+    ("helper@example.org", 61, Category.VOLUNTEER_EXPENSES, "Refreshments, St Mark's course", D("17.60")),
+    ("peer.lead@example.org", 40, Category.OTHER, "Certificates for the celebration session", D("12.00")),
+    ("volunteer@example.org", 26, Category.VOLUNTEER_EXPENSES, "Refreshments for the end-of-course celebration", D("32.50")),
+]  # fmt: skip
+SPEND_THIS_YEAR = [
+    (170, Category.TRAINING, "Facilitator manuals (10 copies)", D("180.00")),
+    (110, Category.TRAINING, "Lived-experience facilitator training, course fees", D("300.00")),
+    (68, Category.TRAINING, "Participant workbooks reprint", D("96.50")),
+]  # fmt: skip
+
+
 def _people() -> dict[str, User]:
     return {u.email: u for u in User.objects.all()}
 
 
-def _finish(claim: ExpenseClaim, *, status: str, finance: User, when) -> None:
-    ExpenseEvent.objects.create(
-        claim=claim, by=claim.claimant, from_status="draft", to_status="submitted", at=when
-    )
+def _finish(
+    claim: ExpenseClaim, *, status: str, finance: User, when, decided_after=timedelta(days=3)
+) -> None:
+    events = [
+        ExpenseEvent(
+            claim=claim, by=claim.claimant, from_status="draft", to_status="submitted", at=when
+        )
+    ]
     if status in (ExpenseStatus.APPROVED, ExpenseStatus.PAID):
-        claim.decided_by, claim.decided_at = finance, when + timedelta(days=3)
-        ExpenseEvent.objects.create(
-            claim=claim,
-            by=finance,
-            from_status="submitted",
-            to_status="approved",
-            at=claim.decided_at,
+        claim.decided_by, claim.decided_at = finance, when + decided_after
+        events.append(
+            ExpenseEvent(
+                claim=claim,
+                by=finance,
+                from_status="submitted",
+                to_status="approved",
+                at=claim.decided_at,
+            )
         )
     if status == ExpenseStatus.PAID:
         claim.paid_on = (when + timedelta(days=10)).date()
         claim.payment_reference = f"BACS-{claim.spent_on:%y%m%d}-{claim.claimant_id}"
-        ExpenseEvent.objects.create(
-            claim=claim, by=finance, from_status="approved", to_status="paid",
-            at=when + timedelta(days=10), note=f"Paid, ref. {claim.payment_reference}",
-        )  # fmt: skip
+        events.append(
+            ExpenseEvent(
+                claim=claim,
+                by=finance,
+                from_status="approved",
+                to_status="paid",
+                at=when + timedelta(days=10),
+                note=f"Paid, ref. {claim.payment_reference}",
+            )  # fmt: skip
+        )
+    ExpenseEvent.objects.bulk_create(events)
     claim.status = status
     claim.save()
 
 
 def seed_money() -> int:
-    """Idempotent: the story once (while there is no 2018/19 budget), and the claim from
+    """Idempotent: the story once (while there is no 2018/19 budget), and the claims from
     rides once, when there are rides to claim for."""
-    return _seed_story() + seed_ride_claim()
+    return _seed_story() + seed_ride_claims()
 
 
-def seed_ride_claim() -> int:
-    """One mileage claim made from rides, approved, so the dashboard shows what rides
-    cost: the latest day's rides a driver held at sessions already held. Nothing when the
-    demo has no such rides, or already has a claim made from rides."""
+# Rides of the last fortnight are the drivers' to claim for on the demo (all but one
+# day's); earlier ones were claimed and paid (a claim is paid within 12 days of the rides).
+UNCLAIMED_FOR = timedelta(days=14)
+
+
+def seed_ride_claims() -> int:
+    """Mileage claims made from rides, so the dashboard and the cost report show what
+    rides cost: each driver's rides of each day before the last fortnight, claimed and
+    paid; and the latest day's rides a driver held, claimed and approved. The last
+    fortnight's other rides are left to claim. Nothing when the demo has no such rides, or
+    already has a claim made from rides."""
     if ClaimRide.objects.exists():
         return 0
     now = timezone.now()
-    latest = (
+    finance = User.objects.get(email="finance@example.org")
+    held = (
         Ride.objects.held()
         .filter(session__end__lte=now, driver__is_driver=True)
-        .select_related("session", "driver")
-        .order_by("-session__start", "pk")
-        .first()
+        .select_related("participant", "session__course", "session__venue", "driver")
+        .order_by("session__start", "pk")
     )
-    if latest is None:
-        return 0
-    driver, day = latest.driver, ride_day(latest)
-    rides = [
-        ride
-        for ride in claimable_rides(driver, now).select_related(
-            "participant", "session__course", "session__venue"
-        )
-        if ride_day(ride) == day
-    ][:8]  # a car's worth of passengers at most
+    days: dict[tuple, list[Ride]] = {}
+    latest = latest_start = None  # the day and driver of the first ride to the last session
+    for ride in held:
+        key = (ride_day(ride), ride.driver_id)
+        days.setdefault(key, []).append(ride)
+        if ride.session.start != latest_start:
+            latest, latest_start = key, ride.session.start
+    created = 0
+    for key, rides in days.items():
+        ended = rides[-1].session.end
+        if ended <= now - UNCLAIMED_FOR:
+            when = ended + timedelta(days=2)
+            _claim_rides(rides, when=when, status=ExpenseStatus.PAID, finance=finance)
+        elif key == latest:  # sent and approved since the session, whenever it was
+            gap = (now - ended) / 3
+            _claim_rides(
+                rides, when=ended + gap, status=ExpenseStatus.APPROVED, finance=finance,
+                decided_after=gap,
+            )  # fmt: skip
+        else:
+            continue
+        created += 1
+    return created
+
+
+def _claim_rides(rides: list[Ride], *, when, status: str, finance: User, **decided) -> ExpenseClaim:
+    """One day's rides by one driver, on a mileage claim made as the driver would make
+    it (a car's worth of passengers at most), sent at ``when`` and decided by finance."""
+    rides = rides[:8]
+    driver = rides[0].driver
     initial = claim_from_rides_initial(rides, driver=driver)
+    day = initial["spent_on"]
     claim = ExpenseClaim(
         start_postcode=initial["start_postcode"] or "NG4 2RL",
         end_postcode=initial["end_postcode"] or "NG7 1AB",
-        miles=D("21.6"),
+        miles=D("12.4") + D(day.toordinal() % 17) / 2,
         purpose=initial["purpose"],
         course_id=initial["course"],
     )
     claim = mileage_claim_from_rides(claim=claim, ride_ids=[r.pk for r in rides], by=driver)
-    claim.submitted_at = now - timedelta(days=4)  # approved three days later: yesterday
-    _finish(
-        claim,
-        status=ExpenseStatus.APPROVED,
-        finance=User.objects.get(email="finance@example.org"),
-        when=claim.submitted_at,
-    )
-    return 1
+    claim.submitted_at = when
+    _finish(claim, status=status, finance=finance, when=when, **decided)
+    return claim
 
 
 def _seed_story() -> int:
@@ -164,18 +218,7 @@ def _seed_story() -> int:
     )
     this_year = financial_year_of(timezone.localdate())
     Budget.objects.get_or_create(start_year=this_year, defaults={"total": D("7500.00")})
-    created = 0
-    for email, day, category, description, amount in EXPENSES_2018:
-        claim = ExpenseClaim.objects.create(
-            claimant=people[email], spent_on=day, category=category,
-            description=description, amount=amount, status=ExpenseStatus.DRAFT,
-        )  # fmt: skip
-        when = timezone.make_aware(
-            timezone.datetime.combine(day + timedelta(days=2), timezone.datetime.min.time())
-        )
-        claim.submitted_at = when
-        _finish(claim, status=ExpenseStatus.PAID, finance=finance, when=when)
-        created += 1
+    created = _paid_expenses(EXPENSES_2018, people, finance)
     for email, day, start, end, miles, passengers, purpose in MILEAGE_2018:
         claim = ExpenseClaim(
             claimant=people[email], kind=ExpenseKind.MILEAGE, spent_on=day,
@@ -191,13 +234,10 @@ def _seed_story() -> int:
         claim.submitted_at = when
         _finish(claim, status=ExpenseStatus.PAID, finance=finance, when=when)
         created += 1
-    for day, category, description, amount in SPEND_2018:
-        DirectSpend.objects.create(
-            spent_on=day, category=category, description=description, amount=amount,
-            recorded_by=finance,
-        )  # fmt: skip
-    # This year's queue: something for the finance lead to approve on first sign-in.
+    _spend(SPEND_2018, finance)
     today = timezone.localdate()
+    created += _seed_this_year(people, finance, today)
+    # This year's queue: something for the finance lead to approve on first sign-in.
     for email, days_ago, description, amount in [
         ("helper@example.org", 6, "Refreshments for the Riverside group", D("16.80")),
         ("peer.lead@example.org", 3, "Printing session handouts", D("24.50")),
@@ -221,3 +261,36 @@ def _seed_story() -> int:
     claim.save()
     _finish(claim, status=ExpenseStatus.SUBMITTED, finance=finance, when=claim.submitted_at)
     return created + 1
+
+
+def _paid_expenses(expenses, people: dict[str, User], finance: User) -> int:
+    """Out-of-pocket claims, sent two days after the spending and paid."""
+    for email, day, category, description, amount in expenses:
+        claim = ExpenseClaim.objects.create(
+            claimant=people[email], spent_on=day, category=category,
+            description=description, amount=amount, status=ExpenseStatus.DRAFT,
+        )  # fmt: skip
+        when = timezone.make_aware(
+            timezone.datetime.combine(day + timedelta(days=2), timezone.datetime.min.time())
+        )
+        claim.submitted_at = when
+        _finish(claim, status=ExpenseStatus.PAID, finance=finance, when=when)
+    return len(expenses)
+
+
+def _spend(spend, finance: User) -> None:
+    for day, category, description, amount in spend:
+        DirectSpend.objects.create(
+            spent_on=day, category=category, description=description, amount=amount,
+            recorded_by=finance,
+        )  # fmt: skip
+
+
+def _seed_this_year(people: dict[str, User], finance: User, today: date) -> int:
+    """This year's spending so far, for the finance dashboard and the cost report."""
+    expenses = [
+        (email, today - timedelta(days=days), category, description, amount)
+        for email, days, category, description, amount in EXPENSES_THIS_YEAR
+    ]
+    _spend([(today - timedelta(days=days), *rest) for days, *rest in SPEND_THIS_YEAR], finance)
+    return _paid_expenses(expenses, people, finance)

@@ -3,7 +3,7 @@ from django.db.models.signals import post_migrate
 
 
 def create_role_groups(sender, using="default", **kwargs) -> None:
-    """The four roles exist after every migrate (and after a test flush)."""
+    """The roles exist after every migrate (and after a test flush)."""
     from django.contrib.auth.models import Group
 
     from hope.roles import Role

@@ -1,5 +1,5 @@
-from hope.access import can_see_costs
-from hope.roles import Role, is_coordinator, role_names
+from hope.access import can_see_costs, may_see_reports
+from hope.roles import Role, has_working_role, is_coordinator, role_names
 
 
 def roles(request) -> dict:
@@ -14,5 +14,8 @@ def roles(request) -> dict:
         "is_facilitator": Role.FACILITATOR in names,
         "is_volunteer": Role.VOLUNTEER in names,
         "is_finance_lead": Role.FINANCE_LEAD in names,
+        "is_evidence_viewer": Role.EVIDENCE_VIEWER in names,
+        "works_here": has_working_role(user),
         "can_see_costs": can_see_costs(user),
+        "can_see_reports": may_see_reports(user),
     }

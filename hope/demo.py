@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from hope.roles import FacilitatorKind, Role
 
 DEMO_PASSWORD = "hope-demo-2026"
-# The authenticator-app secret of the demo coordinator, finance lead and admin, who must
-# sign in with two factors like their real counterparts. Published, so demo only:
+# The authenticator-app secret of the demo coordinator, finance lead, evidence viewer and
+# admin, who must sign in with two factors like their real counterparts. Published, so demo only:
 # seed_demo refuses to run unless DEBUG=true.
 DEMO_TOTP_SECRET = "HOPEDEMOSECRETFORTRYINGTHEAPPOUT"
 
@@ -40,6 +40,8 @@ DEMO_PEOPLE = [
     ),
     DemoPerson("volunteer@example.org", "Val Singh", (Role.VOLUNTEER,), is_driver=True),
     DemoPerson("finance@example.org", "Fatima Rahman", (Role.FINANCE_LEAD,)),
+    # A commissioner from the integrated care board: the anonymous reports, nothing else.
+    DemoPerson("evidence@example.org", "Eve Adebayo", (Role.EVIDENCE_VIEWER,)),
     DemoPerson(
         "admin@example.org",
         "Ada Admin",
@@ -82,8 +84,8 @@ DEMO_PEOPLE = [
 
 def second_factor_lines() -> list[str]:
     return [
-        "Coordinator, finance lead and admin also sign in with a code. Add this secret to an",
-        f"authenticator app: {DEMO_TOTP_SECRET}",
+        "Coordinator, finance lead, evidence viewer and admin also sign in with a code. Add",
+        f"this secret to an authenticator app: {DEMO_TOTP_SECRET}",
         "or get the current code with: make code",
     ]
 

@@ -18,6 +18,11 @@ class RolesMixin:
         allowed = grantable_roles(by)
         field = self.fields["roles"]
         field.choices = [(value, label) for value, label in Role.choices if value in allowed]
+        if Role.EVIDENCE_VIEWER in allowed:
+            field.help_text += (
+                " An evidence viewer (a commissioner or quality lead) sees only the outcome"
+                " and cost reports, anonymous, and no other page."
+            )
         if Role.FINANCE_LEAD not in allowed:
             field.help_text += (
                 " Only a finance lead or an administrator can make someone a finance lead."

@@ -1,4 +1,4 @@
-"""The four roles (each a Django group; a person may hold several) and the two kinds of
+"""The five roles (each a Django group; a person may hold several) and the two kinds of
 facilitator."""
 
 from __future__ import annotations
@@ -11,6 +11,14 @@ class Role(models.TextChoices):
     FACILITATOR = "Facilitator", "Facilitator"
     VOLUNTEER = "Volunteer", "Volunteer"
     FINANCE_LEAD = "Finance lead", "Finance lead"
+    # A commissioner or quality lead: reads the published evidence reports (suppressed,
+    # anonymous) and nothing else.
+    EVIDENCE_VIEWER = "Evidence viewer", "Evidence viewer"
+
+
+# The roles of the people who run the programme day to day: each reads its courses,
+# sessions and venues. An evidence viewer is not among them.
+WORKING_ROLES = frozenset({Role.COORDINATOR, Role.FACILITATOR, Role.VOLUNTEER, Role.FINANCE_LEAD})
 
 
 class FacilitatorKind(models.TextChoices):
@@ -36,6 +44,12 @@ def role_names(user) -> set[str]:
 
 def has_role(user, role: Role | str) -> bool:
     return str(role) in role_names(user)
+
+
+def has_working_role(user) -> bool:
+    """Holds a role that runs the programme (or is a superuser): the courses, sessions,
+    venues and programmes pages are theirs to read."""
+    return bool(role_names(user) & WORKING_ROLES) or (user.is_authenticated and user.is_superuser)
 
 
 def is_coordinator(user) -> bool:

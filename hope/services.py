@@ -225,7 +225,7 @@ def grantable_roles(by: User) -> set[str]:
         return set(Role.values)
     roles = set()
     if is_coordinator(by):
-        roles |= {Role.COORDINATOR, Role.FACILITATOR, Role.VOLUNTEER}
+        roles |= {Role.COORDINATOR, Role.FACILITATOR, Role.VOLUNTEER, Role.EVIDENCE_VIEWER}
     if has_role(by, Role.FINANCE_LEAD):
         roles.add(Role.FINANCE_LEAD)
     return roles

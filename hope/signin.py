@@ -1,10 +1,10 @@
 """Sign-in rules: two-factor sign-in for those who hold money and personal data, an idle
 timeout for everyone, and at most 12 hours for a privileged sign-in.
 
-Coordinators, finance leads and admin staff must sign in with a second factor (allauth's
-TOTP and recovery codes). Until they have set one up, ``SessionPolicyMiddleware`` lets
-them reach only the set-up pages. allauth itself asks for the code at every sign-in once
-an authenticator exists.
+Coordinators, finance leads, evidence viewers and admin staff must sign in with a second
+factor (allauth's TOTP and recovery codes). Until they have set one up,
+``SessionPolicyMiddleware`` lets them reach only the set-up pages. allauth itself asks for
+the code at every sign-in once an authenticator exists.
 """
 
 from __future__ import annotations
@@ -32,13 +32,20 @@ LAST_SEEN = "hope_last_seen"
 LAST_SEEN_PRECISION = 60
 
 
+# Evidence viewers too, though they see only anonymous, suppressed figures: they sign in
+# from outside the team to the server that holds participants' records, so one leaked
+# password should not be all that stands between the internet and that server; and the
+# figures are the programme's evidence, not yet published (SECURITY.md).
+MFA_ROLES = frozenset({Role.COORDINATOR, Role.FINANCE_LEAD, Role.EVIDENCE_VIEWER})
+
+
 def mfa_required(user) -> bool:
-    """Coordinators, finance leads and anyone who can open the admin."""
+    """Coordinators, finance leads, evidence viewers and anyone who can open the admin."""
     if not user.is_authenticated:
         return False
     if user.is_staff or user.is_superuser:
         return True
-    return bool(role_names(user) & {Role.COORDINATOR, Role.FINANCE_LEAD})
+    return bool(role_names(user) & MFA_ROLES)
 
 
 def has_second_factor(user) -> bool:
@@ -117,8 +124,8 @@ class SessionPolicyMiddleware:
             if now - signed_in_at >= limit:
                 return _signed_out(
                     request,
-                    f"For safety, coordinators and finance leads sign in again after "
-                    f"{limit // 3600} hours.",
+                    f"For safety, coordinators, finance leads and evidence viewers sign in "
+                    f"again after {limit // 3600} hours.",
                 )
             # allauth applies "Keep me signed in" after the sign-in signal in some flows.
             _cap_expiry(session, signed_in_at=signed_in_at, now=now)
@@ -135,8 +142,8 @@ class SessionPolicyMiddleware:
             else:
                 messages.warning(
                     request,
-                    "Coordinators, finance leads and administrators sign in with a second "
-                    "step. Set up an authenticator app to carry on.",
+                    "Coordinators, finance leads, evidence viewers and administrators sign "
+                    "in with a second step. Set up an authenticator app to carry on.",
                 )
                 return HttpResponseRedirect(reverse("mfa_activate_totp"))
         return self.get_response(request)

@@ -17,7 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from hope import health
-from hope.access import coordinator_required, people_manager_required
+from hope.access import coordinator_required, people_manager_required, role_required
 from hope.audit import audit_viewed, readable_areas, save_with_audit
 from hope.cache import cache_state
 from hope.forms import (
@@ -303,8 +303,10 @@ def message_log(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@role_required
 def notice_preferences(request: HttpRequest) -> HttpResponse:
-    """How each person hears about changes to the rota: straight away or each morning."""
+    """How each person hears about changes to the rota: straight away or each morning.
+    (Not for an evidence viewer, or someone with no role yet: the rota is not theirs.)"""
     form = NoticePreferencesForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
         form.save()

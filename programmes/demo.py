@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from itertools import zip_longest
 
 from django.db.models import Q
 from django.utils import timezone
 
 from hope.models import User
-from programmes.measures import Measure, Timepoint
+from programmes.measures import ITEMS, Measure, Timepoint, score_items, score_pam
 from programmes.models import (
     RIDES_FOR_LEGS,
     Arranged,
@@ -30,6 +31,7 @@ from programmes.models import (
     ReferralSource,
     ReferralStatus,
     Ride,
+    Score,
     Session,
     TransportLegs,
     ride_window,
@@ -38,7 +40,6 @@ from programmes.models.rides import DETAILS_SHOWN_FOR, RIDES_WANTED_DAYS, USUAL_
 from programmes.services import CourseError, course_cancel, course_create
 from programmes.services.participants import (
     attendance_mark,
-    feedback_record,
     place_request,
     place_withdraw,
     referral_create,
@@ -47,14 +48,18 @@ from programmes.services.participants import (
 from programmes.services.rides import RideError, driver_area_set, ride_arrange, ride_take
 from venues.models import Setting, Venue
 
+# Each programme's outcome measures: SWEMWBS for most, the full WEMWBS for carers, and
+# PAM (licensed) besides SWEMWBS for long-term conditions, piloted on one course.
 PROGRAMMES = [
     dict(
         name="HOPE for people with long-term conditions",
         description="Six weekly sessions on living well with one or more long-term conditions.",
+        measures=[Measure.SWEMWBS, Measure.PAM],
     ),
     dict(
         name="HOPE for carers",
         description="For people caring for a family member or friend.",
+        measures=[Measure.WEMWBS],
     ),
     dict(
         name="HOPE for cancer survivors",
@@ -246,16 +251,26 @@ ACCESS_NEEDS = [
     "Needs a chair with arms; cannot manage stairs.",
 ]
 STREETS = ["Mill Lane", "Church Street", "Oakfield Parade", "Hospital Lane", "Parkside Road"]
+# Most people are referred by GPs, social prescribers, practice nurses and the carers'
+# centre, or refer themselves...
 REFERRERS = [
     (ReferralSource.GP, "Dr Sandpiper, Riverside Surgery"),
     (ReferralSource.SELF, ""),
     (ReferralSource.SOCIAL_PRESCRIBER, "Jo Kittiwake, Oakfield social prescribing"),
     (ReferralSource.PRACTICE_NURSE, "Nurse Heron, Parkside GP Surgery"),
-    (ReferralSource.HOSPITAL_TEAM, "Cardiac rehab team, Northgate Community Hospital"),
     (ReferralSource.VOLUNTARY_SECTOR, "Northgate Carers' Centre"),
     (ReferralSource.GP, "Dr Okonkwo-Plover, Parkside GP Surgery"),
-    (ReferralSource.OTHER, "Pharmacist, Mill Lane Pharmacy"),
+    (ReferralSource.SELF, ""),
 ]
+# ...and a handful (by person number) by the hospital team or a pharmacist: fewer than 5
+# from each, so the reports show those counts as "fewer than 5".
+RARE_REFERRERS = {
+    5: (ReferralSource.HOSPITAL_TEAM, "Cardiac rehab team, Northgate Community Hospital"),
+    23: (ReferralSource.OTHER, "Pharmacist, Mill Lane Pharmacy"),
+    31: (ReferralSource.HOSPITAL_TEAM, "Cardiac rehab team, Northgate Community Hospital"),
+    47: (ReferralSource.HOSPITAL_TEAM, "Respiratory team, Northgate Community Hospital"),
+    66: (ReferralSource.OTHER, "Pharmacist, Mill Lane Pharmacy"),
+}
 PICKUP_NOTES = [
     "Bungalow at the end of the close; ring the bell and wait a minute.",
     "Flat 4, second floor: comes down in the lift.",
@@ -266,6 +281,11 @@ FEEDBACK = [
     "Meeting people who understand made all the difference.",
     "I pace myself now instead of overdoing it on good days.",
     "The goal-setting was hard at first but I use it every week.",
+    "Having a facilitator who has been there too made me feel less alone.",
+    "I wish it had been longer; six weeks went very fast.",
+    "The breathing exercises help me sleep.",
+    "I have started walking with two people from the group.",
+    "Some weeks were a lot of talking; more practical tips would help.",
 ]
 
 
@@ -308,42 +328,62 @@ def _participant(n: int, received: datetime, legs: str | None = None) -> Partici
     return person
 
 
+def _referrer(n: int) -> tuple[str, str]:
+    return RARE_REFERRERS.get(n) or REFERRERS[n % len(REFERRERS)]
+
+
 class _People:
-    """Hands out the next demo person with their referral, through referral_create."""
+    """Hands out the next demo person with their referral: through referral_create
+    (``refer``), or unsaved, for a finished course written in bulk (``unsaved``)."""
 
     def __init__(self, by: User):
         self.by, self.n = by, 0
 
-    def refer(
+    def unsaved(
         self, *, received_on: date, status=ReferralStatus.NEW, closed_on=None, course=None,
         legs: str | None = None,
-    ):  # fmt: skip
-        source, referrer = REFERRERS[self.n % len(REFERRERS)]
+    ) -> tuple[Participant, Referral]:  # fmt: skip
+        source, referrer = _referrer(self.n)
         received = timezone.make_aware(datetime.combine(received_on, time(10, 0)))
-        referral = referral_create(
-            participant=_participant(self.n, received, legs),
-            referral=Referral(
-                source=source, referrer=referrer, received_on=received_on, course=course,
-                status=status, closed_on=closed_on,
-            ),
-            by=self.by,
+        participant = _participant(self.n, received, legs)
+        participant.created_by = self.by
+        referral = Referral(
+            source=source, referrer=referrer, received_on=received_on, course=course,
+            status=status, closed_on=closed_on, created_by=self.by, created_at=received,
         )  # fmt: skip
         self.n += 1
-        return referral.participant
+        return participant, referral
+
+    def refer(self, **kwargs) -> Participant:
+        participant, referral = self.unsaved(**kwargs)
+        return referral_create(participant=participant, referral=referral, by=self.by).participant
+
+
+# People on each finished course, in turn: some courses fill, one or two run small.
+GROUP_SIZES = [8, 6, 9, 4, 10, 7, 8, 5]
+# The latest long-term conditions course piloted PAM (licensed) with this many people.
+PAM_PILOT_PEOPLE = 4
 
 
 def seed_participants(*, by: User) -> int:
-    """Referrals in every status, finished courses with their registers and SWEMWBS
-    scores, running courses, a full course with a waiting list and an open offer.
-    Idempotent: does nothing once any participant exists. Returns how many it made."""
+    """Referrals in every status, every finished course with its places, registers,
+    outcome scores and feedback, a running course, a full course with a waiting list and
+    an open offer. Idempotent: does nothing once any participant exists. Returns how many
+    it made."""
     if Participant.objects.exists():
         return 0
     now = timezone.now()
     today = timezone.localdate()
     people = _People(by)
     published = Course.objects.filter(status=CourseStatus.PUBLISHED)
-    for course in published.past(now).filter(last_end__isnull=False).order_by("-last_end")[:2]:
-        _finished_course(course, people, by)
+    finished = published.past(now).filter(last_end__isnull=False).select_related("programme")
+    pilot = finished.filter(programme__measures__contains=[Measure.PAM]).order_by("first_start")
+    pilot = pilot.values_list("pk", flat=True).last()
+    for i, course in enumerate(finished.order_by("first_start", "pk")):
+        _finished_course(
+            course, people, by, size=GROUP_SIZES[i % len(GROUP_SIZES)], i=i,
+            pam_pilot=course.pk == pilot,
+        )  # fmt: skip
     # A running course with a session in the last week (a bank holiday can leave a
     # fortnight's gap), so its drivers still see those rides and can claim mileage.
     last_week = Session.objects.filter(
@@ -372,10 +412,11 @@ def seed_participants(*, by: User) -> int:
     return people.n
 
 
-def _write_lines(place: Place, sessions, left: datetime | None = None) -> None:
-    """Register lines for sessions the services would have written them for (they write
-    only those still to come); after someone left, their lines are no longer expected."""
-    Attendance.objects.bulk_create(
+def _lines(place: Place, sessions, left: datetime | None = None, marks=(), by=None):
+    """Register lines (unsaved) for sessions the services would have written them for
+    (they write only those still to come); after someone left, their lines are no longer
+    expected. ``marks``, one for each of the first sessions, as the register was taken."""
+    return [
         Attendance(
             place=place,
             participant_id=place.participant_id,
@@ -383,61 +424,125 @@ def _write_lines(place: Place, sessions, left: datetime | None = None) -> None:
             start=session.start,
             end=session.end,
             expected=left is None or session.start < left,
+            mark=mark,
+            marked_at=session.end if mark else None,
+            marked_by=by if mark else None,
         )
-        for session in sessions
-    )
+        for session, mark in zip_longest(sessions, marks[: len(sessions)], fillvalue="")
+    ]
+
+
+def _usual_mark(n: int, k: int) -> str:
+    """The n-th person's mark at the k-th session: mostly present, now and then apologies
+    or did not attend; always present at the first session and from the sixth, where
+    the scores are taken."""
+    if 0 < k < 5 and (n + 2 * k) % 9 == 0:
+        return Mark.APOLOGIES
+    if 0 < k < 5 and (n + k) % 11 == 0:
+        return Mark.ABSENT
+    return Mark.PRESENT
 
 
 def _register(place: Place, n: int, by: User, now: datetime) -> None:
-    """Mark the lines of sessions that have ended: mostly present, now and then
-    apologies or did not attend; always present at the first and the last session,
-    where the scores are taken."""
+    """Mark the lines of sessions that have ended, through the service."""
     lines = list(place.attendance.filter(end__lte=now, expected=True).order_by("start"))
     for k, line in enumerate(lines):
-        mark = Mark.PRESENT
-        if 0 < k < 5 and (n + 2 * k) % 9 == 0:
-            mark = Mark.APOLOGIES
-        elif 0 < k < 5 and (n + k) % 11 == 0:
-            mark = Mark.ABSENT
-        attendance_mark(attendance=line, mark=mark, by=by)
+        attendance_mark(attendance=line, mark=_usual_mark(n, k), by=by)
 
 
-def _swemwbs(place: Place, n: int, timepoint: str, by: User) -> None:
-    # Seven answers of 1-5; at the last session most people score a little higher.
-    items = [2 + (n + k) % 3 for k in range(7)]
+def _measures(programme: Programme, *, pam: bool) -> list[str]:
+    """The programme's measures; PAM only where it was piloted."""
+    return [m for m in programme.measures if m != Measure.PAM or pam]
+
+
+def _pam_level(score: Decimal) -> int:
+    """PAM's published bands: level 1 to 47.0, 2 to 55.1, 3 to 67.0, 4 above."""
+    return 1 + sum(score > bound for bound in (Decimal("47.0"), Decimal("55.1"), Decimal("67.0")))
+
+
+def _answers(measure: str, n: int, timepoint: str) -> dict:
+    """The n-th person's answers, as score_record takes them. Answers of 1-5 (SWEMWBS,
+    WEMWBS) or a PAM score; at the last session most score a little higher, every eighth
+    person a little lower."""
+    if measure == Measure.PAM:
+        score = Decimal(44 + (n * 7) % 15) + Decimal(n % 10) / 10
+        if timepoint == Timepoint.LAST:
+            score += 3 + n % 6
+        return {"pam_score": score, "pam_level": _pam_level(score)}
+    items = [2 + (n + k) % 3 for k in range(ITEMS[measure])]
     if timepoint == Timepoint.LAST:
-        items = [min(5, item + (n + k) % 2) for k, item in enumerate(items)]
-    score_record(place=place, measure=Measure.SWEMWBS, timepoint=timepoint, items=items, by=by)
+        step = -1 if n % 8 == 6 else 1
+        items = [min(5, max(1, item + step * ((n + k) % 2))) for k, item in enumerate(items)]
+    return {"items": items}
 
 
-def _finished_course(course: Course, people: _People, by: User) -> None:
-    """A course that has ended: place_request refuses it, so its places and register
-    lines are written here as the services would have, then marked through the service.
-    One person left after the third session."""
+def _score(place: Place, measure: str, timepoint: str, n: int, by: User, at: datetime) -> Score:
+    """An unsaved score, its totals worked out as score_record works them out."""
+    answers = _answers(measure, n, timepoint)
+    if measure == Measure.PAM:
+        scored = score_pam(answers["pam_score"], answers["pam_level"])
+    else:
+        scored = score_items(measure, answers["items"])
+    return Score(
+        place=place, measure=measure, timepoint=timepoint, items=scored.items,
+        total=scored.total, metric=scored.metric, level=scored.level, recorded_by=by,
+        created_at=at,
+    )  # fmt: skip
+
+
+def _finished_course(
+    course: Course, people: _People, by: User, *, size: int, i: int, pam_pilot: bool
+) -> None:
+    """A course that has ended, written in bulk as it stood at the end (place_request
+    refuses a course that has started, and half a year of courses through the services
+    would slow `make run`): places, register lines as they were marked, the programme's
+    measures at the first and last sessions, and a line of feedback from some.
+
+    The ``i``-th finished course: on every other one someone stopped after two sessions
+    (started, not completed); on every third one someone never came (enrolled, not
+    started); now and then someone missed the last questionnaire."""
     sessions = list(course.sessions.filter(is_cancelled=False).order_by("start"))
     first_day = timezone.localdate(sessions[0].start)
     joined = sessions[0].start - timedelta(days=7)
-    for k in range(7):
+    rows = []
+    for k in range(size):
         n = people.n
-        person = people.refer(
-            received_on=first_day - timedelta(days=20 + 3 * k),
+        participant, referral = people.unsaved(
+            received_on=first_day - timedelta(days=14 + (5 * n) % 30),
             status=ReferralStatus.ENROLLED,
             closed_on=timezone.localdate(joined),
             course=course,
         )
-        left = sessions[2].end + timedelta(days=2) if k == 5 and len(sessions) > 3 else None
-        place = Place.objects.create(
-            course=course, participant=person, waiting_since=joined, enrolled_at=joined,
+        came = 0 if k == size - 1 and i % 3 == 1 else 2 if k == 2 and i % 2 == 0 else None
+        rows.append((n, k, participant, referral, came))
+    Participant.objects.bulk_create(row[2] for row in rows)
+    for _, _, participant, referral, _ in rows:
+        referral.participant = participant
+    Referral.objects.bulk_create(row[3] for row in rows)
+    places, lines, scores = [], [], []
+    for n, k, participant, _, came in rows:
+        stayed = came is None
+        left = None if stayed else sessions[max(came, 1) - 1].end + timedelta(days=2)
+        place = Place(
+            course=course, participant=participant, waiting_since=joined, enrolled_at=joined,
             created_at=joined, left_at=left,
-            status=PlaceStatus.WITHDRAWN if left else PlaceStatus.ENROLLED,
+            status=PlaceStatus.ENROLLED if stayed else PlaceStatus.WITHDRAWN,
+            feedback=FEEDBACK[n // 3 % len(FEEDBACK)] if stayed and n % 3 == 0 else "",
         )  # fmt: skip
-        _write_lines(place, sessions, left=left)
-        _register(place, n, by, sessions[-1].end)
-        _swemwbs(place, n, Timepoint.FIRST, by)
-        if not left:
-            _swemwbs(place, n, Timepoint.LAST, by)
-        if k < len(FEEDBACK):
-            feedback_record(place=place, text=FEEDBACK[k], by=by)
+        places.append(place)
+        if came == 0:
+            marks = [Mark.ABSENT]
+        else:
+            marks = [_usual_mark(n, j) for j in range(len(sessions) if stayed else came)]
+        lines += _lines(place, sessions, left, marks, by)
+        for measure in _measures(course.programme, pam=pam_pilot and k < PAM_PILOT_PEOPLE):
+            if came != 0:
+                scores.append(_score(place, measure, Timepoint.FIRST, n, by, sessions[0].end))
+            if stayed and n % 11 != 3:
+                scores.append(_score(place, measure, Timepoint.LAST, n, by, sessions[-1].end))
+    Place.objects.bulk_create(places)
+    Attendance.objects.bulk_create(lines)
+    Score.objects.bulk_create(scores)
 
 
 def _running_course(course: Course, people: _People, by: User, now: datetime) -> None:
@@ -445,19 +550,25 @@ def _running_course(course: Course, people: _People, by: User, now: datetime) ->
     register from now on; the lines of the sessions already held are added here (as
     they would have been when these people joined) and marked through the service."""
     first_day = timezone.localdate(course.first_start)
-    # Two more who need a lift, besides every sixth person.
-    legs = {1: TransportLegs.BOTH, 3: TransportLegs.THERE}
+    # Three who need a lift, each a different way (besides every sixth person): enough
+    # rides at the next session for the drivers, a taxi and the rides wanted.
+    legs = {1: TransportLegs.BOTH, 3: TransportLegs.THERE, 5: TransportLegs.SEPARATE}
     for k in range(6):
         n = people.n
         person = people.refer(
             received_on=first_day - timedelta(days=18 + 4 * k), course=course, legs=legs.get(k)
         )
         place = place_request(participant=person, course=course, by=by)
-        _write_lines(place, course.sessions.filter(is_cancelled=False, end__lte=now))
+        held = course.sessions.filter(is_cancelled=False, end__lte=now)
+        Attendance.objects.bulk_create(_lines(place, held))
         _register(place, n, by, now)
         # (Unless the first session is under way as the demo is loaded.)
         if place.attendance.filter(session__number=1, mark=Mark.PRESENT).exists():
-            _swemwbs(place, n, Timepoint.FIRST, by)
+            for measure in _measures(course.programme, pam=False):
+                score_record(
+                    place=place, measure=measure, timepoint=Timepoint.FIRST, by=by,
+                    **_answers(measure, n, Timepoint.FIRST),
+                )  # fmt: skip
 
 
 def _full_course(course: Course, people: _People, by: User) -> None:
@@ -477,8 +588,9 @@ def _full_course(course: Course, people: _People, by: User) -> None:
 # --- Rides ----------------------------------------------------------------------------
 # Val Singh (volunteer@example.org) and Derek Lowe (driver2@example.org) drive. The
 # running course's riders have rides to each session still to come (rides_follow made
-# them on enrolment): the drivers hold some, a taxi takes one, the rest are wanted. Its
-# sessions of the last week were driven too, ready for a mileage claim.
+# them on enrolment): the drivers hold some, a taxi takes one, the rest are wanted. Every
+# session already held was driven too: the finished courses' (claimed for, in
+# expenses/demo.py) and the last week's, ready for a mileage claim.
 
 DEMO_DRIVERS = {"volunteer@example.org": "NG4", "driver2@example.org": "NG7"}
 
@@ -496,7 +608,7 @@ def seed_rides(*, by: User) -> int:
     for driver, district in zip((val, derek), DEMO_DRIVERS.values(), strict=True):
         driver_area_set(user=driver, district=district)
     now = timezone.now()
-    given = _driven_last_week(val, derek, now)
+    given = _driven(val, derek, now)
     wanted = list(
         Ride.objects.unmet().within(RIDES_WANTED_DAYS, now).order_by("start", "session", "pk")
     )
@@ -523,16 +635,16 @@ def seed_rides(*, by: User) -> int:
     return given
 
 
-def _driven_last_week(val: User, derek: User, now: datetime) -> int:
-    """Rides to the sessions that ended in the last week, for those who came: written
-    here, as ride_take refuses a session that has started. Derek drove those wanting one
-    driver there and back; Val the rest (several to one session: one car)."""
+def _driven(val: User, derek: User, now: datetime) -> int:
+    """Rides to the sessions that have ended, for those who came: written here, as
+    ride_take refuses a session that has started. Derek drove those wanting one driver
+    there and back; Val the rest (several to one session: one car). Each venue has its own
+    weekday, so no driver is in two places at once."""
     lines = (
         Attendance.objects.filter(
             participant__needs_transport=True,
             mark=Mark.PRESENT,
             session__end__lte=now,
-            session__end__gt=now - DETAILS_SHOWN_FOR,
             session__venue__isnull=False,
         )
         .select_related("session", "participant")

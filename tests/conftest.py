@@ -62,19 +62,28 @@ def finance_lead(db):
 
 
 @pytest.fixture
+def evidence_viewer(db):
+    """A commissioner or quality lead: the anonymous reports, and nothing else."""
+    return UserFactory(email="evidence@example.org", roles=[Role.EVIDENCE_VIEWER])
+
+
+@pytest.fixture
 def outsider(db):
     """Signed in, but holds no role."""
     return UserFactory(email="outsider@example.org")
 
 
 @pytest.fixture
-def personas(coordinator, workforce_facilitator, lived_facilitator, volunteer, finance_lead):
+def personas(
+    coordinator, workforce_facilitator, lived_facilitator, volunteer, finance_lead, evidence_viewer
+):
     return {
         "volunteer": volunteer,
         "workforce": workforce_facilitator,
         "lived": lived_facilitator,
         "finance": finance_lead,
         "coordinator": coordinator,
+        "evidence": evidence_viewer,
     }
 
 

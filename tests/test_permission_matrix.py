@@ -26,7 +26,9 @@ from tests.csp import html_response_problems
 from tests.factories import BudgetFactory
 from tests.samples import Samples, fresh, make_samples
 
-ROLES = ["anonymous", "volunteer", "workforce", "lived", "finance", "coordinator"]
+# "evidence": an evidence viewer (a commissioner or quality lead), who reads the anonymous
+# reports and nothing else: besides those, only their home page and their own account.
+ROLES = ["anonymous", "volunteer", "workforce", "lived", "finance", "coordinator", "evidence"]
 STAFF_ROLES = ROLES[1:]
 
 LOGIN = "login"  # 302 to the sign-in page
@@ -112,7 +114,14 @@ def everyone(outcome) -> dict[str, object]:
 
 
 def signed_in(outcome, anonymous=LOGIN) -> dict[str, object]:
+    """Everyone signed in, the evidence viewer too: their home page and their own account."""
     return {"anonymous": anonymous, **dict.fromkeys(STAFF_ROLES, outcome)}
+
+
+def working_roles(outcome, anonymous=LOGIN) -> dict[str, object]:
+    """Every role that runs the programme (courses, sessions, venues, the rota); not the
+    evidence viewer, who sees no course, session or name."""
+    return {**signed_in(outcome, anonymous), "evidence": 403}
 
 
 def coordinators_only(outcome=OK) -> dict[str, object]:
@@ -164,7 +173,9 @@ def a_ride(outcome) -> dict[str, object]:
 
 
 def with_second_factor(outcome, without) -> dict[str, object]:
-    return {**signed_in(without), "finance": outcome, "coordinator": outcome}
+    """Pages about an authenticator: the roles that must have one have one."""
+    must = ("finance", "coordinator", "evidence")
+    return {**signed_in(without), **dict.fromkeys(must, outcome)}
 
 
 # allauth answers a signed-in person on pages meant for signing in with a redirect home.
@@ -205,10 +216,11 @@ MATRIX: dict[str, Case] = {
     # The link in the email: the invitee is not signed in yet; someone who is signed
     # in is told to sign out first.
     "invitation_accept": Case(everyone(OK), kwargs={"token": "invitation_token"}),
-    # Courses, sessions, venues: every role reads; coordinators change.
-    "programmes:course_list": Case(signed_in(OK)),
+    # Courses, sessions, venues: every working role reads (not the evidence viewer);
+    # coordinators change.
+    "programmes:course_list": Case(working_roles(OK)),
     "programmes:course_create": Case(coordinators_only()),
-    "programmes:course_detail": Case(signed_in(OK), kwargs={"pk": "course"}),
+    "programmes:course_detail": Case(working_roles(OK), kwargs={"pk": "course"}),
     "programmes:course_edit": Case(coordinators_only(), kwargs={"pk": "course"}),
     "programmes:course_cancel": Case(
         coordinators_only(302),
@@ -238,8 +250,8 @@ MATRIX: dict[str, Case] = {
         data={"mark": "present"},
         effect=field_of("register_line", "mark"),
     ),
-    "programmes:calendar": Case(signed_in(OK)),
-    "programmes:programme_list": Case(signed_in(OK)),
+    "programmes:calendar": Case(working_roles(OK)),
+    "programmes:programme_list": Case(working_roles(OK)),
     "programmes:programme_create": Case(coordinators_only()),
     "programmes:programme_edit": Case(coordinators_only(), kwargs={"pk": "programme"}),
     "programmes:closure_list": Case(coordinators_only()),
@@ -367,15 +379,17 @@ MATRIX: dict[str, Case] = {
         data={"pickup": "ride_pickup"},
         effect=field_of("ride", "pickup_lead"),
     ),
-    "venues:venue_list": Case(signed_in(OK)),
+    "venues:venue_list": Case(working_roles(OK)),
     "venues:venue_create": Case(coordinators_only()),
-    "venues:venue_detail": Case(signed_in(OK), kwargs={"pk": "venue"}),
-    "programmes:venue_sessions": Case(signed_in(OK), kwargs={"pk": "venue"}),
+    "venues:venue_detail": Case(working_roles(OK), kwargs={"pk": "venue"}),
+    "programmes:venue_sessions": Case(working_roles(OK), kwargs={"pk": "venue"}),
     "venues:venue_edit": Case(coordinators_only(), kwargs={"pk": "venue"}),
     "team_settings": Case(coordinators_only()),
-    # Coordinators see every message (on the audit trail); everyone else their own.
+    # Coordinators see every message (on the audit trail); everyone else their own (for an
+    # evidence viewer, part of their account). How one hears about the rota is for those
+    # on it.
     "message_log": Case(signed_in(OK), effect=audit_lines, changes_for={"coordinator"}),
-    "notice_preferences": Case(signed_in(OK)),
+    "notice_preferences": Case(working_roles(OK)),
     # Facilitators' own pages: a coordinator without a facilitator profile gets 403.
     "facilitators:board": Case(facilitators_only()),
     "facilitators:mine": Case(facilitators_only()),
@@ -433,7 +447,7 @@ MATRIX: dict[str, Case] = {
         kwargs={"pk": "cover_request"},
         effect=field_of("cover_request", "resolved_at"),
     ),
-    "facilitators:session_detail": Case(signed_in(OK), kwargs={"pk": "session"}),
+    "facilitators:session_detail": Case(working_roles(OK), kwargs={"pk": "session"}),
     "facilitators:assign": Case(
         coordinators_only(302),
         method="post",
@@ -463,8 +477,10 @@ MATRIX: dict[str, Case] = {
     "expenses:claim_from_rides": Case(drivers_only(), effect=audit_lines),
     "expenses:claim_detail": Case(own_claim(OK), kwargs={"pk": "expense"}),
     "expenses:claim_receipt": Case(own_claim(OK), kwargs={"pk": "expense"}),
+    # Only claimants edit: everyone else who does not claim is refused before the claim.
     "expenses:claim_edit": Case(
-        {**own_claim(OK), "finance": 403, "coordinator": 403}, kwargs={"pk": "expense"}
+        {**own_claim(OK), **dict.fromkeys(("finance", "coordinator", "evidence"), 403)},
+        kwargs={"pk": "expense"},
     ),
     # A finance lead may open the claim but not submit or delete it: a redirect with an
     # error, and the claim stays as it was.
@@ -544,9 +560,10 @@ MATRIX: dict[str, Case] = {
         everyone(OK), kwargs={"uidb36": "zz", "key": "not-a-real-key"}
     ),
     "account_reset_password_from_key_done": Case(everyone(OK)),
-    # Two-factor sign-in (allauth.mfa): offered to everyone who is signed in. Coordinators
-    # and finance leads have it set up (required); the others have not (404 for pages
-    # about an authenticator they do not have). Changes ask for the code again (302).
+    # Two-factor sign-in (allauth.mfa): offered to everyone who is signed in. Coordinators,
+    # finance leads and evidence viewers have it set up (required); the others have not
+    # (404 for pages about an authenticator they do not have). Changes ask for the code
+    # again (302).
     "mfa_index": Case(signed_in(OK)),
     "mfa_authenticate": Case(everyone(302)),
     "mfa_reauthenticate": Case(with_second_factor(OK, without=302)),
@@ -631,7 +648,7 @@ MORE_CASES: dict[str, tuple[str, Case]] = {
     "notice_preferences, saved": (
         "notice_preferences",
         Case(
-            signed_in(302),
+            working_roles(302),
             method="post",
             data={"rota_notices": "digest"},
             effect=own_rota_notices,
@@ -658,6 +675,23 @@ MORE_CASES: dict[str, tuple[str, Case]] = {
         Case(participant_record(OK), kwargs={"pk": "unheld_course"}, effect=audit_lines),
     ),
 }
+
+# What an evidence viewer may open, besides the pages open to anyone: their home page, and
+# their own account (allauth's pages, and the messages sent to them). The reports and their
+# CSVs join this list when they land.
+EVIDENCE_VIEWER_PAGES = {"home", "message_log"}
+OWN_ACCOUNT_PREFIXES = ("account_", "mfa_", "usersessions_")
+
+
+def test_an_evidence_viewer_reaches_only_their_home_their_account_and_the_reports():
+    cases = {**MATRIX, **{key: case for key, (_, case) in MORE_CASES.items()}}
+    reached = {key for key, case in cases.items() if case.expect["evidence"] not in REFUSED}
+    theirs = {key for key in reached if key.startswith(OWN_ACCOUNT_PREFIXES)}
+    theirs |= EVIDENCE_VIEWER_PAGES
+    beyond = sorted(key for key in reached - theirs if cases[key].expect["anonymous"] in REFUSED)
+    assert not beyond, f"An evidence viewer should not reach: {beyond}"
+    assert EVIDENCE_VIEWER_PAGES <= reached
+
 
 # The Django admin as a whole: only staff. Anyone else is sent to sign in (anonymous)
 # or bounced to the admin's sign-in, which refuses non-staff.

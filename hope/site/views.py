@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -15,7 +16,7 @@ from facilitators.models import FacilitatorProfile, SessionClaim
 from facilitators.queries import refreshers_due_count
 from hope.audit import audit_viewed
 from hope.models import AuditArea, Invitation, Message, MessageStatus
-from hope.roles import Role, is_coordinator, role_names
+from hope.roles import Role, has_working_role, is_coordinator, role_names
 from programmes.access import drivers, visible_sessions
 from programmes.models import Course, CourseStatus, Ride
 from programmes.models.rides import RIDES_WANTED_DAYS
@@ -44,7 +45,8 @@ def home(request: HttpRequest) -> HttpResponse:
                 .select_related("session__course", "session__venue")
                 .order_by("session__start")[:3]
             )
-    if context["has_any_role"]:
+    # An evidence viewer reads the reports alone: no sessions, no names.
+    if has_working_role(request.user):
         context["coming_up"] = (
             visible_sessions(request.user)
             .filter(is_cancelled=False)
@@ -79,6 +81,8 @@ def home(request: HttpRequest) -> HttpResponse:
             waiting=Count("pk", filter=Q(status=ExpenseStatus.SUBMITTED)),
             to_be_paid=Count("pk", filter=Q(status=ExpenseStatus.APPROVED)),
         )
+    if Role.EVIDENCE_VIEWER in names:
+        context["suppress_below"] = settings.SUPPRESS_BELOW
     if Role.FINANCE_LEAD in names:
         context["finance_queue"] = (
             ExpenseClaim.objects.filter(status=ExpenseStatus.SUBMITTED)

@@ -133,7 +133,9 @@ def problems_on(page, action: str | None) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("role", ["volunteer", "workforce", "lived", "finance", "coordinator"])
+@pytest.mark.parametrize(
+    "role", ["volunteer", "workforce", "lived", "finance", "coordinator", "evidence"]
+)
 def test_every_page_fits_a_phone_and_passes_axe(
     live_server, browser, personas, role, axe, csp_violations
 ):

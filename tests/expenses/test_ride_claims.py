@@ -433,24 +433,34 @@ def test_two_claims_racing_for_the_same_ride_give_exactly_one():
     assert AuditEvent.objects.filter(action="expense.rides_claimed").count() == 1
 
 
-def test_the_demo_claims_for_the_latest_days_rides_once(course, volunteer, finance_lead):
-    from expenses.demo import seed_ride_claim
+def test_the_demo_claims_for_rides_once_and_leaves_the_last_fortnights_but_one_day(
+    course, volunteer, finance_lead
+):
+    from expenses.demo import seed_ride_claims
 
-    assert seed_ride_claim() == 0  # no rides driven yet: nothing to claim for
+    assert seed_ride_claims() == 0  # no rides driven yet: nothing to claim for
+    earlier = past_course(days_ago=22, title="Earlier")
+    paid_ride = ride_for(sessions_of(earlier)[0], rider(), by=volunteer)  # 23 September
     first, second, third = sessions_of(course)[:3]
-    ride_for(first, rider(), by=volunteer)
+    left_to_claim = [ride_for(first, rider(), by=volunteer)]  # in the last fortnight
     latest = [ride_for(second, rider(), by=volunteer) for _ in range(2)]
+    left_to_claim.append(ride_for(second, rider(), by=driver()))  # another driver's
     ride_for(third, rider(), by=volunteer)  # still to come
 
-    assert seed_ride_claim() == 1
-    assert seed_ride_claim() == 0
+    assert seed_ride_claims() == 2
+    assert seed_ride_claims() == 0
 
-    claim = ExpenseClaim.objects.get()
-    assert claim.status == ExpenseStatus.APPROVED and claim.decided_by == finance_lead
+    paid = ExpenseClaim.objects.get(status=ExpenseStatus.PAID)
+    assert paid.claimant == volunteer and paid.spent_on == date(2026, 9, 23)
+    assert paid.decided_by == finance_lead and paid.paid_on < date(2026, 10, 15)
+    assert list(paid.ride_links.values_list("ride_id", flat=True)) == [paid_ride.pk]
+    claim = ExpenseClaim.objects.get(status=ExpenseStatus.APPROVED)
+    assert claim.decided_by == finance_lead
     assert claim.claimant == volunteer and claim.spent_on == date(2026, 10, 14)
-    assert claim.decided_at < timezone.now()
+    assert second.end < claim.submitted_at < claim.decided_at < timezone.now()
     assert sorted(claim.ride_links.values_list("ride_id", flat=True)) == [r.pk for r in latest]
-    assert year_figures(BudgetFactory(start_year=2026)).drivers.rides == 2
+    assert not ClaimRide.objects.filter(ride__in=left_to_claim).exists()
+    assert year_figures(BudgetFactory(start_year=2026)).drivers.rides == 3
 
 
 # --- What finance sees -------------------------------------------------------------------

@@ -21,6 +21,7 @@ def test_anonymous_home_goes_to_sign_in(client):
         ("lived", "Facilitator (lived experience)", "Invite someone"),
         ("volunteer", "Volunteer driver", "Invite someone"),
         ("finance", "Finance lead", "Invite someone"),
+        ("evidence", "Evidence reports", "Coming up"),
     ],
 )
 def test_home_shows_each_role_what_it_needs(client, personas, persona, heading, absent):

@@ -31,6 +31,8 @@ def test_seed_demo_creates_the_demo_people_once(settings):
     volunteer = User.objects.get(email="volunteer@example.org")
     assert volunteer.is_driver and Role.VOLUNTEER in role_names(volunteer)
     assert Role.FINANCE_LEAD in role_names(User.objects.get(email="finance@example.org"))
+    evidence = User.objects.get(email="evidence@example.org")
+    assert role_names(evidence) == {Role.EVIDENCE_VIEWER}
 
 
 def test_demo_privileged_accounts_have_the_published_authenticator(settings, capsys):
@@ -42,7 +44,12 @@ def test_demo_privileged_accounts_have_the_published_authenticator(settings, cap
     call_command("seed_demo")  # idempotent: still one authenticator each
     capsys.readouterr()
     with_code = {u.email for u in User.objects.all() if has_second_factor(u)}
-    assert with_code == {"coordinator@example.org", "finance@example.org", "admin@example.org"}
+    assert with_code == {
+        "coordinator@example.org",
+        "finance@example.org",
+        "evidence@example.org",
+        "admin@example.org",
+    }
     call_command("demo_code")
     assert capsys.readouterr().out.strip() == totp_code(DEMO_TOTP_SECRET)
     settings.DEBUG = False
@@ -197,3 +204,89 @@ def test_seed_demo_gives_the_drivers_rides_past_and_to_come_once(settings):
     assert driven.count() >= 2
     for ride in driven.select_related("attendance"):
         assert ride.attendance.mark == "present" and ride.driver_since < ride.session.start
+
+
+def test_seed_demo_gives_the_reports_figures_and_some_too_few_to_show(settings):
+    """Over the reports' default year: enough people for each figure, and some counts
+    under 5, which the reports show as "fewer than 5"."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.db.models import Count, Q, Sum
+    from django.utils import timezone
+
+    from expenses.models import ClaimRide, DirectSpend, ExpenseClaim, ExpenseStatus
+    from programmes.measures import Measure, Timepoint
+    from programmes.models import Place, Programme, Referral
+    from programmes.reports import (
+        ReportRange,
+        participants_carried,
+        people_counts,
+        report_places,
+        report_sessions,
+    )
+    from venues.models import Venue
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+    today = timezone.localdate()
+    year = ReportRange(start=today - timedelta(days=365), end=today)
+
+    def fingerprint():
+        places = report_places(year)
+        return (
+            people_counts(year),
+            list(places.order_by("pk").values_list("status", "sessions_attended", "started")),
+            list(Referral.objects.order_by("pk").values_list("source", "received_on", "status")),
+            participants_carried(year),
+        )
+
+    before = fingerprint()
+    call_command("seed_demo")
+    assert fingerprint() == before
+
+    counts = people_counts(year)
+    # Some enrolled never came; some who came did not complete.
+    assert counts.enrolled > counts.started > counts.completed >= 50
+    assert report_sessions(year).count() >= 50
+
+    def with_both_scores(measure, programme=None):
+        places = report_places(ReportRange(start=year.start, end=year.end, programme=programme))
+        scored = places.annotate(
+            times=Count(
+                "scores",
+                filter=Q(scores__measure=measure)
+                & Q(scores__timepoint__in=[Timepoint.FIRST, Timepoint.LAST]),
+            )
+        )
+        return scored.filter(times=2).count()
+
+    programmes = {p.name: p for p in Programme.objects.all()}
+    swemwbs = [with_both_scores(Measure.SWEMWBS, p) for p in programmes.values()]
+    assert max(swemwbs) >= 5
+    assert with_both_scores(Measure.WEMWBS) >= 5
+    # PAM was piloted with a few people: too few for a mean.
+    assert 1 <= with_both_scores(Measure.PAM) <= 4
+
+    sources = dict(Referral.objects.values_list("source").annotate(n=Count("pk")))
+    assert len([n for n in sources.values() if n >= 5]) >= 3
+    assert any(1 <= n <= 4 for n in sources.values())
+    assert Place.objects.exclude(feedback="").count() >= 5
+
+    # Riders: enough in all for a cost per person carried, fewer than 5 at some venues.
+    assert participants_carried(year) >= 5
+    at_venues = [
+        participants_carried(ReportRange(start=year.start, end=year.end, venue=venue))
+        for venue in Venue.objects.all()
+    ]
+    assert any(1 <= n <= 4 for n in at_venues)
+    # Money spent in the year, in several categories, and the rides' mileage claimed.
+    done = [ExpenseStatus.APPROVED, ExpenseStatus.PAID]
+    spent = dict(
+        ExpenseClaim.objects.filter(spent_on__gte=year.start, status__in=done)
+        .values_list("category")
+        .annotate(total=Sum("amount"))
+    )
+    spent_direct = DirectSpend.objects.filter(spent_on__gte=year.start)
+    assert len(spent) >= 3 and spent_direct.aggregate(t=Sum("amount"))["t"] > Decimal("0")
+    assert ClaimRide.objects.filter(claim__status=ExpenseStatus.PAID).count() >= 10

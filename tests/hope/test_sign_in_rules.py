@@ -25,10 +25,11 @@ pytestmark = pytest.mark.django_db
     [
         {"roles": [Role.COORDINATOR]},
         {"roles": [Role.FINANCE_LEAD]},
+        {"roles": [Role.EVIDENCE_VIEWER]},
         {"roles": [Role.VOLUNTEER], "is_staff": True},
         {"roles": [], "is_superuser": True, "is_staff": True},
     ],
-    ids=["coordinator", "finance", "volunteer-with-admin", "superuser"],
+    ids=["coordinator", "finance", "evidence-viewer", "volunteer-with-admin", "superuser"],
 )
 def test_privileged_people_reach_only_the_set_up_until_they_have_a_second_factor(client, who):
     person = UserFactory(second_factor=False, **who)

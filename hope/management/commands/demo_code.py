@@ -10,7 +10,10 @@ from hope.signin import totp_code
 
 
 class Command(BaseCommand):
-    help = "Print the current two-factor code of the demo coordinator, finance lead and admin."
+    help = (
+        "Print the current two-factor code of the demo coordinator, finance lead, evidence "
+        "viewer and admin."
+    )
 
     def handle(self, *args, **options):
         # Only the published demo secret, and only where the demo may run: this command
