@@ -1,9 +1,9 @@
 """The cost report (issue 15): ``/reports/costs/``, its CSV and its charts, for whoever
-``hope.reporting.report_reader_required`` lets read reports. Figures from
+``hope.access.reports_required`` lets read reports. Figures from
 expenses/evidence.py, tables and their suppression from hope/reporting.py. The filters
 come from the query string through programmes.report_forms (as on the outcomes report):
 a bad value is a message next to its field (and no figures), never a 500. Opening the
-page, its CSV or a chart adds a line to the audit trail (money)."""
+page or its CSV adds a line to the audit trail (money); a chart, shown on the page, does not."""
 
 from __future__ import annotations
 
@@ -15,10 +15,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from expenses.evidence import cost_figures, cost_tables
+from hope.access import reports_required
 from hope.audit import audit_viewed
 from hope.charts import svg_response, table_chart
 from hope.models import AuditArea
-from hope.reporting import ReportPage, Table, report_reader_required, tables_csv_response
+from hope.reporting import ReportPage, Table, tables_csv_response
 from programmes.report_forms import ReportFilterForm, report_filter_form
 from programmes.reports import ReportRange
 
@@ -43,7 +44,7 @@ def _what(report: ReportRange) -> str:
 
 
 @login_required
-@report_reader_required
+@reports_required
 def costs_report(request: HttpRequest) -> HttpResponse:
     form, report, tables = _report(request)
     query = urlencode(report.query()) if report else ""
@@ -62,7 +63,7 @@ def costs_report(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@report_reader_required
+@reports_required
 def costs_export(request: HttpRequest) -> HttpResponse:
     """Every table of the page in one CSV, suppressed as on the page."""
     form, report, tables = _report(request)
@@ -74,12 +75,12 @@ def costs_export(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@report_reader_required
+@reports_required
 def costs_chart(request: HttpRequest, name: str) -> HttpResponse:
-    """One table's chart as an SVG image (hope/charts.py)."""
+    """One table's chart as an SVG image (hope/charts.py). Not audited, as on the
+    outcomes report: the page that shows it is, and the picture adds nothing hidden there."""
     form, report, tables = _report(request)
     table = next((t for t in tables if t.name == name and t.chart is not None), None)
     if table is None:
         raise Http404
-    audit_viewed(request, f"a chart of the cost report ({_what(report)})", area=AuditArea.MONEY)
     return svg_response(table_chart(table))

@@ -19,16 +19,13 @@ Then ``render(request, "…", {"tables": tables, …})`` with a template extendi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from functools import wraps
 
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.utils.formats import number_format
 
-from hope.roles import Role, has_role, is_coordinator
 from hope.spreadsheets import csv_lines
 from hope.suppression import suppress, threshold, too_few
 
@@ -351,32 +348,6 @@ def tables_csv_response(tables: Sequence[Table], filename: str) -> HttpResponse:
     response["Cache-Control"] = "no-store, private"
     response["X-Content-Type-Options"] = "nosniff"
     return response
-
-
-# --- Who reads reports ---------------------------------------------------------------
-
-
-def may_read_reports(user) -> bool:
-    """Coordinators and finance leads. (The evidence viewer role joins them when
-    hope.access has it; switch this one check.)"""
-    return is_coordinator(user) or has_role(user, Role.FINANCE_LEAD)
-
-
-def may_read_feedback(user) -> bool:
-    """Participants' own words are for coordinators only, never in published tables."""
-    return is_coordinator(user)
-
-
-def report_reader_required(view: Callable) -> Callable:
-    """For the report pages, their charts and exports. Wrap with login_required."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not may_read_reports(request.user):
-            raise PermissionDenied("Only coordinators and finance leads can read reports.")
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 @dataclass(frozen=True)

@@ -132,6 +132,11 @@ def people_managers(outcome=OK) -> dict[str, object]:
     return {**signed_in(403), "coordinator": outcome, "finance": outcome}
 
 
+def report_readers(outcome=OK) -> dict[str, object]:
+    """The evidence reports: coordinators, finance leads and evidence viewers."""
+    return {**people_managers(outcome), "evidence": outcome}
+
+
 def claimants_only(outcome=OK) -> dict[str, object]:
     return {**signed_in(403), "volunteer": outcome, "workforce": outcome, "lived": outcome}
 
@@ -530,16 +535,17 @@ MATRIX: dict[str, Case] = {
     "expenses:chart": Case(
         finance_only(), kwargs={"start_year": "budget_year", "name": "categories"}
     ),
-    # The evidence reports: coordinators and finance leads (hope.reporting.may_read_reports);
-    # opening one or its CSV is on the audit trail. Thresholds are the coordinators'.
-    "programmes:outcomes_report": Case(people_managers(), effect=audit_lines),
-    "programmes:outcomes_export": Case(people_managers(), effect=audit_lines),
-    "programmes:outcomes_chart": Case(people_managers(), kwargs={"name": "referrals"}),
+    # The evidence reports: coordinators, finance leads and evidence viewers
+    # (hope.access.reports_required); opening one or its CSV is on the audit trail (its
+    # charts are pictures on the page). Each measure's meaningful change is the
+    # coordinators' to set.
+    "programmes:outcomes_report": Case(report_readers(), effect=audit_lines),
+    "programmes:outcomes_export": Case(report_readers(), effect=audit_lines),
+    "programmes:outcomes_chart": Case(report_readers(), kwargs={"name": "referrals"}),
     "programmes:meaningful_change": Case(coordinators_only()),
-    # The cost report (issue 15): coordinators and finance leads; each opening is audited.
-    "expenses:costs_report": Case(people_managers(), effect=audit_lines),
-    "expenses:costs_export": Case(people_managers(), effect=audit_lines),
-    "expenses:costs_chart": Case(people_managers(), kwargs={"name": "venues"}, effect=audit_lines),
+    "expenses:costs_report": Case(report_readers(), effect=audit_lines),
+    "expenses:costs_export": Case(report_readers(), effect=audit_lines),
+    "expenses:costs_chart": Case(report_readers(), kwargs={"name": "venues"}),
     "account_login": Case(SIGNED_OUT_PAGE),
     "account_logout": Case(
         everyone(302), method="post", effect=signed_in_sessions, changes_for=set(STAFF_ROLES)
@@ -679,7 +685,16 @@ MORE_CASES: dict[str, tuple[str, Case]] = {
 # What an evidence viewer may open, besides the pages open to anyone: their home page, and
 # their own account (allauth's pages, and the messages sent to them). The reports and their
 # CSVs join this list when they land.
-EVIDENCE_VIEWER_PAGES = {"home", "message_log"}
+EVIDENCE_VIEWER_PAGES = {
+    "home",
+    "message_log",
+    "programmes:outcomes_report",
+    "programmes:outcomes_export",
+    "programmes:outcomes_chart",
+    "expenses:costs_report",
+    "expenses:costs_export",
+    "expenses:costs_chart",
+}
 OWN_ACCOUNT_PREFIXES = ("account_", "mfa_", "usersessions_")
 
 

@@ -1,9 +1,9 @@
 """The outcomes report (issue 15): the page, its CSV, its charts, and the coordinators'
 page for each measure's meaningful change.
 
-Who may read reports is one check, ``hope.reporting.report_reader_required``
-(coordinators and finance leads); feedback lines are for coordinators only
-(``may_read_feedback``). Opening the page or its CSV adds a line to the audit trail.
+Who may read reports is one check, ``hope.access.reports_required``
+(coordinators, finance leads and evidence viewers); feedback lines are for coordinators only
+(``hope.access.sees_feedback``). Opening the page or its CSV adds a line to the audit trail.
 """
 
 from __future__ import annotations
@@ -16,14 +16,12 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods
 
-from hope.access import coordinator_required
+from hope.access import coordinator_required, reports_required, sees_feedback
 from hope.audit import audit_viewed
 from hope.charts import svg_response, table_chart
 from hope.models import AuditArea
 from hope.reporting import (
     ReportPage,
-    may_read_feedback,
-    report_reader_required,
     tables_csv_response,
 )
 from programmes.models import meaningful_changes
@@ -39,13 +37,13 @@ def _described(r: ReportRange) -> str:
 
 
 @login_required
-@report_reader_required
+@reports_required
 def outcomes_report_view(request: HttpRequest) -> HttpResponse:
     form = report_filter_form(request)
     context = {"form": form, "tables": []}
     if form.is_valid():
         r = form.report_range()
-        feedback = may_read_feedback(request.user)
+        feedback = sees_feedback(request.user)
         report = outcomes_report(r, with_feedback=feedback)
         query = urlencode(r.query())
         links = []
@@ -75,7 +73,7 @@ def outcomes_report_view(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@report_reader_required
+@reports_required
 def outcomes_export(request: HttpRequest) -> HttpResponse:
     """Every table of the page, suppressed as on the page; never the feedback."""
     form = report_filter_form(request)
@@ -89,7 +87,7 @@ def outcomes_export(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@report_reader_required
+@reports_required
 def outcomes_chart(request: HttpRequest, name: str) -> HttpResponse:
     """One table's chart as an image, for the same filters (hope/charts.py). The page
     that shows it is on the audit trail; the picture adds nothing hidden there."""
