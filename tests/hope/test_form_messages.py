@@ -69,6 +69,10 @@ def _extra_arguments(form_class) -> dict:
         return {"measure": "swemwbs"}
     if name == "TrainingForm":
         return {"profile": FacilitatorProfileFactory()}
+    if name == "MeaningfulChangeForm":
+        from programmes.models import meaningful_changes
+
+        return {"current": meaningful_changes()}
     if name == "PickupForm":
         from programmes.models import Ride
         from programmes.services.participants import place_request
