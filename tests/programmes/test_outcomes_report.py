@@ -388,7 +388,9 @@ def test_with_no_filters_the_report_covers_the_last_twelve_months(client, coordi
 # --- Feedback, access and the audit trail -----------------------------------------------
 
 
-def test_feedback_is_for_coordinators_only_and_in_range(client, coordinator, finance_lead, data):
+def test_feedback_is_for_coordinators_only_and_in_range(
+    client, coordinator, finance_lead, evidence_viewer, data
+):
     client.force_login(coordinator)
     page = client.get(URL, RANGE).content.decode()
     assert "A lovely group" in page
@@ -399,6 +401,14 @@ def test_feedback_is_for_coordinators_only_and_in_range(client, coordinator, fin
     assert response.status_code == 200
     assert "A lovely group" not in response.content.decode()
     assert reverse("programmes:meaningful_change") not in response.content.decode()
+    # A commissioner reads the same suppressed tables, without anyone's words.
+    client.force_login(evidence_viewer)
+    for url in (URL, EXPORT):
+        response = client.get(url, RANGE)
+        assert response.status_code == 200
+        text = b"".join(getattr(response, "streaming_content", [response.content])).decode()
+        assert "lovely group" not in text and "pace myself" not in text
+        assert "fewer than 5" in text
 
 
 @pytest.mark.parametrize("persona", ["volunteer", "workforce", "lived"])
