@@ -37,7 +37,7 @@ def test_coordinator_opens_settings_from_the_more_menu_by_keyboard(
     page.keyboard.press("Escape")
     expect(more).to_have_attribute("aria-expanded", "false")
     page.keyboard.press("Enter")
-    for _ in range(4):  # Programmes, Closures, Messages, Settings
+    for _ in range(5):  # Programmes, Rides wanted, Closures, Messages, Settings
         page.keyboard.press("ArrowDown")
     expect(settings).to_be_focused()
     page.keyboard.press("Enter")
