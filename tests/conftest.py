@@ -6,6 +6,7 @@ import threading
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django.core.cache import cache
+from django.db import connections
 
 from hope import localservices
 from hope.cache import cache_breaker
@@ -16,8 +17,27 @@ from tests.factories import FacilitatorProfileFactory, UserFactory
 
 
 def pytest_unconfigure(config):
-    # Stops only the local servers this test session started (none under CI).
-    localservices.stop_started_here()
+    # Stops only the local servers this test session started (none under CI). Under
+    # pytest-xdist the controller loads the settings, so starts them, before any worker:
+    # a worker finishing early must not stop them under the others.
+    if not hasattr(config, "workerinput"):
+        localservices.stop_started_here()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's, which drops the test database at the end, after this ends every
+    other session still connected to it: a connection left open by a thread (a live
+    server's, a real Celery worker's) would make the drop fail with "database … is being
+    accessed by other users", failing a run whose tests all passed."""
+    yield
+    with django_db_blocker.unblock():
+        for connection in connections.all():
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
 
 
 @pytest.fixture(autouse=True)

@@ -7,12 +7,18 @@ import shutil
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
 
 from tests.browser.helpers import evaluate_settled, settle
 
 # Playwright's sync API runs an event loop in the test thread; Django would
 # otherwise refuse ORM calls made from the test body.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+# Expectations wait up to 15 s for the page (Playwright's default is 5 s): `make test` runs
+# two pytest-xdist workers on two cores, so a page can take a few seconds to settle.
+# An expectation met passes as soon as it is; only a failing one waits the longer time.
+expect.set_options(timeout=15_000)
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]

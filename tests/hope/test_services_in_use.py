@@ -10,6 +10,9 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 
+from hope.celery import app
+from hope.settings_test import redis_url_for_worker, xdist_worker_number
+
 
 def test_database_is_postgresql_and_where_ci_says(db):
     assert connection.vendor == "postgresql"
@@ -40,8 +43,26 @@ def test_cache_is_a_real_redis_server_and_where_ci_says():
     info = client.info("server")
     assert info["redis_version"]
     if os.environ.get("CI") == "true":
-        assert settings.REDIS_URL == "redis://127.0.0.1:6379/0"
+        # .ci/run gives redis://127.0.0.1:6379/0; each pytest-xdist worker moves on to a
+        # database of its own (hope/settings_test.py).
+        run_url = os.environ["HOPE_TEST_REDIS_FIRST_URL"]
+        assert run_url.startswith("redis://127.0.0.1:6379/")
+        assert settings.REDIS_URL == redis_url_for_worker(run_url, xdist_worker_number())
         assert info["tcp_port"] == 6379
     elif not os.environ.get("REDIS_URL"):
         assert settings.REDIS_URL.startswith("unix://")
         assert info["tcp_port"] == 0
+
+
+def redis_db(url: str) -> int:
+    return redis.Redis.from_url(url).connection_pool.connection_kwargs.get("db", 0)
+
+
+def test_each_xdist_worker_has_a_redis_database_of_its_own_for_cache_and_broker():
+    """One worker's cache, rate limits and Celery queues never meet another's."""
+    # The local Redis's URL (REDIS_URL unset) names no database: 0.
+    run_url = os.environ["HOPE_TEST_REDIS_FIRST_URL"] or settings.REDIS_URL.split("?")[0]
+    assert redis_db(settings.REDIS_URL) == redis_db(run_url) + xdist_worker_number()
+    with app.connection_for_write() as broker:
+        broker_db = broker.default_channel.client.connection_pool.connection_kwargs["db"]
+    assert broker_db == redis_db(settings.REDIS_URL)

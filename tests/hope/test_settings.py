@@ -9,6 +9,10 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+from hope.settings import celery_broker_vhost
+from hope.settings_test import redis_url_for_worker
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 # The shape of a GOV.UK Notify key (values made up): name, service ID, secret.
@@ -150,3 +154,59 @@ def test_cache_and_broker_are_the_same_redis():
     broker = app.conf.broker_url
     location = settings.CACHES["default"]["LOCATION"]
     assert broker.replace("redis+socket://", "unix://") == location
+
+
+@pytest.mark.parametrize(
+    ("url", "vhost"),
+    [
+        ("unix:///run/redis/redis.sock?db=3", "3"),
+        ("unix:///run/redis/redis.sock", None),
+        ("redis://127.0.0.1:6379/3", None),  # kombu reads the path itself
+    ],
+)
+def test_the_broker_uses_a_unix_socket_redis_urls_database(url, vhost):
+    """redis-py (the cache) reads ?db=N; kombu ignores it and takes the virtual host."""
+    assert celery_broker_vhost(url) == vhost
+
+
+@pytest.mark.parametrize(
+    ("url", "worker", "moved"),
+    [
+        ("redis://127.0.0.1:6379/0", 0, "redis://127.0.0.1:6379/0"),
+        ("redis://127.0.0.1:6379/13", 1, "redis://127.0.0.1:6379/14"),
+        ("redis://127.0.0.1:6379", 1, "redis://127.0.0.1:6379/1"),
+        ("rediss://:pw@cache.example:6380/2?ssl_cert_reqs=none", 1,
+         "rediss://:pw@cache.example:6380/3?ssl_cert_reqs=none"),
+        ("unix:///var/test/redis.sock", 1, "unix:///var/test/redis.sock?db=1"),
+        ("unix:///var/test/redis.sock?db=2", 1, "unix:///var/test/redis.sock?db=3"),
+    ],
+)  # fmt: skip
+def test_each_xdist_worker_moves_on_to_its_own_redis_database(url, worker, moved):
+    assert redis_url_for_worker(url, worker) == moved
+
+
+def test_too_many_xdist_workers_for_redis_databases_say_so():
+    with pytest.raises(ImproperlyConfigured, match="database 15 plus pytest-xdist worker 1"):
+        redis_url_for_worker("redis://127.0.0.1:6379/15", 1)
+
+
+def test_a_process_a_test_starts_reaches_its_workers_redis_database():
+    """A real worker or sweep started by a test inherits the worker's environment and must
+    use the same Redis database: moved on once, not twice."""
+    env = {
+        **os.environ,
+        "PYTEST_XDIST_WORKER": "gw1",
+        "HOPE_TEST_REDIS_FIRST_URL": "redis://127.0.0.1:6379/13",
+        "REDIS_URL": "redis://127.0.0.1:6379/13",
+        "DJANGO_SETTINGS_MODULE": "hope.settings_test",
+    }
+    show = "from django.conf import settings; print(settings.REDIS_URL, settings.CELERY_BROKER_URL)"
+    for _ in range(2):  # the worker, then a process it starts with its environment
+        result = subprocess.run(
+            [sys.executable, "-c", f"import os, django; django.setup(); {show}; "
+             "print(os.environ['REDIS_URL'])"],
+            cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        settings_url, broker_url, env["REDIS_URL"] = result.stdout.split()
+        assert settings_url == broker_url == "redis://127.0.0.1:6379/14"
