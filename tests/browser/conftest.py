@@ -9,6 +9,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
+from tests.browser import helpers
 from tests.browser.helpers import evaluate_settled, settle
 
 # Playwright's sync API runs an event loop in the test thread; Django would
@@ -57,6 +58,15 @@ def browser_type_launch_args(browser_type_launch_args):
             "--disable-sync",
         ],
     }
+
+
+@pytest.fixture(autouse=True)
+def _codes_used_in_this_test_only():
+    """allauth refuses a two-factor code used already, remembering it in the cache under
+    the user's id. Each test has new people and an emptied cache (tests/conftest.py), so
+    only a code used earlier in the same test must wait for the next one; remembering the
+    codes of earlier tests made most coordinators' sign-ins wait up to 30 s for nothing."""
+    helpers._last_code.clear()
 
 
 @pytest.fixture(scope="session")
