@@ -119,6 +119,9 @@ def started(monkeypatch):
     """The environment each process rundev starts is given, by process name."""
     envs = []
     monkeypatch.setattr(signal, "signal", lambda *args: None)  # keep pytest's Ctrl-C
+    # rundev stops the local PostgreSQL and Redis as it ends: with DATABASE_URL / REDIS_URL
+    # unset they are the suite's own, which every later test still needs.
+    monkeypatch.setattr(rundev.localservices, "stop", lambda: None)
     monkeypatch.setattr(
         subprocess, "Popen", lambda cmd, env, **kwargs: envs.append(env) or FakeProcess()
     )
