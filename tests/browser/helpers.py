@@ -35,7 +35,10 @@ def sign_in(page, live_server, user, password=None):
 
 
 def second_step(page, user):
-    """Type the authenticator code if allauth asks for one (coordinators, finance leads)."""
+    """Type the authenticator code if allauth asks for one (coordinators, finance leads).
+    Called just after "Sign in" is clicked: wait until the browser has left the sign-in
+    page, or a loaded machine lets us look at the old page's address and skip the step."""
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
     page.wait_for_load_state()
     if "/accounts/2fa/authenticate/" in page.url:
         page.get_by_label("Code from your authenticator app").fill(current_code(user.email))
