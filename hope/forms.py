@@ -134,11 +134,19 @@ class TeamSettingsForm(ModelForm):
     error_names = {
         "refresher_months": "the months until a refresher is due",
         "release_notice_days": "the days' notice for releasing a session",
+        "public_name": "the team's public name",
     }
 
     class Meta:
         model = TeamSettings
-        fields = ["refresher_months", "release_notice_days"]
+        fields = [
+            "refresher_months",
+            "release_notice_days",
+            "public_name",
+            "contact_line",
+            "privacy_contact",
+            "self_referrals_enrol",
+        ]
 
 
 class NoticePreferencesForm(ModelForm):

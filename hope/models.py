@@ -232,6 +232,33 @@ class TeamSettings(models.Model):
         validators=[MinValueValidator(0), MaxValueValidator(60)],
         help_text="Closer to the session, they ask for cover or contact a coordinator.",
     )
+    # What the public pages ("Find a course", /find/) say about the team.
+    public_name = models.CharField(
+        "the team's public name",
+        max_length=100,
+        default="HOPE self-management courses",
+        help_text="The heading of the public course pages, e.g. “HOPE courses in Northshire”.",
+    )
+    contact_line = models.CharField(
+        "how the public can contact the team",
+        max_length=200,
+        blank=True,
+        help_text="E.g. “Ring 01632 960 123, Monday to Friday 9am to 4pm, or email "
+        "hope@example.nhs.uk”. Shown on every public page.",
+    )
+    privacy_contact = models.CharField(
+        "who to ask about personal data",
+        max_length=200,
+        blank=True,
+        help_text="Named in the privacy notice: where someone asks to see or delete what is "
+        "kept about them, e.g. “The Data Protection Officer, dpo@example.nhs.uk”.",
+    )
+    self_referrals_enrol = models.BooleanField(
+        "self-referrals take a free place straight away",
+        default=False,
+        help_text="When ticked, someone who refers themselves for a course with places free "
+        "is enrolled as soon as they confirm. Otherwise a coordinator enrols them.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -247,6 +274,12 @@ class TeamSettings(models.Model):
     def current(cls) -> TeamSettings:
         """One query; creates the row with the defaults the first time."""
         return cls.objects.get_or_create(pk=1)[0]
+
+    @classmethod
+    def shown(cls) -> TeamSettings:
+        """One query that never writes (for pages anyone may open): the saved settings, or
+        the defaults until a coordinator first saves them."""
+        return cls.objects.filter(pk=1).first() or cls(pk=1)
 
 
 class MessageStatus(models.TextChoices):

@@ -286,6 +286,21 @@ PLACE_OFFER_DAYS = env_positive("PLACE_OFFER_DAYS", 3)
 # turn the app into a mail cannon, nor mint accounts by the hundred).
 INVITATIONS_PER_HOUR = env_int("INVITATIONS_PER_HOUR", 20)
 
+# The public self-referral form (/find/): limits counted in Redis, so they hold across
+# every web process. Past one, the form answers 429 and says when to try again.
+SELF_REFERRALS_PER_ADDRESS_HOUR = env_positive("SELF_REFERRALS_PER_ADDRESS_HOUR", 5)
+SELF_REFERRALS_PER_CONTACT_DAY = env_positive("SELF_REFERRALS_PER_CONTACT_DAY", 3)
+# Requests still waiting for confirmation, per email address or mobile number.
+SELF_REFERRALS_WAITING_PER_CONTACT = env_positive("SELF_REFERRALS_WAITING_PER_CONTACT", 2)
+# Confirmation attempts (links opened, codes typed) from one address in an hour.
+SELF_REFERRAL_CONFIRMS_PER_ADDRESS_HOUR = env_positive(
+    "SELF_REFERRAL_CONFIRMS_PER_ADDRESS_HOUR", 20
+)
+# How long the link or code works; an unconfirmed request is deleted then.
+SELF_REFERRAL_CONFIRM_HOURS = env_positive("SELF_REFERRAL_CONFIRM_HOURS", 48)
+# Seconds the public pages are kept in the cache: a crawler reads Redis, not the database.
+PUBLIC_PAGES_CACHE_SECONDS = env_int("PUBLIC_PAGES_CACHE_SECONDS", 60)
+
 # Behind a reverse proxy, how many proxies of ours add to X-Forwarded-For. Rate limits
 # and the audit trail take the client's address from there; 0 ignores the header
 # (anyone can send one) and uses the connecting address.

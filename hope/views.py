@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from hope import health
 from hope.access import coordinator_required, people_manager_required, role_required
-from hope.audit import audit_viewed, readable_areas, save_with_audit
+from hope.audit import audit_viewed, readable_areas
 from hope.cache import cache_state
 from hope.forms import (
     AcceptInvitationForm,
@@ -26,7 +26,6 @@ from hope.forms import (
     InvitationForm,
     NoticePreferencesForm,
     PersonForm,
-    TeamSettingsForm,
 )
 from hope.models import (
     AuditArea,
@@ -35,7 +34,6 @@ from hope.models import (
     Message,
     MessageStatus,
     Notice,
-    TeamSettings,
     User,
 )
 from hope.roles import is_coordinator
@@ -248,21 +246,6 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
             messages.success(request, "Welcome to HOPE Coordinator. Your account is ready.")
             return redirect("home")
     return render(request, "hope/invitation_accept.html", {"form": form, "invitation": invitation})
-
-
-@login_required
-@coordinator_required
-def team_settings(request: HttpRequest) -> HttpResponse:
-    form = TeamSettingsForm(request.POST or None, instance=TeamSettings.current())
-    if request.method == "POST" and form.is_valid():
-        saved = save_with_audit(form=form, actor=request.user, noun="team_settings")
-        messages.success(
-            request,
-            f"Team settings saved: refreshers every {saved.refresher_months} months, and "
-            f"sessions released up to {saved.release_notice_days} days before.",
-        )
-        return redirect("team_settings")
-    return render(request, "hope/team_settings.html", {"form": form})
 
 
 @login_required

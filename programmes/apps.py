@@ -9,7 +9,11 @@ class ProgrammesConfig(AppConfig):
         from django.conf import settings
 
         from hope.retention import RetentionRule, register
-        from programmes.retention import anonymise_participants, clear_ride_reminders
+        from programmes.retention import (
+            anonymise_participants,
+            clear_ride_reminders,
+            delete_referral_requests,
+        )
 
         register(
             RetentionRule(
@@ -24,5 +28,14 @@ class ProgrammesConfig(AppConfig):
                 "drivers' pick-up details in reminders",
                 "the text of a driver's reminder is cleared 7 days after the session",
                 clear_ride_reminders,
+            )
+        )
+        register(
+            RetentionRule(
+                "requests for a place made on the public pages",
+                f"unconfirmed: {settings.SELF_REFERRAL_CONFIRM_HOURS} hours, when the link "
+                "expires; confirmed: no details (they move to the participant's record), the "
+                "row 7 days",
+                delete_referral_requests,
             )
         )

@@ -54,22 +54,36 @@ PROGRAMMES = [
     dict(
         name="HOPE for people with long-term conditions",
         description="Six weekly sessions on living well with one or more long-term conditions.",
+        audience="Adults living with one or more long-term conditions, such as diabetes, "
+        "arthritis, a heart or lung condition, or long COVID",
+        what_to_expect="A small, friendly group meets once a week. Together you look at what "
+        "matters to you, try out ways to manage tiredness, pain, worry and low mood, and set "
+        "yourself one small goal each week. Tea and biscuits are on us.",
         measures=[Measure.SWEMWBS, Measure.PAM],
     ),
     dict(
         name="HOPE for carers",
         description="For people caring for a family member or friend.",
+        audience="Unpaid carers of a family member or friend with a long-term condition",
+        what_to_expect="Time for you, with other carers who understand. You look after your "
+        "own wellbeing, find ways to cope with stress, and plan small changes that help.",
         measures=[Measure.WEMWBS],
     ),
     dict(
         name="HOPE for cancer survivors",
         description="For people living with and beyond cancer.",
+        audience="Adults who have finished cancer treatment, or are living with cancer",
+        what_to_expect="Rebuild confidence after treatment: managing fatigue and worry about "
+        "the future, getting active again and reconnecting with what you enjoy.",
         session_length=timedelta(hours=2),
         usual_group_size=10,
     ),
     dict(
         name="HOPE online",
         description="The core programme over video call, in eight shorter sessions.",
+        audience="Adults with a long-term condition who would rather join from home",
+        what_to_expect="The same course, on a video call from home. The team helps you get "
+        "set up before the first session; all you need is a phone, tablet or computer.",
         sessions_per_course=8,
         session_length=timedelta(hours=2),
         usual_group_size=10,
@@ -83,6 +97,7 @@ VENUES = [
         name="Riverside Community Centre",
         address="14 Mill Lane\nRiverside\nNorthgate",
         postcode="NG4 2RL",
+        town="Riverside",
         setting=Setting.COMMUNITY,
         room_capacity=20,
         hire_cost=Decimal("25.00"),
@@ -99,6 +114,7 @@ VENUES = [
         name="St Mark's Church Hall",
         address="Church Street\nNorthgate",
         postcode="NG1 5SM",
+        town="Northgate",
         setting=Setting.COMMUNITY,
         room_capacity=16,
         hire_cost=Decimal("15.00"),
@@ -113,6 +129,7 @@ VENUES = [
         name="Oakfield Library",
         address="2 Oakfield Parade\nOakfield",
         postcode="NG7 1OL",
+        town="Oakfield",
         setting=Setting.COMMUNITY,
         room_capacity=14,
         hire_cost=Decimal("0.00"),
@@ -127,6 +144,7 @@ VENUES = [
         name="Parkside GP Surgery",
         address="Parkside Road\nNorthgate",
         postcode="NG3 9PS",
+        town="Northgate",
         setting=Setting.GP_SURGERY,
         room_capacity=12,
         hire_cost=Decimal("0.00"),
@@ -138,6 +156,7 @@ VENUES = [
         name="Northgate Community Hospital",
         address="Seminar room 2, Hospital Lane\nNorthgate",
         postcode="NG2 8CH",
+        town="Northgate",
         setting=Setting.COMMUNITY_HOSPITAL,
         room_capacity=18,
         hire_cost=Decimal("40.00"),

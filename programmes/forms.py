@@ -118,8 +118,15 @@ class ProgrammeForm(ModelForm):
             "completion_min_sessions",
             "measures",
             "is_active",
+            "is_listed",
+            "audience",
+            "what_to_expect",
         ]
-        widgets = {"delivery": forms.RadioSelect, "description": forms.Textarea(attrs={"rows": 3})}
+        widgets = {
+            "delivery": forms.RadioSelect,
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "what_to_expect": forms.Textarea(attrs={"rows": 4}),
+        }
 
     measures = forms.MultipleChoiceField(
         label="Outcome measures",
@@ -170,3 +177,22 @@ class ClosureForm(ModelForm):
 
     def validate_constraints(self):
         pass  # clean() checks the one constraint with a clearer message
+
+
+class ProgrammeListingForm(Form):
+    """Team settings: which programmes' courses the public pages list."""
+
+    listed = forms.ModelMultipleChoiceField(
+        label="Programmes listed on the public pages",
+        queryset=Programme.objects.order_by("name", "pk"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Their published courses appear on “Find a course” (/find/) until they "
+        "start. Untick a programme to keep its courses off the public pages.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["listed"].initial = [
+            p.pk for p in self.fields["listed"].queryset if p.is_listed
+        ]

@@ -42,6 +42,8 @@ from programmes.models import (
     ParticipantQuerySet,
     Place,
     Referral,
+    ReferralRequest,
+    RequestStatus,
     Session,
 )
 from programmes.models.rides import DETAILS_SHOWN_FOR
@@ -127,3 +129,22 @@ def clear_ride_reminders(now: datetime) -> int:
         .exclude(body_text="", body_html="")
         .update(body_text="", body_html="")
     )
+
+
+# A confirmed request keeps no details but its row (and the link's hash) a little longer,
+# so a second click on the link says "already confirmed" rather than "expired".
+CONFIRMED_REQUESTS_KEPT = timedelta(days=7)
+
+
+def delete_referral_requests(now: datetime) -> int:
+    """Requests made on the public pages: one never confirmed goes when its link expires
+    (``SELF_REFERRAL_CONFIRM_HOURS``), with the confirmation message that holds its name
+    and address; a confirmed one (its details already moved to the participant's record)
+    a week after it was confirmed."""
+    due = ReferralRequest.objects.filter(
+        Q(expires_at__lte=now) & ~Q(status=RequestStatus.CONFIRMED)
+        | Q(status=RequestStatus.CONFIRMED, confirmed_at__lte=now - CONFIRMED_REQUESTS_KEPT)
+    )
+    ids = list(due.values_list("pk", flat=True))
+    Message.objects.filter(key__in=[f"selfreferral:confirm:request={pk}" for pk in ids]).delete()
+    return ReferralRequest.objects.filter(pk__in=ids).delete()[0]

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from programmes.views import courses as views
-from programmes.views import participants, register, reports, rides
+from programmes.views import participants, public, register, reports, rides
 
 app_name = "programmes"
 
@@ -22,7 +22,15 @@ urlpatterns = [
     path("programmes/<int:pk>/edit/", views.programme_form, name="programme_edit"),
     path("closures/", views.closure_list, name="closure_list"),
     path("closures/<int:pk>/delete/", views.closure_delete, name="closure_delete"),
+    # The public pages: find a course and ask for a place, without signing in.
+    path("find/", public.find, name="find"),
+    path("find/refer/", public.find_refer, name="find_refer_any"),
+    path("find/sent/", public.find_sent, name="find_sent"),
+    path("find/confirm/<token:token>/", public.find_confirm, name="find_confirm"),
+    path("find/<int:pk>/", public.find_course, name="find_course"),
+    path("find/<int:pk>/refer/", public.find_refer, name="find_refer"),
     # Participants: the coordinators' pages, and each course's list.
+    path("referrals/<int:pk>/place/", participants.referral_place, name="referral_place"),
     path("referrals/", participants.referral_list, name="referral_list"),
     path("referrals/new/", participants.referral_create_view, name="referral_create"),
     path("referrals/<int:pk>/status/", participants.referral_status, name="referral_status"),

@@ -188,6 +188,14 @@ SIGNED_OUT_PAGE = {"anonymous": OK, **dict.fromkeys(STAFF_ROLES, 302)}
 
 MATRIX: dict[str, Case] = {
     "home": Case(signed_in(OK, anonymous=302)),
+    # The public pages: find a course and ask for a place. Anyone, signed in or not. The
+    # confirmation page answers 404 to a token that names no request.
+    "programmes:find": Case(everyone(OK)),
+    "programmes:find_course": Case(everyone(OK), kwargs={"pk": "course"}),
+    "programmes:find_refer": Case(everyone(OK), kwargs={"pk": "course"}),
+    "programmes:find_refer_any": Case(everyone(OK)),
+    "programmes:find_sent": Case(everyone(OK)),
+    "programmes:find_confirm": Case(everyone(404), kwargs={"token": "invitation_token"}),
     "healthz": Case(everyone(OK)),
     "accessibility": Case(everyone(OK)),
     # People and invitations: coordinators, and finance leads (who alone give the Finance
@@ -270,6 +278,12 @@ MATRIX: dict[str, Case] = {
     # offer is 404 for everyone else, who may not know the person exists. Every page of
     # people's details adds a line to the audit trail.
     "programmes:referral_list": Case(coordinators_only(), effect=audit_lines),
+    "programmes:referral_place": Case(
+        coordinators_only(302),
+        method="post",
+        kwargs={"pk": "referral"},
+        effect=field_of("referral", "status"),
+    ),
     "programmes:referral_create": Case(coordinators_only()),
     "programmes:referral_status": Case(
         coordinators_only(302),
@@ -741,6 +755,33 @@ def test_every_url_is_classified():
     assert not unclassified, "Add these URLs to the permission matrix: " + ", ".join(unclassified)
     stale = set(MATRIX) - {key for key, _ in project_patterns()}
     assert not stale, f"The matrix names URLs that no longer exist: {stale}"
+
+
+# Every page someone who is not signed in may open. A new page is public only by being
+# added here, so nothing becomes public by accident.
+PUBLIC = {
+    "healthz",
+    "accessibility",
+    "invitation_accept",
+    "programmes:find",
+    "programmes:find_course",
+    "programmes:find_refer",
+    "programmes:find_refer_any",
+    "programmes:find_sent",
+    "facilitators:feed",
+}
+
+
+def test_only_the_public_pages_are_open_without_signing_in():
+    cases = {**MATRIX, **{key: case for key, (_, case) in MORE_CASES.items()}}
+    open_to_all = {
+        key
+        for key, case in cases.items()
+        if case.expect["anonymous"] not in REFUSED
+        and case.expect["anonymous"] != 302
+        and not key.startswith(("account_", "mfa_"))
+    }
+    assert open_to_all == PUBLIC
 
 
 def test_every_post_says_what_it_changes():

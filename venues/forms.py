@@ -14,6 +14,7 @@ class VenueForm(ModelForm):
             "name",
             "address",
             "postcode",
+            "town",
             "setting",
             "room_capacity",
             "hire_cost",

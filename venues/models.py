@@ -34,6 +34,11 @@ class Venue(TimeStamped):
     name = models.CharField(max_length=120)
     address = models.TextField(help_text="Street address, without the postcode.")
     postcode = models.CharField(max_length=10)
+    town = models.CharField(
+        max_length=60,
+        blank=True,
+        help_text="Shown on the public course pages, e.g. “Northgate”.",
+    )
     setting = models.CharField(
         "kind of setting", max_length=20, choices=Setting.choices, default=Setting.COMMUNITY
     )

@@ -1,10 +1,14 @@
-"""The home page: for each person, what needs them today, from every app."""
+"""Pages that draw on every app: the home page (for each person, what needs them today)
+and the team settings (the kernel's rules and the programmes listed publicly)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -14,12 +18,16 @@ from expenses.models import ExpenseClaim, ExpenseStatus
 from facilitators.cover import COVER_WINDOW_DAYS, needing_cover
 from facilitators.models import FacilitatorProfile, SessionClaim
 from facilitators.queries import refreshers_due_count
-from hope.audit import audit_viewed
-from hope.models import AuditArea, Invitation, Message, MessageStatus
+from hope.access import coordinator_required
+from hope.audit import audit_viewed, save_with_audit
+from hope.forms import TeamSettingsForm
+from hope.models import AuditArea, Invitation, Message, MessageStatus, TeamSettings
 from hope.roles import Role, has_working_role, is_coordinator, role_names
 from programmes.access import drivers, visible_sessions
+from programmes.forms import ProgrammeListingForm
 from programmes.models import Course, CourseStatus, Ride
 from programmes.models.rides import RIDES_WANTED_DAYS
+from programmes.services.courses import programmes_list_publicly
 
 # The soonest rides wanted shown on a coordinator's home page; the rest are a link away.
 HOME_RIDES_SHOWN = 10
@@ -90,3 +98,24 @@ def home(request: HttpRequest) -> HttpResponse:
             .count()
         )
     return render(request, "hope/home.html", context)
+
+
+@login_required
+@coordinator_required
+def team_settings(request: HttpRequest) -> HttpResponse:
+    form = TeamSettingsForm(request.POST or None, instance=TeamSettings.current())
+    listing = ProgrammeListingForm(request.POST or None)
+    # Both forms are checked (``&``), so each shows all its messages at once.
+    if request.method == "POST" and form.is_valid() & listing.is_valid():
+        with transaction.atomic():
+            saved = save_with_audit(form=form, actor=request.user, noun="team_settings")
+            programmes_list_publicly(listed=list(listing.cleaned_data["listed"]), by=request.user)
+        listed = ", ".join(p.name for p in listing.cleaned_data["listed"]) or "none"
+        messages.success(
+            request,
+            f"Team settings saved: refreshers every {saved.refresher_months} months, "
+            f"sessions released up to {saved.release_notice_days} days before, and "
+            f"programmes listed on the public pages: {listed}.",
+        )
+        return redirect("team_settings")
+    return render(request, "hope/team_settings.html", {"form": form, "listing": listing})

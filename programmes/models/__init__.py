@@ -27,6 +27,7 @@ from programmes.models.participants import (
     Attendance,
     Channel,
     ConsentMethod,
+    HowHeard,
     Mark,
     Participant,
     ParticipantQuerySet,
@@ -40,6 +41,12 @@ from programmes.models.participants import (
     Score,
     TransportLegs,
 )
+from programmes.models.public import (
+    MOST_WRONG_CODES,
+    ReferralRequest,
+    ReferralRequestQuerySet,
+    RequestStatus,
+)
 from programmes.models.rides import (
     RIDES_FOR_LEGS,
     Arranged,
@@ -52,6 +59,11 @@ from programmes.models.rides import (
 )
 
 __all__ = [
+    "MOST_WRONG_CODES",
+    "HowHeard",
+    "ReferralRequest",
+    "ReferralRequestQuerySet",
+    "RequestStatus",
     "DEFAULT_MEANINGFUL_CHANGE",
     "LARGEST_CHANGE",
     "MeaningfulChange",

@@ -35,6 +35,25 @@ class Programme(TimeStamped):
 
     name = models.CharField(max_length=120)
     description = models.TextField("short description", blank=True)
+    # What the public course pages say (programmes/public.py); plain English, no jargon.
+    audience = models.CharField(
+        "who it is for",
+        max_length=200,
+        blank=True,
+        help_text="E.g. “Adults living with a long-term condition, and the people who care "
+        "for them”. Shown on the public course pages.",
+    )
+    what_to_expect = models.TextField(
+        "what to expect",
+        max_length=2000,
+        blank=True,
+        help_text="A few sentences for someone thinking of coming. Shown on the public pages.",
+    )
+    is_listed = models.BooleanField(
+        "listed on the public pages",
+        default=True,
+        help_text="Its published courses appear on “Find a course” for anyone to see.",
+    )
     sessions_per_course = models.PositiveSmallIntegerField(
         "sessions in a course",
         default=6,

@@ -189,6 +189,19 @@ class ReferralSource(models.TextChoices):
     OTHER = "other", "Other"
 
 
+class HowHeard(models.TextChoices):
+    """How someone who referred themselves heard of HOPE: where the team's word gets out."""
+
+    GP_OR_NURSE = "gp_or_nurse", "My GP, nurse or another health professional"
+    SOCIAL_PRESCRIBER = "social_prescriber", "A social prescriber or link worker"
+    FRIEND_OR_FAMILY = "friend_or_family", "A friend or family member"
+    BEEN_BEFORE = "been_before", "I have been on a HOPE course before"
+    POSTER_OR_LEAFLET = "poster_or_leaflet", "A poster or leaflet"
+    ONLINE = "online", "Online or social media"
+    CHARITY = "charity", "A charity or community group"
+    OTHER = "other", "Somewhere else"
+
+
 class ReferralStatus(models.TextChoices):
     NEW = "new", "New"
     CONTACTED = "contacted", "Contacted"
@@ -223,6 +236,9 @@ class Referral(TimeStamped):
         help_text="E.g. “Dr Patel, Riverside Surgery”. Empty for a self-referral.",
     )
     received_on = models.DateField("referral received", default=timezone.localdate)
+    how_heard = models.CharField(
+        "how they heard of HOPE", max_length=20, choices=HowHeard.choices, blank=True
+    )
     course = models.ForeignKey(
         Course,
         on_delete=models.SET_NULL,
@@ -251,6 +267,10 @@ class Referral(TimeStamped):
             models.CheckConstraint(
                 condition=Q(status__in=ReferralStatus.values),
                 name="programmes_referral_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(how_heard="") | Q(how_heard__in=HowHeard.values),
+                name="programmes_referral_how_heard_valid",
             ),
             models.CheckConstraint(
                 condition=Q(status__in=CLOSED_REFERRAL_STATUSES, closed_on__isnull=False)

@@ -455,3 +455,26 @@ def session_cancel(*, session: Session, by: User) -> Session:
             summary=f"Cancelled “{session.course.title}” session {session.number}",
         )
     return session
+
+
+def programmes_list_publicly(*, listed: list[Programme], by: User) -> list[str]:
+    """Which programmes' courses appear on the public pages ("Find a course"): exactly
+    those in ``listed``. Returns the names of those that changed, for the message."""
+    with transaction.atomic():
+        listed_ids = {programme.pk for programme in listed}
+        changed = [
+            programme
+            for programme in Programme.objects.select_for_update().order_by("pk")
+            if programme.is_listed != (programme.pk in listed_ids)
+        ]
+        for programme in changed:
+            programme.is_listed = programme.pk in listed_ids
+            programme.save(update_fields=["is_listed", "updated_at"])
+            audit_record(
+                actor=by,
+                action="programme.listing_changed",
+                target=programme,
+                summary=f"{'Listed' if programme.is_listed else 'Unlisted'} “{programme.name}” "
+                "on the public pages",
+            )
+    return [programme.name for programme in changed]

@@ -52,12 +52,13 @@ class PlaceError(Exception):
 # --- Referrals ------------------------------------------------------------------------
 
 
-def referral_create(*, participant: Participant, referral: Referral, by: User) -> Referral:
+def referral_create(*, participant: Participant, referral: Referral, by: User | None) -> Referral:
     """Save a new participant (or an existing one) with their referral."""
     with transaction.atomic():
         if participant.pk is None:
             participant.created_by = by
-            participant.full_clean()
+            # Nobody signed in made a self-referral: the record has no creator.
+            participant.full_clean(exclude=["created_by"])
             participant.save()
         else:
             # Locked, as retention locks the rows it anonymises: a new referral either
@@ -69,7 +70,7 @@ def referral_create(*, participant: Participant, referral: Referral, by: User) -
                 )
         referral.participant = participant
         referral.created_by = by
-        referral.full_clean()
+        referral.full_clean(exclude=["created_by"])
         referral.save()
         audit_record(
             actor=by,
@@ -209,8 +210,11 @@ def _enrol(place: Place, now: datetime) -> None:
     notify_participant(place=place, what="place_confirmed")
 
 
-def place_request(*, participant: Participant, course: Course, by: User) -> Place:
-    """A place if one is free; otherwise the end of the course's waiting list."""
+def place_request(
+    *, participant: Participant, course: Course, by: User | None, wait: bool = True
+) -> Place:
+    """A place if one is free; otherwise the end of the course's waiting list, or, with
+    ``wait=False``, nothing (PlaceError)."""
     now = timezone.now()
     with transaction.atomic():
         course = _lock_course(course)
@@ -230,6 +234,8 @@ def place_request(*, participant: Participant, course: Course, by: User) -> Plac
         if places_held(course) < course.capacity:
             _enrol(place, now)
             action, summary = "place.enrolled", "enrolled"
+        elif not wait:
+            raise PlaceError("This course has no place free.", "course")
         else:
             notify_participant(place=place, what="waiting_list")
             action, summary = "place.waiting", "added to the waiting list"

@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -98,8 +98,13 @@ def referral_list(request: HttpRequest) -> HttpResponse:
     the number of referrals: the count, the page (with person and course), the audit line,
     and the roles of the person asking."""
     show = _referral_filter(request.GET.get("status"))
-    referrals = Referral.objects.select_related("participant", "course").order_by(
-        "received_on", "pk"
+    has_place = Place.objects.filter(
+        participant=OuterRef("participant"), course=OuterRef("course"), status__in=LIVE_PLACE
+    )
+    referrals = (
+        Referral.objects.select_related("participant", "course")
+        .annotate(has_place=Exists(has_place))
+        .order_by("received_on", "pk")
     )
     if show == "open":
         referrals = referrals.open()
@@ -147,6 +152,27 @@ def referral_status(request: HttpRequest, pk: int) -> HttpResponse:
             f"The referral of {referral.participant.full_name or 'an anonymised person'} "
             f"is now “{referral.get_status_display()}”.",
         )
+    return redirect(back)
+
+
+@require_POST
+@login_required
+@coordinator_required
+def referral_place(request: HttpRequest, pk: int) -> HttpResponse:
+    """From the queue: a place on the course the referral asked for (or its waiting list)."""
+    referral = get_object_or_404(
+        Referral.objects.select_related("participant", "course"), pk=pk, course__isnull=False
+    )
+    back = _queue_url(
+        _referral_filter(request.POST.get("show")), int_or_none(request.POST.get("page"))
+    )
+    who = referral.participant.full_name or "an anonymised person"
+    try:
+        note = _place_requested(request, referral.participant, referral.course)
+    except PlaceError as error:
+        messages.error(request, f"{who} is not on “{referral.course.title}”: {error}")
+    else:
+        messages.success(request, f"{who}: {note}")
     return redirect(back)
 
 

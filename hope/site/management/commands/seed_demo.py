@@ -10,7 +10,7 @@ from expenses.demo import seed_money
 from facilitators.demo import seed_cover
 from facilitators.models import FacilitatorProfile
 from hope.demo import DEMO_PASSWORD, DEMO_PEOPLE, DEMO_TOTP_SECRET
-from hope.models import User
+from hope.models import TeamSettings, User
 from hope.signin import give_authenticator, mfa_required
 from programmes.demo import seed_courses, seed_participants, seed_rides
 from programmes.models import Course
@@ -36,6 +36,7 @@ class Command(BaseCommand):
             rides = seed_rides(by=coordinator)
             claims = seed_cover(by=coordinator)
             money = seed_money()
+            self.seed_public_pages()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {created} new people ({len(DEMO_PEOPLE)} demo accounts), "
@@ -44,6 +45,17 @@ class Command(BaseCommand):
                 f"{claims} new session claims, {money} new expense claims."
             )
         )
+
+    def seed_public_pages(self) -> None:
+        """What "Find a course" (/find/) says about the demo team, once."""
+        team = TeamSettings.current()
+        if not team.contact_line:
+            team.public_name = "HOPE courses in Northgate"
+            team.contact_line = (
+                "Ring 01632 960 000 (Monday to Friday, 9am to 4pm) or email hope@example.org"
+            )
+            team.privacy_contact = "The Data Protection Officer, dpo@example.org"
+            team.save()
 
     def seed_people(self) -> int:
         groups = {group.name: group for group in Group.objects.all()}
