@@ -140,6 +140,11 @@ def listed_courses(now: datetime | None = None) -> list[CourseCard]:
     return cards
 
 
+def forget_listing() -> None:
+    """Rebuild the cards on the next visit (a programme listed or unlisted)."""
+    cache.delete(CACHE_KEY)
+
+
 def listed_course(pk: int) -> CourseCard | None:
     return next((card for card in listed_courses() if card.pk == pk), None)
 

@@ -29,6 +29,7 @@ from programmes.notices import (
     who_hears,
     withdraw_reminders,
 )
+from programmes.public import forget_listing
 from programmes.scheduling import PlannedSession, closed_reason, plan_sessions
 from programmes.services.participants import (
     places_held,
@@ -470,6 +471,9 @@ def programmes_list_publicly(*, listed: list[Programme], by: User) -> list[str]:
         for programme in changed:
             programme.is_listed = programme.pk in listed_ids
             programme.save(update_fields=["is_listed", "updated_at"])
+            # Now, and again once committed, in case a visitor rebuilt it in between.
+            forget_listing()
+            transaction.on_commit(forget_listing)
             audit_record(
                 actor=by,
                 action="programme.listing_changed",

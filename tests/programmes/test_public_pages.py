@@ -11,7 +11,7 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
-from hope.models import TeamSettings
+from hope.models import AuditEvent, TeamSettings
 from programmes.models import CourseStatus, Delivery, Place, PlaceStatus
 from programmes.public import availability
 from tests.factories import (
@@ -246,3 +246,45 @@ def test_place_counts_ignore_other_courses(client):
     assert Place.objects.filter(course=course).count() == 0
     page = client.get(reverse("programmes:find_course", args=[course.pk])).content.decode()
     assert "Places available" in page
+
+
+def test_a_coordinator_sets_the_public_words_and_which_programmes_are_listed(
+    client, coordinator
+):
+    kept, dropped = ProgrammeFactory(name="Carers"), ProgrammeFactory(name="Pain")
+    CourseFactory(title="Carers course", programme=kept)
+    CourseFactory(title="Pain course", programme=dropped)
+    assert "Pain course" in client.get(FIND).content.decode()
+    client.force_login(coordinator)
+    page = client.get(reverse("team_settings")).content.decode()
+    assert "Programmes listed on the public pages" in page
+    response = client.post(
+        reverse("team_settings"),
+        {
+            "refresher_months": 24,
+            "release_notice_days": 7,
+            "public_name": "HOPE in Northshire",
+            "contact_line": "Ring 01632 960 123",
+            "privacy_contact": "dpo@example.org",
+            "self_referrals_enrol": "on",
+            "listed": [kept.pk],
+        },
+        follow=True,
+    )
+    assert "programmes listed on the public pages: Carers." in response.content.decode()
+    dropped.refresh_from_db()
+    assert not dropped.is_listed and TeamSettings.current().self_referrals_enrol
+    client.logout()
+    page = client.get(FIND).content.decode()  # at once: the listing is rebuilt
+    assert "Carers course" in page and "Pain course" not in page
+    assert "HOPE in Northshire" in page and "Ring 01632 960 123" in page
+    assert AuditEvent.objects.filter(action="programme.listing_changed").count() == 1
+
+
+def test_the_team_settings_page_explains_a_bad_public_name(client, coordinator):
+    client.force_login(coordinator)
+    response = client.post(
+        reverse("team_settings"),
+        {"refresher_months": 24, "release_notice_days": 7, "public_name": ""},
+    )
+    assert "Enter the team&#x27;s public name." in response.content.decode()
