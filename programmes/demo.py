@@ -22,6 +22,7 @@ from programmes.models import (
     Course,
     CourseStatus,
     Delivery,
+    HowHeard,
     Mark,
     Participant,
     Place,
@@ -167,6 +168,8 @@ VENUES = [
         near_public_transport=True,
     ),
 ]
+
+HOW_HEARD = [HowHeard.FRIEND_OR_FAMILY, HowHeard.POSTER_OR_LEAFLET, HowHeard.GP_OR_NURSE]
 
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"]
 
@@ -366,9 +369,12 @@ class _People:
         received = timezone.make_aware(datetime.combine(received_on, time(10, 0)))
         participant = _participant(self.n, received, legs)
         participant.created_by = self.by
+        # Self-referrals say how they heard of HOPE, as the public form asks.
+        how_heard = HOW_HEARD[self.n % len(HOW_HEARD)] if source == ReferralSource.SELF else ""
         referral = Referral(
             source=source, referrer=referrer, received_on=received_on, course=course,
             status=status, closed_on=closed_on, created_by=self.by, created_at=received,
+            how_heard=how_heard,
         )  # fmt: skip
         self.n += 1
         return participant, referral

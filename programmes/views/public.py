@@ -175,7 +175,9 @@ def find_sent(request: HttpRequest) -> HttpResponse:
 def find_confirm(request: HttpRequest, token: str) -> HttpResponse:
     """The link in the email (a button, so a mail scanner opening the link confirms
     nothing), or the page where the texted code is typed."""
-    if request.method == "POST" and limit_hit(
+    # Every look counts (a link opened, a code typed): guessing tokens gets nowhere, and
+    # soon not even a query.
+    if limit_hit(
         "selfreferral:confirm",
         client_ip(request) or "unknown",
         limit=settings.SELF_REFERRAL_CONFIRMS_PER_ADDRESS_HOUR,

@@ -248,9 +248,7 @@ def test_place_counts_ignore_other_courses(client):
     assert "Places available" in page
 
 
-def test_a_coordinator_sets_the_public_words_and_which_programmes_are_listed(
-    client, coordinator
-):
+def test_a_coordinator_sets_the_public_words_and_which_programmes_are_listed(client, coordinator):
     kept, dropped = ProgrammeFactory(name="Carers"), ProgrammeFactory(name="Pain")
     CourseFactory(title="Carers course", programme=kept)
     CourseFactory(title="Pain course", programme=dropped)
