@@ -114,6 +114,14 @@ def test_the_documented_production_settings_pass_every_deployment_check():
     assert "no issues" in result.stdout
 
 
+def test_hsts_subdomains_and_preload_can_be_turned_off_and_the_check_says_so():
+    """For a site sharing its parent domain with plain-HTTP sites (README)."""
+    off = {"SECURE_HSTS_INCLUDE_SUBDOMAINS": "false", "SECURE_HSTS_PRELOAD": "false"}
+    result = run_manage({**PRODUCTION_ENV, **off}, "check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode == 1
+    assert "security.W005" in result.stderr and "security.W021" in result.stderr
+
+
 def test_the_number_of_trusted_proxies_comes_from_the_environment():
     """Rate limits and the audit trail read X-Forwarded-For through this setting."""
     code = "from django.conf import settings; print(settings.ALLAUTH_TRUSTED_PROXY_COUNT)"
