@@ -10,7 +10,7 @@ from django.db.models.signals import post_delete, post_save, pre_save
 
 from hope.audit import audit_record
 from hope.models import AuditArea, User
-from hope.requestcontext import client_ip
+from hope.requestcontext import client_ip, current_user
 from hope.signin import end_sessions, mark_signed_in
 
 
@@ -67,7 +67,8 @@ def on_authenticator_saved(sender, instance: Authenticator, created: bool, **kwa
 
 def on_authenticator_deleted(sender, instance: Authenticator, **kwargs) -> None:
     audit_record(
-        actor=None,
+        # Whoever is signed in: the person themselves, or an administrator resetting it.
+        actor=current_user(),
         action="mfa.removed",
         target=instance.user,
         summary=f"{instance.get_type_display()} removed for {instance.user.email}",

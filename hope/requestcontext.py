@@ -1,8 +1,9 @@
-"""Where the current request comes from, for the audit trail.
+"""Where the current request comes from, and who made it, for the audit trail.
 
-Services stay free of ``request``: a middleware records the client's address for the
-length of one request, and ``audit_record`` reads it. Outside a request (Celery, the
-shell, migrations) there is no address, and the audit line says so by leaving it empty.
+Services stay free of ``request``: a middleware records the client's address and the
+request for the length of one request; ``audit_record`` reads the address, and receivers
+of model signals (which carry no request) read who is signed in. Outside a request
+(Celery, the shell, migrations) there is neither, and the audit line leaves them empty.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from allauth.account.adapter import get_adapter
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 
 _client_ip: ContextVar[str | None] = ContextVar("hope_client_ip", default=None)
+_request: ContextVar[object | None] = ContextVar("hope_request", default=None)
 
 
 def client_ip(request) -> str | None:
@@ -34,13 +36,26 @@ def current_ip() -> str | None:
     return _client_ip.get()
 
 
+def current_user():
+    """The person signed in on the current request, or None (no request, or signed out).
+
+    For changes seen only as a model signal (an administrator deleting someone's
+    authenticator in the admin), which carry no ``request``. The authentication
+    middleware runs after ours and sets ``request.user`` on the same object.
+    """
+    user = getattr(_request.get(), "user", None)
+    return user if user is not None and user.is_authenticated else None
+
+
 class RequestContextMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         token = _client_ip.set(client_ip(request))
+        request_token = _request.set(request)
         try:
             return self.get_response(request)
         finally:
+            _request.reset(request_token)
             _client_ip.reset(token)

@@ -96,6 +96,23 @@ def test_two_factor_changes_are_recorded(client, volunteer):
     assert "mfa.removed" in actions()
 
 
+def test_an_administrator_resetting_a_second_factor_is_named_on_the_trail(client, coordinator):
+    """Before: the line said "no one signed in", so who reset it was lost."""
+    from allauth.mfa.models import Authenticator
+
+    admin = UserFactory(roles=[], is_staff=True, is_superuser=True)
+    totp = Authenticator.objects.get(user=coordinator, type=Authenticator.Type.TOTP)
+    client.force_login(admin)
+    response = client.post(
+        reverse("admin:mfa_authenticator_delete", args=[totp.pk]), {"post": "yes"}
+    )
+    assert response.status_code == 302
+    event = AuditEvent.objects.get(action="mfa.removed", target_id=str(coordinator.pk))
+    assert event.actor == admin and event.ip_address == "127.0.0.1"
+    page = client.get(reverse("audit_trail")).content.decode()
+    assert f"{admin.full_name} ({admin.email})" in page
+
+
 def test_claim_decisions_are_on_the_money_trail(volunteer, finance_lead):
     BudgetFactory()
     first = expense_submit(claim=ExpenseClaimFactory(claimant=volunteer), by=volunteer)

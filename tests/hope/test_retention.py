@@ -146,3 +146,18 @@ def test_a_new_kind_of_data_joins_with_one_registration(today, capsys):
 
         del retention._RULES[rule.name]
     assert rule not in rules()
+
+
+def test_beat_runs_the_retention_job_every_night(today):
+    """The job is only as good as its schedule: one entry, every night, naming the task."""
+    from hope.celery import app
+    from hope.tasks import retention as retention_task
+
+    entry = app.conf.beat_schedule["retention"]
+    assert entry["task"] == retention_task.name == "hope.tasks.retention"
+    schedule = entry["schedule"]
+    assert (schedule.hour, schedule.minute) == ({3}, {40})
+    assert len(schedule.day_of_week) == 7 and len(schedule.day_of_month) == 31
+    old = _message("old", 400)
+    retention_task.delay()
+    assert not Message.objects.filter(pk=old.pk).exists()

@@ -57,6 +57,22 @@ def test_demo_privileged_accounts_have_the_published_authenticator(settings, cap
         call_command("demo_code")
 
 
+def test_make_run_prints_the_demo_secret_beside_the_demo_accounts():
+    """A tester adds the secret to an authenticator app from what `make run` prints."""
+    import io
+
+    from hope.demo import DEMO_TOTP_SECRET
+    from hope.management.commands.rundev import Command
+
+    out = io.StringIO()
+    Command(stdout=out).print_banner("http://127.0.0.1:8000")
+    text = out.getvalue()
+    assert f"Demo accounts (password: {DEMO_PASSWORD}):" in text
+    for email in ("coordinator@example.org", "finance@example.org"):
+        assert email in text and text.index(email) < text.index(DEMO_TOTP_SECRET)
+    assert "make code" in text
+
+
 def test_seed_demo_refuses_with_debug_off(settings):
     settings.DEBUG = False
     with pytest.raises(CommandError, match="only runs with DEBUG=true"):

@@ -61,6 +61,7 @@ def _url_from_settings(which: str) -> str:
         ({"DEBUG": "true", "DATABASE_URL": "sqlite:///db.sqlite3"}, "must be a PostgreSQL URL"),
         ({"DEBUG": "true", "REDIS_URL": "memcached://x"}, "REDIS_URL must look like"),
         ({"DEBUG": "true", "REDIS_TIMEOUT": "soon"}, "REDIS_TIMEOUT must be a whole number"),
+        ({"DEBUG": "true", "TRUSTED_PROXY_COUNT": "-1"}, "TRUSTED_PROXY_COUNT must be 0 or more"),
         (
             {
                 "DEBUG": "true",
@@ -111,6 +112,24 @@ def test_the_documented_production_settings_pass_every_deployment_check():
     result = run_manage(PRODUCTION_ENV, "check", "--deploy", "--fail-level", "WARNING")
     assert result.returncode == 0, result.stderr + result.stdout
     assert "no issues" in result.stdout
+
+
+def test_hsts_subdomains_and_preload_can_be_turned_off_and_the_check_says_so():
+    """For a site sharing its parent domain with plain-HTTP sites (README)."""
+    off = {"SECURE_HSTS_INCLUDE_SUBDOMAINS": "false", "SECURE_HSTS_PRELOAD": "false"}
+    result = run_manage({**PRODUCTION_ENV, **off}, "check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode == 1
+    assert "security.W005" in result.stderr and "security.W021" in result.stderr
+
+
+def test_the_number_of_trusted_proxies_comes_from_the_environment():
+    """Rate limits and the audit trail read X-Forwarded-For through this setting."""
+    code = "from django.conf import settings; print(settings.ALLAUTH_TRUSTED_PROXY_COUNT)"
+    for value, expected in [(None, "0"), ("2", "2")]:
+        result = run_manage(
+            {"DEBUG": "true", "TRUSTED_PROXY_COUNT": value}, "shell", "--no-imports", "-c", code
+        )
+        assert result.stdout.strip() == expected, result.stderr
 
 
 def test_without_a_mail_server_production_refuses_to_start():
