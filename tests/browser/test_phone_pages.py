@@ -1,5 +1,6 @@
-"""Every page each role can open, on a 390 px phone and on a desktop: nothing scrolls
-sideways, the page's main action is on screen, and axe-core finds nothing serious.
+"""Every page each role can open, and every page open to someone signed out, on a 390 px
+phone and on a desktop: nothing scrolls sideways, the page's main actions are on screen,
+and axe-core finds nothing serious.
 
 The pages come from the permission matrix (each GET row the role may open), so a new page
 is visited as soon as it is classified there. Say what its main action is in
@@ -39,14 +40,49 @@ NOT_PAGES = {
     "programmes:outcomes_chart",
 }
 
-# The button or link a person comes to each page for, by URL name (or by "name role"
-# where roles differ; a MORE_CASES row by its own key first). It must be visible and
-# inside the screen's width at 390 px.
-PRIMARY_ACTIONS: dict[str, str] = {
+# The buttons or links a person comes to each page for, by URL name (or by "name role"
+# where roles differ; a MORE_CASES row by its own key first). Each must be visible and
+# inside the screen's width at 390 px. A page with a form names the button that sends it;
+# a page that asks first names the button that does it.
+PRIMARY_ACTIONS: dict[str, str | tuple[str, ...]] = {
+    # Signed out.
+    "account_login": "Sign in",
+    "account_reset_password": "Send the link",
+    "invitation_accept anonymous": "Create my account",
+    # Everyone's own account.
+    "notice_preferences": "Save",
+    "account_change_password": "Change Password",
+    "account_email": "Add Email",
+    "account_reauthenticate": "Confirm",
+    "mfa_reauthenticate": "Confirm",
     "people": "Invite someone",
     "person_detail": "Save",
+    "person_deactivate": "Deactivate",
+    "audit_trail": "Show",
     "programmes:course_list coordinator": "Plan a course",
-    "programmes:course_detail coordinator": "Move",
+    "programmes:course_create": "Show the dates",
+    "programmes:course_detail coordinator": ("Move", "Cancel course"),
+    "programmes:session_edit": "Save",
+    "programmes:programme_create": "Save",
+    "programmes:programme_edit": "Save",
+    "programmes:referral_create": "Save referral",
+    "programmes:participant_edit": "Save",
+    "venues:venue_create": "Save",
+    "venues:venue_edit": "Save",
+    "facilitators:my_profile": "Save",
+    "facilitators:session_detail coordinator": "Assign",
+    "expenses:claim_detail volunteer": "Submit claim",
+    "expenses:claim_edit": "Submit claim",
+    "expenses:budget_edit": "Save",
+    "expenses:rates": "Save",
+    # The pages that ask first: the button that does it.
+    "programmes:course_cancel, the page that asks first": "Cancel the course",
+    "programmes:session_cancel, the page that asks first": "Cancel session",
+    "facilitators:release, the page that asks first": "Release the session",
+    "programmes:closure_delete, the page that asks first": "Remove the closure",
+    "facilitators:training_delete, the page that asks first": "Remove the training",
+    "expenses:claim_delete, the page that asks first volunteer": "Delete the draft",
+    "expenses:reject, the page that asks first": "Reject the claim",
     "programmes:course_edit": "Save",
     "programmes:calendar": "Next",
     "programmes:closure_list": "Remove",
@@ -62,7 +98,7 @@ PRIMARY_ACTIONS: dict[str, str] = {
     "expenses:claim_list": "New expense",
     "expenses:claim_create": "Submit claim",
     "expenses:claim_from_rides": "Claim mileage for",
-    "expenses:dashboard": "Reject",
+    "expenses:dashboard": ("Approve", "Reject"),
     "expenses:budget_list": "Add budget",
     "expenses:spend_list": "Record",
     "expenses:costs_report": "Download CSV",
@@ -87,8 +123,8 @@ VARIANTS: dict[str, list[tuple[str, str]]] = {
 }
 
 
-def pages_for(role: str, samples) -> list[tuple[str, str, str | None]]:
-    """(URL name, path, main action) of every HTML page the matrix lets ``role`` open."""
+def pages_for(role: str, samples) -> list[tuple[str, str, str | tuple[str, ...] | None]]:
+    """(URL name, path, main actions) of every HTML page the matrix lets ``role`` open."""
     cases = [(key, key, case) for key, case in MATRIX.items()]
     cases += [(key, name, case) for key, (name, case) in MORE_CASES.items()]
     pages = []
@@ -110,7 +146,7 @@ def pages_for(role: str, samples) -> list[tuple[str, str, str | None]]:
     return pages
 
 
-def problems_on(page, action: str | None) -> list[str]:
+def problems_on(page, actions: str | tuple[str, ...] | None) -> list[str]:
     """What is wrong with the page as a phone shows it."""
     found = []
     overflow = evaluate_settled(
@@ -120,8 +156,10 @@ def problems_on(page, action: str | None) -> list[str]:
     )
     if overflow > 0:
         found.append(f"scrolls sideways by {overflow}px")
-    if action:
-        main = page.locator("main")
+    if isinstance(actions, str):
+        actions = (actions,)
+    main = page.locator("main")
+    for action in actions or ():
         target = (
             main.get_by_role("button", name=action).or_(main.get_by_role("link", name=action)).first
         )
@@ -134,7 +172,7 @@ def problems_on(page, action: str | None) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    "role", ["volunteer", "workforce", "lived", "finance", "coordinator", "evidence"]
+    "role", ["anonymous", "volunteer", "workforce", "lived", "finance", "coordinator", "evidence"]
 )
 def test_every_page_fits_a_phone_and_passes_axe(
     live_server, browser, personas, role, axe, csp_violations
@@ -149,7 +187,8 @@ def test_every_page_fits_a_phone_and_passes_axe(
     context = browser.new_context(viewport=PHONE_SIZE)
     page = context.new_page()
     watch_csp(page, csp_violations)
-    sign_in(page, live_server, personas[role])
+    if role != "anonymous":  # the signed-out pages: sign-in, password reset, invitation
+        sign_in(page, live_server, personas[role])
     failures = []
     for name, path, action in pages_for(role, samples):
         page.set_viewport_size(PHONE_SIZE)
