@@ -461,7 +461,7 @@ def expense_delete_draft(*, claim: ExpenseClaim, by: User) -> None:
             actor=by,
             action="expense.draft_deleted",
             target=claim,
-            summary=f"Deleted draft claim #{claim.pk} (£{claim.amount})"
+            summary=f"Deleted draft claim #{claim.pk} (£{claim.amount:,.2f})"
             + (f", freeing rides {', '.join(f'#{pk}' for pk in rides)}" if rides else ""),
         )
         if claim.receipt:

@@ -110,3 +110,13 @@ def test_a_claim_decided_meanwhile_says_so_instead_of_asking(
     text = _text(client.get(reverse("expenses:reject", args=[claim.pk])))
     assert "This claim is draft now, so it cannot be rejected." in text
     assert "Reject the claim</button>" not in text
+
+
+def test_the_trail_names_a_deleted_drafts_amount_as_money(client, budget, volunteer):
+    from hope.models import AuditEvent
+
+    claim = ExpenseClaimFactory(claimant=volunteer, amount=Decimal("7500.00"))
+    client.force_login(volunteer)
+    client.post(reverse("expenses:claim_delete", args=[claim.pk]))
+    line = AuditEvent.objects.get(action="expense.draft_deleted")
+    assert line.summary == f"Deleted draft claim #{claim.pk} (£7,500.00)"
