@@ -251,17 +251,16 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
 @login_required
 def message_log(request: HttpRequest) -> HttpResponse:
     """Coordinators: every message of the last 30 days, sent, pending and failed.
-    Everyone else: their own, with the text, and any rota notices waiting for their
-    morning digest."""
+    Everyone else: their own, with the text. Everyone: the rota notices waiting for their
+    own morning digest (coordinators are told of gaps too)."""
     team_view = is_coordinator(request.user)
     since = timezone.now() - timedelta(days=30)
     shown = Message.objects.filter(due_at__gte=since)
-    waiting = Notice.objects.none()
+    waiting = Notice.objects.filter(recipient=request.user, delivered_at__isnull=True)
     if team_view:
         audit_viewed(request, "the message log")
     else:
         shown = shown.filter(recipient=request.user)
-        waiting = Notice.objects.filter(recipient=request.user, delivered_at__isnull=True)
     messages_ = shown.select_related("recipient")
     status = request.GET.get("status")
     if status in MessageStatus.values:

@@ -369,6 +369,23 @@ def test_notices_waiting_for_the_digest_show_on_messages(client, course, workfor
     assert f"You are down for {line(session)}" in page
 
 
+def test_a_coordinators_own_notices_waiting_for_the_digest_show_on_messages(
+    client, programme, workforce, coordinator
+):
+    # Coordinators read the whole team's log there; what waits for their own morning
+    # email must show too, or the gap they were told of cannot be seen until tomorrow.
+    coordinator.rota_notices = NoticeDelivery.DIGEST
+    coordinator.save()
+    session = soon(programme, days=10)
+    slot_release(
+        claim=SessionClaimFactory(session=session, facilitator=workforce), by=workforce.user
+    )
+    client.force_login(coordinator)
+    page = client.get(reverse("message_log")).content.decode()
+    assert "Waiting for your next morning email" in page
+    assert f"{workforce.user.full_name} gave back {line(session)}" in page
+
+
 def test_each_person_chooses_how_they_hear_about_the_rota(client, workforce_facilitator):
     client.force_login(workforce_facilitator)
     url = reverse("notice_preferences")
