@@ -49,6 +49,10 @@ PRIMARY_ACTIONS: dict[str, str | tuple[str, ...]] = {
     "account_login": "Sign in",
     "account_reset_password": "Send the link",
     "invitation_accept anonymous": "Create my account",
+    "programmes:find": "Ask for a place on any course",  # its filters fold away
+    "programmes:find_course": "Ask for a place on this course",
+    "programmes:find_refer": "Send my request",
+    "programmes:find_refer_any": "Send my request",
     # Everyone's own account.
     "notice_preferences": "Save",
     "account_change_password": "Change Password",
