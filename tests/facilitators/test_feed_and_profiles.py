@@ -149,7 +149,10 @@ def test_team_sets_the_refresher_period(client, coordinator, workforce, programm
         reverse("team_settings"), {"refresher_months": "0", "release_notice_days": "7"}
     )
     assert response.status_code == 200 and "refresher_months" in response.context["form"].errors
-    client.post(reverse("team_settings"), {"refresher_months": "6", "release_notice_days": "5"})
+    client.post(
+        reverse("team_settings"),
+        {"refresher_months": "6", "release_notice_days": "5", "public_name": "HOPE courses"},
+    )
     training = Training.objects.get(profile=workforce)
     training.trained_on = timezone.localdate() - timedelta(days=200)
     training.save()
