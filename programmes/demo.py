@@ -35,9 +35,8 @@ from programmes.models import (
     Score,
     Session,
     TransportLegs,
-    ride_window,
 )
-from programmes.models.rides import DETAILS_SHOWN_FOR, RIDES_WANTED_DAYS, USUAL_PICKUP_LEAD
+from programmes.models.rides import DETAILS_SHOWN_FOR, RIDES_WANTED_DAYS
 from programmes.services import CourseError, course_cancel, course_create
 from programmes.services.participants import (
     attendance_mark,
@@ -680,16 +679,10 @@ def _driven(val: User, derek: User, now: datetime) -> int:
         legs = line.participant.transport_legs
         driver = derek if legs == TransportLegs.BOTH else val
         for direction in RIDES_FOR_LEGS[legs]:
-            start, end = ride_window(direction, line.session, USUAL_PICKUP_LEAD)
             rides.append(
-                Ride(
-                    attendance=line,
-                    session=line.session,
-                    participant=line.participant,
-                    direction=direction,
-                    start=start,
-                    end=end,
-                    session_revision=line.session.revision,
+                Ride.for_line(
+                    line,
+                    direction,
                     driver=driver,
                     driver_since=line.session.start - timedelta(days=6),
                 )

@@ -193,6 +193,22 @@ class Ride(TimeStamped):
     def __str__(self) -> str:
         return f"Ride #{self.pk}"
 
+    @classmethod
+    def for_line(cls, line: Attendance, direction: str, **extra) -> Ride:
+        """A new, unsaved ride for a register line, at the usual pick-up lead: the one
+        way rides are made (rides_follow, and the demo's past rides)."""
+        start, end = ride_window(direction, line.session, USUAL_PICKUP_LEAD)
+        return cls(
+            attendance=line,
+            session=line.session,
+            participant=line.participant,
+            direction=direction,
+            start=start,
+            end=end,
+            session_revision=line.session.revision,
+            **extra,
+        )
+
     @property
     def pickup_at(self) -> datetime | None:
         """When the driver collects them; None for a ride home (from the session's end).

@@ -37,7 +37,7 @@ from programmes.models import (
     Ride,
     ride_window,
 )
-from programmes.models.rides import LONGEST_PICKUP_LEAD, USUAL_PICKUP_LEAD
+from programmes.models.rides import LONGEST_PICKUP_LEAD
 from programmes.ride_notices import (
     notify_cover_asked,
     notify_driver_given,
@@ -114,18 +114,7 @@ def rides_follow(*, lines: QuerySet[Attendance], now: datetime | None = None) ->
         for direction in wanted:
             ride = existing.get(direction)
             if ride is None:
-                start, end = ride_window(direction, line.session, USUAL_PICKUP_LEAD)
-                new.append(
-                    Ride(
-                        attendance=line,
-                        session=line.session,
-                        participant=line.participant,
-                        direction=direction,
-                        start=start,
-                        end=end,
-                        session_revision=line.session.revision,
-                    )
-                )
+                new.append(Ride.for_line(line, direction))
             else:
                 ride.session, ride.participant, ride.attendance = (
                     line.session,
