@@ -280,17 +280,25 @@ def expense_create(request: HttpRequest) -> HttpResponse:
         form.instance.claimant = request.user
         if response := _save_from_form(request, form):
             return response
+    return _claim_form_page(
+        request, form, kind=kind, can_claim_mileage=can_claim_mileage(request.user)
+    )
+
+
+def _claim_form_page(request, form, *, kind: str, **context) -> HttpResponse:
+    """The expense or mileage form, new or being changed: the receipt kept from a POST
+    that failed, and, for mileage, the miles claimed so far this tax year."""
     return render(
         request,
         "expenses/claim_form.html",
         {
             "form": form,
             "kind": kind,
-            "can_claim_mileage": can_claim_mileage(request.user),
             "kept_receipt": _receipt_to_keep(request, form),
             "mileage_sentence": _mileage_so_far(request.user)
             if kind == ExpenseKind.MILEAGE
             else "",
+            **context,
         },
     )
 
@@ -349,20 +357,8 @@ def expense_edit(request: HttpRequest, pk: int) -> HttpResponse:
             return response
     if rides:
         audit_viewed(request, f"the rides on claim #{claim.pk}", area=AuditArea.MONEY)
-    return render(
-        request,
-        "expenses/claim_form.html",
-        {
-            "form": form,
-            "kind": claim.kind,
-            "claim": claim,
-            "rides": rides,
-            "route": claim.route,
-            "kept_receipt": _receipt_to_keep(request, form),
-            "mileage_sentence": _mileage_so_far(request.user)
-            if claim.kind == ExpenseKind.MILEAGE
-            else "",
-        },
+    return _claim_form_page(
+        request, form, kind=claim.kind, claim=claim, rides=rides, route=claim.route
     )
 
 
