@@ -60,6 +60,16 @@ class ParticipantQuerySet(models.QuerySet):
     def identifiable(self) -> ParticipantQuerySet:
         return self.filter(anonymised_at__isnull=True)
 
+    def same_contact(self, *, email, mobile, besides) -> ParticipantQuerySet:
+        """Records with this email address (in any case) or mobile number, other than
+        ``besides``: the same person recorded twice, say after referring themselves. Each
+        argument is a value or an OuterRef."""
+        return (
+            self.identifiable()
+            .filter((Q(email__iexact=email) & ~Q(email="")) | (Q(mobile=mobile) & ~Q(mobile="")))
+            .exclude(pk=besides)
+        )
+
 
 class Participant(TimeStamped):
     """A person living with a long-term condition who may join a course."""

@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Exists, OuterRef, Prefetch, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -101,9 +101,19 @@ def referral_list(request: HttpRequest) -> HttpResponse:
     has_place = Place.objects.filter(
         participant=OuterRef("participant"), course=OuterRef("course"), status__in=LIVE_PLACE
     )
+    # The same person may be on record already (say, referred by their GP, then by
+    # themselves): the queue names the other record so the coordinator can check.
+    other_record = Participant.objects.same_contact(
+        email=OuterRef("participant__email"),
+        mobile=OuterRef("participant__mobile"),
+        besides=OuterRef("participant_id"),
+    ).order_by("pk")
     referrals = (
         Referral.objects.select_related("participant", "course")
-        .annotate(has_place=Exists(has_place))
+        .annotate(
+            has_place=Exists(has_place),
+            other_record=Subquery(other_record.values("pk")[:1]),
+        )
         .order_by("received_on", "pk")
     )
     if show == "open":

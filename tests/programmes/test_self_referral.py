@@ -377,3 +377,17 @@ def test_a_confirmed_request_goes_after_a_week_and_the_person_like_any_other(cli
         run_retention()
     person.refresh_from_db()
     assert person.is_anonymised and person.full_name == "" and person.email == ""
+
+
+def test_the_queue_points_out_someone_already_on_record(client, coordinator, course):
+    earlier = ParticipantFactory(email="ADA@example.org")
+    other = ParticipantFactory(email="someone.else@example.org")
+    refer(client, course)
+    client.post(emailed_link())
+    client.force_login(coordinator)
+    page = client.get(reverse("programmes:referral_list")).content.decode()
+    assert (
+        f'Same email or mobile as <a href="/participants/{earlier.pk}/">participant #{earlier.pk}'
+        in page
+    )
+    assert f"participant #{other.pk}</a>: check" not in page
