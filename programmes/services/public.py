@@ -59,10 +59,18 @@ BLANK_DETAILS = {
 class RequestError(Exception):
     """The request cannot go ahead; the message is for the person at the form."""
 
-    def __init__(self, message: str, field: str | None = None, *, too_many: bool = False):
+    def __init__(
+        self,
+        message: str,
+        field: str | None = None,
+        *,
+        too_many: bool = False,
+        already: bool = False,
+    ):
         super().__init__(message)
         self.field = field
         self.too_many = too_many
+        self.already = already  # confirmed already (by a press at the same moment)
 
 
 def token_hash(token: str) -> str:
@@ -170,7 +178,9 @@ def referral_request_confirm(*, token: str, code: str | None = None) -> Referral
                 "This link or code has expired. Fill in the form again to ask for a place."
             )
         if request.status == RequestStatus.CONFIRMED:
-            raise RequestError("You have already confirmed this request. The team has it.")
+            raise RequestError(
+                "You have already confirmed this request. The team has it.", already=True
+            )
         if not request.code_hash or (
             code and constant_time_compare(request.code_hash, _code_hash(token, code))
         ):
