@@ -38,6 +38,7 @@ from programmes.models import (
     ReferralSource,
     RequestStatus,
 )
+from programmes.public import listable
 from programmes.services.participants import PlaceError, place_request, referral_create
 
 # What a request may carry into the participant's record.
@@ -237,7 +238,14 @@ def _referral_from(request: ReferralRequest, now) -> Referral:
         target=request,
         summary=f"Self-referral request #{request.pk} confirmed: referral #{referral.pk}",
     )
-    if request.course and TeamSettings.shown().self_referrals_enrol:
+    # Only onto a course the public pages still offer: by now (up to
+    # SELF_REFERRAL_CONFIRM_HOURS after asking) it may have begun or been taken off them,
+    # and then a coordinator decides.
+    if (
+        request.course
+        and TeamSettings.shown().self_referrals_enrol
+        and listable(now).filter(pk=request.course_id).exists()
+    ):
         try:
             place_request(
                 participant=referral.participant, course=request.course, by=None, wait=False

@@ -6,15 +6,24 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import timedelta
 
 import pytest
+import time_machine
 from django.test import Client, override_settings
 from django.urls import reverse
+from django.utils import timezone
 
-from hope.models import Message
+from hope.models import Message, TeamSettings
 from hope.ratelimit import client_network
 from hope.signin import LAST_SEEN
-from programmes.models import HowHeard, Referral, ReferralRequest
+from programmes.models import (
+    HowHeard,
+    Programme,
+    Referral,
+    ReferralRequest,
+    ReferralStatus,
+)
 from programmes.views import public as public_views
 from tests.factories import CourseFactory
 
@@ -123,3 +132,24 @@ def test_the_form_page_still_sets_its_csrf_cookie_and_a_real_post_passes():
     assert "csrftoken" in page.cookies and "no-cache" in page["Cache-Control"]
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.content.decode())[1]
     assert client.post(url, {**form(), "csrfmiddlewaretoken": token}).status_code == 302
+
+
+@pytest.mark.parametrize("change", ["started", "unlisted"])
+def test_automatic_enrolment_only_onto_a_course_still_on_the_public_pages(client, change):
+    """The team's automatic enrolment is for courses the public pages offer. Confirmed up
+    to two days after asking, the course may have begun (the person would have missed its
+    first session) or been taken off the pages: a coordinator then decides."""
+    team = TeamSettings.current()
+    team.self_referrals_enrol = True
+    team.save()
+    course = CourseFactory(first_start=timezone.now() + timedelta(hours=2))
+    client.post(reverse("programmes:find_refer", args=[course.pk]), form())
+    link = LINK.search(Message.objects.get(kind="selfreferral_confirm").body_text)[1]
+    later = timezone.now() + timedelta(hours=3 if change == "started" else 0)
+    if change == "unlisted":
+        Programme.objects.filter(pk=course.programme_id).update(is_listed=False)
+    with time_machine.travel(later):
+        assert "Request confirmed" in client.post(link).content.decode()
+    referral = Referral.objects.get()
+    assert referral.course == course and referral.status == ReferralStatus.NEW
+    assert not referral.participant.places.exists()
