@@ -7,8 +7,31 @@ or a client's address never sits in Redis in the clear.
 
 from __future__ import annotations
 
+import ipaddress
+
 from django.core.cache import cache
 from django.utils.crypto import salted_hmac
+
+# One IPv6 home or office connection is given a whole /64 (allauth's sign-in limits count
+# it as one address too).
+IPV6_PREFIX = 64
+
+
+def client_network(ip: str | None) -> str:
+    """What a per-address limit counts: an IPv4 address as it is, an IPv6 one by its /64,
+    so a visitor cannot start afresh by moving to the next address of their own network;
+    "unknown" when there is no address."""
+    if not ip:
+        return "unknown"
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, IPV6_PREFIX), strict=False))
+    return ip
 
 
 def _key(scope: str, ident: str) -> str:

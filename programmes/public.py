@@ -82,6 +82,14 @@ def availability(free: int) -> str:
     return "few" if free < FEW_PLACES else "available"
 
 
+def listable(now: datetime):
+    """The one rule for what the public pages offer, read from the database (not the
+    cache): published courses of listed programmes that have not started."""
+    return Course.objects.upcoming(now).filter(
+        status=CourseStatus.PUBLISHED, programme__is_listed=True
+    )
+
+
 def _listed(now: datetime):
     held = (
         Place.objects.filter(course=OuterRef("pk"), status__in=HOLDING_PLACE)
@@ -91,8 +99,7 @@ def _listed(now: datetime):
         .values("n")
     )
     return (
-        Course.objects.upcoming(now)
-        .filter(status=CourseStatus.PUBLISHED, programme__is_listed=True)
+        listable(now)
         .annotate(
             first_end=Min("sessions__end", filter=Q(sessions__is_cancelled=False)),
             held=Coalesce(Subquery(held, output_field=IntegerField()), 0),

@@ -19,11 +19,15 @@ class SummaryError:
 
 def _forms_in(value) -> list:
     """The forms and formsets a context value holds: itself, or those in a list of them
-    (a page with one form per row). Never iterates anything else (a queryset would query)."""
-    if isinstance(value, forms.BaseForm | BaseFormSet):
+    (a page with one form per row). Never iterates anything else (a queryset would query).
+
+    It asks ``type()``, not ``isinstance()``: isinstance reads ``__class__``, which makes a
+    lazy value work itself out, and the context's lazy CSRF token would then set a CSRF
+    cookie on every page, the publicly cached ones (/find/) included."""
+    if issubclass(type(value), forms.BaseForm | BaseFormSet):
         return [value]
-    if isinstance(value, list | tuple):
-        return [item for item in value if isinstance(item, forms.BaseForm | BaseFormSet)]
+    if issubclass(type(value), list | tuple):
+        return [item for item in value if issubclass(type(item), forms.BaseForm | BaseFormSet)]
     return []
 
 

@@ -38,6 +38,7 @@ from programmes.models import (
     ReferralSource,
     RequestStatus,
 )
+from programmes.public import listable
 from programmes.services.participants import PlaceError, place_request, referral_create
 
 # What a request may carry into the participant's record.
@@ -59,10 +60,18 @@ BLANK_DETAILS = {
 class RequestError(Exception):
     """The request cannot go ahead; the message is for the person at the form."""
 
-    def __init__(self, message: str, field: str | None = None, *, too_many: bool = False):
+    def __init__(
+        self,
+        message: str,
+        field: str | None = None,
+        *,
+        too_many: bool = False,
+        already: bool = False,
+    ):
         super().__init__(message)
         self.field = field
         self.too_many = too_many
+        self.already = already  # confirmed already (by a press at the same moment)
 
 
 def token_hash(token: str) -> str:
@@ -170,7 +179,9 @@ def referral_request_confirm(*, token: str, code: str | None = None) -> Referral
                 "This link or code has expired. Fill in the form again to ask for a place."
             )
         if request.status == RequestStatus.CONFIRMED:
-            raise RequestError("You have already confirmed this request. The team has it.")
+            raise RequestError(
+                "You have already confirmed this request. The team has it.", already=True
+            )
         if not request.code_hash or (
             code and constant_time_compare(request.code_hash, _code_hash(token, code))
         ):
@@ -227,7 +238,14 @@ def _referral_from(request: ReferralRequest, now) -> Referral:
         target=request,
         summary=f"Self-referral request #{request.pk} confirmed: referral #{referral.pk}",
     )
-    if request.course and TeamSettings.shown().self_referrals_enrol:
+    # Only onto a course the public pages still offer: by now (up to
+    # SELF_REFERRAL_CONFIRM_HOURS after asking) it may have begun or been taken off them,
+    # and then a coordinator decides.
+    if (
+        request.course
+        and TeamSettings.shown().self_referrals_enrol
+        and listable(now).filter(pk=request.course_id).exists()
+    ):
         try:
             place_request(
                 participant=referral.participant, course=request.course, by=None, wait=False

@@ -9,15 +9,18 @@ email or phone (programmes/services/public.py).
 
 from __future__ import annotations
 
+from functools import wraps
+
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.cache import cache_control, never_cache
+from django.utils.cache import patch_cache_control
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from hope.models import TeamSettings
-from hope.ratelimit import limit_hit
+from hope.ratelimit import client_network, limit_hit
 from hope.requestcontext import client_ip
 from programmes.models import Channel, Course, RequestStatus
 from programmes.public import course_sessions, filter_cards, listed_course, listed_courses
@@ -33,7 +36,24 @@ HOUR = 3600
 DAY = 24 * HOUR
 PER_PAGE = 20
 # Anyone may keep a copy of a listing for this long (a shared cache or the browser).
-public_page = cache_control(public=True, max_age=60)
+PUBLIC_MAX_AGE = 60
+
+
+def public_page(view):
+    """A listing page anyone (a shared cache too) may keep for ``PUBLIC_MAX_AGE``, unless
+    the visitor brings a session cookie: their response may renew it (the idle clock
+    moves), and no shared cache may keep a page carrying someone's session."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        if settings.SESSION_COOKIE_NAME in request.COOKIES:
+            patch_cache_control(response, private=True, max_age=PUBLIC_MAX_AGE)
+        else:
+            patch_cache_control(response, public=True, max_age=PUBLIC_MAX_AGE)
+        return response
+
+    return wrapped
 
 
 def _page(request, template: str, context: dict, status: int = 200) -> HttpResponse:
@@ -110,7 +130,7 @@ def find_refer(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     ring = f" Or contact the team: {contact_line}" if contact_line else ""
     if limit_hit(
         "selfreferral:address",
-        client_ip(request) or "unknown",
+        client_network(client_ip(request)),
         limit=settings.SELF_REFERRALS_PER_ADDRESS_HOUR,
         seconds=HOUR,
     ):
@@ -179,7 +199,7 @@ def find_confirm(request: HttpRequest, token: str) -> HttpResponse:
     # soon not even a query.
     if limit_hit(
         "selfreferral:confirm",
-        client_ip(request) or "unknown",
+        client_network(client_ip(request)),
         limit=settings.SELF_REFERRAL_CONFIRMS_PER_ADDRESS_HOUR,
         seconds=HOUR,
     ):
@@ -196,6 +216,8 @@ def find_confirm(request: HttpRequest, token: str) -> HttpResponse:
                 token=token, code=form.cleaned_data["code"] if form else None
             )
         except RequestError as error:
+            if error.already:  # pressed twice at once: the other press confirmed it
+                return _page(request, "confirmed.html", {"already": True})
             if error.field == "code" and form is not None:
                 form.add_error("code", str(error))
             else:
