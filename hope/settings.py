@@ -290,6 +290,9 @@ INVITATIONS_PER_HOUR = env_int("INVITATIONS_PER_HOUR", 20)
 # every web process. Past one, the form answers 429 and says when to try again.
 SELF_REFERRALS_PER_ADDRESS_HOUR = env_positive("SELF_REFERRALS_PER_ADDRESS_HOUR", 5)
 SELF_REFERRALS_PER_CONTACT_DAY = env_positive("SELF_REFERRALS_PER_CONTACT_DAY", 3)
+# Requests from everyone together in a day: each sends an email or a (paid-for) text, so
+# a flood from many addresses stops here; the form then asks people to ring instead.
+SELF_REFERRALS_PER_DAY = env_positive("SELF_REFERRALS_PER_DAY", 200)
 # Requests still waiting for confirmation, per email address or mobile number.
 SELF_REFERRALS_WAITING_PER_CONTACT = env_positive("SELF_REFERRALS_WAITING_PER_CONTACT", 2)
 # Confirmation attempts (links opened, codes typed) from one address in an hour.
@@ -312,6 +315,10 @@ if ALLAUTH_TRUSTED_PROXY_COUNT < 0:
 # Required for coordinators, finance leads and admin staff (hope/signin.py).
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = os.environ.get("MFA_ISSUER", "HOPE Coordinator")
+# A code typed as the app moves to the next one (or on a slow connection) still works: the
+# code of the 30 seconds before or after is accepted too, as RFC 6238 suggests; a code is
+# still refused a second time.
+MFA_TOTP_TOLERANCE = 1
 MFA_ADAPTER = "hope.signin.MFAAdapter"
 MFA_FORMS = {
     "authenticate": "hope.forms.SecondStepForm",

@@ -23,6 +23,7 @@ from django.db.models import Count, IntegerField, Min, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from hope.models import TeamSettings
 from hope.postcodes import district_nearness, postcode_district
 from programmes.models import HOLDING_PLACE, Course, CourseStatus, Place
 
@@ -147,9 +148,22 @@ def listed_courses(now: datetime | None = None) -> list[CourseCard]:
     return cards
 
 
+TEAM_KEY = "public:team:v1"
+
+
+def public_team() -> TeamSettings:
+    """The team's settings as the public pages show them, from the cache like the cards."""
+    team = cache.get(TEAM_KEY)
+    if team is None:
+        team = TeamSettings.shown()
+        cache.set(TEAM_KEY, team, settings.PUBLIC_PAGES_CACHE_SECONDS)
+    return team
+
+
 def forget_listing() -> None:
-    """Rebuild the cards on the next visit (a programme listed or unlisted)."""
-    cache.delete(CACHE_KEY)
+    """Rebuild the cards and the team's words on the next visit (settings saved, a
+    programme listed or unlisted)."""
+    cache.delete_many([CACHE_KEY, TEAM_KEY])
 
 
 def listed_course(pk: int) -> CourseCard | None:

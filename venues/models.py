@@ -64,7 +64,11 @@ class Venue(TimeStamped):
     hearing_loop = models.BooleanField("hearing loop", default=False)
     parking = models.BooleanField("parking", default=False)
     near_public_transport = models.BooleanField("near public transport", default=False)
-    accessibility_notes = models.TextField("accessibility notes", blank=True)
+    accessibility_notes = models.TextField(
+        "accessibility notes",
+        blank=True,
+        help_text="Shown on the public course pages, with the facts ticked above.",
+    )
     is_active = models.BooleanField(
         "in use", default=True, help_text="Untick to stop offering this venue for new courses."
     )

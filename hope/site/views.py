@@ -27,6 +27,7 @@ from programmes.access import drivers, visible_sessions
 from programmes.forms import ProgrammeListingForm
 from programmes.models import Course, CourseStatus, Ride
 from programmes.models.rides import RIDES_WANTED_DAYS
+from programmes.public import forget_listing
 from programmes.services.courses import programmes_list_publicly
 
 # The soonest rides wanted shown on a coordinator's home page; the rest are a link away.
@@ -110,6 +111,9 @@ def team_settings(request: HttpRequest) -> HttpResponse:
         with transaction.atomic():
             saved = save_with_audit(form=form, actor=request.user, noun="team_settings")
             programmes_list_publicly(listed=list(listing.cleaned_data["listed"]), by=request.user)
+            # The public pages show the new words now, and again once committed.
+            forget_listing()
+            transaction.on_commit(forget_listing)
         listed = ", ".join(p.name for p in listing.cleaned_data["listed"]) or "none"
         messages.success(
             request,

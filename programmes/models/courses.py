@@ -34,7 +34,11 @@ class Programme(TimeStamped):
     """A HOPE programme variant, e.g. "HOPE for carers"."""
 
     name = models.CharField(max_length=120)
-    description = models.TextField("short description", blank=True)
+    description = models.TextField(
+        "short description",
+        blank=True,
+        help_text="Shown on the public course pages when “what to expect” is empty.",
+    )
     # What the public course pages say (programmes/public.py); plain English, no jargon.
     audience = models.CharField(
         "who it is for",

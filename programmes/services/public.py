@@ -222,7 +222,8 @@ def _referral_from(request: ReferralRequest, now) -> Referral:
             source=ReferralSource.SELF,
             course=request.course,
             how_heard=request.how_heard,
-            received_on=today,
+            # Received the day they asked, not the day they confirmed.
+            received_on=timezone.localdate(request.created_at),
         ),
         by=None,
     )

@@ -19,11 +19,16 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from hope.models import TeamSettings
 from hope.ratelimit import client_network, limit_hit
 from hope.requestcontext import client_ip
 from programmes.models import Channel, Course, RequestStatus
-from programmes.public import course_sessions, filter_cards, listed_course, listed_courses
+from programmes.public import (
+    course_sessions,
+    filter_cards,
+    listed_course,
+    listed_courses,
+    public_team,
+)
 from programmes.public_forms import ConfirmCodeForm, FindForm, SelfReferralForm
 from programmes.services.public import (
     RequestError,
@@ -58,7 +63,7 @@ def public_page(view):
 
 def _page(request, template: str, context: dict, status: int = 200) -> HttpResponse:
     shared = {
-        "team": TeamSettings.shown(),
+        "team": public_team(),
         "hours": settings.SELF_REFERRAL_CONFIRM_HOURS,
         "months": settings.RETENTION_PARTICIPANT_MONTHS,
     }
@@ -126,7 +131,7 @@ def find_refer(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     form = SelfReferralForm(request.POST or None, cards=cards)
     if request.method != "POST" or not form.is_valid():
         return _page(request, "refer.html", {"form": form, "card": card})
-    contact_line = TeamSettings.shown().contact_line
+    contact_line = public_team().contact_line
     ring = f" Or contact the team: {contact_line}" if contact_line else ""
     if limit_hit(
         "selfreferral:address",
@@ -143,6 +148,16 @@ def find_refer(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     if form.is_bot:
         # Looks sent, so the bot learns nothing; nothing is saved or sent.
         return redirect("programmes:find_sent")
+    if limit_hit(
+        "selfreferral:everyone", "all", limit=settings.SELF_REFERRALS_PER_DAY, seconds=DAY
+    ):
+        return _too_many(
+            request,
+            form,
+            card,
+            "The team has had more requests than usual today, so the form is closed until "
+            "tomorrow." + (ring or " Please try again tomorrow."),
+        )
     details = form.details()
     contact = (
         details["email"].lower()

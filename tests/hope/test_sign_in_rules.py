@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import time
 from datetime import timedelta
 
 import pytest
@@ -165,3 +166,18 @@ def test_resetting_a_second_factor_ends_that_persons_sessions(client, coordinato
         Authenticator.objects.filter(user=coordinator, type=Authenticator.Type.TOTP).delete()
     assert client.get(reverse("home")).status_code == 302
     assert not DjangoSession.objects.exists()
+
+
+@pytest.mark.parametrize(("seconds_later", "accepted"), [(30, True), (-30, True), (90, False)])
+def test_a_code_from_the_moment_before_or_after_still_works_but_no_older(
+    client, coordinator, seconds_later, accepted
+):
+    """A code typed as the app moves on, or sent over a slow connection, is not refused."""
+    import time_machine
+
+    now = time.time()
+    code = totp_code(TOTP_SECRET, at=now)
+    client.post(reverse("account_login"), {"login": coordinator.email, "password": PASSWORD})
+    with time_machine.travel(now + seconds_later, tick=False):
+        client.post(reverse("mfa_authenticate"), {"code": code})
+    assert ("_auth_user_id" in client.session) == accepted

@@ -244,7 +244,7 @@ def test_confirmation_attempts_from_one_address_are_limited(client, django_asser
     url = reverse("programmes:find_confirm", args=["A" * 43])
     assert [client.post(url).status_code for _ in range(2)] == [404, 404]
     assert client.get(url).status_code == 404
-    with django_assert_num_queries(1):  # the team's settings for the page; no lookup
+    with django_assert_num_queries(0):  # no lookup (the team's words are cached)
         assert client.post(url).status_code == 429
     assert client.post(url, REMOTE_ADDR="198.51.100.1").status_code == 404
 
@@ -391,3 +391,30 @@ def test_the_queue_points_out_someone_already_on_record(client, coordinator, cou
         in page
     )
     assert f"participant #{other.pk}</a>: check" not in page
+
+
+@override_settings(SELF_REFERRALS_PER_DAY=2, SELF_REFERRALS_PER_ADDRESS_HOUR=50)
+def test_a_flood_from_many_addresses_stops_at_the_daily_cap(client, course):
+    for n in range(2):
+        assert (
+            refer(
+                client, course, email=f"p{n}@example.org", REMOTE_ADDR=f"198.51.100.{n}"
+            ).status_code
+            == 302
+        )
+    response = refer(client, course, email="p9@example.org", REMOTE_ADDR="203.0.113.50")
+    assert response.status_code == 429
+    assert "more requests than usual today" in response.content.decode()
+    assert ReferralRequest.objects.count() == 2
+
+
+def test_the_email_carries_no_words_the_asker_typed_and_the_referral_keeps_the_day_asked(
+    client, course
+):
+    refer(client, course, full_name="Win a prize at evil.example")
+    message = Message.objects.get(kind="selfreferral_confirm")
+    assert "evil.example" not in message.body_text and "evil.example" not in message.subject
+    asked = timezone.now()
+    with time_machine.travel(asked + timedelta(days=1, hours=1)):
+        client.post(emailed_link())
+    assert Referral.objects.get().received_on == timezone.localdate(asked)
