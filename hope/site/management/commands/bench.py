@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand
+
+from hope.site import bench
+
+
+class Command(BaseCommand):
+    help = (
+        "Measure every page at ten years of data against the floor, the CSV export and "
+        "claims at once (issue 17); writes var/bench/report.json and report.md. `make bench`."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--rounds", type=int, default=15, help="Requests per page.")
+        parser.add_argument("--years", type=int, default=10, help="Years of scale data.")
+        parser.add_argument("--workers", type=int, default=2)
+        parser.add_argument("--worker-class", default="sync", choices=["sync", "gthread"])
+        parser.add_argument("--threads", type=int, default=4, help="gthread only.")
+
+    def handle(self, *args, rounds, years, workers, worker_class, threads, **options):
+        report = bench.run(
+            rounds=rounds,
+            years=years,
+            workers=workers,
+            worker_class=worker_class,
+            threads=threads if worker_class == "gthread" else 1,
+            say=self.stdout.write,
+        )
+        self.stdout.write("")
+        self.stdout.write(bench.markdown(report))
+        verdict = "All targets met." if report["targets_met"] else "Some targets missed."
+        self.stdout.write(self.style.SUCCESS(verdict) if report["targets_met"] else verdict)
