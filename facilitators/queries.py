@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Prefetch
 
 from facilitators.models import FacilitatorProfile, SessionClaim, Training
 from hope.models import TeamSettings
@@ -72,13 +72,27 @@ def gaps_with_eligible(sessions: list[Session], start: datetime, end: datetime) 
     return gaps
 
 
-def clashes_with(profile: FacilitatorProfile):
-    """An Exists() for sessions overlapping one this person holds (for board annotations)."""
-    return Exists(
-        SessionClaim.objects.held().filter(
-            facilitator=profile, start__lt=OuterRef("end"), end__gt=OuterRef("start")
+def held_times(profile: FacilitatorProfile, sessions) -> list[tuple]:
+    """(start, end) of the sessions this person holds that could overlap ``sessions``
+    (a page of them): one query, on the held-claims-by-person index. Cheaper than asking
+    for each row, which at ten years scanned every claim once per board row."""
+    sessions = list(sessions)
+    if not sessions:
+        return []
+    return list(
+        SessionClaim.objects.held()
+        .filter(
+            facilitator=profile,
+            end__gt=min(s.start for s in sessions),
+            start__lt=max(s.end for s in sessions),
         )
+        .values_list("start", "end")
     )
+
+
+def clashes(session, held: list[tuple]) -> bool:
+    """Whether ``session`` overlaps one of ``held`` (from ``held_times``)."""
+    return any(start < session.end and end > session.start for start, end in held)
 
 
 def refreshers_due_count() -> int:

@@ -32,7 +32,7 @@ from facilitators.models import (
     new_calendar_token,
 )
 from facilitators.notices import gave_back_tells_coordinators
-from facilitators.queries import clashes_with, gaps_with_eligible
+from facilitators.queries import clashes, gaps_with_eligible, held_times
 from facilitators.services import (
     CourseClaimIncomplete,
     SlotError,
@@ -78,7 +78,6 @@ def board(request: HttpRequest) -> HttpResponse:
         # A session on a day the team has since closed is for the coordinator to move
         # or cancel, not for anyone to claim.
         .on_open_days()
-        .annotate(clashes=clashes_with(profile))
         .select_related("course", "course__programme", "course__venue", "venue")
     )
     programme_id = int_or_none(request.GET.get("programme"))
@@ -97,8 +96,10 @@ def board(request: HttpRequest) -> HttpResponse:
         )
     page = Paginator(sessions.order_by("start", "pk"), 60).get_page(request.GET.get("page"))
     add_cover(page.object_list)
+    held = held_times(profile, page.object_list)
     courses: dict[int, dict] = {}
     for session in page:
+        session.clashes = clashes(session, held)
         group = courses.setdefault(
             session.course_id, {"course": session.course, "sessions": [], "free_ids": []}
         )
