@@ -24,6 +24,7 @@ from expenses.access import (
 )
 from expenses.alerts import check_budget_alerts
 from expenses.charts import CHARTS
+from expenses.figures import cached_chart, cached_year_figures
 from expenses.forms import (
     AllocationFormSet,
     BudgetForm,
@@ -53,7 +54,7 @@ from expenses.models import (
     tax_year_miles_sentence,
     tax_year_of,
 )
-from expenses.reports import venue_hire_sessions, year_figures
+from expenses.reports import venue_hire_sessions
 from expenses.rides import (
     MOST_RIDES_PER_CLAIM,
     claim_from_rides_initial,
@@ -434,7 +435,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     budget = _chosen_budget(request)
     context = {"budget": budget, "years": Budget.objects.values_list("start_year", flat=True)}
     if budget is not None:
-        context["figures"] = year_figures(budget)
+        # Remembered in Redis until money changes (expenses/figures.py).
+        context["figures"] = cached_year_figures(budget)
     context["queue"] = (
         ExpenseClaim.objects.filter(status=ExpenseStatus.SUBMITTED)
         .select_related("claimant")
@@ -456,7 +458,7 @@ def chart(request: HttpRequest, start_year: int, name: str) -> HttpResponse:
     budget = Budget.objects.filter(start_year=start_year).first()
     if budget is None or name not in CHARTS:
         raise Http404
-    return svg_response(CHARTS[name](year_figures(budget)))
+    return svg_response(cached_chart(budget, name))
 
 
 def _refused(request, pk, error: ExpenseError, **forms) -> HttpResponse:
