@@ -92,7 +92,8 @@ def cached_year_figures(budget: Budget) -> YearFigures:
 def cached_chart(budget: Budget, name: str) -> str:
     """One of the dashboard's SVG charts (``CHARTS``), remembered with the figures."""
     key, entry = _entry(budget)
-    chart_key = f"{key}:{entry['today']}:{entry['until']}:{name}"
+    until = int(entry["until"].timestamp()) if entry["until"] else "none"
+    chart_key = f"{key}:{entry['today']:%Y%m%d}:{until}:{name}"
     svg = cache.get(chart_key)
     if svg is None:
         svg = CHARTS[name](entry["figures"])
