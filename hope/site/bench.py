@@ -54,7 +54,8 @@ def database_url(name: str) -> str:
 
 
 def settings_database_url() -> str:
-    return os.environ["DATABASE_URL"]
+    # The local PostgreSQL's URL when DATABASE_URL is unset (hope/localservices.py).
+    return settings.DATABASE_URL
 
 
 def server_env(db_url: str) -> dict[str, str]:
@@ -62,6 +63,7 @@ def server_env(db_url: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         DATABASE_URL=db_url,
+        REDIS_URL=settings.REDIS_URL,
         DEBUG="false",
         SECRET_KEY=os.environ.get("BENCH_SECRET_KEY", "bench-only-key-" + "x" * 40),
         EMAIL_HOST="mail.invalid",
@@ -146,14 +148,15 @@ class Server:
 
     def __enter__(self) -> Server:
         self.process = subprocess.Popen(self.args, cwd=ROOT, env=self.env)
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             try:
-                if requests.get(self.base + "/accessibility/", timeout=5).status_code == 200:
+                if requests.get(self.base + "/accessibility/", timeout=10).status_code == 200:
                     return self
-            except requests.ConnectionError:
+            except requests.RequestException:
                 time.sleep(0.3)
-        raise RuntimeError("gunicorn did not answer within 60 s")
+        self.__exit__()
+        raise RuntimeError("gunicorn did not answer within 120 s")
 
     def __exit__(self, *exc) -> None:
         self.process.terminate()
@@ -316,7 +319,7 @@ def machine(postgres: str) -> dict:
             if line.startswith("model name"):
                 model = line.split(":", 1)[1].strip()
                 break
-    redis_info = redis.Redis.from_url(os.environ["REDIS_URL"]).info()
+    redis_info = redis.Redis.from_url(settings.REDIS_URL).info()
     return {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "cpus": os.cpu_count(),
@@ -387,8 +390,11 @@ def run(*, rounds: int, years: int, workers: int, worker_class: str, threads: in
     for page in pages:
         page["queries_scale"] = page.pop("queries")
         page["queries_demo"] = demo_counts.get((page["role"], page["name"]))
-    # Cached pages start cold for every run.
-    redis.Redis.from_url(os.environ["REDIS_URL"]).flushdb()
+    # Remembered figures start cold for every run: the bench server's own keys only
+    # (CACHE_KEY_PREFIX hope-bench), never the rest of the database (Celery's queues).
+    bench_redis = redis.Redis.from_url(settings.REDIS_URL)
+    for key in bench_redis.scan_iter(match="hope-bench:*", count=1000):
+        bench_redis.delete(key)
     server_name = f"gunicorn {worker_class}, {workers} workers" + (
         f" × {threads} threads" if worker_class == "gthread" else ""
     )
@@ -419,3 +425,116 @@ def run(*, rounds: int, years: int, workers: int, worker_class: str, threads: in
     (OUT / "report.md").write_text(markdown(report))
     shutil.copy(OUT / "report.md", OUT / f"report-{worker_class}-{workers}.md")
     return report
+
+
+# --- Serving: gunicorn's worker class and count, under concurrent load -------------------
+
+SERVING = [("sync", 2, 1), ("sync", 4, 1), ("gthread", 2, 4), ("gthread", 4, 4)]
+
+
+def measure_load(server: Server, pages: list[dict], cookies: dict, *, clients: int,
+                 seconds: float) -> dict:  # fmt: skip
+    """``clients`` people at once, each opening the pages in turn for ``seconds``:
+    requests a second, median and 95th percentile, errors."""
+    deadline = time.monotonic() + seconds
+    times: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+
+    def person(offset: int) -> None:
+        nonlocal errors
+        n = offset
+        with requests.Session() as http:
+            while time.monotonic() < deadline:
+                page = pages[n % len(pages)]
+                n += 1
+                cookie = cookies.get(page["role"])
+                started = time.perf_counter()
+                try:
+                    response = http.get(
+                        server.base + page["path"],
+                        cookies={"sessionid": cookie} if cookie else {},
+                        allow_redirects=False,
+                        timeout=60,
+                    )
+                    ok = response.status_code < 500
+                except requests.RequestException:
+                    ok = False
+                with lock:
+                    times.append(time.perf_counter() - started)
+                    errors += not ok
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=person, args=(k * 7,)) for k in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - started
+    return {
+        "clients": clients,
+        "requests": len(times),
+        "per_second": round(len(times) / elapsed, 1),
+        "median_ms": round(statistics.median(times) * 1000, 1),
+        "p95_ms": round(percentile(times, 0.95) * 1000, 1),
+        "errors": errors,
+    }
+
+
+def run_serving(*, clients: int, seconds: float, say) -> dict:
+    """Each gunicorn set-up in SERVING against the scale data: the page mix under
+    ``clients`` people at once, then the two claim races."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    scale_url = ensure_database(
+        os.environ.get("BENCH_SCALE_DB", "hope_bench_scale"), scale_years=10, say=say
+    )
+    manage("collectstatic", "--noinput", "-v0", env=server_env(scale_url))
+    scale = probe(scale_url, with_claims=True)
+    # The everyday pages (not the reports or the export): what many people open at once.
+    everyday = [p for p in scale["pages"] if "report" not in p["name"]]
+    results = []
+    for worker_class, workers, threads in SERVING:
+        name = f"{worker_class} {workers}" + (f"×{threads}" if worker_class == "gthread" else "")
+        say(f"gunicorn {name}: {clients} people at once for {seconds:g} s …")
+        with Server(scale_url, workers=workers, worker_class=worker_class,
+                    threads=threads) as server:  # fmt: skip
+            for page in everyday:  # warm every worker's caches a little
+                fetch(server.base, page["path"], scale["cookies"].get(page["role"]))
+            load = measure_load(server, everyday, scale["cookies"], clients=clients,
+                                seconds=seconds)  # fmt: skip
+            claims = measure_claims(server, scale["claims"], scale_url)
+            rss = sum(w.memory_info().rss for w in server.workers()) / 2**20
+        results.append(
+            {"server": name, "load": load, "claims": claims, "workers_rss_mb": round(rss)}
+        )
+        say(
+            f"  {load['per_second']} req/s, median {load['median_ms']} ms, "
+            f"p95 {load['p95_ms']} ms, claims p95 {claims['distinct']['p95_ms']} ms, "
+            f"winners of one slot: {claims['one_slot']['winners']}"
+        )
+    report = {"machine": machine(scale["postgres"]), "clients": clients, "seconds": seconds,
+              "results": results}  # fmt: skip
+    (OUT / "serving.json").write_text(json.dumps(report, indent=1))
+    (OUT / "serving.md").write_text(serving_markdown(report))
+    return report
+
+
+def serving_markdown(report: dict) -> str:
+    m = report["machine"]
+    lines = [
+        f"Measured {m['date']} on {m['cpus']} × {m['cpu_model']} (load {m['load_average'][0]}), "
+        f"{report['clients']} people at once for {report['seconds']:g} s over the everyday "
+        "pages, then 50 claims on different slots and 20 on one.",
+        "",
+        "| gunicorn | req/s | median ms | p95 ms | errors | 50 claims p95 ms | one winner of 20 "
+        "| workers' memory MB |",
+        "|---|---:|---:|---:|---:|---:|---|---:|",
+    ]
+    for r in report["results"]:
+        load, claims = r["load"], r["claims"]
+        lines.append(
+            f"| {r['server']} | {load['per_second']} | {load['median_ms']} | {load['p95_ms']} | "
+            f"{load['errors']} | {claims['distinct']['p95_ms']} | "
+            f"{'yes' if claims['one_slot']['winners'] == 1 else 'no'} | {r['workers_rss_mb']} |"
+        )
+    return "\n".join(lines) + "\n"

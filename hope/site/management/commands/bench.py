@@ -17,8 +17,22 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=2)
         parser.add_argument("--worker-class", default="sync", choices=["sync", "gthread"])
         parser.add_argument("--threads", type=int, default=4, help="gthread only.")
+        parser.add_argument(
+            "--serving",
+            action="store_true",
+            help="Compare gunicorn sync and gthread at 2 and 4 workers under load instead.",
+        )
+        parser.add_argument("--clients", type=int, default=8, help="--serving: people at once.")
+        parser.add_argument("--seconds", type=float, default=30, help="--serving: how long.")
 
-    def handle(self, *args, rounds, years, workers, worker_class, threads, **options):
+    def handle(self, *args, rounds, years, workers, worker_class, threads, serving, **options):
+        if serving:
+            report = bench.run_serving(
+                clients=options["clients"], seconds=options["seconds"], say=self.stdout.write
+            )
+            self.stdout.write("")
+            self.stdout.write(bench.serving_markdown(report))
+            return
         report = bench.run(
             rounds=rounds,
             years=years,
