@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import os
+
 from django.core.management.base import BaseCommand
 
 from hope.site import bench
@@ -14,8 +16,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--rounds", type=int, default=15, help="Requests per page.")
         parser.add_argument("--years", type=int, default=10, help="Years of scale data.")
-        parser.add_argument("--workers", type=int, default=2)
-        parser.add_argument("--worker-class", default="sync", choices=["sync", "gthread"])
+        # What gunicorn.conf.py deploys: threaded workers, two per core, four threads each.
+        parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1))
+        parser.add_argument("--worker-class", default="gthread", choices=["sync", "gthread"])
         parser.add_argument("--threads", type=int, default=4, help="gthread only.")
         parser.add_argument(
             "--serving",
