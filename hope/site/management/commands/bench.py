@@ -16,8 +16,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--rounds", type=int, default=15, help="Requests per page.")
         parser.add_argument("--years", type=int, default=10, help="Years of scale data.")
-        # What gunicorn.conf.py deploys: threaded workers, two per core, four threads each.
-        parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1))
+        # What gunicorn.conf.py deploys: threaded workers, one per core, four threads each.
+        parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
         parser.add_argument("--worker-class", default="gthread", choices=["sync", "gthread"])
         parser.add_argument("--threads", type=int, default=4, help="gthread only.")
         parser.add_argument(
