@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 # own test database and Redis database (hope/settings_test.py). 0 runs in one process.
 PYTEST_WORKERS ?= 2
 
-.PHONY: install run code test lint stop clean
+.PHONY: install run code test lint stop clean bench
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,14 @@ run: install
 code: export DEBUG ?= true
 code: install
 	@$(PY) manage.py demo_code
+
+# Every page at ten years of data against the floor, the CSV export and claims at once
+# (issue 17): var/bench/report.md. Loads the data into databases of its own the first time
+# (BENCH_DEMO_DB, BENCH_SCALE_DB on DATABASE_URL's server; about three minutes), then
+# takes about five. Not part of `make test`. BENCH_ARGS="--rounds 30 --workers 4".
+bench: export DEBUG ?= true
+bench: install
+	$(PY) manage.py bench $(BENCH_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

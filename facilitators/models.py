@@ -220,6 +220,16 @@ class SessionClaim(models.Model):
 
     class Meta:
         ordering = ["claimed_at", "pk"]
+        indexes = [
+            # What one person holds from a time on (the board's clash check, their own
+            # sessions, the claim service's clash check): EXPLAIN at ten years, 1.4 ms
+            # reading all 201 of a person's claims -> 0.06 ms reading the dozen wanted.
+            models.Index(
+                fields=["facilitator", "end"],
+                condition=Q(released_at__isnull=True),
+                name="facilitators_claim_held_by",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(kind__in=FacilitatorKind.values), name="facilitators_claim_kind_valid"

@@ -6,8 +6,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Exists, OuterRef, Prefetch
-
 from facilitators.models import FacilitatorProfile, SessionClaim, Training
 from hope.models import TeamSettings
 from hope.roles import FacilitatorKind
@@ -41,15 +39,15 @@ def gaps_with_eligible(sessions: list[Session], start: datetime, end: datetime) 
     Three queries whatever the number of sessions: active profiles, their trainings,
     and the claims held between ``start`` and ``end``; the matching happens here.
     """
-    profiles = list(
-        FacilitatorProfile.objects.active()
-        .select_related("user")
-        .prefetch_related(
-            Prefetch("trainings", queryset=Training.objects.only("profile", "programme"))
-        )
-        .order_by("user__full_name", "pk")
-    )
-    trained = {p.pk: {t.programme_id for t in p.trainings.all()} for p in profiles}
+    active = FacilitatorProfile.objects.active()
+    profiles = list(active.select_related("user").order_by("user__full_name", "pk"))
+    # Pairs in one plain query: prefetch_related filtered a queryset for each of 150
+    # profiles, a third of the cover page's time at ten years.
+    trained: dict[int, set[int]] = {p.pk: set() for p in profiles}
+    for profile_id, programme_id in Training.objects.filter(profile__in=active).values_list(
+        "profile_id", "programme_id"
+    ):
+        trained.setdefault(profile_id, set()).add(programme_id)
     busy: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
     for facilitator_id, claim_start, claim_end in (
         SessionClaim.objects.held()
@@ -72,13 +70,27 @@ def gaps_with_eligible(sessions: list[Session], start: datetime, end: datetime) 
     return gaps
 
 
-def clashes_with(profile: FacilitatorProfile):
-    """An Exists() for sessions overlapping one this person holds (for board annotations)."""
-    return Exists(
-        SessionClaim.objects.held().filter(
-            facilitator=profile, start__lt=OuterRef("end"), end__gt=OuterRef("start")
+def held_times(profile: FacilitatorProfile, sessions) -> list[tuple]:
+    """(start, end) of the sessions this person holds that could overlap ``sessions``
+    (a page of them): one query, on the held-claims-by-person index. Cheaper than asking
+    for each row, which at ten years scanned every claim once per board row."""
+    sessions = list(sessions)
+    if not sessions:
+        return []
+    return list(
+        SessionClaim.objects.held()
+        .filter(
+            facilitator=profile,
+            end__gt=min(s.start for s in sessions),
+            start__lt=max(s.end for s in sessions),
         )
+        .values_list("start", "end")
     )
+
+
+def clashes(session, held: list[tuple]) -> bool:
+    """Whether ``session`` overlaps one of ``held`` (from ``held_times``)."""
+    return any(start < session.end and end > session.start for start, end in held)
 
 
 def refreshers_due_count() -> int:

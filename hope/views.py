@@ -79,6 +79,14 @@ def accessibility(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+def ping(request: HttpRequest) -> HttpResponse:
+    """The least a signed-in request costs: every middleware, the session, the person and
+    their roles (three queries), and no page. `make bench` measures each page against
+    it, so the ratios hold on a busy machine; a monitor may use it to check sign-in works."""
+    return HttpResponse("Signed in.\n", content_type="text/plain; charset=utf-8")
+
+
+@login_required
 @people_manager_required
 def people(request: HttpRequest) -> HttpResponse:
     audit_viewed(request, "the list of people")

@@ -198,6 +198,7 @@ MATRIX: dict[str, Case] = {
     "programmes:find_confirm": Case(everyone(404), kwargs={"token": "invitation_token"}),
     "healthz": Case(everyone(OK)),
     "accessibility": Case(everyone(OK)),
+    "ping": Case(signed_in(OK, anonymous=LOGIN)),
     # People and invitations: coordinators, and finance leads (who alone give the Finance
     # lead role). Opening a page of people's details adds a line to the audit trail.
     "people": Case(people_managers(), effect=audit_lines),
@@ -701,6 +702,8 @@ MORE_CASES: dict[str, tuple[str, Case]] = {
 # CSVs join this list when they land.
 EVIDENCE_VIEWER_PAGES = {
     "home",
+    # "Signed in.": nothing about anyone (make bench's floor).
+    "ping",
     "message_log",
     "programmes:outcomes_report",
     "programmes:outcomes_export",

@@ -16,6 +16,7 @@ urlpatterns = [
     path("", site.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("accessibility/", views.accessibility, name="accessibility"),
+    path("ping/", views.ping, name="ping"),
     path("settings/", site.team_settings, name="team_settings"),
     path("messages/", views.message_log, name="message_log"),
     path("account/notices/", views.notice_preferences, name="notice_preferences"),

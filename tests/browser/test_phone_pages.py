@@ -29,6 +29,7 @@ DESKTOP_SIZE = {"width": 1280, "height": 800}
 # Downloads, feeds and images: not pages to lay out.
 NOT_PAGES = {
     "healthz",
+    "ping",
     "facilitators:feed",
     "expenses:claim_receipt",
     "expenses:spend_attachment",

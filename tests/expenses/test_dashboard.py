@@ -372,3 +372,65 @@ def test_chart_text_is_readable_on_a_phone(client, year, finance_lead, name):
     assert sizes and min(sizes) * 358 / width >= 11, (width, sorted(set(sizes)))
     page = client.get(reverse("expenses:dashboard")).content.decode()
     assert f'width="{width:.0f}"' in page  # the page reserves the chart's own shape
+
+
+def dashboard_figures(client):
+    return client.get(reverse("expenses:dashboard")).context["figures"]
+
+
+def test_dashboard_figures_are_remembered_until_money_changes(
+    client, year, django_capture_on_commit_callbacks
+):
+    from expenses.services import expense_approve
+
+    claimant, lead = UserFactory(roles=[Role.VOLUNTEER]), UserFactory(roles=[Role.FINANCE_LEAD])
+    client.force_login(lead)
+    waiting = ExpenseClaim.objects.create(
+        claimant=claimant, spent_on=date(2026, 9, 1), category=Category.OTHER,
+        description="Certificates", amount=D("12.00"), status=ExpenseStatus.SUBMITTED,
+    )  # fmt: skip
+    first = dashboard_figures(client)
+    assert (first.submitted, first.approved_unpaid) == (D("12.00"), D("0.00"))
+    chart = client.get(reverse("expenses:chart", args=[2026, "categories"])).content
+    with django_capture_on_commit_callbacks(execute=True):
+        expense_approve(claim=waiting, by=lead)
+    after = dashboard_figures(client)
+    assert (after.submitted, after.approved_unpaid) == (D("0.00"), D("12.00"))
+    assert client.get(reverse("expenses:chart", args=[2026, "categories"])).content != chart
+
+
+def test_remembered_figures_cost_no_figure_queries(client, year, django_assert_max_num_queries):
+    lead = UserFactory(roles=[Role.FINANCE_LEAD])
+    client.force_login(lead)
+    client.get(reverse("expenses:dashboard"))
+    client.get(reverse("expenses:dashboard"))
+    # Sign-in, the year, the years, the two queues: the ten figure queries are remembered.
+    with django_assert_max_num_queries(8):
+        client.get(reverse("expenses:dashboard"))
+
+
+def test_remembered_venue_hire_follows_sessions_starting_and_cancelled(
+    client, year, django_capture_on_commit_callbacks
+):
+    from programmes.services import session_cancel
+
+    lead, coordinator = (
+        UserFactory(roles=[Role.FINANCE_LEAD]),
+        UserFactory(roles=[Role.COORDINATOR]),
+    )
+    client.force_login(lead)
+    venue = VenueFactory(hire_cost=D("20.00"))
+    course = CourseFactory(venue=venue, first_start=datetime(2026, 10, 16, 10, tzinfo=LONDON))
+    first = dashboard_figures(client)
+    assert (first.venue_hire_held, first.venue_hire_committed) == (D("0.00"), D("120.00"))
+    # The first session starts: its hire is spent now, remembered figures or not.
+    with time_machine.travel(datetime(2026, 10, 16, 10, 1, tzinfo=LONDON), tick=False):
+        client.force_login(lead)  # a day on: signed out for being idle
+        started = dashboard_figures(client)
+        assert (started.venue_hire_held, started.venue_hire_committed) == (
+            D("20.00"),
+            D("100.00"),
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            session_cancel(session=course.sessions.get(number=6), by=coordinator)
+        assert dashboard_figures(client).venue_hire_committed == D("80.00")

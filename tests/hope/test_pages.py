@@ -160,3 +160,16 @@ def test_home_runs_a_fixed_number_of_queries(client, personas, django_assert_max
                 assert client.get("/").status_code == 200
             counts.append(len(captured.captured_queries))
     assert counts[0] == counts[1] and counts[2] == counts[3], counts
+
+
+def test_ping_is_the_floor_a_signed_in_request_costs(client, personas, django_assert_num_queries):
+    """`make bench` measures every page against /ping/: the session, the person and
+    their roles, nothing else."""
+    client.force_login(personas["finance"])
+    client.get("/ping/")  # the first request of a session also records when it was seen
+    with django_assert_num_queries(3):
+        response = client.get("/ping/")
+    assert response.status_code == 200
+    assert response.content == b"Signed in.\n"
+    client.logout()
+    assert client.get("/ping/").status_code == 302

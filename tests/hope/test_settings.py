@@ -229,3 +229,14 @@ def test_a_process_a_test_starts_reaches_its_workers_redis_database():
         assert result.returncode == 0, result.stderr
         settings_url, broker_url, env["REDIS_URL"] = result.stdout.split()
         assert settings_url == broker_url == "redis://127.0.0.1:6379/14"
+
+
+@pytest.mark.django_db
+def test_postgresql_jit_is_off_for_the_apps_connections():
+    """Compiling the reports' queries cost more than running them (README, "Speed at ten
+    years")."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"

@@ -1,0 +1,111 @@
+"""The finance dashboard's figures and charts, remembered in Redis until money changes.
+
+At ten years of data the dashboard's ten figure queries and two pygal charts took most
+of its time, on every request, though the figures change only when money does. So they
+are kept in the cache under a version that every change to what they are made of
+replaces: a claim, a ride on a claim, direct spend, a budget or allocation (saved or
+deleted), and, for venue hire, a session, course or venue price (saved, deleted, moved,
+cancelled or unpublished). ``connect()`` (from ``ExpensesConfig.ready``) wires that up;
+the services that change money need do nothing more than save.
+
+The version is replaced at once and again after the transaction commits: at once, so
+the request that changed money sees its change; after commit, so a figure worked out
+by someone else from the old rows while the change was being saved is not kept.
+
+Time changes the figures too: a session's hire moves from committed to spent when it
+starts, and the year-end run rate moves with the day. So a remembered entry says until
+when it holds (the next session with hire to start, and today) and is worked out afresh
+after. The budget alerts (expenses/alerts.py) always work from the rows, never from here.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Min
+from django.db.models.signals import post_delete, post_save
+from django.utils import timezone
+
+from expenses.charts import CHARTS
+from expenses.models import Allocation, Budget, ClaimRide, DirectSpend, ExpenseClaim
+from expenses.reports import YearFigures, venue_hire_sessions, year_figures
+from programmes.models import Course, Session
+from programmes.signals import course_unpublished, sessions_cancelled, sessions_moved
+from venues.models import VenuePrice
+
+VERSION_KEY = "expenses:figures:version"
+# Long enough to matter, short enough that a change made outside the app (a hand-run
+# SQL update) shows within a day.
+KEEP_SECONDS = 24 * 3600
+
+
+def money_changed(**kwargs) -> None:
+    """Forget every year's remembered figures and charts (a signal receiver)."""
+    _new_version()
+    transaction.on_commit(_new_version, robust=True)
+
+
+def _new_version() -> None:
+    cache.set(VERSION_KEY, secrets.token_hex(8), timeout=None)
+
+
+def _version() -> str:
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        cache.add(VERSION_KEY, secrets.token_hex(8), timeout=None)
+        version = cache.get(VERSION_KEY, "none")
+    return version
+
+
+def _holds(entry: dict | None, now: datetime) -> bool:
+    return (
+        entry is not None
+        and entry["today"] == timezone.localdate(now)
+        and (entry["until"] is None or now < entry["until"])
+    )
+
+
+def _entry(budget: Budget) -> tuple[str, dict]:
+    key = f"expenses:figures:{budget.start_year}:{_version()}"
+    now = timezone.now()
+    entry = cache.get(key)
+    if not _holds(entry, now):
+        figures = year_figures(budget)
+        until = (
+            venue_hire_sessions(budget.start_year)
+            .filter(start__gt=now)
+            .aggregate(next=Min("start"))["next"]
+        )
+        entry = {"figures": figures, "today": timezone.localdate(now), "until": until}
+        cache.set(key, entry, timeout=KEEP_SECONDS)
+    return key, entry
+
+
+def cached_year_figures(budget: Budget) -> YearFigures:
+    """``year_figures(budget)``, remembered: one cache read when nothing changed."""
+    return _entry(budget)[1]["figures"]
+
+
+def cached_chart(budget: Budget, name: str) -> str:
+    """One of the dashboard's SVG charts (``CHARTS``), remembered with the figures."""
+    key, entry = _entry(budget)
+    until = int(entry["until"].timestamp()) if entry["until"] else "none"
+    chart_key = f"{key}:{entry['today']:%Y%m%d}:{until}:{name}"
+    svg = cache.get(chart_key)
+    if svg is None:
+        svg = CHARTS[name](entry["figures"])
+        cache.set(chart_key, svg, timeout=KEEP_SECONDS)
+    return svg
+
+
+def connect() -> None:
+    for model in (ExpenseClaim, ClaimRide, DirectSpend, Budget, Allocation, Session, Course,
+                  VenuePrice):  # fmt: skip
+        post_save.connect(money_changed, sender=model, dispatch_uid=f"money-{model.__name__}")
+        post_delete.connect(money_changed, sender=model, dispatch_uid=f"money-{model.__name__}")
+    # Sessions moved or cancelled in bulk (no save() each) are announced instead.
+    for signal in (sessions_moved, sessions_cancelled, course_unpublished):
+        signal.connect(money_changed, dispatch_uid=f"money-{id(signal)}")
