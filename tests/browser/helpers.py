@@ -1,8 +1,11 @@
 """Steps every browser journey shares."""
 
+import re
 import time
+from urllib.parse import urlsplit
 
 from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
 _last_code: dict[str, str] = {}
@@ -45,15 +48,43 @@ def second_step(page, user):
         page.get_by_role("button", name="Sign in", exact=True).click()
 
 
+def _follow(page, link, hidden_link, opener=None) -> None:
+    """Click a menu link and wait until the browser is on its page. Bootstrap opens and
+    closes menus with transitions; on a loaded machine a click can land while one is still
+    moving and go nowhere, so a click that has not arrived is tried again (opening the
+    menu first, if it has closed)."""
+    path = urlsplit(hidden_link.get_attribute("href")).path  # read while the menu is shut
+    for _ in range(3):
+        if opener is not None and not link.is_visible():
+            opener.click()
+        link.click()
+        try:
+            page.wait_for_url(lambda url: urlsplit(url).path == path, timeout=5_000)
+            return
+        except PlaywrightTimeoutError:
+            continue
+    expect(page).to_have_url(re.compile(re.escape(path)))
+
+
+def _menu_link(page, name):
+    """The navbar, one of its links, and the same link found even while its menu is shut."""
+    main = page.get_by_role("navigation", name="Main")
+    return (
+        main,
+        main.get_by_role("link", name=name, exact=True),
+        main.get_by_role("link", name=name, exact=True, include_hidden=True),
+    )
+
+
 def nav(page, name):
-    page.get_by_role("navigation", name="Main").get_by_role("link", name=name, exact=True).click()
+    _, link, hidden_link = _menu_link(page, name)
+    _follow(page, link, hidden_link)
 
 
 def nav_more(page, name):
     """A page under the navbar's "More" menu (open the phone's "Menu" first)."""
-    main = page.get_by_role("navigation", name="Main")
-    main.get_by_role("button", name="More", exact=True).click()
-    main.get_by_role("link", name=name, exact=True).click()
+    main, link, hidden_link = _menu_link(page, name)
+    _follow(page, link, hidden_link, opener=main.get_by_role("button", name="More", exact=True))
 
 
 def settle(page) -> None:
