@@ -18,6 +18,7 @@ from django.contrib.postgres.fields import ArrayField, RangeOperators
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import ExpressionWrapper, F, Func, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce, Upper
 from django.utils import timezone
 
 from hope.modelbase import TimeStamped
@@ -60,14 +61,23 @@ class ParticipantQuerySet(models.QuerySet):
     def identifiable(self) -> ParticipantQuerySet:
         return self.filter(anonymised_at__isnull=True)
 
-    def same_contact(self, *, email, mobile, besides) -> ParticipantQuerySet:
-        """Records with this email address (in any case) or mobile number, other than
-        ``besides``: the same person recorded twice, say after referring themselves. Each
-        argument is a value or an OuterRef."""
-        return (
-            self.identifiable()
-            .filter((Q(email__iexact=email) & ~Q(email="")) | (Q(mobile=mobile) & ~Q(mobile="")))
-            .exclude(pk=besides)
+    def same_contact_pk(self, *, email, mobile, besides) -> Coalesce:
+        """An expression for the first other record (than ``besides``) with this email
+        address (in any case) or mobile number: the same person recorded twice, say after
+        referring themselves. Each argument is a value or an OuterRef. Two lookups rather
+        than one with OR, so each uses its index."""
+
+        def first(**match):
+            return Subquery(
+                self.identifiable()
+                .filter(**match)
+                .exclude(pk=besides)
+                .order_by("pk")
+                .values("pk")[:1]
+            )
+
+        return Coalesce(
+            first(email__iexact=email, email__gt=""), first(mobile=mobile, mobile__gt="")
         )
 
 
@@ -171,6 +181,11 @@ class Participant(TimeStamped):
                 condition=Q(transport_legs__in=TransportLegs.values),
                 name="programmes_participant_transport_legs_valid",
             ),
+        ]
+        # The referrals queue looks up others with the same email (any case) or mobile.
+        indexes = [
+            models.Index(Upper("email"), name="programmes_person_email_ci"),
+            models.Index(fields=["mobile"], name="programmes_person_mobile"),
         ]
 
     def __str__(self) -> str:

@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, Prefetch, Subquery
+from django.db.models import Exists, OuterRef, Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -103,16 +103,16 @@ def referral_list(request: HttpRequest) -> HttpResponse:
     )
     # The same person may be on record already (say, referred by their GP, then by
     # themselves): the queue names the other record so the coordinator can check.
-    other_record = Participant.objects.same_contact(
+    other_record = Participant.objects.same_contact_pk(
         email=OuterRef("participant__email"),
         mobile=OuterRef("participant__mobile"),
         besides=OuterRef("participant_id"),
-    ).order_by("pk")
+    )
     referrals = (
         Referral.objects.select_related("participant", "course")
         .annotate(
             has_place=Exists(has_place),
-            other_record=Subquery(other_record.values("pk")[:1]),
+            other_record=other_record,
         )
         .order_by("received_on", "pk")
     )
