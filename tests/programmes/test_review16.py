@@ -14,11 +14,10 @@ from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from hope.models import Message, TeamSettings
+from hope.models import TeamSettings
 from hope.ratelimit import client_network
 from hope.signin import LAST_SEEN
 from programmes.models import (
-    HowHeard,
     Programme,
     Referral,
     ReferralRequest,
@@ -26,21 +25,9 @@ from programmes.models import (
 )
 from programmes.views import public as public_views
 from tests.factories import CourseFactory
+from tests.programmes.test_self_referral import emailed_link, form
 
 pytestmark = pytest.mark.django_db
-
-LINK = re.compile(r"https?://[^/\s]+(/find/confirm/[A-Za-z0-9_-]+/)")
-
-
-def form(**extra) -> dict:
-    return {
-        "full_name": "Ada Lovelace",
-        "email": "ada@example.org",
-        "preferred_channel": "email",
-        "how_heard": HowHeard.FRIEND_OR_FAMILY,
-        "consent_contact": "on",
-        **extra,
-    }
 
 
 def test_the_cached_public_pages_set_no_cookie_for_a_visitor():
@@ -100,7 +87,7 @@ def test_a_confirmation_that_loses_a_race_says_it_is_confirmed(client, monkeypat
     the form must be filled in again (which would make a second referral)."""
     course = CourseFactory()
     client.post(reverse("programmes:find_refer", args=[course.pk]), form())
-    link = LINK.search(Message.objects.get(kind="selfreferral_confirm").body_text)[1]
+    link = emailed_link()
     stale = ReferralRequest.objects.get()  # as the other tap saw it: still waiting
     assert client.post(link).status_code == 200  # the first tap confirms
     monkeypatch.setattr(public_views, "request_for_token", lambda token: stale)
@@ -144,7 +131,7 @@ def test_automatic_enrolment_only_onto_a_course_still_on_the_public_pages(client
     team.save()
     course = CourseFactory(first_start=timezone.now() + timedelta(hours=2))
     client.post(reverse("programmes:find_refer", args=[course.pk]), form())
-    link = LINK.search(Message.objects.get(kind="selfreferral_confirm").body_text)[1]
+    link = emailed_link()
     later = timezone.now() + timedelta(hours=3 if change == "started" else 0)
     if change == "unlisted":
         Programme.objects.filter(pk=course.programme_id).update(is_listed=False)
