@@ -21,12 +21,14 @@ after. The budget alerts (expenses/alerts.py) always work from the rows, never f
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from collections.abc import Callable
+from datetime import date, datetime
 
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Min
 from django.db.models.signals import post_delete, post_save
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from expenses.charts import CHARTS
@@ -84,21 +86,39 @@ def _entry(budget: Budget) -> tuple[str, dict]:
     return key, entry
 
 
-def cached_year_figures(budget: Budget) -> YearFigures:
-    """``year_figures(budget)``, remembered: one cache read when nothing changed."""
-    return _entry(budget)[1]["figures"]
+def _made_from(
+    key: str, entry: dict, name: str, make: Callable[[YearFigures, date], str]
+) -> str:
+    """Something made only from a year's figures (a chart, the dashboard's figures as
+    HTML), remembered as long as the figures it was made from."""
+    until = int(entry["until"].timestamp()) if entry["until"] else "none"
+    made_key = f"{key}:{entry['today']:%Y%m%d}:{until}:{name}"
+    made = cache.get(made_key)
+    if made is None:
+        made = make(entry["figures"], entry["today"])
+        cache.set(made_key, made, timeout=KEEP_SECONDS)
+    return made
 
 
 def cached_chart(budget: Budget, name: str) -> str:
     """One of the dashboard's SVG charts (``CHARTS``), remembered with the figures."""
+    return _made_from(*_entry(budget), name, lambda figures, today: CHARTS[name](figures))
+
+
+def cached_dashboard(budget: Budget) -> tuple[YearFigures, str]:
+    """The year's figures and the dashboard's HTML of them, remembered: the HTML is the
+    same for every finance lead, and rendering its dozen tables of pounds cost more than
+    the rest of the page."""
     key, entry = _entry(budget)
-    until = int(entry["until"].timestamp()) if entry["until"] else "none"
-    chart_key = f"{key}:{entry['today']:%Y%m%d}:{until}:{name}"
-    svg = cache.get(chart_key)
-    if svg is None:
-        svg = CHARTS[name](entry["figures"])
-        cache.set(chart_key, svg, timeout=KEEP_SECONDS)
-    return svg
+    html = _made_from(
+        key,
+        entry,
+        "html",
+        lambda figures, today: render_to_string(
+            "expenses/_figures.html", {"budget": budget, "figures": figures, "today": today}
+        ),
+    )
+    return entry["figures"], html
 
 
 def connect() -> None:

@@ -24,7 +24,7 @@ from expenses.access import (
 )
 from expenses.alerts import check_budget_alerts
 from expenses.charts import CHARTS
-from expenses.figures import cached_chart, cached_year_figures
+from expenses.figures import cached_chart, cached_dashboard
 from expenses.forms import (
     AllocationFormSet,
     BudgetForm,
@@ -86,6 +86,9 @@ from hope.params import ids, int_or_none
 from hope.spreadsheets import csv_blocks
 from hope.uploads import document_response
 from programmes.models import Ride
+
+# Claims shown a page at a time in each of the dashboard's two lists.
+DASHBOARD_ROWS = 15
 
 # --- Claimants -----------------------------------------------------------------------
 
@@ -432,18 +435,20 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     context = {"budget": budget, "years": Budget.objects.values_list("start_year", flat=True)}
     if budget is not None:
         # Remembered in Redis until money changes (expenses/figures.py).
-        context["figures"] = cached_year_figures(budget)
-    context["queue"] = (
+        context["figures"], context["figures_html"] = cached_dashboard(budget)
+    # Oldest first, a page at a time: a county's queue can hold hundreds of claims.
+    context["queue"] = Paginator(
         ExpenseClaim.objects.filter(status=ExpenseStatus.SUBMITTED)
         .select_related("claimant")
-        .order_by("submitted_at", "pk")[:50]
-    )
-    context["to_pay"] = (
+        .order_by("submitted_at", "pk"),
+        DASHBOARD_ROWS,
+    ).get_page(request.GET.get("waiting"))
+    context["to_pay"] = Paginator(
         ExpenseClaim.objects.filter(status=ExpenseStatus.APPROVED)
         .select_related("claimant")
-        .order_by("decided_at", "pk")[:50]
-    )
-    context["today"] = timezone.localdate()
+        .order_by("decided_at", "pk"),
+        DASHBOARD_ROWS,
+    ).get_page(request.GET.get("paying"))
     return render(request, "expenses/dashboard.html", context)
 
 

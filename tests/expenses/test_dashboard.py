@@ -15,6 +15,7 @@ from django.utils import timezone
 from expenses.alerts import check_budget_alerts
 from expenses.models import Allocation, Category, DirectSpend, ExpenseClaim, ExpenseStatus
 from expenses.reports import year_figures
+from expenses.views import DASHBOARD_ROWS
 from hope.roles import Role
 from programmes.models import CourseStatus, Session
 from tests.expenses.rides import claim_for_rides, past_course, rider, rides_at
@@ -396,7 +397,38 @@ def test_dashboard_figures_are_remembered_until_money_changes(
         expense_approve(claim=waiting, by=lead)
     after = dashboard_figures(client)
     assert (after.submitted, after.approved_unpaid) == (D("0.00"), D("12.00"))
+    # The figures' HTML is remembered with them, and forgotten with them.
+    page = client.get(reverse("expenses:dashboard")).content.decode()
+    assert re.search(r"Approved, not yet paid</th><td[^>]*>£12\.00<", page)
     assert client.get(reverse("expenses:chart", args=[2026, "categories"])).content != chart
+
+
+def test_queues_show_a_page_at_a_time_oldest_first(client, year):
+    claimant, lead = UserFactory(roles=[Role.VOLUNTEER]), UserFactory(roles=[Role.FINANCE_LEAD])
+    for status in (ExpenseStatus.SUBMITTED, ExpenseStatus.APPROVED):
+        for n in range(DASHBOARD_ROWS + 2):
+            ExpenseClaim.objects.create(
+                claimant=claimant, spent_on=date(2026, 9, 1), category=Category.OTHER,
+                description=f"{status} {n:02}", amount=D("1.00"), status=status,
+                submitted_at=datetime(2026, 9, 2, tzinfo=LONDON) + timedelta(minutes=n),
+                decided_by=lead if status == ExpenseStatus.APPROVED else None,
+                decided_at=datetime(2026, 9, 3, tzinfo=LONDON) + timedelta(minutes=n)
+                if status == ExpenseStatus.APPROVED else None,
+            )  # fmt: skip
+    client.force_login(lead)
+    url = reverse("expenses:dashboard")
+    first = client.get(url).content.decode()
+    assert f"{DASHBOARD_ROWS + 2} claims waiting, oldest first" in first
+    assert "submitted 00" in first and f"submitted {DASHBOARD_ROWS - 1:02}" in first
+    assert f"submitted {DASHBOARD_ROWS:02}" not in first
+    assert "approved 00" in first and f"approved {DASHBOARD_ROWS:02}" not in first
+    # Each list pages on its own, keeping the other's page.
+    second = client.get(url, {"waiting": 2, "paying": 1}).content.decode()
+    assert f"submitted {DASHBOARD_ROWS + 1:02}" in second and "submitted 00" not in second
+    assert "approved 00" in second
+    assert 'href="?waiting=2&amp;paying=2"' in second
+    # A page number that is not one shows the first page, never an error.
+    assert client.get(url, {"waiting": "x'--"}).status_code == 200
 
 
 def test_remembered_figures_cost_no_figure_queries(client, year, django_assert_max_num_queries):
@@ -404,8 +436,9 @@ def test_remembered_figures_cost_no_figure_queries(client, year, django_assert_m
     client.force_login(lead)
     client.get(reverse("expenses:dashboard"))
     client.get(reverse("expenses:dashboard"))
-    # Sign-in, the year, the years, the two queues: the ten figure queries are remembered.
-    with django_assert_max_num_queries(8):
+    # Sign-in, the year, the years, the two queues and their counts: the ten figure
+    # queries are remembered.
+    with django_assert_max_num_queries(9):
         client.get(reverse("expenses:dashboard"))
 
 
