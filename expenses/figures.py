@@ -86,9 +86,7 @@ def _entry(budget: Budget) -> tuple[str, dict]:
     return key, entry
 
 
-def _made_from(
-    key: str, entry: dict, name: str, make: Callable[[YearFigures, date], str]
-) -> str:
+def _made_from(key: str, entry: dict, name: str, make: Callable[[YearFigures, date], str]) -> str:
     """Something made only from a year's figures (a chart, the dashboard's figures as
     HTML), remembered as long as the figures it was made from."""
     until = int(entry["until"].timestamp()) if entry["until"] else "none"
