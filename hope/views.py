@@ -36,6 +36,7 @@ from hope.models import (
     Notice,
     User,
 )
+from hope.paging import CountedPaginator
 from hope.roles import is_coordinator
 from hope.services import (
     InvitationError,
@@ -256,6 +257,10 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "hope/invitation_accept.html", {"form": form, "invitation": invitation})
 
 
+# Each message's text is shown with its links made clickable: a page of them is costly.
+MESSAGES_PER_PAGE = 25
+
+
 @login_required
 def message_log(request: HttpRequest) -> HttpResponse:
     """Coordinators: every message of the last 30 days, sent, pending and failed.
@@ -276,7 +281,10 @@ def message_log(request: HttpRequest) -> HttpResponse:
     counts = dict(
         shown.order_by().values_list("status").annotate(n=Count("pk")).values_list("status", "n")
     )
-    page = Paginator(messages_.order_by("-due_at", "-pk"), 50).get_page(request.GET.get("page"))
+    shown_count = counts.get(status, 0) if status in MessageStatus.values else sum(counts.values())
+    page = CountedPaginator(
+        messages_.order_by("-due_at", "-pk"), MESSAGES_PER_PAGE, count=shown_count
+    ).get_page(request.GET.get("page"))
     return render(
         request,
         "hope/message_log.html",
