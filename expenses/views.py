@@ -83,7 +83,7 @@ from hope.audit import audit_record, audit_viewed, save_with_audit
 from hope.charts import svg_response
 from hope.models import AuditArea
 from hope.params import ids, int_or_none
-from hope.spreadsheets import csv_blocks
+from hope.spreadsheets import as_text, csv_blocks
 from hope.uploads import document_response
 from programmes.models import Ride
 
@@ -664,13 +664,16 @@ def export_csv(request: HttpRequest, start_year: int) -> StreamingHttpResponse:
             .annotate(n=Count("pk"))
             .values_list("claim", "n")
         )
+        # Dates and amounts come as PostgreSQL writes them (2018-05-01, 12.40): reading
+        # them into date and Decimal only to write them back out was half the time.
         claims = (
             ExpenseClaim.objects.filter(spent_on__range=(start, end))
             .exclude(status=ExpenseStatus.DRAFT)
             .order_by("spent_on", "pk")
             .values_list(
-                "pk", "kind", "spent_on", "category", "description", "amount", "status",
-                "claimant__full_name", "paid_on", "payment_reference",
+                "pk", "kind", as_text("spent_on"), "category", "description",
+                as_text("amount"), "status", "claimant__full_name", as_text("paid_on"),
+                "payment_reference",
             )
         )  # fmt: skip
         mileage = ExpenseKind.MILEAGE
@@ -684,7 +687,7 @@ def export_csv(request: HttpRequest, start_year: int) -> StreamingHttpResponse:
         spends = (
             DirectSpend.objects.filter(spent_on__range=(start, end))
             .order_by("spent_on", "pk")
-            .values_list("spent_on", "category", "description", "amount")
+            .values_list(as_text("spent_on"), "category", "description", as_text("amount"))
         )
         for day, category, text, amount in spends.iterator(chunk_size=5000):
             yield ["Direct spend", day, categories[category], text, amount, "Paid", "", day, "", ""]

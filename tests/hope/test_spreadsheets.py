@@ -21,8 +21,15 @@ def test_cells_keep_numbers_and_dates_and_defuse_formulas():
 
 
 def test_blocks_read_exactly_as_the_lines():
-    rows = [[n, f"=cmd{n}", Decimal(n) / 4, date(2026, 1, 1 + n % 28), None] for n in range(2500)]
-    blocks = list(csv_blocks(["A", "B", "C", "D", "E"], rows, rows_per_block=1000))
+    rows = [
+        [n, f"=cmd{n}", Decimal(n) / 4, date(2026, 1, 1 + n % 28), None, n % 2 == 0,
+         datetime(2026, 4, 1, 9, n % 60, tzinfo=UTC), f"-{n}", "tea"]
+        for n in range(2500)
+    ]  # fmt: skip
+    header = ["A", "B", "C", "D", "E", "F", "G", "H", "I"]
+    blocks = list(csv_blocks(header, rows, rows_per_block=1000))
     assert len(blocks) == 3
-    assert "".join(blocks) == "".join(csv_lines(["A", "B", "C", "D", "E"], rows))
-    assert blocks[0].startswith("\ufeffA,B,C,D,E\r\n0,'=cmd0,0,2026-01-01,\r\n")
+    assert "".join(blocks) == "".join(csv_lines(header, rows))
+    assert blocks[0].startswith(
+        "\ufeffA,B,C,D,E,F,G,H,I\r\n0,'=cmd0,0,2026-01-01,,Yes,2026-04-01T09:00:00+00:00,'-0,tea\r\n"
+    )
