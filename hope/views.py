@@ -87,6 +87,10 @@ def ping(request: HttpRequest) -> HttpResponse:
     return HttpResponse("Signed in.\n", content_type="text/plain; charset=utf-8")
 
 
+PEOPLE_PER_PAGE = 25
+PEOPLE_SEARCH_LENGTH = 100
+
+
 @login_required
 @people_manager_required
 def people(request: HttpRequest) -> HttpResponse:
@@ -94,14 +98,24 @@ def people(request: HttpRequest) -> HttpResponse:
     users = User.objects.prefetch_related(
         Prefetch("groups", queryset=Group.objects.order_by("name"))
     ).select_related("facilitator_profile")
-    page = Paginator(users, 50).get_page(request.GET.get("page"))
+    # A county network has hundreds of accounts: found by name or email, a page at a time.
+    search = request.GET.get("q", "").strip()[:PEOPLE_SEARCH_LENGTH]
+    if search:
+        users = users.filter(Q(full_name__icontains=search) | Q(email__icontains=search))
+    page = Paginator(users, PEOPLE_PER_PAGE).get_page(request.GET.get("page"))
     invitations = list(Invitation.objects.open().select_related("invited_by")[:200])
     for invitation in invitations:
         invitation.manageable = may_manage_invitation(invitation, request.user)
     return render(
         request,
         "hope/people.html",
-        {"page": page, "invitations": invitations, "now": timezone.now()},
+        {
+            "page": page,
+            "invitations": invitations,
+            "now": timezone.now(),
+            "search": search,
+            "search_length": PEOPLE_SEARCH_LENGTH,
+        },
     )
 
 
