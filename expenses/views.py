@@ -110,7 +110,7 @@ def expense_list(request: HttpRequest) -> HttpResponse:
         ),
         paid=Coalesce(Sum("amount", filter=Q(status=ExpenseStatus.PAID)), ZERO),
     )
-    page = Paginator(claims.select_related("course"), 25).get_page(request.GET.get("page"))
+    page = Paginator(claims, 25).get_page(request.GET.get("page"))
     return render(
         request,
         "expenses/claim_list.html",
