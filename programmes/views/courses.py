@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods
 
 from hope.access import coordinator_required, role_required
 from hope.audit import save_with_audit
+from hope.links import RowLink
 from hope.models import AuditEvent
 from hope.params import date_or_none, int_or_none
 from hope.roles import is_coordinator
@@ -308,7 +309,9 @@ def calendar(request: HttpRequest) -> HttpResponse:
     # Facilitators' apps mark each session's cover (one query).
     sessions_listed.send(sender=Session, sessions=sessions)
     by_day: dict[date, list[Session]] = {}
+    course_url = RowLink("programmes:course_detail")
     for session in sessions:
+        session.course_url = course_url(session.course_id)
         by_day.setdefault(timezone.localtime(session.start).date(), []).append(session)
     closed = days_closed(first, last, venue_id)
     days = [

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_POST
 
 from hope.access import coordinator_required
 from hope.audit import audit_viewed
+from hope.links import RowLink
 from hope.models import AuditArea
 from hope.params import int_or_none
 from programmes.access import (
@@ -140,10 +141,21 @@ def referral_list(request: HttpRequest) -> HttpResponse:
         )
         for status in ReferralStatus.values
     }
+    record_url = RowLink("programmes:participant_detail")
+    course_url = RowLink("programmes:course_detail")
+    place_url = RowLink("programmes:referral_place")
+    status_url = RowLink("programmes:referral_status")
     for referral in page:
         referral.waited = referral.days_waited(today)
         referral.is_closed = referral.status in CLOSED_REFERRAL_STATUSES
         referral.status_options = status_options.get(referral.status, "")
+        referral.record_url = record_url(referral.participant_id)
+        if referral.other_record:
+            referral.other_record_url = record_url(referral.other_record)
+        if referral.course_id:
+            referral.course_url = course_url(referral.course_id)
+        referral.place_url = place_url(referral.pk)
+        referral.status_url = status_url(referral.pk)
     audit_viewed(request, "the referrals queue", area=AuditArea.ROTA)
     return render(
         request,
