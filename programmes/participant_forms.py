@@ -369,6 +369,20 @@ class PlaceAddForm(Form):
             )
         )
 
+    def course_choices(self) -> list:
+        """The choice's options, read once: the page asks whether there are any, then
+        shows them (each reading of a ModelChoiceField's choices is a query)."""
+        field = self.fields["course"]
+        if not hasattr(field, "_choices"):
+            # Not list(): it asks the iterator's length first, which is a COUNT query.
+            field.choices = [choice for choice in field.choices]
+        return field.choices
+
+    @property
+    def has_courses(self) -> bool:
+        """Any course to offer, besides the empty "Choose a course…"."""
+        return len(self.course_choices()) > 1
+
 
 class ScoreForm(Form):
     """One measure at one point: SWEMWBS's 7 or WEMWBS's 14 answers (1-5), or PAM's
