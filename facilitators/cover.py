@@ -43,7 +43,9 @@ def paired(sessions: QuerySet[Session]) -> QuerySet[Session]:
 
 def unpaired(sessions: QuerySet[Session]) -> QuerySet[Session]:
     """The sessions with at least one slot free."""
-    return sessions.exclude(pk__in=paired(Session.objects.all()).values("pk"))
+    # Paired among these sessions only: over every session in ten years of data, the
+    # subquery read every claim (4 ms for the home page's count of a few weeks' gaps).
+    return sessions.exclude(pk__in=paired(sessions).values("pk"))
 
 
 def needing_cover(now: datetime | None = None, days: int = COVER_WINDOW_DAYS) -> QuerySet[Session]:

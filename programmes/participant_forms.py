@@ -12,6 +12,7 @@ import re
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from hope.formkit import DATE_WIDGET, Form, ModelForm
@@ -24,6 +25,7 @@ from programmes.models import (
     Course,
     CourseStatus,
     Participant,
+    Place,
     Referral,
     ReferralSource,
     ReferralStatus,
@@ -250,6 +252,7 @@ def open_courses(now=None):
     now = now or timezone.now()
     return (
         Course.objects.exclude(status=CourseStatus.CANCELLED)
+        .not_over(now)
         .with_dates()
         .filter(last_end__gt=now)
         .order_by("first_start", "pk")
@@ -356,9 +359,29 @@ class PlaceAddForm(Form):
 
     def __init__(self, *args, participant: Participant, **kwargs):
         super().__init__(*args, **kwargs)
+        # Their own live place, in one row: excluding over ``places__`` twice hid a course
+        # they had left whenever anyone else held a place on it (and read every place).
         self.fields["course"].queryset = open_courses().exclude(
-            places__participant=participant, places__status__in=LIVE_PLACE
+            Exists(
+                Place.objects.filter(
+                    course=OuterRef("pk"), participant=participant, status__in=LIVE_PLACE
+                )
+            )
         )
+
+    def course_choices(self) -> list:
+        """The choice's options, read once: the page asks whether there are any, then
+        shows them (each reading of a ModelChoiceField's choices is a query)."""
+        field = self.fields["course"]
+        if not hasattr(field, "_choices"):
+            # Not list(): it asks the iterator's length first, which is a COUNT query.
+            field.choices = [choice for choice in field.choices]
+        return field.choices
+
+    @property
+    def has_courses(self) -> bool:
+        """Any course to offer, besides the empty "Choose a course…"."""
+        return len(self.course_choices()) > 1
 
 
 class ScoreForm(Form):

@@ -23,7 +23,7 @@ from hope.audit import audit_viewed, save_with_audit
 from hope.forms import TeamSettingsForm
 from hope.models import AuditArea, Invitation, Message, MessageStatus, TeamSettings
 from hope.roles import Role, has_working_role, is_coordinator, role_names
-from programmes.access import drivers, visible_sessions
+from programmes.access import driver_options, visible_sessions
 from programmes.forms import ProgrammeListingForm
 from programmes.models import Course, CourseStatus, Ride
 from programmes.models.rides import RIDES_WANTED_DAYS
@@ -80,7 +80,7 @@ def home(request: HttpRequest) -> HttpResponse:
             wanted.for_pages().order_by("start", "pk")[:HOME_RIDES_SHOWN]
         )
         context["ride_days"] = RIDES_WANTED_DAYS
-        context["drivers"] = list(drivers())
+        context["driver_options"] = driver_options()
         if context["rides_wanted"]:
             # Participants' first names and districts, as on the rides wanted page.
             audit_viewed(request, "the rides wanted, on the home page", area=AuditArea.ROTA)

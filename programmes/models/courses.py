@@ -190,11 +190,19 @@ class CourseQuerySet(models.QuerySet):
             live_sessions=Count("sessions", filter=live),
         )
 
+    def not_over(self, now: datetime) -> CourseQuerySet:
+        """Courses with a session, not cancelled, still to end. A cheap narrowing to put
+        before ``with_dates()`` when only such courses can match: the aggregate then reads
+        their sessions, not ten years of every course's."""
+        return self.filter(
+            pk__in=Session.objects.filter(is_cancelled=False, end__gt=now).values("course_id")
+        )
+
     def upcoming(self, now: datetime) -> CourseQuerySet:
-        return self.with_dates().filter(first_start__gt=now)
+        return self.not_over(now).with_dates().filter(first_start__gt=now)
 
     def running(self, now: datetime) -> CourseQuerySet:
-        return self.with_dates().filter(first_start__lte=now, last_end__gt=now)
+        return self.not_over(now).with_dates().filter(first_start__lte=now, last_end__gt=now)
 
     def past(self, now: datetime) -> CourseQuerySet:
         return self.with_dates().filter(Q(last_end__lte=now) | Q(last_end__isnull=True))

@@ -185,7 +185,9 @@ class Participant(TimeStamped):
         # The referrals queue looks up others with the same email (any case) or mobile.
         indexes = [
             models.Index(Upper("email"), name="programmes_person_email_ci"),
-            models.Index(fields=["mobile"], name="programmes_person_mobile"),
+            # With the pk, so "the first other record with this mobile" is one index
+            # probe: on the mobile alone PostgreSQL walked the primary key instead.
+            models.Index(fields=["mobile", "id"], name="programmes_person_mobile_first"),
         ]
 
     def __str__(self) -> str:
@@ -303,7 +305,16 @@ class Referral(TimeStamped):
                 name="programmes_referral_closed_on_when_closed",
             ),
         ]
-        indexes = [models.Index(fields=["status", "received_on"], name="programmes_referral_queue")]
+        indexes = [
+            models.Index(fields=["status", "received_on"], name="programmes_referral_queue"),
+            # The queue's default view, open referrals oldest first, read in order a page
+            # at a time rather than sorted from every referral in ten years.
+            models.Index(
+                fields=["received_on", "id"],
+                condition=~Q(status__in=CLOSED_REFERRAL_STATUSES),
+                name="programmes_referral_open_queue",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Referral #{self.pk}"

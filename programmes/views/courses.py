@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
+from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods
 
 from hope.access import coordinator_required, role_required
 from hope.audit import save_with_audit
+from hope.links import RowLink
 from hope.models import AuditEvent
 from hope.params import date_or_none, int_or_none
 from hope.roles import is_coordinator
@@ -308,7 +309,9 @@ def calendar(request: HttpRequest) -> HttpResponse:
     # Facilitators' apps mark each session's cover (one query).
     sessions_listed.send(sender=Session, sessions=sessions)
     by_day: dict[date, list[Session]] = {}
+    course_url = RowLink("programmes:course_detail")
     for session in sessions:
+        session.course_url = course_url(session.course_id)
         by_day.setdefault(timezone.localtime(session.start).date(), []).append(session)
     closed = days_closed(first, last, venue_id)
     days = [
@@ -320,6 +323,11 @@ def calendar(request: HttpRequest) -> HttpResponse:
         }
         for day in (first + timedelta(days=i) for i in range((last - first).days + 1))
     ]
+    # Each day's sessions rendered once: the month shows them twice, as the grid for
+    # wide screens and the agenda for phones (120 sessions a month at county scale).
+    day_template = get_template("programmes/_calendar_day.html")
+    for day in days:
+        day["html"] = day_template.render({"day": day, "view": view})
     weeks = [days[i : i + 7] for i in range(0, len(days), 7)]
     return render(
         request,

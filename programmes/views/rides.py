@@ -25,7 +25,7 @@ from hope.models import AuditArea, TeamSettings
 from hope.postcodes import district_nearness
 from hope.redirects import redirect_back
 from hope.roles import is_coordinator
-from programmes.access import drivers, get_ride_for_user, is_driver
+from programmes.access import driver_options, get_ride_for_user, is_driver
 from programmes.models import DriverArea, Ride
 from programmes.models.rides import DETAILS_SHOWN_FOR, RIDES_WANTED_DAYS
 from programmes.ride_forms import (
@@ -381,5 +381,5 @@ def rides_unmet(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "programmes/rides_unmet.html",
-        {"rides": rides, "days": UNMET_DAYS, "drivers": list(drivers())},
+        {"rides": rides, "days": UNMET_DAYS, "driver_options": driver_options()},
     )

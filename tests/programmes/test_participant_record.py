@@ -404,6 +404,17 @@ def test_a_course_they_are_on_is_not_offered_again_and_a_clash_is_named(
     assert not Place.objects.filter(course=second).exists()
 
 
+def test_a_course_they_left_is_offered_again_while_others_stay_on_it(
+    client, coordinator, person, full_course
+):
+    left = place_request(participant=person, course=full_course, by=coordinator)
+    place_withdraw(place=left, by=coordinator)
+    client.force_login(coordinator)
+    page = client.get(record_url(person))
+    choices = [str(c) for c in page.context["place_form"].fields["course"].queryset]
+    assert choices == ["Carers – Tuesdays"]
+
+
 def test_withdrawing_frees_the_place_for_the_first_waiting(
     client, coordinator, person, full_course
 ):
