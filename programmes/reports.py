@@ -23,6 +23,7 @@ from django.db.models import (
     F,
     Func,
     IntegerField,
+    Min,
     OuterRef,
     Q,
     QuerySet,
@@ -32,8 +33,10 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import TruncDate
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
+from hope.reporting import report_rows_changed
 from hope.stats import Median
 from programmes.measures import Measure, Timepoint
 from programmes.models import (
@@ -42,6 +45,7 @@ from programmes.models import (
     CourseStatus,
     Delivery,
     Mark,
+    MeaningfulChange,
     Place,
     Programme,
     Referral,
@@ -50,7 +54,8 @@ from programmes.models import (
     Score,
     Session,
 )
-from venues.models import Venue
+from programmes.signals import course_unpublished, sessions_cancelled, sessions_moved
+from venues.models import Venue, VenuePrice
 
 
 @dataclass(frozen=True)
@@ -154,6 +159,30 @@ def report_rides(r: ReportRange, now: datetime | None = None) -> QuerySet[Ride]:
         .filter(session__in=report_sessions(r, now).values("pk"))
         .filter(_from_source(r, "participant"))
     )
+
+
+def next_session_end(r: ReportRange, now: datetime) -> datetime | None:
+    """When time alone next changes a report's figures: the next session of the courses
+    covered (not cancelled) to end after ``now``, and so be delivered. One query."""
+    return Session.objects.filter(
+        course__in=report_courses(r).values("pk"), is_cancelled=False, end__gt=now
+    ).aggregate(next=Min("end"))["next"]
+
+
+def connect() -> None:
+    """Forget the remembered reports (hope/reporting.py) whenever a row they read
+    changes: every kind of row named in this module, the programmes' and venues' names,
+    the meaningful changes, and the venue prices the cost report charts hire at. The
+    cost report's money rows are connected by expenses/evidence.py. Called from
+    ``ProgrammesConfig.ready``."""
+    for model in (Referral, Course, Session, Place, Attendance, Score, Ride, Programme,
+                  MeaningfulChange, Venue, VenuePrice):  # fmt: skip
+        uid = f"reports-{model.__name__}"
+        post_save.connect(report_rows_changed, sender=model, dispatch_uid=uid)
+        post_delete.connect(report_rows_changed, sender=model, dispatch_uid=uid)
+    # Sessions moved or cancelled in bulk (no save() each) are announced instead.
+    for signal in (sessions_moved, sessions_cancelled, course_unpublished):
+        signal.connect(report_rows_changed, dispatch_uid=f"reports-{id(signal)}")
 
 
 @dataclass(frozen=True)
