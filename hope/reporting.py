@@ -423,12 +423,14 @@ def remembered(
     version = _reports_version()
     if cache_breaker.is_open:
         return work()
-    key = f"reports:{name}:{version}:{urlencode(sorted(filters.items()))}"
+    # The threshold too: a deploy that changes it must not show tables hidden the old way.
+    below = threshold()
+    key = f"reports:{name}:{version}:{below}:{urlencode(sorted(filters.items()))}"
     now = timezone.now()
     entry = cache.get(key)
     if entry is None or (entry["until"] is not None and now >= entry["until"]):
-        # When first, so that a session ending while the figures are counted makes them
-        # stale at once rather than kept.
+        # ``until`` before the figures: a session ending while they are counted then
+        # makes the entry stale at once rather than kept.
         entry = {"until": until(now)}
         entry["value"] = work()
         if not cache_breaker.is_open:
