@@ -7,12 +7,13 @@ class ExpensesConfig(AppConfig):
     def ready(self) -> None:
         from django.conf import settings
 
-        from expenses import figures
+        from expenses import evidence, figures
         from expenses.retention import purge_money_records
         from expenses.services import purge_pending_receipts
         from hope.retention import RetentionRule, register
 
         figures.connect()
+        evidence.connect()
         register(
             RetentionRule(
                 "claims and direct spend, with their receipts",

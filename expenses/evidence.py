@@ -48,6 +48,7 @@ from functools import cached_property
 from django.db import models
 from django.db.models import Exists, F, Func, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
+from django.db.models.signals import post_delete, post_save
 
 from expenses.models import ZERO, Category, ClaimRide, DirectSpend, ExpenseClaim
 from expenses.reports import AGREED, PENNY, money_total, price_on_day, session_day
@@ -60,6 +61,8 @@ from hope.reporting import (
     Table,
     count,
     figure_table,
+    remembered,
+    report_rows_changed,
     shown,
 )
 from hope.suppression import Suppressed, shown_mean, suppress
@@ -68,6 +71,7 @@ from programmes.models import CourseStatus, ReferralSource, Session
 from programmes.reports import (
     PeopleCounts,
     ReportRange,
+    next_session_end,
     participants_carried,
     people_counts,
     report_courses,
@@ -368,6 +372,27 @@ def cost_figures(r: ReportRange) -> CostFigures:
 
 
 # --- The published tables (hope/reporting.py): the page, its CSV and its charts ---------
+
+
+def remembered_cost_tables(r: ReportRange) -> list[Table]:
+    """``cost_tables(cost_figures(r))``, remembered until a row they are counted from
+    changes or a session they cover ends (hope/reporting.py ``remembered``): the page,
+    its CSV and its charts share them, with no query when they hold."""
+    return remembered(
+        "costs",
+        r.query(),
+        lambda: cost_tables(cost_figures(r)),
+        lambda now: next_session_end(r, now),
+    )
+
+
+def connect() -> None:
+    """Forget the remembered reports when money they count changes (the people, sessions
+    and prices: programmes/reports.py ``connect``). Called from ``ExpensesConfig.ready``."""
+    for model in (ExpenseClaim, ClaimRide, DirectSpend):
+        uid = f"reports-{model.__name__}"
+        post_save.connect(report_rows_changed, sender=model, dispatch_uid=uid)
+        post_delete.connect(report_rows_changed, sender=model, dispatch_uid=uid)
 
 
 def _money(amount: Decimal | None) -> Cell:

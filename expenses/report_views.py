@@ -14,7 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from expenses.evidence import cost_figures, cost_tables
+from expenses.evidence import remembered_cost_tables
 from hope.access import reports_required
 from hope.audit import audit_viewed
 from hope.charts import svg_response, table_chart
@@ -34,7 +34,7 @@ def _report(request: HttpRequest) -> tuple[ReportFilterForm, ReportRange | None,
     if not form.is_valid():
         return form, None, []
     report = form.report_range()
-    return form, report, cost_tables(cost_figures(report))
+    return form, report, remembered_cost_tables(report)
 
 
 def _what(report: ReportRange) -> str:

@@ -19,13 +19,21 @@ Then ``render(request, "…", {"tables": tables, …})`` with a template extendi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import secrets
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TypeVar
+from urllib.parse import urlencode
 
+from django.core.cache import cache
+from django.db import transaction
 from django.http import HttpResponse
+from django.utils import timezone
 from django.utils.formats import number_format
 
+from hope.cache import cache_breaker
 from hope.spreadsheets import csv_lines
 from hope.suppression import suppress, threshold, too_few
 
@@ -361,3 +369,70 @@ class ReportPage:
     query: str = ""
     intro: str = ""
     links: list[tuple[str, str]] = field(default_factory=list)  # (words, url) beside CSV
+
+
+# --- Remembered reports ---------------------------------------------------------------
+#
+# At ten years of data a report's figures took 80-130 ms of SQL and as much again of
+# Python per request, though they change only when a row they are counted from does. So
+# a report's published tables are kept in the cache, per filter choice, under a version
+# that every change to such a row replaces: each app connects the rows its reports read
+# to ``report_rows_changed`` (programmes/reports.py, expenses/evidence.py). As on the
+# finance dashboard (expenses/figures.py), the version is replaced at once, so the
+# request that changed a row sees it, and again after commit, so figures worked out by
+# someone else from the old rows meanwhile are not kept.
+
+REPORTS_VERSION_KEY = "reports:version"
+# An hour: a change made outside the app (a hand-run SQL update, or one made while Redis
+# was away and the version could not be replaced) shows within it.
+REMEMBER_SECONDS = 3600
+
+T = TypeVar("T")
+
+
+def report_rows_changed(**kwargs) -> None:
+    """Forget every remembered report (a signal receiver)."""
+    _new_reports_version()
+    transaction.on_commit(_new_reports_version, robust=True)
+
+
+def _new_reports_version() -> None:
+    cache.set(REPORTS_VERSION_KEY, secrets.token_hex(8), timeout=None)
+
+
+def _reports_version() -> str:
+    version = cache.get(REPORTS_VERSION_KEY)
+    if version is None:
+        cache.add(REPORTS_VERSION_KEY, secrets.token_hex(8), timeout=None)
+        version = cache.get(REPORTS_VERSION_KEY, "none")
+    return version
+
+
+def remembered(
+    name: str,
+    filters: Mapping[str, str],
+    work: Callable[[], T],
+    until: Callable[[datetime], datetime | None],
+) -> T:
+    """``work()``, remembered for this report (``name``) and these filters until a row it
+    reads changes, or until ``until(now)`` (when time alone changes the figures: the next
+    session to end; None for never).
+
+    While Redis is away the cache is this process's own memory, which the other
+    processes' changes never reach, so the report is worked out afresh each time."""
+    version = _reports_version()
+    if cache_breaker.is_open:
+        return work()
+    # The threshold too: a deploy that changes it must not show tables hidden the old way.
+    below = threshold()
+    key = f"reports:{name}:{version}:{below}:{urlencode(sorted(filters.items()))}"
+    now = timezone.now()
+    entry = cache.get(key)
+    if entry is None or (entry["until"] is not None and now >= entry["until"]):
+        # ``until`` before the figures: a session ending while they are counted then
+        # makes the entry stale at once rather than kept.
+        entry = {"until": until(now)}
+        entry["value"] = work()
+        if not cache_breaker.is_open:
+            cache.set(key, entry, timeout=REMEMBER_SECONDS)
+    return entry["value"]

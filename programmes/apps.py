@@ -9,12 +9,14 @@ class ProgrammesConfig(AppConfig):
         from django.conf import settings
 
         from hope.retention import RetentionRule, register
+        from programmes import reports
         from programmes.retention import (
             anonymise_participants,
             clear_ride_reminders,
             delete_referral_requests,
         )
 
+        reports.connect()
         register(
             RetentionRule(
                 "participants anonymised",

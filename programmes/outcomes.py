@@ -8,7 +8,7 @@ data: nine, and one more with the feedback.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 
@@ -22,6 +22,7 @@ from hope.reporting import (
     count_tables,
     figure_table,
     mean,
+    remembered,
     share,
     share_of,
     shown,
@@ -37,6 +38,7 @@ from programmes.reports import (
     attendance_figures,
     feedback_lines,
     measure_changes,
+    next_session_end,
     people_by,
     referral_waits,
     referrals_by_source,
@@ -78,6 +80,20 @@ def outcomes_report(
         feedback=feedback_lines(r, FEEDBACK_SHOWN) if with_feedback else None,
         thresholds=thresholds,
     )
+
+
+def remembered_outcomes_report(r: ReportRange, *, with_feedback: bool = False) -> OutcomesReport:
+    """``outcomes_report(r)``, remembered until a row it counts changes or a session it
+    covers ends (hope/reporting.py ``remembered``): the page, its CSV and its charts share
+    it, with no query when it holds. The feedback (one query) is always read afresh: free
+    text that may carry health details stays out of the cache, and retention clears it
+    in place, with no signal."""
+    report = remembered(
+        "outcomes", r.query(), lambda: outcomes_report(r), lambda now: next_session_end(r, now)
+    )
+    if with_feedback:
+        report = replace(report, feedback=feedback_lines(r, FEEDBACK_SHOWN))
+    return report
 
 
 def _referrals_table(r: ReportRange) -> Table:

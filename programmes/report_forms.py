@@ -10,7 +10,7 @@ from django import forms
 from django.http import HttpRequest
 from django.utils import timezone
 
-from hope.formkit import DATE_WIDGET, Form
+from hope.formkit import DATE_WIDGET, Form, ListSelect, NamedChoiceField
 from programmes.measures import Measure
 from programmes.models import LARGEST_CHANGE, Delivery, Programme, ReferralSource
 from programmes.reports import ReportRange
@@ -24,17 +24,23 @@ class ReportFilterForm(Form):
     """``from`` and ``to`` (the pages' query string) are Python words, so those two fields
     are added by name below the class."""
 
-    programme = forms.ModelChoiceField(
+    programme = NamedChoiceField(
         Programme.objects.order_by("name"), required=False, empty_label="All programmes"
     )
-    venue = forms.ModelChoiceField(
+    venue = NamedChoiceField(
         Venue.objects.order_by("name"), required=False, empty_label="All venues"
     )
     delivery = forms.ChoiceField(
-        label="Delivery", choices=[("", "In person and online"), *Delivery.choices], required=False
+        label="Delivery",
+        choices=[("", "In person and online"), *Delivery.choices],
+        required=False,
+        widget=ListSelect,
     )
     source = forms.ChoiceField(
-        label="Referred by", choices=[("", "Any source"), *ReferralSource.choices], required=False
+        label="Referred by",
+        choices=[("", "Any source"), *ReferralSource.choices],
+        required=False,
+        widget=ListSelect,
     )
 
     def clean(self):

@@ -25,7 +25,7 @@ from hope.reporting import (
     tables_csv_response,
 )
 from programmes.models import meaningful_changes
-from programmes.outcomes import FEEDBACK_SHOWN, outcomes_report
+from programmes.outcomes import FEEDBACK_SHOWN, remembered_outcomes_report
 from programmes.report_forms import MeaningfulChangeForm, report_filter_form
 from programmes.reports import ReportRange
 from programmes.services.outcomes import meaningful_change_set
@@ -44,7 +44,7 @@ def outcomes_report_view(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         r = form.report_range()
         feedback = sees_feedback(request.user)
-        report = outcomes_report(r, with_feedback=feedback)
+        report = remembered_outcomes_report(r, with_feedback=feedback)
         query = urlencode(r.query())
         links = []
         if feedback:
@@ -81,7 +81,7 @@ def outcomes_export(request: HttpRequest) -> HttpResponse:
         # The page says what to fix in the filters.
         return redirect(reverse("programmes:outcomes_report") + "?" + request.GET.urlencode())
     r = form.report_range()
-    report = outcomes_report(r)
+    report = remembered_outcomes_report(r)
     audit_viewed(request, f"the outcomes report's CSV ({_described(r)})", area=AuditArea.ROTA)
     return tables_csv_response(report.tables, f"outcomes-{r.start}-to-{r.end}.csv")
 
@@ -94,7 +94,7 @@ def outcomes_chart(request: HttpRequest, name: str) -> HttpResponse:
     form = report_filter_form(request)
     if not form.is_valid():
         raise Http404
-    tables = {table.name: table for table in outcomes_report(form.report_range()).tables}
+    tables = {table.name: table for table in remembered_outcomes_report(form.report_range()).tables}
     table = tables.get(name)
     if table is None or table.chart is None:
         raise Http404
