@@ -19,9 +19,9 @@ from hope.access import reports_required
 from hope.audit import audit_viewed
 from hope.charts import svg_response, table_chart
 from hope.models import AuditArea
-from hope.reporting import ReportPage, Table, tables_csv_response
+from hope.reporting import ReportPage, Table, remembered_html, tables_csv_response
 from programmes.report_forms import ReportFilterForm, report_filter_form
-from programmes.reports import ReportRange
+from programmes.reports import ReportRange, next_session_end
 
 INTRO = (
     "What the courses in these dates cost, from the money already recorded: approved and "
@@ -59,6 +59,10 @@ def costs_report(request: HttpRequest) -> HttpResponse:
         intro=INTRO,
     )
     context = {"page": page, "form": form, "tables": tables, "report_range": report}
+    if report:
+        context["tables_html"] = remembered_html(
+            "costs", report.query(), tables, page, lambda now: next_session_end(report, now)
+        )
     return render(request, "expenses/costs_report.html", context)
 
 

@@ -30,6 +30,7 @@ from urllib.parse import urlencode
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponse
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.formats import number_format
 
@@ -436,3 +437,22 @@ def remembered(
         if not cache_breaker.is_open:
             cache.set(key, entry, timeout=REMEMBER_SECONDS)
     return entry["value"]
+
+
+def remembered_html(
+    name: str,
+    filters: Mapping[str, str],
+    tables: list[Table],
+    page: ReportPage,
+    until: Callable[[datetime], datetime | None],
+) -> str:
+    """A report's tables as the page shows them (reports/_tables.html), remembered beside
+    the tables themselves (``remembered(name, filters, ...)``), under the same version,
+    filters and time limit: the same for every reader, and rendering a report's hundred
+    cells cost more than the rest of a warm page. ``page`` gives the charts' address."""
+    return remembered(
+        f"{name}:html",
+        filters,
+        lambda: render_to_string("reports/_tables.html", {"tables": tables, "page": page}),
+        until,
+    )

@@ -20,14 +20,11 @@ from hope.access import coordinator_required, reports_required, sees_feedback
 from hope.audit import audit_viewed
 from hope.charts import svg_response, table_chart
 from hope.models import AuditArea
-from hope.reporting import (
-    ReportPage,
-    tables_csv_response,
-)
+from hope.reporting import ReportPage, remembered_html, tables_csv_response
 from programmes.models import meaningful_changes
 from programmes.outcomes import FEEDBACK_SHOWN, remembered_outcomes_report
 from programmes.report_forms import MeaningfulChangeForm, report_filter_form
-from programmes.reports import ReportRange
+from programmes.reports import ReportRange, next_session_end
 from programmes.services.outcomes import meaningful_change_set
 
 
@@ -49,20 +46,24 @@ def outcomes_report_view(request: HttpRequest) -> HttpResponse:
         links = []
         if feedback:
             links.append(("Meaningful change", reverse("programmes:meaningful_change")))
+        page = ReportPage(
+            title="Outcomes report",
+            csv_url=reverse("programmes:outcomes_export"),
+            chart_base=reverse("programmes:outcomes_report") + "charts/",
+            query=query,
+            intro="Referrals, who took part, attendance and change in the outcome "
+            "measures, for the courses starting in the dates chosen.",
+            links=links,
+        )
         context |= {
             "report_range": r,
             "tables": report.tables,
+            "tables_html": remembered_html(
+                "outcomes", r.query(), report.tables, page, lambda now: next_session_end(r, now)
+            ),
             "feedback": report.feedback,
             "feedback_shown": FEEDBACK_SHOWN,
-            "page": ReportPage(
-                title="Outcomes report",
-                csv_url=reverse("programmes:outcomes_export"),
-                chart_base=reverse("programmes:outcomes_report") + "charts/",
-                query=query,
-                intro="Referrals, who took part, attendance and change in the outcome "
-                "measures, for the courses starting in the dates chosen.",
-                links=links,
-            ),
+            "page": page,
         }
         audit_viewed(request, f"the outcomes report ({_described(r)})", area=AuditArea.ROTA)
     else:
