@@ -17,6 +17,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_POST
 
 from facilitators.access import own_profile
@@ -546,6 +547,17 @@ def cover_gaps(request: HttpRequest) -> HttpResponse:
     )
     add_cover(sessions)
     gaps = gaps_with_eligible(sessions, now, until)
+    # Each person's <option> made once: a gap offers up to every trained colleague, and
+    # a thousand options rendered one by one were most of the page's time at ten years.
+    options: dict[int, str] = {}
+    for gap in gaps:
+        for profile in gap.eligible:
+            if profile.pk not in options:
+                options[profile.pk] = format_html(
+                    '<option value="{}">{}</option>', profile.pk, profile.user.full_name
+                )
+        # Safe: each piece was escaped by format_html above.
+        gap.options = mark_safe("".join(options[p.pk] for p in gap.eligible))  # noqa: S308
     cover_requests = (
         CoverRequest.objects.open()
         .filter(claim__session__start__gt=now)
