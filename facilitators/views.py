@@ -113,6 +113,7 @@ def board(request: HttpRequest) -> HttpResponse:
         session.course.venue = venues.get(session.course.venue_id)
         session.course.programme = by_pk[session.course.programme_id]
     add_cover(page.object_list)
+    _add_day_and_times(page.object_list, "%a %-d %b %Y")
     held = held_times(profile, page.object_list)
     courses: dict[int, dict] = {}
     for session in page:
@@ -156,6 +157,17 @@ def board(request: HttpRequest) -> HttpResponse:
             "date_to": date_to,
         },
     )
+
+
+def _add_day_and_times(sessions, day_format: str) -> None:
+    """Set ``day_text`` (e.g. "Thu 3 Dec 2026" for "%a %-d %b %Y") and ``times_text``
+    ("10:00–12:00") on each session, in local time. Written here rather than by the
+    template's date filters, which look up day and month names anew for every row: a
+    third of the board's rendering."""
+    for session in sessions:
+        start, end = timezone.localtime(session.start), timezone.localtime(session.end)
+        session.day_text = f"{start:{day_format}}"
+        session.times_text = f"{start:%H:%M}–{end:%H:%M}"
 
 
 @require_POST
@@ -266,9 +278,9 @@ def _my_sessions_page(request, *, cover_form=None, cover_claim=None) -> HttpResp
         if profile.kind == FacilitatorKind.WORKFORCE
         else FacilitatorKind.WORKFORCE
     )
-    claims = (
-        SessionClaim.objects.held()
-        .filter(facilitator=profile)
+    held = SessionClaim.objects.held().filter(facilitator=profile)
+    upcoming = list(
+        held.upcoming(now)
         .select_related("session__course", "session__venue")
         .annotate(
             # The open request's id, so the page can offer to withdraw it.
@@ -285,11 +297,18 @@ def _my_sessions_page(request, *, cover_form=None, cover_claim=None) -> HttpResp
                 to_attr="partners",
             )
         )
+        .order_by("session__start")
     )
-    upcoming = list(claims.upcoming(now).order_by("session__start"))
-    past = list(claims.filter(start__lte=now).order_by("-session__start")[:50])
+    # The past list shows when and what only: no partner, venue or cover request to read.
+    past = list(
+        held.filter(start__lte=now)
+        .select_related("session__course")
+        .order_by("-session__start")[:50]
+    )
     # Claims made in the last few minutes can be undone, notice or not (one query).
     undoable = set(SessionClaim.objects.undoable_by(request.user, now).values_list("pk", flat=True))
+    _add_day_and_times([claim.session for claim in upcoming], "%A %-d %B %Y")
+    _add_day_and_times([claim.session for claim in past], "%-d %b %Y")
     for claim in upcoming:
         claim.can_release = (
             self_release_problem(session=claim.session, now=now, notice_days=notice) is None
@@ -546,6 +565,7 @@ def cover_gaps(request: HttpRequest) -> HttpResponse:
         .order_by("start", "pk")
     )
     add_cover(sessions)
+    _add_day_and_times(sessions, "%a %-d %b")
     gaps = gaps_with_eligible(sessions, now, until)
     # Each person's <option> made once: a gap offers up to every trained colleague, and
     # a thousand options rendered one by one were most of the page's time at ten years.
