@@ -611,11 +611,10 @@ def facilitator_list(request: HttpRequest) -> HttpResponse:
         .values("n")
     )
     profiles = (
-        FacilitatorProfile.objects.select_related("user")
+        FacilitatorProfile.objects
         # Counted per person on the held-claims index: a COUNT over a join read every
         # claim of ten years to find the few dozen to come.
-        .annotate(upcoming=Coalesce(Subquery(upcoming), 0))
-        .order_by("user__full_name", "pk")
+        .annotate(upcoming=Coalesce(Subquery(upcoming), 0)).order_by("user__full_name", "pk")
     )
     kind = request.GET.get("kind")
     chosen_trainings = Training.objects.all()
@@ -635,13 +634,21 @@ def facilitator_list(request: HttpRequest) -> HttpResponse:
         trainings.setdefault(profile_id, []).append(programme)
         if is_due:
             due.setdefault(profile_id, []).append(programme)
+    # Plain rows, labels looked up once per kind and status rather than per person.
+    kinds, statuses = dict(FacilitatorKind.choices), dict(FacilitatorStatus.choices)
     rows = [
         {
-            "profile": profile,
-            "trainings": trainings.get(profile.pk, []),
-            "refresher_due": due.get(profile.pk, []),
+            "pk": pk,
+            "name": name,
+            "kind": kinds[profile_kind],
+            "status": statuses[status],
+            "upcoming": upcoming_count,
+            "trainings": trainings.get(pk, []),
+            "refresher_due": due.get(pk, []),
         }
-        for profile in profiles
+        for pk, name, profile_kind, status, upcoming_count in profiles.values_list(
+            "pk", "user__full_name", "kind", "status", "upcoming"
+        )
     ]
     return render(
         request,
