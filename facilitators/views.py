@@ -49,6 +49,7 @@ from facilitators.services import (
 )
 from hope.access import coordinator_required, role_required
 from hope.audit import audit_viewed, save_with_audit
+from hope.links import RowLink
 from hope.models import AuditEvent, TeamSettings
 from hope.params import date_or_none, ids, int_or_none
 from hope.redirects import redirect_back, safe_next
@@ -116,10 +117,24 @@ def board(request: HttpRequest) -> HttpResponse:
     _add_day_and_times(page.object_list, "%a %-d %b %Y")
     held = held_times(profile, page.object_list)
     courses: dict[int, dict] = {}
+    # Each row's links from one reverse() per route, not {% url %} per row.
+    claim_url = RowLink("facilitators:claim_session")
+    course_url, claim_course_url = (
+        RowLink("programmes:course_detail"),
+        RowLink("facilitators:claim_course"),
+    )
     for session in page:
         session.clashes = clashes(session, held)
+        session.claim_url = claim_url(session.pk)
         group = courses.setdefault(
-            session.course_id, {"course": session.course, "sessions": [], "free_ids": []}
+            session.course_id,
+            {
+                "course": session.course,
+                "url": course_url(session.course_id),
+                "claim_url": claim_course_url(session.course_id),
+                "sessions": [],
+                "free_ids": [],
+            },
         )
         group["sessions"].append(session)
         if not session.clashes:
@@ -309,7 +324,19 @@ def _my_sessions_page(request, *, cover_form=None, cover_claim=None) -> HttpResp
     undoable = set(SessionClaim.objects.undoable_by(request.user, now).values_list("pk", flat=True))
     _add_day_and_times([claim.session for claim in upcoming], "%A %-d %B %Y")
     _add_day_and_times([claim.session for claim in past], "%-d %b %Y")
+    # Each row's links from one reverse() per route, not {% url %} per row.
+    detail_url, register_url = (
+        RowLink("facilitators:session_detail"),
+        RowLink("programmes:register"),
+    )
+    release_url, ask_cover_url = RowLink("facilitators:release"), RowLink("facilitators:ask_cover")
+    for claim in past:
+        claim.register_url = register_url(claim.session_id)
     for claim in upcoming:
+        claim.detail_url = detail_url(claim.session_id)
+        claim.register_url = register_url(claim.session_id)
+        claim.release_url = release_url(claim.pk)
+        claim.ask_cover_url = ask_cover_url(claim.pk)
         claim.can_release = (
             self_release_problem(session=claim.session, now=now, notice_days=notice) is None
         )
@@ -567,6 +594,11 @@ def cover_gaps(request: HttpRequest) -> HttpResponse:
     add_cover(sessions)
     _add_day_and_times(sessions, "%a %-d %b")
     gaps = gaps_with_eligible(sessions, now, until)
+    # Each row's links from one reverse() per route, not {% url %} per row.
+    detail_url, assign_url = RowLink("facilitators:session_detail"), RowLink("facilitators:assign")
+    for session in sessions:
+        session.detail_url = detail_url(session.pk)
+        session.assign_url = assign_url(session.pk)
     # Each person's <option> made once: a gap offers up to every trained colleague, and
     # a thousand options rendered one by one were most of the page's time at ten years.
     options: dict[int, str] = {}
@@ -636,9 +668,11 @@ def facilitator_list(request: HttpRequest) -> HttpResponse:
             due.setdefault(profile_id, []).append(programme)
     # Plain rows, labels looked up once per kind and status rather than per person.
     kinds, statuses = dict(FacilitatorKind.choices), dict(FacilitatorStatus.choices)
+    edit_url = RowLink("facilitators:facilitator_edit")
     rows = [
         {
             "pk": pk,
+            "url": edit_url(pk),
             "name": name,
             "kind": kinds[profile_kind],
             "status": statuses[status],

@@ -1,0 +1,20 @@
+"""Links to one object per row, for long lists: the route reversed once per page."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+
+class RowLink:
+    """``RowLink("programmes:participant_detail")(pk)`` is the URL of that page for ``pk``.
+    The route (one integer argument) is reversed once and each row's URL formatted from
+    it: ``{% url %}`` in a 50-row table reversed the same route 50 times a request."""
+
+    _PLACEHOLDER = 2_147_483_647
+
+    def __init__(self, name: str) -> None:
+        url = reverse(name, args=[self._PLACEHOLDER])
+        self._before, _, self._after = url.partition(str(self._PLACEHOLDER))
+
+    def __call__(self, pk: int) -> str:
+        return f"{self._before}{int(pk)}{self._after}"
