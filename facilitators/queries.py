@@ -56,15 +56,20 @@ def gaps_with_eligible(sessions: list[Session], start: datetime, end: datetime) 
     ):
         busy[facilitator_id].append((claim_start, claim_end))
 
+    # Who is trained for what, by (kind, programme), in name order: each gap then checks
+    # the diaries of its few candidates only, not all 150 people.
+    candidates: dict[tuple[str, int], list[FacilitatorProfile]] = defaultdict(list)
+    for profile in profiles:
+        for programme_id in trained[profile.pk]:
+            candidates[(profile.kind, programme_id)].append(profile)
+
     gaps = []
     for session in sessions:
         for kind in missing_kinds(session):
             eligible = [
                 p
-                for p in profiles
-                if p.kind == kind
-                and session.course.programme_id in trained[p.pk]
-                and not any(s < session.end and session.start < e for s, e in busy[p.pk])
+                for p in candidates[(kind, session.course.programme_id)]
+                if not any(s < session.end and session.start < e for s, e in busy[p.pk])
             ]
             gaps.append(Gap(session=session, kind=kind, eligible=eligible))
     return gaps

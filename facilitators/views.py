@@ -9,13 +9,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Prefetch, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_POST
 
 from facilitators.access import own_profile
@@ -28,7 +30,6 @@ from facilitators.models import (
     FacilitatorStatus,
     SessionClaim,
     Training,
-    held,
     new_calendar_token,
 )
 from facilitators.notices import gave_back_tells_coordinators
@@ -48,6 +49,7 @@ from facilitators.services import (
 )
 from hope.access import coordinator_required, role_required
 from hope.audit import audit_viewed, save_with_audit
+from hope.links import RowLink
 from hope.models import AuditEvent, TeamSettings
 from hope.params import date_or_none, ids, int_or_none
 from hope.redirects import redirect_back, safe_next
@@ -65,7 +67,14 @@ def board(request: HttpRequest) -> HttpResponse:
     profile = own_profile(request)
     now = timezone.now()
     zone = ZoneInfo(settings.TIME_ZONE)
-    trained = Training.objects.filter(profile=profile).values("programme_id")
+    # The programmes as a list of ids, not a subquery: joined in as one more table, the
+    # subquery took the planner longer (20 ms at ten years) than running the query.
+    programmes = list(
+        Programme.objects.filter(
+            pk__in=Training.objects.filter(profile=profile).values("programme")
+        )
+    )
+    trained = [programme.pk for programme in programmes]
     my_kind_held = SessionClaim.objects.held().filter(session=OuterRef("pk"), kind=profile.kind)
     sessions = (
         Session.objects.upcoming(now)
@@ -78,7 +87,9 @@ def board(request: HttpRequest) -> HttpResponse:
         # A session on a day the team has since closed is for the coordinator to move
         # or cancel, not for anyone to claim.
         .on_open_days()
-        .select_related("course", "course__programme", "course__venue", "venue")
+        # Programme and venues come from the rows read for the filters below: joined in
+        # as three more tables they took the planner longer than running the query.
+        .select_related("course")
     )
     programme_id = int_or_none(request.GET.get("programme"))
     venue_id = int_or_none(request.GET.get("venue"))
@@ -95,13 +106,35 @@ def board(request: HttpRequest) -> HttpResponse:
             start__lt=datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=zone)
         )
     page = Paginator(sessions.order_by("start", "pk"), 60).get_page(request.GET.get("page"))
+    # A few dozen venues, all of them: a session may be at one since closed.
+    venues = {venue.pk: venue for venue in Venue.objects.all()}
+    by_pk = {programme.pk: programme for programme in programmes}
+    for session in page.object_list:
+        session.venue = venues.get(session.venue_id)
+        session.course.venue = venues.get(session.course.venue_id)
+        session.course.programme = by_pk[session.course.programme_id]
     add_cover(page.object_list)
+    _add_day_and_times(page.object_list, "%a %-d %b %Y")
     held = held_times(profile, page.object_list)
     courses: dict[int, dict] = {}
+    # Each row's links from one reverse() per route, not {% url %} per row.
+    claim_url = RowLink("facilitators:claim_session")
+    course_url, claim_course_url = (
+        RowLink("programmes:course_detail"),
+        RowLink("facilitators:claim_course"),
+    )
     for session in page:
         session.clashes = clashes(session, held)
+        session.claim_url = claim_url(session.pk)
         group = courses.setdefault(
-            session.course_id, {"course": session.course, "sessions": [], "free_ids": []}
+            session.course_id,
+            {
+                "course": session.course,
+                "url": course_url(session.course_id),
+                "claim_url": claim_course_url(session.course_id),
+                "sessions": [],
+                "free_ids": [],
+            },
         )
         group["sessions"].append(session)
         if not session.clashes:
@@ -131,14 +164,25 @@ def board(request: HttpRequest) -> HttpResponse:
             "page": page,
             "courses": list(courses.values()),
             "cover_requests": cover_requests,
-            "programmes": Programme.objects.filter(pk__in=trained),
-            "venues": Venue.objects.active(),
+            "programmes": programmes,
+            "venues": [venue for venue in venues.values() if venue.is_active],
             "programme_id": programme_id,
             "venue_id": venue_id,
             "date_from": date_from,
             "date_to": date_to,
         },
     )
+
+
+def _add_day_and_times(sessions, day_format: str) -> None:
+    """Set ``day_text`` (e.g. "Thu 3 Dec 2026" for "%a %-d %b %Y") and ``times_text``
+    ("10:00–12:00") on each session, in local time. Written here rather than by the
+    template's date filters, which look up day and month names anew for every row: a
+    third of the board's rendering."""
+    for session in sessions:
+        start, end = timezone.localtime(session.start), timezone.localtime(session.end)
+        session.day_text = f"{start:{day_format}}"
+        session.times_text = f"{start:%H:%M}–{end:%H:%M}"
 
 
 @require_POST
@@ -249,9 +293,9 @@ def _my_sessions_page(request, *, cover_form=None, cover_claim=None) -> HttpResp
         if profile.kind == FacilitatorKind.WORKFORCE
         else FacilitatorKind.WORKFORCE
     )
-    claims = (
-        SessionClaim.objects.held()
-        .filter(facilitator=profile)
+    held = SessionClaim.objects.held().filter(facilitator=profile)
+    upcoming = list(
+        held.upcoming(now)
         .select_related("session__course", "session__venue")
         .annotate(
             # The open request's id, so the page can offer to withdraw it.
@@ -268,12 +312,35 @@ def _my_sessions_page(request, *, cover_form=None, cover_claim=None) -> HttpResp
                 to_attr="partners",
             )
         )
+        .order_by("session__start")
     )
-    upcoming = list(claims.upcoming(now).order_by("session__start"))
-    past = list(claims.filter(start__lte=now).order_by("-session__start")[:50])
+    # The past list shows when and what only: plain rows, no partner, venue or cover
+    # request to read (fifty claims, sessions and courses were half the page's work).
+    register_url = RowLink("programmes:register")
+    past = [
+        {
+            "day": f"{timezone.localtime(start):%-d %b %Y}",
+            "title": title,
+            "number": number,
+            "register_url": register_url(session_id),
+        }
+        for session_id, start, title, number in held.filter(start__lte=now)
+        .order_by("-session__start")
+        .values_list("session_id", "session__start", "session__course__title", "session__number")[
+            :50
+        ]
+    ]
     # Claims made in the last few minutes can be undone, notice or not (one query).
     undoable = set(SessionClaim.objects.undoable_by(request.user, now).values_list("pk", flat=True))
+    _add_day_and_times([claim.session for claim in upcoming], "%A %-d %B %Y")
+    # Each row's links from one reverse() per route, not {% url %} per row.
+    detail_url = RowLink("facilitators:session_detail")
+    release_url, ask_cover_url = RowLink("facilitators:release"), RowLink("facilitators:ask_cover")
     for claim in upcoming:
+        claim.detail_url = detail_url(claim.session_id)
+        claim.register_url = register_url(claim.session_id)
+        claim.release_url = release_url(claim.pk)
+        claim.ask_cover_url = ask_cover_url(claim.pk)
         claim.can_release = (
             self_release_problem(session=claim.session, now=now, notice_days=notice) is None
         )
@@ -529,7 +596,24 @@ def cover_gaps(request: HttpRequest) -> HttpResponse:
         .order_by("start", "pk")
     )
     add_cover(sessions)
+    _add_day_and_times(sessions, "%a %-d %b")
     gaps = gaps_with_eligible(sessions, now, until)
+    # Each row's links from one reverse() per route, not {% url %} per row.
+    detail_url, assign_url = RowLink("facilitators:session_detail"), RowLink("facilitators:assign")
+    for session in sessions:
+        session.detail_url = detail_url(session.pk)
+        session.assign_url = assign_url(session.pk)
+    # Each person's <option> made once: a gap offers up to every trained colleague, and
+    # a thousand options rendered one by one were most of the page's time at ten years.
+    options: dict[int, str] = {}
+    for gap in gaps:
+        for profile in gap.eligible:
+            if profile.pk not in options:
+                options[profile.pk] = format_html(
+                    '<option value="{}">{}</option>', profile.pk, profile.user.full_name
+                )
+        # Safe: each piece was escaped by format_html above.
+        gap.options = mark_safe("".join(options[p.pk] for p in gap.eligible))  # noqa: S308
     cover_requests = (
         CoverRequest.objects.open()
         .filter(claim__session__start__gt=now)
@@ -553,36 +637,57 @@ def cover_gaps(request: HttpRequest) -> HttpResponse:
 def facilitator_list(request: HttpRequest) -> HttpResponse:
     audit_viewed(request, "the list of facilitators")
     months = TeamSettings.current().refresher_months
-    today = timezone.localdate()
+    upcoming = (
+        SessionClaim.objects.held()
+        .upcoming()
+        .filter(facilitator=OuterRef("pk"))
+        .order_by()
+        .values("facilitator")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     profiles = (
-        FacilitatorProfile.objects.select_related("user")
-        .annotate(
-            upcoming=Count(
-                "claims",
-                filter=held("claims__") & Q(claims__start__gt=timezone.now()),
-            )
-        )
-        .order_by("user__full_name", "pk")
+        FacilitatorProfile.objects
+        # Counted per person on the held-claims index: a COUNT over a join read every
+        # claim of ten years to find the few dozen to come.
+        .annotate(upcoming=Coalesce(Subquery(upcoming), 0)).order_by("user__full_name", "pk")
     )
     kind = request.GET.get("kind")
     chosen_trainings = Training.objects.all()
     if kind in FacilitatorKind.values:
         profiles = profiles.filter(kind=kind)
         chosen_trainings = chosen_trainings.filter(profile__kind=kind)
-    # Everyone's trainings in one plain query, grouped here: prefetch_related filtered a
-    # queryset for each of 150 profiles, two thirds of the page's time at ten years.
-    trainings: dict[int, list[Training]] = {}
-    for training in (
-        chosen_trainings.select_related("programme")
-        .only("profile_id", "trained_on", "refreshed_on", "programme__name")
+    # Everyone's trainings in one query of plain tuples, grouped here: a thousand
+    # Training and Programme instances, each working out its own refresher date, were
+    # most of the page's time at ten years.
+    trainings: dict[int, list[str]] = {}
+    due: dict[int, list[str]] = {}
+    for profile_id, programme, is_due in (
+        chosen_trainings.with_refresher_due(months)
         .order_by("programme__name", "pk")
+        .values_list("profile_id", "programme__name", "is_refresher_due")
     ):
-        trainings.setdefault(training.profile_id, []).append(training)
-    rows = []
-    for profile in profiles:
-        held_trainings = trainings.get(profile.pk, [])
-        due = [t for t in held_trainings if t.refresher_due(months, today)]
-        rows.append({"profile": profile, "trainings": held_trainings, "refresher_due": due})
+        trainings.setdefault(profile_id, []).append(programme)
+        if is_due:
+            due.setdefault(profile_id, []).append(programme)
+    # Plain rows, labels looked up once per kind and status rather than per person.
+    kinds, statuses = dict(FacilitatorKind.choices), dict(FacilitatorStatus.choices)
+    edit_url = RowLink("facilitators:facilitator_edit")
+    rows = [
+        {
+            "pk": pk,
+            "url": edit_url(pk),
+            "name": name,
+            "kind": kinds[profile_kind],
+            "status": statuses[status],
+            "upcoming": upcoming_count,
+            "trainings": trainings.get(pk, []),
+            "refresher_due": due.get(pk, []),
+        }
+        for pk, name, profile_kind, status, upcoming_count in profiles.values_list(
+            "pk", "user__full_name", "kind", "status", "upcoming"
+        )
+    ]
     return render(
         request,
         "facilitators/facilitator_list.html",
