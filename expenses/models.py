@@ -264,6 +264,18 @@ class ExpenseClaim(TimeStamped):
             # A year's claims in date order (the CSV export, the year's figures): without
             # it, each read scanned every claim of every year.
             models.Index(fields=["spent_on", "id"], name="expenses_claim_date"),
+            # The finance dashboard's two queues, oldest first, a page at a time: read
+            # from these in order rather than every waiting claim sorted per request.
+            models.Index(
+                fields=["submitted_at", "id"],
+                condition=Q(status="submitted"),
+                name="expenses_claim_waiting",
+            ),
+            models.Index(
+                fields=["decided_at", "id"],
+                condition=Q(status="approved"),
+                name="expenses_claim_to_pay",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
