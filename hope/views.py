@@ -27,6 +27,7 @@ from hope.forms import (
     NoticePreferencesForm,
     PersonForm,
 )
+from hope.links import RowLink
 from hope.models import (
     AuditArea,
     AuditEvent,
@@ -37,7 +38,7 @@ from hope.models import (
     User,
 )
 from hope.paging import CountedPaginator
-from hope.roles import is_coordinator
+from hope.roles import Role, is_coordinator
 from hope.services import (
     InvitationError,
     PersonError,
@@ -103,6 +104,19 @@ def people(request: HttpRequest) -> HttpResponse:
     if search:
         users = users.filter(Q(full_name__icontains=search) | Q(email__icontains=search))
     page = Paginator(users, PEOPLE_PER_PAGE).get_page(request.GET.get("page"))
+    person_link = RowLink("person_detail")
+    # Each row written once here: the template's loop over each person's roles, with its
+    # lookups and {% url %}, cost half a millisecond a row.
+    rows = [
+        {
+            "url": person_link(person.pk),
+            "name": person.full_name,
+            "email": person.email,
+            "roles": ", ".join(_role_words(person)) or "No role",
+            "active": person.is_active,
+        }
+        for person in page
+    ]
     invitations = list(Invitation.objects.open().select_related("invited_by")[:200])
     for invitation in invitations:
         invitation.manageable = may_manage_invitation(invitation, request.user)
@@ -111,12 +125,30 @@ def people(request: HttpRequest) -> HttpResponse:
         "hope/people.html",
         {
             "page": page,
+            "rows": rows,
             "invitations": invitations,
             "now": timezone.now(),
             "search": search,
             "search_length": PEOPLE_SEARCH_LENGTH,
         },
     )
+
+
+def _role_words(person: User) -> list[str]:
+    """A person's roles as the people page lists them: the kind of facilitator, and
+    whether a volunteer drives."""
+    words = []
+    for group in person.groups.all():  # prefetched, by name
+        if group.name == Role.FACILITATOR:
+            profile = getattr(person, "facilitator_profile", None)
+            if profile is not None:
+                words.append(f"{group.name} ({profile.get_kind_display().lower()})")
+                continue
+        if group.name == Role.VOLUNTEER and person.is_driver:
+            words.append(f"{group.name} (driver)")
+            continue
+        words.append(group.name)
+    return words
 
 
 @login_required

@@ -3,6 +3,8 @@ hundreds of accounts were listed fifty at a time with no way to find one)."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -47,3 +49,19 @@ def test_the_search_keeps_its_words_across_pages_and_bounds_them(client, coordin
             continue
         assert response.status_code == 200
         assert "<script>" not in response.content.decode().split("people-heading")[1]
+
+
+def test_each_person_reads_with_their_roles(client, coordinator, workforce_facilitator):
+    UserFactory(full_name="Dee Driver", roles=[Role.VOLUNTEER, Role.FINANCE_LEAD], is_driver=True)
+    UserFactory(full_name="Nora Norole", roles=[])
+    client.force_login(coordinator)
+    page = client.get(reverse("people"), {"q": ""}).content.decode()
+    rows = {
+        re.sub(r"<[^>]+>", "", row.split("</th>")[0]).strip(): re.sub(r"\s+", " ", row)
+        for row in page.split("<tr>")[1:]
+    }
+    name = workforce_facilitator.full_name
+    assert 'data-label="Roles">Facilitator (workforce)<' in rows[name]
+    assert 'data-label="Roles">Finance lead, Volunteer (driver)<' in rows["Dee Driver"]
+    assert 'data-label="Roles">No role<' in rows["Nora Norole"]
+    assert 'data-label="Roles">Coordinator<' in rows[coordinator.full_name]
