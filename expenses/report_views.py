@@ -60,8 +60,15 @@ def costs_report(request: HttpRequest) -> HttpResponse:
     )
     context = {"page": page, "form": form, "tables": tables, "report_range": report}
     if report:
+
+        def until(now):
+            return next_session_end(report, now)
+
         context["tables_html"] = remembered_html(
-            "costs", report.query(), tables, page, lambda now: next_session_end(report, now)
+            "costs", report.query(), "reports/_tables.html", {"tables": tables, "page": page}, until
+        )
+        context["filters_html"] = remembered_html(
+            "costs", report.query(), "reports/_filters.html", {"form": form}, until
         )
     return render(request, "expenses/costs_report.html", context)
 

@@ -442,17 +442,15 @@ def remembered(
 def remembered_html(
     name: str,
     filters: Mapping[str, str],
-    tables: list[Table],
-    page: ReportPage,
+    template: str,
+    context: dict,
     until: Callable[[datetime], datetime | None],
 ) -> str:
-    """A report's tables as the page shows them (reports/_tables.html), remembered beside
-    the tables themselves (``remembered(name, filters, ...)``), under the same version,
-    filters and time limit: the same for every reader, and rendering a report's hundred
-    cells cost more than the rest of a warm page. ``page`` gives the charts' address."""
+    """A part of a report's page that is the same for every reader of these filters
+    (its tables, reports/_tables.html; its filter boxes, reports/_filters.html), rendered
+    once and remembered beside the figures (``remembered(name, filters, ...)``) under the
+    same version, filters and time limit: rendering a report's hundred cells and its
+    six crispy fields cost more than the rest of a warm page."""
     return remembered(
-        f"{name}:html",
-        filters,
-        lambda: render_to_string("reports/_tables.html", {"tables": tables, "page": page}),
-        until,
+        f"{name}:{template}", filters, lambda: render_to_string(template, context), until
     )

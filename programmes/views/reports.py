@@ -46,6 +46,10 @@ def outcomes_report_view(request: HttpRequest) -> HttpResponse:
         links = []
         if feedback:
             links.append(("Meaningful change", reverse("programmes:meaningful_change")))
+
+        def until(now):
+            return next_session_end(r, now)
+
         page = ReportPage(
             title="Outcomes report",
             csv_url=reverse("programmes:outcomes_export"),
@@ -59,7 +63,14 @@ def outcomes_report_view(request: HttpRequest) -> HttpResponse:
             "report_range": r,
             "tables": report.tables,
             "tables_html": remembered_html(
-                "outcomes", r.query(), report.tables, page, lambda now: next_session_end(r, now)
+                "outcomes",
+                r.query(),
+                "reports/_tables.html",
+                {"tables": report.tables, "page": page},
+                until,
+            ),
+            "filters_html": remembered_html(
+                "outcomes", r.query(), "reports/_filters.html", {"form": form}, until
             ),
             "feedback": report.feedback,
             "feedback_shown": FEEDBACK_SHOWN,
