@@ -6,6 +6,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.db.models import QuerySet
+
 from facilitators.models import FacilitatorProfile, SessionClaim, Training
 from hope.models import TeamSettings
 from hope.roles import FacilitatorKind
@@ -98,13 +100,18 @@ def clashes(session, held: list[tuple]) -> bool:
     return any(start < session.end and end > session.start for start, end in held)
 
 
-def refreshers_due_count() -> int:
-    """Active facilitators with at least one training due a refresher (two queries)."""
+def refreshers_due() -> QuerySet:
+    """Active facilitators with at least one training due a refresher, as distinct
+    profile ids (one query, for the team's refresher period)."""
     months = TeamSettings.current().refresher_months
     return (
         Training.objects.refresher_due(months)
         .filter(profile__in=FacilitatorProfile.objects.active())
         .values("profile")
         .distinct()
-        .count()
     )
+
+
+def refreshers_due_count() -> int:
+    """How many of ``refreshers_due()`` (two queries)."""
+    return refreshers_due().count()
