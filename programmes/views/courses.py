@@ -336,7 +336,14 @@ def calendar(request: HttpRequest) -> HttpResponse:
     )
     if venue_id:
         sessions = sessions.filter(venue_id=venue_id)
-    sessions = list(sessions.order_by("start", "pk"))
+    # Only what the days show: a month's sessions with every column of their course,
+    # programme and venue were most of the page's reading.
+    sessions = list(
+        sessions.select_related(None)
+        .select_related("course", "venue")
+        .only("start", "number", "is_cancelled", "course__title", "venue__name")
+        .order_by("start", "pk")
+    )
     # Facilitators' apps mark each session's cover (one query).
     sessions_listed.send(sender=Session, sessions=sessions)
     by_day: dict[date, list[Session]] = {}
