@@ -6,6 +6,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.db.models import QuerySet
+
 from facilitators.models import FacilitatorProfile, SessionClaim, Training
 from hope.models import TeamSettings
 from hope.roles import FacilitatorKind
@@ -36,18 +38,28 @@ def missing_kinds(session: Session) -> list[str]:
 def gaps_with_eligible(sessions: list[Session], start: datetime, end: datetime) -> list[Gap]:
     """Every missing slot in ``sessions`` with the people who could fill it.
 
-    Three queries whatever the number of sessions: active profiles, their trainings,
-    and the claims held between ``start`` and ``end``; the matching happens here.
+    Three queries whatever the number of sessions (none for none): the trainings for
+    their programmes, the active people who hold them, and the claims held between
+    ``start`` and ``end``; the matching happens here.
     """
+    if not sessions:
+        return []
     active = FacilitatorProfile.objects.active()
-    profiles = list(active.select_related("user").order_by("user__full_name", "pk"))
     # Pairs in one plain query: prefetch_related filtered a queryset for each of 150
-    # profiles, a third of the cover page's time at ten years.
-    trained: dict[int, set[int]] = {p.pk: set() for p in profiles}
-    for profile_id, programme_id in Training.objects.filter(profile__in=active).values_list(
-        "profile_id", "programme_id"
-    ):
-        trained.setdefault(profile_id, set()).add(programme_id)
+    # profiles, a third of the cover page's time at ten years. Only the trainings for
+    # these sessions' programmes, and only the people who hold one: a session's page
+    # read all thousand trainings and 150 people to find its few candidates.
+    trainings = Training.objects.filter(
+        profile__in=active, programme__in={s.course.programme_id for s in sessions}
+    )
+    trained: dict[int, set[int]] = defaultdict(set)
+    for profile_id, programme_id in trainings.values_list("profile_id", "programme_id"):
+        trained[profile_id].add(programme_id)
+    profiles = list(
+        active.filter(pk__in=trainings.values("profile"))
+        .select_related("user")
+        .order_by("user__full_name", "pk")
+    )
     busy: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
     for facilitator_id, claim_start, claim_end in (
         SessionClaim.objects.held()
@@ -98,13 +110,18 @@ def clashes(session, held: list[tuple]) -> bool:
     return any(start < session.end and end > session.start for start, end in held)
 
 
-def refreshers_due_count() -> int:
-    """Active facilitators with at least one training due a refresher (two queries)."""
+def refreshers_due() -> QuerySet:
+    """Active facilitators with at least one training due a refresher, as distinct
+    profile ids (one query, for the team's refresher period)."""
     months = TeamSettings.current().refresher_months
     return (
         Training.objects.refresher_due(months)
         .filter(profile__in=FacilitatorProfile.objects.active())
         .values("profile")
         .distinct()
-        .count()
     )
+
+
+def refreshers_due_count() -> int:
+    """How many of ``refreshers_due()`` (two queries)."""
+    return refreshers_due().count()

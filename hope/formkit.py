@@ -25,7 +25,8 @@ from django.db.models import fields as model_fields
 from django.forms import fields as form_fields
 from django.forms import models as model_forms
 from django.forms.utils import flatatt, pretty_name
-from django.utils.html import format_html, format_html_join
+from django.utils.html import escape, format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst
 
 from hope.params import FIRST_DAY, LAST_DAY
@@ -56,6 +57,18 @@ class ListSelect(forms.Select):
         return format_html(
             '<select name="{}"{}>{}\n</select>', widget["name"], flatatt(widget["attrs"]), options
         )
+
+
+def option_list(choices, selected=None) -> SafeString:
+    """The ``<option>``s of a hand-written filter's ``<select>`` from (value, label)
+    pairs, ``selected`` marked: a template loop over 45 venues cost a millisecond."""
+    return mark_safe(  # noqa: S308 - every value and label escaped
+        "".join(
+            f'<option value="{escape(value)}"{" selected" if value == selected else ""}>'
+            f"{escape(label)}</option>"
+            for value, label in choices
+        )
+    )
 
 
 class NamedChoiceIterator(model_forms.ModelChoiceIterator):

@@ -449,6 +449,9 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "var" / "media"))
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
+# Crispy names a field's CSS class after its widget's class: hope.formkit.ListSelect is
+# Django's Select written out in Python, and keeps Select's class.
+CRISPY_CLASS_CONVERTERS = {"listselect": "select"}
 
 # --- Security -------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from hope.formkit import DATE_WIDGET, Form, ModelForm
+from hope.formkit import DATE_WIDGET, Form, ListSelect, ModelForm
 from hope.postcodes import PostcodeField
 from programmes.measures import ITEMS, Measure, Timepoint
 from programmes.models import (
@@ -260,6 +260,10 @@ def open_courses(now=None):
 
 
 class CourseChoiceField(forms.ModelChoiceField):
+    # Written out in Python: forty courses through Django's option template were 3 ms of
+    # each participant record.
+    widget = ListSelect
+
     def label_from_instance(self, course: Course) -> str:
         start = timezone.localtime(course.first_start)
         started = "started" if course.first_start <= timezone.now() else "starts"
@@ -392,6 +396,7 @@ class ScoreForm(Form):
     timepoint = forms.ChoiceField(
         label="When",
         choices=[("", "Choose…"), *Timepoint.choices],
+        widget=ListSelect,
         error_messages={
             "required": "Choose when it was recorded.",
             "invalid_choice": "Choose when it was recorded.",
@@ -415,6 +420,7 @@ class ScoreForm(Form):
             self.fields["pam_level"] = forms.ChoiceField(
                 label="PAM level",
                 choices=[("", "Choose…"), *((str(n), f"Level {n}") for n in range(1, 5))],
+                widget=ListSelect,
                 error_messages={
                     "required": "Choose the PAM level, 1 to 4.",
                     "invalid_choice": "Choose the PAM level, 1 to 4.",

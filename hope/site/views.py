@@ -17,10 +17,12 @@ from django.utils import timezone
 from expenses.models import ExpenseClaim, ExpenseStatus
 from facilitators.cover import COVER_WINDOW_DAYS, needing_cover
 from facilitators.models import FacilitatorProfile, SessionClaim
-from facilitators.queries import refreshers_due_count
+from facilitators.queries import refreshers_due
 from hope.access import coordinator_required
 from hope.audit import audit_viewed, save_with_audit
+from hope.counts import counts
 from hope.forms import TeamSettingsForm
+from hope.links import RowLink
 from hope.models import AuditArea, Invitation, Message, MessageStatus, TeamSettings
 from hope.roles import Role, has_working_role, is_coordinator, role_names
 from programmes.access import driver_options, visible_sessions
@@ -28,6 +30,7 @@ from programmes.forms import ProgrammeListingForm
 from programmes.models import Course, CourseStatus, Ride
 from programmes.models.rides import RIDES_WANTED_DAYS
 from programmes.public import forget_listing
+from programmes.ride_rows import ride_rows
 from programmes.services.courses import programmes_list_publicly
 
 # The soonest rides wanted shown on a coordinator's home page; the rest are a link away.
@@ -56,29 +59,40 @@ def home(request: HttpRequest) -> HttpResponse:
             )
     # An evidence viewer reads the reports alone: no sessions, no names.
     if has_working_role(request.user):
-        context["coming_up"] = (
-            visible_sessions(request.user)
+        # Plain rows, each line's day and link written here: five sessions with their
+        # course, programme and venue instances cost more than the rest of the list.
+        course_url = RowLink("programmes:course_detail")
+        context["coming_up"] = [
+            {
+                "when": f"{timezone.localtime(start):%a %-d %b, %H:%M}",
+                "course_url": course_url(course_id),
+                "title": title,
+                "number": number,
+                "venue": venue,
+            }
+            for start, course_id, title, number, venue in visible_sessions(request.user)
             .filter(is_cancelled=False)
             .upcoming(now)
-            .order_by("start", "pk")[:5]
-        )
+            .order_by("start", "pk")
+            .values_list("start", "course_id", "course__title", "number", "venue__name")[:5]
+        ]
     if is_coordinator(request.user):
-        context["pending_invitations"] = (
-            Invitation.objects.open().filter(expires_at__gt=now).count()
-        )
-        context["draft_courses"] = Course.objects.filter(status=CourseStatus.DRAFT).count()
-        context["cover_gaps"] = needing_cover(now).count()
-        context["cover_window"] = COVER_WINDOW_DAYS
-        context["refreshers_due"] = refreshers_due_count()
-        context["failed_messages"] = Message.objects.filter(
-            status=MessageStatus.FAILED, due_at__gte=now - timedelta(days=30)
-        ).count()
-        # Three queries whatever the number of rides: how many, the soonest, the drivers.
+        # Two queries for all the figures (the team's refresher period, then every count
+        # at once), three for the rides wanted (the soonest, the drivers, the audit line).
         wanted = Ride.objects.unmet().within(RIDES_WANTED_DAYS, now)
-        context["rides_wanted_count"] = wanted.count()
-        context["rides_wanted"] = list(
-            wanted.for_pages().order_by("start", "pk")[:HOME_RIDES_SHOWN]
+        figures = counts(
+            pending_invitations=Invitation.objects.open().filter(expires_at__gt=now),
+            draft_courses=Course.objects.filter(status=CourseStatus.DRAFT),
+            cover_gaps=needing_cover(now),
+            refreshers_due=refreshers_due(),
+            failed_messages=Message.objects.filter(
+                status=MessageStatus.FAILED, due_at__gte=now - timedelta(days=30)
+            ),
+            rides_wanted_count=wanted,
         )
+        context.update(figures)
+        context["cover_window"] = COVER_WINDOW_DAYS
+        context["rides_wanted"] = ride_rows(wanted.order_by("start", "pk")[:HOME_RIDES_SHOWN])
         context["ride_days"] = RIDES_WANTED_DAYS
         context["driver_options"] = driver_options()
         if context["rides_wanted"]:

@@ -81,6 +81,12 @@ class ParticipantQuerySet(models.QuerySet):
         )
 
 
+def first_name(preferred_name: str, full_name: str) -> str:
+    """What facilitators and drivers see: the preferred name, or the first word of the
+    name (``Participant.first_name``; lists reading plain rows call this)."""
+    return preferred_name or (full_name.split()[0] if full_name else "")
+
+
 class Participant(TimeStamped):
     """A person living with a long-term condition who may join a course."""
 
@@ -195,8 +201,7 @@ class Participant(TimeStamped):
 
     @property
     def first_name(self) -> str:
-        """What facilitators see: the preferred name, or the first word of the name."""
-        return self.preferred_name or (self.full_name.split()[0] if self.full_name else "")
+        return first_name(self.preferred_name, self.full_name)
 
     @property
     def is_anonymised(self) -> bool:

@@ -72,6 +72,20 @@ def ride_window(direction: str, session: Session, lead: timedelta) -> tuple[date
     return session.start - lead, session.end + DRIVE_HOME
 
 
+def ride_when(
+    direction: str, session_start: datetime, session_end: datetime, lead: timedelta
+) -> str:
+    """A ride in one line, as the board shows it, no more than a driver may see before
+    holding it: "Tue 1 Dec, collect at 09:30 · There and back (home after 12:00)"."""
+    start, end = timezone.localtime(session_start), timezone.localtime(session_end)
+    if direction == Direction.BACK:
+        collect = f"home after {end:%H:%M}"
+    else:
+        collect = f"collect at {timezone.localtime(session_start - lead):%H:%M}"
+    home = f" (home after {end:%H:%M})" if direction == Direction.BOTH else ""
+    return f"{start:%a %-d %b}, {collect} · {Direction(direction).label}{home}"
+
+
 def held_ride() -> Q:
     """The one definition of a ride a driver holds and must do: live and theirs."""
     return Q(driver__isnull=False, withdrawn_at__isnull=True)
@@ -216,6 +230,11 @@ class Ride(TimeStamped):
         if self.direction == Direction.BACK:
             return None
         return self.session.start - self.pickup_lead
+
+    @property
+    def when(self) -> str:
+        """The ride in one line (``ride_when``). Reads ``session``."""
+        return ride_when(self.direction, self.session.start, self.session.end, self.pickup_lead)
 
     @property
     def pickup_district(self) -> str:

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods
 
 from hope.access import coordinator_required, role_required
 from hope.audit import save_with_audit
+from hope.formkit import option_list
 from hope.links import RowLink
 from hope.models import AuditEvent
 from hope.params import date_or_none, int_or_none
@@ -29,7 +30,14 @@ from programmes.access import (
     visible_sessions,
 )
 from programmes.forms import ClosureForm, CourseEditForm, CourseForm, ProgrammeForm, SessionForm
-from programmes.models import ClosureDate, Course, CourseStatus, Programme, Session
+from programmes.models import (
+    DISPLAY_STATUSES,
+    ClosureDate,
+    Course,
+    CourseStatus,
+    Programme,
+    Session,
+)
 from programmes.scheduling import SchedulingError, days_closed, sessions_on_closures
 from programmes.services import (
     CourseError,
@@ -45,6 +53,14 @@ from programmes.services import (
 from programmes.signals import courses_listed, sessions_listed
 from venues.models import Venue
 
+# Who is still needed, in words, under each session of the calendar (the mark before it,
+# in CSS, repeats it for a quick scan).
+CALENDAR_COVER = {
+    "paired": "Full pair",
+    "workforce_only": "Lived experience facilitator needed",
+    "lived_only": "Workforce facilitator needed",
+    "none": "No facilitators yet",
+}
 COURSE_TABS = {"upcoming": "Upcoming", "running": "Running", "past": "Past"}
 
 
@@ -67,6 +83,19 @@ def course_list(request: HttpRequest) -> HttpResponse:
         courses = courses.filter(venue_id=venue_id)
     page = Paginator(courses, 25).get_page(request.GET.get("page"))
     courses_listed.send(sender=Course, courses=page.object_list)
+    # Each row's link, dates and status written once here: the template's {% url %},
+    # date filters and status include per row were most of the list's rendering.
+    course_url = RowLink("programmes:course_detail")
+    for course in page.object_list:
+        course.url = course_url(course.pk)
+        if course.first_start:
+            first, last = (
+                timezone.localtime(course.first_start),
+                timezone.localtime(course.last_end),
+            )
+            course.dates = f"{first:%a %-d %b %Y} – {last:%-d %b %Y}"
+        course.status_key = course.display_status(now)
+        course.status_label = DISPLAY_STATUSES[course.status_key]
     return render(
         request,
         "programmes/course_list.html",
@@ -74,8 +103,10 @@ def course_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "tab": tab,
             "tabs": COURSE_TABS,
-            "programmes": Programme.objects.all(),
-            "venues": Venue.objects.all(),
+            "programme_options": option_list(
+                Programme.objects.values_list("pk", "name"), programme_id
+            ),
+            "venue_options": option_list(Venue.objects.values_list("pk", "name"), venue_id),
             "programme_id": programme_id,
             "venue_id": venue_id,
             "now": now,
@@ -305,14 +336,25 @@ def calendar(request: HttpRequest) -> HttpResponse:
     )
     if venue_id:
         sessions = sessions.filter(venue_id=venue_id)
-    sessions = list(sessions.order_by("start", "pk"))
+    # Only what the days show: a month's sessions with every column of their course,
+    # programme and venue were most of the page's reading.
+    sessions = list(
+        sessions.select_related(None)
+        .select_related("course", "venue")
+        .only("start", "number", "is_cancelled", "course__title", "venue__name")
+        .order_by("start", "pk")
+    )
     # Facilitators' apps mark each session's cover (one query).
     sessions_listed.send(sender=Session, sessions=sessions)
     by_day: dict[date, list[Session]] = {}
     course_url = RowLink("programmes:course_detail")
     for session in sessions:
+        start = timezone.localtime(session.start)
         session.course_url = course_url(session.course_id)
-        by_day.setdefault(timezone.localtime(session.start).date(), []).append(session)
+        session.time_text = f"{start:%H:%M}"
+        if getattr(session, "cover_state", None) and not session.is_cancelled:
+            session.cover_text = CALENDAR_COVER[session.cover_state]
+        by_day.setdefault(start.date(), []).append(session)
     closed = days_closed(first, last, venue_id)
     days = [
         {
@@ -325,9 +367,18 @@ def calendar(request: HttpRequest) -> HttpResponse:
     ]
     # Each day's sessions rendered once: the month shows them twice, as the grid for
     # wide screens and the agenda for phones (120 sessions a month at county scale).
+    # A month's empty days render nothing, and are not rendered at all.
     day_template = get_template("programmes/_calendar_day.html")
     for day in days:
-        day["html"] = day_template.render({"day": day, "view": view})
+        if day["sessions"] or day["closed"] or view == "week":
+            day["html"] = day_template.render({"day": day, "view": view})
+        # Each day's names and id written once rather than by date filters, for every
+        # cell of the month and every day of the agenda.
+        day["id"] = f"{day['date']:%Y%m%d}"
+        day["number"] = f"{day['date']:%-d}"
+        day["month_name"] = f"{day['date']:%B}"
+        day["short_name"] = f"{day['date']:%A %-d %b}"
+        day["long_name"] = f"{day['date']:%A %-d %B}"
     weeks = [days[i : i + 7] for i in range(0, len(days), 7)]
     return render(
         request,
@@ -343,7 +394,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
             "anchor": anchor,
             "previous": previous,
             "following": following,
-            "venues": Venue.objects.all(),
+            "venue_options": option_list(Venue.objects.values_list("pk", "name"), venue_id),
             "venue_id": venue_id,
             "session_count": sum(len(d["sessions"]) for d in days),
         },

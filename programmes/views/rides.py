@@ -35,6 +35,7 @@ from programmes.ride_forms import (
     PickupForm,
 )
 from programmes.ride_notices import GAVE_BACK_WARNING_DAYS
+from programmes.ride_rows import RideRow, ride_rows
 from programmes.services.rides import (
     RideError,
     driver_area_set,
@@ -57,7 +58,7 @@ def _driver_or_coordinator(request: HttpRequest) -> None:
         raise PermissionDenied("The rides pages are for volunteer drivers and coordinators.")
 
 
-def _clashes(ride: Ride, held: list[Ride]) -> bool:
+def _clashes(ride: RideRow, held: list[Ride]) -> bool:
     """Whether taking ``ride`` would overlap a ride in ``held`` (the model's rule)."""
     return any(
         other.session_id != ride.session_id and other.start < ride.end and ride.start < other.end
@@ -87,9 +88,11 @@ def _board(request: HttpRequest, area_form: DriverAreaForm | None = None) -> Htt
     now = timezone.now()
     area = DriverArea.objects.filter(user=request.user).first()
     origin = area.district if area else ""
-    rides = list(Ride.objects.open_to_drivers().within(BOARD_DAYS, now).for_pages())
+    rides = ride_rows(Ride.objects.open_to_drivers().within(BOARD_DAYS, now))
     held = list(
-        Ride.objects.held().filter(driver=request.user, session__start__gt=now - timedelta(days=1))
+        Ride.objects.held()
+        .filter(driver=request.user, session__start__gt=now - timedelta(days=1))
+        .only("session_id", "start", "end")
     )
     for ride in rides:
         ride.clashes = _clashes(ride, held)
@@ -376,7 +379,7 @@ def ride_pickup_view(request: HttpRequest, pk: int) -> HttpResponse:
 def rides_unmet(request: HttpRequest) -> HttpResponse:
     """Rides in the next two weeks with nobody to do them, soonest first, each with a
     one-click choice of driver. Three queries."""
-    rides = list(Ride.objects.unmet().within(UNMET_DAYS).for_pages().order_by("start", "pk"))
+    rides = ride_rows(Ride.objects.unmet().within(UNMET_DAYS).order_by("start", "pk"))
     audit_viewed(request, "the rides wanted", area=AuditArea.ROTA)
     return render(
         request,

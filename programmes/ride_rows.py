@@ -1,0 +1,110 @@
+"""Rides as the lists show them (the board, the rides wanted, the coordinator's home
+page): plain rows of the few values those lists print, each ride's line and links
+written once here rather than by the templates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from hope.links import RowLink
+from hope.postcodes import postcode_district
+from programmes.models import Ride
+from programmes.models.participants import first_name
+from programmes.models.rides import ride_when
+
+
+@dataclass
+class RideRow:
+    pk: int
+    session_id: int
+    # The driver's time for the ride (``ride_window``), for clashes.
+    start: datetime
+    end: datetime
+    session_start: datetime
+    driver_id: int | None
+    cover_wanted_at: datetime | None
+    first_name: str
+    pickup_district: str
+    course_title: str
+    session_number: int
+    venue_name: str
+    day: str  # "Tue 1 Dec"
+    when: str  # ``ride_when``
+    url: str
+    take_url: str
+    assign_url: str
+    # Set by the board, for the driver reading it.
+    mine: bool = False
+    clashes: bool = False
+
+
+def ride_rows(rides: QuerySet[Ride]) -> list[RideRow]:
+    """``rides`` as plain rows, in their order. One query of five tables' few columns:
+    ride, session, course, venue and participant instances (``for_pages``) were most of
+    the time of the home page's rides wanted, and the planner's too."""
+    detail = RowLink("programmes:ride_detail")
+    take = RowLink("programmes:ride_take")
+    assign = RowLink("programmes:ride_assign")
+    rows = []
+    for (
+        pk,
+        session_id,
+        start,
+        end,
+        driver_id,
+        cover_wanted_at,
+        direction,
+        lead,
+        session_start,
+        session_end,
+        number,
+        title,
+        venue_name,
+        preferred_name,
+        full_name,
+        pickup_postcode,
+    ) in rides.values_list(
+        "pk",
+        "session_id",
+        "start",
+        "end",
+        "driver_id",
+        "cover_wanted_at",
+        "direction",
+        "pickup_lead",
+        "session__start",
+        "session__end",
+        "session__number",
+        "session__course__title",
+        "session__venue__name",
+        "participant__preferred_name",
+        "participant__full_name",
+        "participant__pickup_postcode",
+    ):
+        when = ride_when(direction, session_start, session_end, lead)
+        rows.append(
+            RideRow(
+                pk=pk,
+                session_id=session_id,
+                start=start,
+                end=end,
+                session_start=session_start,
+                driver_id=driver_id,
+                cover_wanted_at=cover_wanted_at,
+                first_name=first_name(preferred_name, full_name),
+                pickup_district=postcode_district(pickup_postcode),
+                course_title=title,
+                session_number=number,
+                venue_name=venue_name or "",
+                day=f"{timezone.localtime(session_start):%a %-d %b}",
+                when=when,
+                url=detail(pk),
+                take_url=take(pk),
+                assign_url=assign(pk),
+            )
+        )
+    return rows
