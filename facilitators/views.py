@@ -12,15 +12,17 @@ from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_POST
 
 from facilitators.access import own_profile
+from facilitators.board import course_head, session_line
 from facilitators.cover import COVER_WINDOW_DAYS, add_cover, needing_cover
 from facilitators.forms import CoverRequestForm, OwnProfileForm, ProfileForm, TrainingForm
 from facilitators.models import (
@@ -75,7 +77,12 @@ def board(request: HttpRequest) -> HttpResponse:
         )
     )
     trained = [programme.pk for programme in programmes]
-    my_kind_held = SessionClaim.objects.held().filter(session=OuterRef("pk"), kind=profile.kind)
+    # "Starting after now" (the claim's copy of its session's start) tells the planner
+    # few claims qualify, so it asks each session's own claims: without it, it hashed
+    # every held claim of that kind in ten years (EXPLAIN: 1.4 ms -> 0.5 ms).
+    my_kind_held = SessionClaim.objects.held().filter(
+        session=OuterRef("pk"), kind=profile.kind, start__gt=now
+    )
     sessions = (
         Session.objects.upcoming(now)
         .filter(
@@ -139,6 +146,26 @@ def board(request: HttpRequest) -> HttpResponse:
         group["sessions"].append(session)
         if not session.clashes:
             group["free_ids"].append(session.pk)
+    # Each course's heading and lines written in Python (facilitators/board.py).
+    csrf_token, here = get_token(request), request.get_full_path()
+    for group in courses.values():
+        course = group["course"]
+        group["head"] = course_head(
+            course,
+            url=group["url"],
+            claim_url=group["claim_url"],
+            free_ids=group["free_ids"],
+            csrf_token=csrf_token,
+            here=here,
+        )
+        group["lines"] = format_html_join(
+            "",
+            "{}",
+            (
+                (session_line(session, course, csrf_token=csrf_token, here=here),)
+                for session in group["sessions"]
+            ),
+        )
     # Only requests this person could take: their reasons are for possible cover only.
     cover_requests = (
         CoverRequest.objects.open()
