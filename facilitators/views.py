@@ -25,6 +25,7 @@ from facilitators.access import own_profile
 from facilitators.board import course_head, session_line
 from facilitators.cover import COVER_WINDOW_DAYS, add_cover, needing_cover
 from facilitators.forms import CoverRequestForm, OwnProfileForm, ProfileForm, TrainingForm
+from facilitators.gap_lines import gap_row
 from facilitators.models import (
     CoverRequest,
     FacilitatorKind,
@@ -641,6 +642,9 @@ def cover_gaps(request: HttpRequest) -> HttpResponse:
                 )
         # Safe: each piece was escaped by format_html above.
         gap.options = mark_safe("".join(options[p.pk] for p in gap.eligible))  # noqa: S308
+    csrf_token = get_token(request)
+    for gap in gaps:
+        gap.row_html = gap_row(gap, csrf_token=csrf_token, here=request.path)
     cover_requests = (
         CoverRequest.objects.open()
         .filter(claim__session__start__gt=now)
