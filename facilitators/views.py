@@ -724,11 +724,38 @@ def facilitator_list(request: HttpRequest) -> HttpResponse:
             "pk", "user__full_name", "kind", "status", "upcoming"
         )
     ]
+    # Each row written here, the template's markup: 150 rows of ten template nodes each
+    # (~10 µs a node) were most of the page's time.
+    for row in rows:
+        row["html"] = format_html(
+            _FACILITATOR_ROW,
+            row["url"],
+            row["name"],
+            row["kind"],
+            row["status"],
+            "; ".join(row["trainings"]) or "No training recorded",
+            _REFRESHER_DUE if row["refresher_due"] else "",
+            row["upcoming"],
+        )
     return render(
         request,
         "facilitators/facilitator_list.html",
         {"rows": rows, "kind": kind, "kinds": FacilitatorKind.choices, "months": months},
     )
+
+
+_FACILITATOR_ROW = """
+  <tr>
+    <th scope="row"><a href="{}">{}</a></th>
+    <td data-label="Kind">{}</td>
+    <td data-label="Status">{}</td>
+    <td data-label="Trained to deliver" class="small">{}
+      {}</td>
+    <td data-label="Upcoming sessions">{}</td>
+  </tr>"""
+_REFRESHER_DUE = mark_safe(
+    '<br><span class="badge hope-status hope-status-cancelled">Refresher due</span>'
+)
 
 
 def _lock_profile_row(profile: FacilitatorProfile) -> None:
