@@ -114,8 +114,9 @@ def board(request: HttpRequest) -> HttpResponse:
             start__lt=datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=zone)
         )
     page = Paginator(sessions.order_by("start", "pk"), 60).get_page(request.GET.get("page"))
-    # A few dozen venues, all of them: a session may be at one since closed.
-    venues = {venue.pk: venue for venue in Venue.objects.all()}
+    # A few dozen venues, all of them: a session may be at one since closed. Their names
+    # only: the page shows nothing else of them.
+    venues = {venue.pk: venue for venue in Venue.objects.only("name", "is_active")}
     by_pk = {programme.pk: programme for programme in programmes}
     for session in page.object_list:
         session.venue = venues.get(session.venue_id)
@@ -378,6 +379,22 @@ def _my_sessions_page(request, *, cover_form=None, cover_claim=None) -> HttpResp
             self_release_problem(session=claim.session, now=now, notice_days=notice) is None
         )
         claim.undoable = claim.pk in undoable
+        # The card's when, what and register link written once (the template's markup):
+        # a dozen template nodes a card were a third of the page's rendering.
+        session = claim.session
+        claim.summary = format_html(
+            _MY_SESSION_SUMMARY,
+            claim.detail_url,
+            session.day_text,
+            session.times_text,
+            session.course.title,
+            session.number,
+            format_html(" at {}", session.venue.name) if session.venue else " (online)",
+            claim.partner or "not yet arranged",
+            claim.register_url,
+            session.course.title,
+            session.number,
+        )
     return render(
         request,
         "facilitators/my_sessions.html",
@@ -390,6 +407,15 @@ def _my_sessions_page(request, *, cover_form=None, cover_claim=None) -> HttpResp
             "cover_claim": cover_claim,
         },
     )
+
+
+_MY_SESSION_SUMMARY = (
+    '<h3 class="h6 mb-1"><a href="{}">{}, {}</a></h3>'
+    '\n    <p class="mb-2">{}, session {}{}.'
+    "\n      Co-facilitator: {}.</p>"
+    '\n    <p class="mb-2"><a href="{}">Take the register'
+    '<span class="visually-hidden"> for {} session {}</span></a></p>'
+)
 
 
 @require_http_methods(["GET", "POST"])
