@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from django.db.models import Count, F, Func, IntegerField, OuterRef, QuerySet, Subquery
 from django.utils import timezone
+from django.utils.html import format_html
 
 from facilitators.models import SessionClaim
 from hope.roles import FacilitatorKind
@@ -27,6 +28,14 @@ COVER_LABELS = {
     "workforce_only": "Workforce slot filled — needs a lived-experience facilitator",
     "lived_only": "Lived-experience slot filled — needs a workforce facilitator",
     "none": "Needs both facilitators",
+}
+
+
+# The badge of each state made once (as facilitators/_cover.html writes it): long lists
+# place it in each row rather than including the template once a row.
+COVER_BADGES = {
+    state: format_html('<span class="badge hope-cover hope-cover-{}">{}</span>', state, label)
+    for state, label in COVER_LABELS.items()
 }
 
 
@@ -68,8 +77,9 @@ def needing_cover(now: datetime | None = None, days: int = COVER_WINDOW_DAYS) ->
 
 
 def add_cover(sessions: Iterable[Session]) -> None:
-    """Set ``workforce_name``, ``lived_name``, ``cover_state`` and ``cover_label`` on each
-    session, from who holds its slots now. One query whatever the number of sessions."""
+    """Set ``workforce_name``, ``lived_name``, ``cover_state``, ``cover_label`` and
+    ``cover_badge`` (its HTML) on each session, from who holds its slots now. One query
+    whatever the number of sessions."""
     sessions = list(sessions)
     holders: dict[tuple[int, str], str] = {}
     for session_id, kind, name in (
@@ -88,6 +98,7 @@ def add_cover(sessions: Iterable[Session]) -> None:
         else:
             session.cover_state = "lived_only" if session.lived_name else "none"
         session.cover_label = COVER_LABELS[session.cover_state]
+        session.cover_badge = COVER_BADGES[session.cover_state]
 
 
 def add_paired_counts(courses: Iterable) -> None:

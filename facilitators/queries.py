@@ -69,19 +69,23 @@ def gaps_with_eligible(sessions: list[Session], start: datetime, end: datetime) 
         busy[facilitator_id].append((claim_start, claim_end))
 
     # Who is trained for what, by (kind, programme), in name order: each gap then checks
-    # the diaries of its few candidates only, not all 150 people.
-    candidates: dict[tuple[str, int], list[FacilitatorProfile]] = defaultdict(list)
+    # the diaries of its few candidates only, not all 150 people. Each with their id in
+    # hand, and only the busy ones' diaries read: thirty gaps of fifty candidates each
+    # asked ``pk`` and walked an empty diary 1,500 times a request.
+    candidates: dict[tuple[str, int], list[tuple[int, FacilitatorProfile]]] = defaultdict(list)
     for profile in profiles:
         for programme_id in trained[profile.pk]:
-            candidates[(profile.kind, programme_id)].append(profile)
+            candidates[(profile.kind, programme_id)].append((profile.pk, profile))
 
     gaps = []
     for session in sessions:
+        session_start, session_end = session.start, session.end
         for kind in missing_kinds(session):
             eligible = [
-                p
-                for p in candidates[(kind, session.course.programme_id)]
-                if not any(s < session.end and session.start < e for s, e in busy[p.pk])
+                profile
+                for pk, profile in candidates[(kind, session.course.programme_id)]
+                if pk not in busy
+                or not any(s < session_end and session_start < e for s, e in busy[pk])
             ]
             gaps.append(Gap(session=session, kind=kind, eligible=eligible))
     return gaps

@@ -13,6 +13,7 @@ from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.html import format_html
 
 from expenses.models import ExpenseClaim, ExpenseStatus
 from facilitators.cover import COVER_WINDOW_DAYS, needing_cover
@@ -50,13 +51,28 @@ def home(request: HttpRequest) -> HttpResponse:
         profile = FacilitatorProfile.objects.filter(user=request.user).first()
         context["facilitator_kind"] = profile.get_kind_display() if profile else None
         if profile:
-            context["my_next"] = (
-                SessionClaim.objects.held()
+            # Each line written here from plain values: three claims with their session,
+            # course and venue instances, and the template's date filter, cost more than
+            # the rest of the facilitator's part of the page.
+            context["my_next"] = [
+                format_html(
+                    "{} – {}, session {}{}",
+                    f"{timezone.localtime(start):%a %-d %b, %H:%M}",
+                    title,
+                    number,
+                    format_html(" at {}", venue) if venue else "",
+                )
+                for start, title, number, venue in SessionClaim.objects.held()
                 .upcoming(now)
                 .filter(facilitator=profile)
-                .select_related("session__course", "session__venue")
-                .order_by("session__start")[:3]
-            )
+                .order_by("session__start")
+                .values_list(
+                    "session__start",
+                    "session__course__title",
+                    "session__number",
+                    "session__venue__name",
+                )[:3]
+            ]
     # An evidence viewer reads the reports alone: no sessions, no names.
     if has_working_role(request.user):
         # Plain rows, each line's day and link written here: five sessions with their
