@@ -40,8 +40,8 @@ code: install
 
 # Every page at ten years of data against the floor, the CSV export and claims at once
 # (issue 17): var/bench/report.md. Loads the data into databases of its own the first time
-# (BENCH_DEMO_DB, BENCH_SCALE_DB on DATABASE_URL's server; about three minutes), then
-# takes about five. Not part of `make test`. BENCH_ARGS="--rounds 30 --workers 4".
+# (BENCH_DEMO_DB, BENCH_SCALE_DB on DATABASE_URL's server; a few minutes), then
+# takes about a minute. Not part of `make test`. BENCH_ARGS="--rounds 30 --workers 4".
 bench: export DEBUG ?= true
 bench: install
 	$(PY) manage.py bench $(BENCH_ARGS)
