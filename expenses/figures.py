@@ -8,9 +8,8 @@ deleted), and, for venue hire, a session, course or venue price (saved, deleted,
 cancelled or unpublished). ``connect()`` (from ``ExpensesConfig.ready``) wires that up;
 the services that change money need do nothing more than save.
 
-The version is replaced at once and again after the transaction commits: at once, so
-the request that changed money sees its change; after commit, so a figure worked out
-by someone else from the old rows while the change was being saved is not kept.
+The version (hope.cache.CacheVersion, as the reports' in hope/reporting.py) is replaced
+at once and again after the transaction commits.
 
 Time changes the figures too: a session's hire moves from committed to spent when it
 starts, and the year-end run rate moves with the day. So a remembered entry says until
@@ -20,12 +19,10 @@ after. The budget alerts (expenses/alerts.py) always work from the rows, never f
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
 from datetime import date, datetime
 
 from django.core.cache import cache
-from django.db import transaction
 from django.db.models import Min
 from django.db.models.signals import post_delete, post_save
 from django.template.loader import render_to_string
@@ -34,32 +31,19 @@ from django.utils import timezone
 from expenses.charts import CHARTS
 from expenses.models import Allocation, Budget, ClaimRide, DirectSpend, ExpenseClaim
 from expenses.reports import YearFigures, venue_hire_sessions, year_figures
+from hope.cache import CacheVersion
 from programmes.models import Course, Session
 from programmes.signals import course_unpublished, sessions_cancelled, sessions_moved
 from venues.models import VenuePrice
 
-VERSION_KEY = "expenses:figures:version"
+FIGURES_VERSION = CacheVersion("expenses:figures:version")
 # Long enough to matter, short enough that a change made outside the app (a hand-run
 # SQL update) shows within a day.
 KEEP_SECONDS = 24 * 3600
 
 
-def money_changed(**kwargs) -> None:
-    """Forget every year's remembered figures and charts (a signal receiver)."""
-    _new_version()
-    transaction.on_commit(_new_version, robust=True)
-
-
-def _new_version() -> None:
-    cache.set(VERSION_KEY, secrets.token_hex(8), timeout=None)
-
-
-def _version() -> str:
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        cache.add(VERSION_KEY, secrets.token_hex(8), timeout=None)
-        version = cache.get(VERSION_KEY, "none")
-    return version
+# Forgets every year's remembered figures and charts: a signal receiver.
+money_changed = FIGURES_VERSION.replace
 
 
 def _holds(entry: dict | None, now: datetime) -> bool:
@@ -71,7 +55,7 @@ def _holds(entry: dict | None, now: datetime) -> bool:
 
 
 def _entry(budget: Budget) -> tuple[str, dict]:
-    key = f"expenses:figures:{budget.start_year}:{_version()}"
+    key = f"expenses:figures:{budget.start_year}:{FIGURES_VERSION.current()}"
     now = timezone.now()
     entry = cache.get(key)
     if not _holds(entry, now):

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import functools
 import logging
+import secrets
 
 import redis
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache
+from django.db import transaction
 
 from hope.queue import Breaker
 
@@ -71,3 +73,32 @@ class ResilientRedisCache(RedisCache):
 def cache_state() -> str:
     """This process's view: "ok", or "degraded" while it counts in its own memory."""
     return "degraded" if cache_breaker.is_open else "ok"
+
+
+class CacheVersion:
+    """A version kept in the cache, naming what is remembered under it (the finance
+    figures, the reports): ``replace`` (a signal receiver) forgets all of it whenever a
+    row it was made from changes. Replaced at once, so the request that changed a row
+    sees its change, and again after the transaction commits, so a figure worked out by
+    someone else from the old rows while the change was being saved is not kept."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+    def current(self) -> str:
+        from django.core.cache import cache
+
+        version = cache.get(self.key)
+        if version is None:
+            cache.add(self.key, secrets.token_hex(8), timeout=None)
+            version = cache.get(self.key, "none")
+        return version
+
+    def replace(self, **kwargs) -> None:
+        self._new()
+        transaction.on_commit(self._new, robust=True)
+
+    def _new(self) -> None:
+        from django.core.cache import cache
+
+        cache.set(self.key, secrets.token_hex(8), timeout=None)

@@ -19,7 +19,6 @@ Then ``render(request, "…", {"tables": tables, …})`` with a template extendi
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -28,13 +27,12 @@ from typing import TypeVar
 from urllib.parse import urlencode
 
 from django.core.cache import cache
-from django.db import transaction
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.formats import number_format
 
-from hope.cache import cache_breaker
+from hope.cache import CacheVersion, cache_breaker
 from hope.spreadsheets import csv_lines
 from hope.suppression import suppress, threshold, too_few
 
@@ -383,7 +381,7 @@ class ReportPage:
 # request that changed a row sees it, and again after commit, so figures worked out by
 # someone else from the old rows meanwhile are not kept.
 
-REPORTS_VERSION_KEY = "reports:version"
+REPORTS_VERSION = CacheVersion("reports:version")
 # An hour: a change made outside the app (a hand-run SQL update, or one made while Redis
 # was away and the version could not be replaced) shows within it.
 REMEMBER_SECONDS = 3600
@@ -391,22 +389,8 @@ REMEMBER_SECONDS = 3600
 T = TypeVar("T")
 
 
-def report_rows_changed(**kwargs) -> None:
-    """Forget every remembered report (a signal receiver)."""
-    _new_reports_version()
-    transaction.on_commit(_new_reports_version, robust=True)
-
-
-def _new_reports_version() -> None:
-    cache.set(REPORTS_VERSION_KEY, secrets.token_hex(8), timeout=None)
-
-
-def _reports_version() -> str:
-    version = cache.get(REPORTS_VERSION_KEY)
-    if version is None:
-        cache.add(REPORTS_VERSION_KEY, secrets.token_hex(8), timeout=None)
-        version = cache.get(REPORTS_VERSION_KEY, "none")
-    return version
+# Forgets every remembered report: a signal receiver for each row a report reads.
+report_rows_changed = REPORTS_VERSION.replace
 
 
 def remembered(
@@ -421,7 +405,7 @@ def remembered(
 
     While Redis is away the cache is this process's own memory, which the other
     processes' changes never reach, so the report is worked out afresh each time."""
-    version = _reports_version()
+    version = REPORTS_VERSION.current()
     if cache_breaker.is_open:
         return work()
     # The threshold too: a deploy that changes it must not show tables hidden the old way.
