@@ -59,6 +59,10 @@ def test_volunteer_submits_an_expense_with_a_receipt(client, budget, volunteer):
     assert [e.to_status for e in claim.events.all()] == ["draft", "submitted"]
     listing = client.get(reverse("expenses:claim_list"))
     assert listing.context["totals"]["waiting"] == Decimal("12.50")
+    row = listing.content.decode().split("<tbody>")[1].split("</tr>")[0]
+    assert f'href="{reverse("expenses:claim_detail", args=[claim.pk])}"' in row
+    assert f">{claim.spent_on.day} {claim.spent_on:%b %Y}</th>" in row
+    assert "£12.50" in row and '"badge hope-claim hope-claim-submitted">Submitted<' in row
 
 
 @pytest.mark.parametrize(
