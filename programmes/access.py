@@ -8,9 +8,9 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 
+from hope.formkit import option_list
 from hope.models import User
 from hope.roles import Role, has_role, is_coordinator
 from programmes.models import Course, CourseStatus, Participant, Place, Ride, Session
@@ -144,14 +144,7 @@ def driver_options() -> SafeString:
     """The ``<option>``s of the one-click choice of driver, built once for the page: the
     template would otherwise render every driver again for every ride wanted (ten rides by
     a hundred drivers on the home page). One query."""
-    # Each name escaped here: format_html per option tripled the cost (0.7 ms for a
-    # hundred drivers).
-    return mark_safe(  # noqa: S308 - each name escaped, each pk an integer
-        "".join(
-            f'<option value="{int(pk)}">{escape(name)}</option>'
-            for pk, name in drivers().values_list("pk", "full_name")
-        )
-    )
+    return option_list(drivers().values_list("pk", "full_name"))
 
 
 def get_ride_for_user(request, pk: int) -> Ride:
