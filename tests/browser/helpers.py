@@ -48,17 +48,24 @@ def second_step(page, user):
         page.get_by_role("button", name="Sign in", exact=True).click()
 
 
-def _follow(page, link, hidden_link, opener=None) -> None:
+def _follow(page, link, hidden_link, openers=()) -> None:
     """Click a menu link and wait until the browser is on its page. Bootstrap opens and
-    closes menus with transitions; on a loaded machine a click can land while one is still
-    moving and go nowhere, so a click that has not arrived is tried again (opening the
-    menu first, if it has closed)."""
+    closes menus with transitions, and ignores a click while one is still moving; on a
+    loaded machine a click can land then and go nowhere. So each try opens whichever of
+    the menus (outermost first) is shut, waits a short while for the link to show and
+    for the page to arrive, and tries again rather than waiting out one long timeout."""
     path = urlsplit(hidden_link.get_attribute("href")).path  # read while the menu is shut
-    for _ in range(3):
-        if opener is not None and not link.is_visible():
-            opener.click()
-        link.click()
+    for _ in range(5):
         try:
+            for opener in openers:
+                if (
+                    not link.is_visible()
+                    and opener.is_visible()
+                    and opener.get_attribute("aria-expanded") != "true"
+                ):
+                    opener.click(timeout=5_000)
+            link.wait_for(state="visible", timeout=5_000)
+            link.click(timeout=5_000)
             page.wait_for_url(lambda url: urlsplit(url).path == path, timeout=5_000)
             return
         except PlaywrightTimeoutError:
@@ -76,15 +83,21 @@ def _menu_link(page, name):
     )
 
 
+def _phone_menu(main):
+    """The phone's "Menu" button (hidden on a wider screen, where it is skipped)."""
+    return main.get_by_role("button", name="Menu", exact=True)
+
+
 def nav(page, name):
-    _, link, hidden_link = _menu_link(page, name)
-    _follow(page, link, hidden_link)
+    main, link, hidden_link = _menu_link(page, name)
+    _follow(page, link, hidden_link, openers=(_phone_menu(main),))
 
 
 def nav_more(page, name):
-    """A page under the navbar's "More" menu (open the phone's "Menu" first)."""
+    """A page under the navbar's "More" menu (inside the phone's "Menu", when shut)."""
     main, link, hidden_link = _menu_link(page, name)
-    _follow(page, link, hidden_link, opener=main.get_by_role("button", name="More", exact=True))
+    more = main.get_by_role("button", name="More", exact=True)
+    _follow(page, link, hidden_link, openers=(_phone_menu(main), more))
 
 
 def settle(page) -> None:
