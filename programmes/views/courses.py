@@ -29,6 +29,7 @@ from programmes.access import (
     visible_courses,
     visible_sessions,
 )
+from programmes.course_rows import course_row
 from programmes.forms import ClosureForm, CourseEditForm, CourseForm, ProgrammeForm, SessionForm
 from programmes.models import (
     DISPLAY_STATUSES,
@@ -69,7 +70,12 @@ COURSE_TABS = {"upcoming": "Upcoming", "running": "Running", "past": "Past"}
 def course_list(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     tab = request.GET.get("when") if request.GET.get("when") in COURSE_TABS else "upcoming"
-    courses = visible_courses(request.user)
+    # The filters' lists name each row's programme and venue too: joining both into the
+    # dates' aggregate cost the planner more than the rest of the query.
+    programmes = list(Programme.objects.values_list("pk", "name"))
+    venues = list(Venue.objects.values_list("pk", "name"))
+    programme_names, venue_names = dict(programmes), dict(venues)
+    courses = visible_courses(request.user).select_related(None)
     courses = {
         "upcoming": lambda: courses.upcoming(now).order_by("first_start", "pk"),
         "running": lambda: courses.running(now).order_by("first_start", "pk"),
@@ -88,6 +94,9 @@ def course_list(request: HttpRequest) -> HttpResponse:
     course_url = RowLink("programmes:course_detail")
     for course in page.object_list:
         course.url = course_url(course.pk)
+        course.programme_name = programme_names.get(course.programme_id)
+        course.venue_name = venue_names.get(course.venue_id)
+        course.dates = None
         if course.first_start:
             first, last = (
                 timezone.localtime(course.first_start),
@@ -96,6 +105,7 @@ def course_list(request: HttpRequest) -> HttpResponse:
             course.dates = f"{first:%a %-d %b %Y} – {last:%-d %b %Y}"
         course.status_key = course.display_status(now)
         course.status_label = DISPLAY_STATUSES[course.status_key]
+        course.row_html = course_row(course)
     return render(
         request,
         "programmes/course_list.html",
@@ -103,10 +113,8 @@ def course_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "tab": tab,
             "tabs": COURSE_TABS,
-            "programme_options": option_list(
-                Programme.objects.values_list("pk", "name"), programme_id
-            ),
-            "venue_options": option_list(Venue.objects.values_list("pk", "name"), venue_id),
+            "programme_options": option_list(programmes, programme_id),
+            "venue_options": option_list(venues, venue_id),
             "programme_id": programme_id,
             "venue_id": venue_id,
             "now": now,

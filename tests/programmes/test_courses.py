@@ -286,6 +286,35 @@ def test_course_list_tabs_and_filters(client, volunteer):
     assert running
 
 
+def test_course_list_rows_name_programme_venue_dates_and_cover(client, coordinator):
+    from hope.roles import FacilitatorKind
+    from tests.factories import FacilitatorProfileFactory, SessionClaimFactory
+
+    first = timezone.localtime(timezone.now() + timedelta(days=10)).replace(
+        hour=10, minute=0, second=0, microsecond=0
+    )
+    at_venue = CourseFactory(
+        title="Pain & fatigue",
+        programme=ProgrammeFactory(name="HOPE <Carers>"),
+        venue=VenueFactory(name="St Ann's Hall"),
+        first_start=first,
+    )
+    online = CourseFactory(title="Online group", venue=None, first_start=first)
+    session = at_venue.sessions.order_by("number").first()
+    for kind in FacilitatorKind:
+        SessionClaimFactory(session=session, facilitator=FacilitatorProfileFactory(kind=kind))
+    client.force_login(coordinator)
+    html = client.get(reverse("programmes:course_list")).content.decode()
+    row = html[html.index("Pain &amp; fatigue") :].split("</tr>")[0]
+    assert "HOPE &lt;Carers&gt;" in row and "St Ann&#x27;s Hall" in row
+    assert f"{first:%a %-d %b %Y} – " in row
+    assert "1 of 6 paired" in row and "hope-status-published" in row
+    online_row = html[html.index("Online group") :].split("</tr>")[0]
+    assert '<td data-label="Venue">Online</td>' in online_row
+    assert "0 of 6 paired" in online_row
+    assert online
+
+
 def test_hire_costs_only_for_coordinators_and_finance(client, personas):
     venue = VenueFactory(hire_cost="37.50")
     for persona, shown in [
