@@ -129,6 +129,23 @@ def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
     courses_listed.send(sender=Course, courses=[course])
     sessions = list(course.sessions.with_closure_ids().select_related("venue").order_by("number"))
     sessions_listed.send(sender=Session, sessions=sessions)
+    # Each row's links and times written once here: four {% url %}s and two date filters
+    # a row were half the page's rendering.
+    links = {
+        name: RowLink(route)
+        for name, route in (
+            ("detail_url", "facilitators:session_detail"),
+            ("register_url", "programmes:register"),
+            ("edit_url", "programmes:session_edit"),
+            ("cancel_url", "programmes:session_cancel"),
+        )
+    }
+    for session in sessions:
+        for name, link in links.items():
+            setattr(session, name, link(session.pk))
+        start, end = timezone.localtime(session.start), timezone.localtime(session.end)
+        session.day_text = f"{start:%a %-d %b %Y}"
+        session.times_text = f"{start:%H:%M}–{end:%H:%M}"
     # Coordinators see every course's participants; a facilitator those of the courses
     # they run, in the window around the course (one query, for facilitators only).
     participants_shown = is_coordinator(request.user) or (
