@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import get_template, render_to_string
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -29,6 +29,7 @@ from programmes.access import (
     visible_courses,
     visible_sessions,
 )
+from programmes.calendar_days import CalendarSession, day_html, month_cell
 from programmes.course_rows import course_row
 from programmes.forms import ClosureForm, CourseEditForm, CourseForm, ProgrammeForm, SessionForm
 from programmes.models import (
@@ -361,17 +362,16 @@ def calendar(request: HttpRequest) -> HttpResponse:
     )
     if venue_id:
         sessions = sessions.filter(venue_id=venue_id)
-    # Only what the days show: a month's sessions with every column of their course,
-    # programme and venue were most of the page's reading.
-    sessions = list(
-        sessions.select_related(None)
-        .select_related("course", "venue")
-        .only("start", "number", "is_cancelled", "course__title", "venue__name")
-        .order_by("start", "pk")
-    )
+    # Only what the days show, as plain rows: a month's sessions as model instances
+    # (session, course and venue each) were most of the page's reading.
+    columns = ("pk", "start", "number", "is_cancelled", "course_id", "course__title",
+               "venue_id", "venue__name")  # fmt: skip
+    sessions = [
+        CalendarSession(*row) for row in sessions.order_by("start", "pk").values_list(*columns)
+    ]
     # Facilitators' apps mark each session's cover (one query).
     sessions_listed.send(sender=Session, sessions=sessions)
-    by_day: dict[date, list[Session]] = {}
+    by_day: dict[date, list[CalendarSession]] = {}
     course_url = RowLink("programmes:course_detail")
     for session in sessions:
         start = timezone.localtime(session.start)
@@ -393,10 +393,9 @@ def calendar(request: HttpRequest) -> HttpResponse:
     # Each day's sessions rendered once: the month shows them twice, as the grid for
     # wide screens and the agenda for phones (120 sessions a month at county scale).
     # A month's empty days render nothing, and are not rendered at all.
-    day_template = get_template("programmes/_calendar_day.html")
     for day in days:
         if day["sessions"] or day["closed"] or view == "week":
-            day["html"] = day_template.render({"day": day, "view": view})
+            day["html"] = day_html(day, view)
         # Each day's names and id written once rather than by date filters, for every
         # cell of the month and every day of the agenda.
         day["id"] = f"{day['date']:%Y%m%d}"
@@ -404,6 +403,8 @@ def calendar(request: HttpRequest) -> HttpResponse:
         day["month_name"] = f"{day['date']:%B}"
         day["short_name"] = f"{day['date']:%A %-d %b}"
         day["long_name"] = f"{day['date']:%A %-d %B}"
+        if view == "month":
+            day["cell_html"] = month_cell(day, today)
     weeks = [days[i : i + 7] for i in range(0, len(days), 7)]
     return render(
         request,
