@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import inspect
 import re
+from html import escape as html_escape
 
 from django import forms
 from django.core import validators
@@ -25,7 +26,7 @@ from django.db.models import fields as model_fields
 from django.forms import fields as form_fields
 from django.forms import models as model_forms
 from django.forms.utils import flatatt, pretty_name
-from django.utils.html import escape, format_html, format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst
 
@@ -62,10 +63,12 @@ class ListSelect(forms.Select):
 def option_list(choices, selected=None) -> SafeString:
     """The ``<option>``s of a hand-written filter's ``<select>`` from (value, label)
     pairs, ``selected`` marked: a template loop over 45 venues cost a millisecond."""
+    # The standard library's escape, which Django's wraps (the same five characters),
+    # without the lazy-text wrapper each call pays: a hundred drivers on the home page.
     return mark_safe(  # noqa: S308 - every value and label escaped
         "".join(
-            f'<option value="{escape(value)}"{" selected" if value == selected else ""}>'
-            f"{escape(label)}</option>"
+            f'<option value="{html_escape(str(value))}"{" selected" if value == selected else ""}>'
+            f"{html_escape(str(label))}</option>"
             for value, label in choices
         )
     )

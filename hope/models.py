@@ -331,6 +331,9 @@ class Message(TimeStamped):
         ordering = ["-due_at", "-pk"]
         indexes = [
             models.Index(fields=["status", "next_attempt_at"], name="hope_message_due_idx"),
+            # The coordinator's home counts the last 30 days' failures: by due date alone
+            # it read every message of the month to find the few that failed.
+            models.Index(fields=["status", "due_at"], name="hope_message_status_due_idx"),
         ]
         constraints = [
             models.CheckConstraint(

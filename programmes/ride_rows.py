@@ -8,7 +8,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import QuerySet
+from django.middleware.csrf import get_token
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 
 from hope.links import RowLink
 from hope.postcodes import postcode_district
@@ -40,6 +43,8 @@ class RideRow:
     # Set by the board, for the driver reading it.
     mine: bool = False
     clashes: bool = False
+    # Set by ``add_assign_forms``, for the coordinator's one-click choice of driver.
+    assign_html: str = ""
 
 
 def ride_rows(rides: QuerySet[Ride]) -> list[RideRow]:
@@ -108,3 +113,53 @@ def ride_rows(rides: QuerySet[Ride]) -> list[RideRow]:
             )
         )
     return rows
+
+
+# One click gives a ride to a driver, then comes back to the page: written here once a
+# ride rather than by an included template (ten rides of a dozen nodes each were most of
+# the coordinator's home page's rendering).
+_ASSIGN = (
+    '\n      <form method="post" action="{}" class="d-flex flex-wrap gap-2">'
+    '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
+    '\n        <input type="hidden" name="next" value="{}">'
+    '\n        <label class="visually-hidden" for="{}-{}">Driver for {}, {}</label>'
+    '\n        <select class="form-select form-select-sm w-auto" id="{}-{}" name="driver">'
+    "\n          {}"
+    "\n        </select>"
+    '\n        <button type="submit" class="btn btn-sm btn-primary">Assign'
+    '<span class="visually-hidden"> a driver for {}, {}</span></button>'
+    "\n      </form>"
+)
+_NO_DRIVERS = mark_safe(
+    '<span class="small">No volunteer drivers yet. Give someone the Volunteer role on the '
+    "people page.</span>"
+)
+
+
+def add_assign_forms(
+    rides: list[RideRow], *, options: SafeString, request, id_prefix: str = "driver"
+) -> None:
+    """Set each ride's ``assign_html``: the choice of driver (``options``, the page's
+    ``driver_options``) and its button, or a note when there are no drivers yet. Ids
+    start with ``id_prefix``, unique when a page has several lists."""
+    token, here = get_token(request), request.path
+    for ride in rides:
+        ride.assign_html = (
+            format_html(
+                _ASSIGN,
+                ride.assign_url,
+                token,
+                here,
+                id_prefix,
+                ride.pk,
+                ride.first_name,
+                ride.day,
+                id_prefix,
+                ride.pk,
+                options,
+                ride.first_name,
+                ride.day,
+            )  # fmt: skip
+            if options
+            else _NO_DRIVERS
+        )

@@ -31,7 +31,7 @@ from programmes.forms import ProgrammeListingForm
 from programmes.models import Course, CourseStatus, Ride
 from programmes.models.rides import RIDES_WANTED_DAYS
 from programmes.public import forget_listing
-from programmes.ride_rows import ride_rows
+from programmes.ride_rows import add_assign_forms, ride_rows
 from programmes.services.courses import programmes_list_publicly
 
 # The soonest rides wanted shown on a coordinator's home page; the rest are a link away.
@@ -109,8 +109,11 @@ def home(request: HttpRequest) -> HttpResponse:
         context.update(figures)
         context["cover_window"] = COVER_WINDOW_DAYS
         context["rides_wanted"] = ride_rows(wanted.order_by("start", "pk")[:HOME_RIDES_SHOWN])
+        add_assign_forms(
+            context["rides_wanted"], options=driver_options(), request=request,
+            id_prefix="home-driver",
+        )  # fmt: skip
         context["ride_days"] = RIDES_WANTED_DAYS
-        context["driver_options"] = driver_options()
         if context["rides_wanted"]:
             # Participants' first names and districts, as on the rides wanted page.
             audit_viewed(request, "the rides wanted, on the home page", area=AuditArea.ROTA)

@@ -35,7 +35,7 @@ from programmes.ride_forms import (
     PickupForm,
 )
 from programmes.ride_notices import GAVE_BACK_WARNING_DAYS
-from programmes.ride_rows import RideRow, ride_rows
+from programmes.ride_rows import RideRow, add_assign_forms, ride_rows
 from programmes.services.rides import (
     RideError,
     driver_area_set,
@@ -380,9 +380,6 @@ def rides_unmet(request: HttpRequest) -> HttpResponse:
     """Rides in the next two weeks with nobody to do them, soonest first, each with a
     one-click choice of driver. Three queries."""
     rides = ride_rows(Ride.objects.unmet().within(UNMET_DAYS).order_by("start", "pk"))
+    add_assign_forms(rides, options=driver_options(), request=request)
     audit_viewed(request, "the rides wanted", area=AuditArea.ROTA)
-    return render(
-        request,
-        "programmes/rides_unmet.html",
-        {"rides": rides, "days": UNMET_DAYS, "driver_options": driver_options()},
-    )
+    return render(request, "programmes/rides_unmet.html", {"rides": rides, "days": UNMET_DAYS})
