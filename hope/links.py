@@ -12,8 +12,10 @@ class RowLink:
 
     _PLACEHOLDER = 2_147_483_647
 
-    def __init__(self, name: str) -> None:
-        url = reverse(name, args=[self._PLACEHOLDER])
+    def __init__(self, name: str, *within) -> None:
+        # ``within``: the route's leading arguments, the same for every row (the session
+        # of a register's lines); the row's own id comes last.
+        url = reverse(name, args=[*within, self._PLACEHOLDER])
         self._before, _, self._after = url.partition(str(self._PLACEHOLDER))
 
     def __call__(self, pk: int) -> str:
