@@ -11,11 +11,14 @@ from __future__ import annotations
 import functools
 import logging
 import secrets
+import threading
 
 import redis
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache
+from django.core.signals import request_finished, request_started
 from django.db import transaction
+from django.dispatch import receiver
 
 from hope.queue import Breaker
 
@@ -75,6 +78,22 @@ def cache_state() -> str:
     return "degraded" if cache_breaker.is_open else "ok"
 
 
+# Each version read once a request: a report page asks for it for each table, chart and
+# filter box it remembers, a round trip to Redis each. Only within a request (set up by
+# request_started), so a long-lived worker outside one always asks Redis.
+_request_versions = threading.local()
+
+
+@receiver(request_started)
+def _remember_versions_for_the_request(**kwargs) -> None:
+    _request_versions.seen = {}
+
+
+@receiver(request_finished)
+def _forget_request_versions(**kwargs) -> None:
+    _request_versions.seen = None
+
+
 class CacheVersion:
     """A version kept in the cache, naming what is remembered under it (the finance
     figures, the reports): ``replace`` (a signal receiver) forgets all of it whenever a
@@ -88,10 +107,15 @@ class CacheVersion:
     def current(self) -> str:
         from django.core.cache import cache
 
+        seen = getattr(_request_versions, "seen", None)
+        if seen is not None and self.key in seen:
+            return seen[self.key]
         version = cache.get(self.key)
         if version is None:
             cache.add(self.key, secrets.token_hex(8), timeout=None)
             version = cache.get(self.key, "none")
+        if seen is not None:
+            seen[self.key] = version
         return version
 
     def replace(self, **kwargs) -> None:
@@ -101,4 +125,8 @@ class CacheVersion:
     def _new(self) -> None:
         from django.core.cache import cache
 
-        cache.set(self.key, secrets.token_hex(8), timeout=None)
+        version = secrets.token_hex(8)
+        cache.set(self.key, version, timeout=None)
+        seen = getattr(_request_versions, "seen", None)
+        if seen is not None:
+            seen[self.key] = version  # this request sees its own change

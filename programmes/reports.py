@@ -108,17 +108,22 @@ class ReportRange:
 
 def report_courses(r: ReportRange) -> QuerySet[Course]:
     """The courses a report covers: not drafts, first live session in the range."""
-    # Such a course has a live session starting in the range (its first), so only those
-    # courses are grouped to find their first session: the index on start finds them,
-    # where grouping every course of ten years took most of each report query's time.
-    in_range = Session.objects.filter(
-        is_cancelled=False, start__gte=r.start_at, start__lt=r.end_before
-    ).values("course")
+    # "First live session in the range" as: a live session in the range, and none
+    # before it. Both are looked up by index, course by course; working out every
+    # candidate course's first session (grouping their sessions) read all ten years of
+    # sessions, most of the time of each report query that used it.
+    live = Session.objects.filter(is_cancelled=False)
     courses = (
-        Course.objects.filter(pk__in=in_range)
-        .with_dates()
+        Course.objects.filter(
+            pk__in=live.filter(start__gte=r.start_at, start__lt=r.end_before).values("course")
+        )
         .exclude(status=CourseStatus.DRAFT)
-        .filter(first_start__gte=r.start_at, first_start__lt=r.end_before)
+        .alias(
+            first_start=Subquery(
+                live.filter(course=OuterRef("pk")).order_by("start").values("start")[:1]
+            )
+        )
+        .filter(first_start__gte=r.start_at)
     )
     if r.programme:
         courses = courses.filter(programme=r.programme)
@@ -136,6 +141,13 @@ def _from_source(r: ReportRange, person: str) -> Q:
     return Q(Exists(Referral.objects.filter(participant=OuterRef(person), source=r.source)))
 
 
+def _places_counted(r: ReportRange) -> QuerySet[Place]:
+    """Everyone who was enrolled (whatever became of the place) on a course covered."""
+    return Place.objects.filter(
+        course__in=report_courses(r).values("pk"), enrolled_at__isnull=False
+    ).filter(_from_source(r, "participant"))
+
+
 def report_places(r: ReportRange) -> QuerySet[Place]:
     """The places counted: everyone who was enrolled (whatever became of the place) on
     a course covered, with the programme's completion rule (``with_attendance``) and
@@ -145,8 +157,7 @@ def report_places(r: ReportRange) -> QuerySet[Place]:
     # every session 1 of ten years, once for each count that used it.)
     first_mark = Attendance.objects.filter(place=OuterRef("pk"), session__number=1).order_by()
     return (
-        Place.objects.filter(course__in=report_courses(r).values("pk"), enrolled_at__isnull=False)
-        .filter(_from_source(r, "participant"))
+        _places_counted(r)
         .with_attendance()
         .alias(first_mark=Subquery(first_mark.values("mark")[:1]))
         .annotate(
@@ -416,7 +427,7 @@ def feedback_lines(r: ReportRange, limit: int) -> list[tuple[str, str]]:
     """Up to ``limit`` lines of feedback (programme, words) from the places counted,
     latest enrolled first. One query. Free text: for coordinators only."""
     return list(
-        report_places(r)
+        _places_counted(r)
         .exclude(feedback="")
         .order_by("-enrolled_at", "-pk")
         .values_list("course__programme__name", "feedback")[:limit]
