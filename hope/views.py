@@ -28,6 +28,7 @@ from hope.forms import (
     PersonForm,
 )
 from hope.links import RowLink
+from hope.message_rows import message_row
 from hope.models import (
     AuditArea,
     AuditEvent,
@@ -320,7 +321,14 @@ def message_log(request: HttpRequest) -> HttpResponse:
         audit_viewed(request, "the message log")
     else:
         shown = shown.filter(recipient=request.user)
-    messages_ = shown.select_related("recipient")
+    # Only the columns the log shows: each message's stored HTML (and, for the team, its
+    # text) was most of what the page read.
+    columns = ["due_at", "subject", "status", "sent_at", "attempts", "last_error", "to_address"]
+    if team_view:
+        columns.append("recipient__full_name")
+    else:
+        columns.append("body_text")
+    messages_ = shown.select_related("recipient" if team_view else None).only(*columns)
     status = request.GET.get("status")
     if status in MessageStatus.values:
         messages_ = messages_.filter(status=status)
@@ -331,11 +339,13 @@ def message_log(request: HttpRequest) -> HttpResponse:
     page = CountedPaginator(
         messages_.order_by("-due_at", "-pk"), MESSAGES_PER_PAGE, count=shown_count
     ).get_page(request.GET.get("page"))
+    rows = [message_row(message, team_view=team_view) for message in page.object_list]
     return render(
         request,
         "hope/message_log.html",
         {
             "page": page,
+            "rows": rows,
             "counts": counts,
             "status": status,
             "statuses": MessageStatus.choices,

@@ -68,3 +68,34 @@ def test_pages_and_status_filter_count_what_is_shown(client):
     # Hostile page numbers and statuses show a page, never an error.
     for query in ({"page": "9999"}, {"page": "-1"}, {"status": "x'--"}, {"page": "1e9"}):
         assert client.get(url, query).status_code == 200
+
+
+def test_each_row_says_to_whom_what_and_how_sending_went(client):
+    coordinator = UserFactory(roles=[Role.COORDINATOR], full_name="Cara <Coordinator>")
+    volunteer = UserFactory(roles=[Role.VOLUNTEER], full_name="Vic Jones")
+    due = timezone.now().replace(second=0, microsecond=0) - timedelta(hours=1)
+    Message.objects.create(
+        key="row:failed", kind="test", recipient=volunteer, to_address=volunteer.email,
+        subject="Your <session> moved", body_text="Now at 10:00.\nSee https://example.org/s/1",
+        due_at=due, status=MessageStatus.FAILED, attempts=5, last_error="x" * 200,
+    )  # fmt: skip
+    Message.objects.create(
+        key="row:nobody", kind="test", recipient=None, to_address="old@example.org",
+        subject="Invitation", due_at=due, status=MessageStatus.SENT, attempts=1, sent_at=due,
+    )  # fmt: skip
+    client.force_login(coordinator)
+    team = client.get(reverse("message_log")).content.decode()
+    failed = next(row for row in team.split("<tr>") if "Your &lt;session&gt; moved" in row)
+    assert "Vic Jones" in failed and "Failed" in failed
+    assert f": {'x' * 119}…" in failed and "5 attempts" in failed
+    assert "https://example.org" not in team  # the team sees subjects, not the text
+    sent = next(row for row in team.split("<tr>") if "old@example.org" in row)
+    assert f"Sent {timezone.localtime(due):%-d %b %H:%M}" in sent and "attempt" not in sent
+    client.force_login(volunteer)
+    own = client.get(reverse("message_log")).content.decode()
+    assert (
+        "<details><summary>Your &lt;session&gt; moved</summary>Now at 10:00.<br>"
+        'See <a href="https://example.org/s/1" rel="nofollow">https://example.org/s/1</a>'
+        "</details>"
+    ) in own
+    assert "Vic Jones" not in own.split("<tbody>")[1]
