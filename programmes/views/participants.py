@@ -511,12 +511,23 @@ def course_participants(request: HttpRequest, pk: int) -> HttpResponse:
         if full
         else (PlaceStatus.ENROLLED,)
     )
+    # Only what the page shows of each person (for a facilitator, less still).
+    people = ["full_name", "preferred_name", "access_needs", "anonymised_at"]
+    if full:
+        people += ["needs_transport", "pickup_postcode"]
     places = list(
         Place.objects.filter(course=course, status__in=shown)
         .with_attendance()
         .select_related("participant")
+        .only(
+            "status", "participant_id", "enrolled_at", "offered_at", "offer_expires_at",
+            "waiting_since", *(f"participant__{field}" for field in people),
+        )
         .order_by("waiting_since", "pk")
-    )
+    )  # fmt: skip
+    detail = RowLink("programmes:participant_detail")
+    for place in places:
+        place.url = detail(place.participant_id)
     enrolled = sorted(
         (p for p in places if p.status == PlaceStatus.ENROLLED),
         key=lambda p: (p.participant.full_name if full else p.participant.first_name).lower(),
