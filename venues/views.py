@@ -10,7 +10,8 @@ from django.utils import timezone
 from hope.access import can_see_costs, coordinator_required, role_required
 from hope.audit import save_with_audit
 from venues.forms import VenueForm
-from venues.models import Setting, Venue
+from venues.models import Venue
+from venues.venue_rows import venue_rows
 
 
 @login_required
@@ -25,11 +26,8 @@ def venue_list(request: HttpRequest) -> HttpResponse:
     show_inactive = request.GET.get("all") == "1"
     if not show_inactive:
         venues = venues.filter(is_active=True)
-    return render(
-        request,
-        "venues/venue_list.html",
-        {"venues": venues, "show_inactive": show_inactive, "community": Setting.COMMUNITY},
-    )
+    rows = venue_rows(venues, with_costs=can_see_costs(request.user))
+    return render(request, "venues/venue_list.html", {"rows": rows, "show_inactive": show_inactive})
 
 
 @login_required
