@@ -101,10 +101,19 @@ def add_cover(sessions: Iterable[Session]) -> None:
         session.cover_badge = COVER_BADGES[session.cover_state]
 
 
-def add_paired_counts(courses: Iterable) -> None:
+def add_paired_counts(courses: Iterable, sessions: Iterable[Session] | None = None) -> None:
     """Set ``paired_sessions`` on each course: its sessions, not cancelled, with both
-    slots held. One query."""
+    slots held. One query; none when given every session of the courses already marked
+    by ``add_cover`` (a course's own page)."""
     courses = list(courses)
+    if sessions is not None:
+        counts: dict[int, int] = {}
+        for session in sessions:
+            if not session.is_cancelled and session.cover_state == "paired":
+                counts[session.course_id] = counts.get(session.course_id, 0) + 1
+        for course in courses:
+            course.paired_sessions = counts.get(course.pk, 0)
+        return
     counts = dict(
         paired(Session.objects.filter(course__in=[c.pk for c in courses], is_cancelled=False))
         .order_by()

@@ -71,8 +71,8 @@ def show_cover(sender, sessions, **kwargs) -> None:
 
 
 @receiver(courses_listed)
-def show_paired_counts(sender, courses, **kwargs) -> None:
-    add_paired_counts(courses)
+def show_paired_counts(sender, courses, sessions=None, **kwargs) -> None:
+    add_paired_counts(courses, sessions)
 
 
 @receiver(sessions_staffed_by)

@@ -25,7 +25,9 @@ course_unpublished = Signal()
 sessions_listed = Signal()
 
 #: A page is about to show ``courses`` (a list, with ``CourseQuerySet.with_dates()``).
-#: Receivers may set attributes on them, in a fixed number of queries.
+#: Receivers may set attributes on them, in a fixed number of queries. A page showing one
+#: course with all its sessions, already sent as ``sessions_listed``, passes them as
+#: ``sessions`` so receivers can answer from them.
 courses_listed = Signal()
 
 #: Who runs which sessions: receivers return a queryset of Session pks that ``user``

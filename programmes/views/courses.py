@@ -127,9 +127,9 @@ def course_list(request: HttpRequest) -> HttpResponse:
 @role_required
 def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
     course = get_course_for_user(request, pk)
-    courses_listed.send(sender=Course, courses=[course])
     sessions = list(course.sessions.with_closure_ids().select_related("venue").order_by("number"))
     sessions_listed.send(sender=Session, sessions=sessions)
+    courses_listed.send(sender=Course, courses=[course], sessions=sessions)
     # Each row's links and times written once here: four {% url %}s and two date filters
     # a row were half the page's rendering.
     links = {
@@ -154,9 +154,11 @@ def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     history = []
     if is_coordinator(request.user):
-        history = AuditEvent.objects.filter(
-            target_type="programmes.course", target_id=str(course.pk)
-        ).select_related("actor")[:20]
+        history = (
+            AuditEvent.objects.filter(target_type="programmes.course", target_id=str(course.pk))
+            .select_related("actor")
+            .only("created_at", "summary", "actor__full_name")[:20]
+        )
     return render(
         request,
         "programmes/course_detail.html",

@@ -354,3 +354,19 @@ def test_preview_already_warns_of_a_double_booking(client, coordinator):
     )
     assert "already booked for “Thursday group”" in response.context["form"].errors["venue"][0]
     assert response.context["planned"] is None
+
+
+def test_course_page_counts_its_paired_sessions_leaving_out_cancelled_ones(client, coordinator):
+    from hope.roles import FacilitatorKind
+    from tests.factories import FacilitatorProfileFactory, SessionClaimFactory
+
+    course = CourseFactory(first_start=timezone.now() + timedelta(days=10))
+    first, second, third, fourth = course.sessions.order_by("number")[:4]
+    for session in (first, second, fourth):
+        for kind in FacilitatorKind:
+            SessionClaimFactory(session=session, facilitator=FacilitatorProfileFactory(kind=kind))
+    SessionClaimFactory(session=third, facilitator=FacilitatorProfileFactory())
+    Session.objects.filter(pk=fourth.pk).update(is_cancelled=True)  # paired, then cancelled
+    client.force_login(coordinator)
+    page = client.get(reverse("programmes:course_detail", args=[course.pk])).content.decode()
+    assert "2 of 5 sessions have their pair" in page
