@@ -68,8 +68,11 @@ def get_session_for_register(request, pk: int) -> Session:
     if not may_take_register(request.user, session):
         raise Http404
     # A facilitator sees the names and needs on it only within the course's window, as
-    # on the course's participants page.
-    if not courses_with_participants_shown(request.user).filter(pk=session.course_id).exists():
+    # on the course's participants page (a coordinator sees every course's).
+    if (
+        not is_coordinator(request.user)
+        and not courses_with_participants_shown(request.user).filter(pk=session.course_id).exists()
+    ):
         raise Http404
     return session
 
