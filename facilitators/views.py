@@ -32,6 +32,7 @@ from facilitators.cover import (
 )
 from facilitators.forms import CoverRequestForm, OwnProfileForm, ProfileForm, TrainingForm
 from facilitators.gap_lines import gap_row
+from facilitators.mine import MY_CLAIM_FIELDS, MyClaim, past_line, summary
 from facilitators.models import (
     CoverRequest,
     FacilitatorKind,
@@ -340,39 +341,33 @@ def _my_sessions_page(request, *, cover_form=None, cover_claim=None) -> HttpResp
         else FacilitatorKind.WORKFORCE
     )
     held = SessionClaim.objects.held().filter(facilitator=profile)
-    upcoming = list(
-        held.upcoming(now)
-        .select_related("session__course", "session__venue")
+    # Plain rows, with each one's open request for cover (so the page can offer to
+    # withdraw it), co-facilitator and whether it can still be undone asked in the same
+    # query: a claim, session, course and venue instance a card and two more queries were
+    # half the page's work at ten years.
+    partner = SessionClaim.objects.held().filter(session=OuterRef("session"), kind=other_kind)
+    upcoming = [
+        MyClaim(*row)
+        for row in held.upcoming(now)
+        .with_undoable_by(request.user, now)
         .annotate(
-            # The open request's id, so the page can offer to withdraw it.
             cover_request_id=Subquery(
-                CoverRequest.objects.open().filter(claim=OuterRef("pk")).values("pk")[:1]
+                CoverRequest.objects.open().filter(claim=OuterRef("pk")).order_by().values("pk")[:1]
             ),
+            partner=Subquery(partner.order_by().values("facilitator__user__full_name")[:1]),
         )
         .order_by("session__start")
-    )
-    # Each co-facilitator's name only, as plain pairs: a claim, profile and user instance
-    # per session were a fifth of the page's work.
-    partners = dict(
-        SessionClaim.objects.held()
-        .filter(kind=other_kind, session__in=[claim.session_id for claim in upcoming])
-        .values_list("session_id", "facilitator__user__full_name")
-    )
+        .values_list(*MY_CLAIM_FIELDS)
+    ]
+    register_url = RowLink("programmes:register")
     # The past list shows when and what only: plain rows, no partner, venue or cover
     # request to read (fifty claims, sessions and courses were half the page's work).
-    register_url = RowLink("programmes:register")
-    # Each line written here: fifty lines of five template nodes each were a tenth of the
-    # page's time.
     past = [
-        format_html(
-            '{} – {}, session {}. <a href="{}">Take the register'
-            '<span class="visually-hidden"> for {} session {}</span></a>',
-            f"{timezone.localtime(start):%-d %b %Y}",
-            title,
-            number,
-            register_url(session_id),
-            title,
-            number,
+        past_line(
+            start=timezone.localtime(start),
+            title=title,
+            number=number,
+            register_url=register_url(session_id),
         )
         for session_id, start, title, number in held.filter(start__lte=now)
         .order_by("-session__start")
@@ -380,37 +375,24 @@ def _my_sessions_page(request, *, cover_form=None, cover_claim=None) -> HttpResp
             :50
         ]
     ]
-    # Claims made in the last few minutes can be undone, notice or not (one query).
-    undoable = set(SessionClaim.objects.undoable_by(request.user, now).values_list("pk", flat=True))
-    _add_day_and_times([claim.session for claim in upcoming], "%A %-d %B %Y")
     # Each row's links from one reverse() per route, not {% url %} per row.
     detail_url = RowLink("facilitators:session_detail")
     release_url, ask_cover_url = RowLink("facilitators:release"), RowLink("facilitators:ask_cover")
     for claim in upcoming:
-        claim.partner = partners.get(claim.session_id)
-        claim.detail_url = detail_url(claim.session_id)
-        claim.register_url = register_url(claim.session_id)
         claim.release_url = release_url(claim.pk)
         claim.ask_cover_url = ask_cover_url(claim.pk)
         claim.can_release = (
-            self_release_problem(session=claim.session, now=now, notice_days=notice) is None
+            self_release_problem(
+                session=Session(start=claim.start, end=claim.end), now=now, notice_days=notice
+            )
+            is None
         )
-        claim.undoable = claim.pk in undoable
-        # The card's when, what and register link written once (the template's markup):
-        # a dozen template nodes a card were a third of the page's rendering.
-        session = claim.session
-        claim.summary = format_html(
-            _MY_SESSION_SUMMARY,
-            claim.detail_url,
-            session.day_text,
-            session.times_text,
-            session.course.title,
-            session.number,
-            format_html(" at {}", session.venue.name) if session.venue else " (online)",
-            claim.partner or "not yet arranged",
-            claim.register_url,
-            session.course.title,
-            session.number,
+        claim.summary = summary(
+            claim,
+            start=timezone.localtime(claim.start),
+            end=timezone.localtime(claim.end),
+            detail_url=detail_url(claim.session_id),
+            register_url=register_url(claim.session_id),
         )
     return render(
         request,
@@ -424,15 +406,6 @@ def _my_sessions_page(request, *, cover_form=None, cover_claim=None) -> HttpResp
             "cover_claim": cover_claim,
         },
     )
-
-
-_MY_SESSION_SUMMARY = (
-    '<h3 class="h6 mb-1"><a href="{}">{}, {}</a></h3>'
-    '\n    <p class="mb-2">{}, session {}{}.'
-    "\n      Co-facilitator: {}.</p>"
-    '\n    <p class="mb-2"><a href="{}">Take the register'
-    '<span class="visually-hidden"> for {} session {}</span></a></p>'
-)
 
 
 @require_http_methods(["GET", "POST"])

@@ -47,7 +47,7 @@ def test_facilitator_claims_a_session_from_the_board(client, course, workforce):
     assert response.status_code == 302
     assert held(session) == {FacilitatorKind.WORKFORCE: workforce.pk}
     mine = client.get(reverse("facilitators:mine"))
-    assert [c.session for c in mine.context["upcoming"]] == [session]
+    assert [c.session_id for c in mine.context["upcoming"]] == [session.pk]
     # The slot is no longer on the board for anyone of this kind.
     assert claim_url not in client.get(reverse("facilitators:board")).content.decode()
 
