@@ -13,7 +13,7 @@ page reads the same.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from html import escape
 from typing import NamedTuple
 
@@ -119,6 +119,8 @@ def board_sections(
     claim_url = RowLink("facilitators:claim_session")
     csrf, here = escape(csrf_token), escape(here)
     zone = timezone.get_current_timezone()
+    # Each day's words once, and the times without strftime (2 µs a call, three a line).
+    days: dict[date, str] = {}
     # Each course: its first row, its title escaped, its lines and its free sessions.
     courses: dict[int, tuple[BoardRow, str, list[str], list[int]]] = {}
     for row in rows:
@@ -126,6 +128,8 @@ def board_sections(
             courses[row.course_id] = (row, escape(row.title), [], [])
         course, title, lines, free_ids = courses[row.course_id]
         start, end = row.start.astimezone(zone), row.end.astimezone(zone)
+        if (day := days.get(start.date())) is None:
+            day = days[start.date()] = f"{start:%a %-d %b %Y}"
         if row.clashes:
             action = _CLASH
         else:
@@ -136,8 +140,8 @@ def board_sections(
         lines.append(
             _LINE.format(
                 number=row.number,
-                day=f"{start:%a %-d %b %Y}",
-                times=f"{start:%H:%M}–{end:%H:%M}",
+                day=day,
+                times=f"{start.hour:02}:{start.minute:02}–{end.hour:02}:{end.minute:02}",
                 elsewhere=(
                     f" at {escape(venues[row.venue_id])}"
                     if row.venue_id and row.venue_id != course.course_venue_id

@@ -360,11 +360,12 @@ def _my_sessions_page(request, *, cover_form=None, cover_claim=None) -> HttpResp
         .values_list(*MY_CLAIM_FIELDS)
     ]
     register_url = RowLink("programmes:register")
+    zone = timezone.get_current_timezone()  # localtime() asks for it anew each call
     # The past list shows when and what only: plain rows, no partner, venue or cover
     # request to read (fifty claims, sessions and courses were half the page's work).
     past = [
         past_line(
-            start=timezone.localtime(start),
+            start=start.astimezone(zone),
             title=title,
             number=number,
             register_url=register_url(session_id),
@@ -389,8 +390,8 @@ def _my_sessions_page(request, *, cover_form=None, cover_claim=None) -> HttpResp
         )
         claim.summary = summary(
             claim,
-            start=timezone.localtime(claim.start),
-            end=timezone.localtime(claim.end),
+            start=claim.start.astimezone(zone),
+            end=claim.end.astimezone(zone),
             detail_url=detail_url(claim.session_id),
             register_url=register_url(claim.session_id),
         )
