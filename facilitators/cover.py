@@ -39,17 +39,32 @@ COVER_BADGES = {
 }
 
 
-def _slots_held() -> Subquery:
-    """How many of a session's two slots are held: its held claims, one per slot at most
-    (``facilitators_claim_one_per_slot``). A count asked of each session by the
-    (session, kind) index; "EXISTS a workforce claim and EXISTS a lived one" under a NOT
-    or OR made PostgreSQL read every held claim of ten years into a hash instead."""
+def _slots_held(kind: str | None = None) -> Subquery:
+    """How many of a session's two slots (of ``kind`` only, if given) are held: its held
+    claims, one per slot at most (``facilitators_claim_one_per_slot``). A count asked of
+    each session by the (session, kind) index; "EXISTS a workforce claim and EXISTS a
+    lived one" under a NOT or OR made PostgreSQL read every held claim of ten years into a
+    hash instead, and so did a plain EXISTS in a list's columns."""
+    claims = SessionClaim.objects.held().filter(session=OuterRef("pk"))
+    if kind is not None:
+        claims = claims.filter(kind=kind)
     return Subquery(
-        SessionClaim.objects.held()
-        .filter(session=OuterRef("pk"))
-        .order_by()
-        .values(n=Func(F("pk"), function="COUNT", output_field=IntegerField()))
+        claims.order_by().values(n=Func(F("pk"), function="COUNT", output_field=IntegerField()))
     )
+
+
+def slot_held(kind: str) -> Subquery:
+    """For sessions' columns: 1 when the session's slot of ``kind`` is held, else 0."""
+    return _slots_held(kind)
+
+
+def cover_state(*, workforce: bool, lived: bool) -> str:
+    """Which of COVER_LABELS a session is in, from whether each of its slots is held."""
+    if workforce and lived:
+        return "paired"
+    if workforce:
+        return "workforce_only"
+    return "lived_only" if lived else "none"
 
 
 def paired(sessions: QuerySet[Session]) -> QuerySet[Session]:
@@ -91,12 +106,9 @@ def add_cover(sessions: Iterable[Session]) -> None:
     for session in sessions:
         session.workforce_name = holders.get((session.pk, FacilitatorKind.WORKFORCE))
         session.lived_name = holders.get((session.pk, FacilitatorKind.LIVED_EXPERIENCE))
-        if session.workforce_name and session.lived_name:
-            session.cover_state = "paired"
-        elif session.workforce_name:
-            session.cover_state = "workforce_only"
-        else:
-            session.cover_state = "lived_only" if session.lived_name else "none"
+        session.cover_state = cover_state(
+            workforce=session.workforce_name is not None, lived=session.lived_name is not None
+        )
         session.cover_label = COVER_LABELS[session.cover_state]
         session.cover_badge = COVER_BADGES[session.cover_state]
 

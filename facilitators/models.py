@@ -11,7 +11,7 @@ from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import RangeOperators
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
+from django.db.models import Case, Exists, ExpressionWrapper, F, OuterRef, Q, Value, When
 from django.utils import timezone
 
 from hope.modelbase import TimeStamped
@@ -170,6 +170,21 @@ def held(prefix: str = "") -> Q:
 UNDO_WINDOW = timedelta(minutes=15)
 
 
+def _undoable_by(user, now) -> Q:
+    """``SessionClaimQuerySet.undoable_by()``'s rule but "held", for filters and columns."""
+    took_cover = CoverRequest.objects.filter(
+        outcome="covered",
+        covered_by=OuterRef("facilitator"),
+        claim__session=OuterRef("session"),
+    )
+    return Q(
+        facilitator__user=user,
+        claimed_by=user,
+        claimed_at__gt=now - UNDO_WINDOW,
+        start__gt=now,
+    ) & ~Exists(took_cover)
+
+
 class SessionClaimQuerySet(models.QuerySet):
     def held(self) -> SessionClaimQuerySet:
         """Claims in force (not released)."""
@@ -179,21 +194,15 @@ class SessionClaimQuerySet(models.QuerySet):
         """Claims ``user`` may still undo: held, made by themselves (not given to them by a
         coordinator, nor taken as cover, which released a colleague) within
         ``UNDO_WINDOW``, on a session not started."""
-        now = now or timezone.now()
-        took_cover = CoverRequest.objects.filter(
-            outcome="covered",
-            covered_by=OuterRef("facilitator"),
-            claim__session=OuterRef("session"),
-        )
-        return (
-            self.held()
-            .filter(
-                facilitator__user=user,
-                claimed_by=user,
-                claimed_at__gt=now - UNDO_WINDOW,
-                start__gt=now,
+        return self.held().filter(_undoable_by(user, now or timezone.now()))
+
+    def with_undoable_by(self, user, now) -> SessionClaimQuerySet:
+        """Annotate ``undoable``: whether ``user`` may still undo each claim (the rule of
+        ``undoable_by``), asked in the query that reads them rather than in one more."""
+        return self.annotate(
+            undoable=ExpressionWrapper(
+                held() & _undoable_by(user, now), output_field=models.BooleanField()
             )
-            .exclude(Exists(took_cover))
         )
 
     def upcoming(self, now=None) -> SessionClaimQuerySet:

@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from facilitators.models import FacilitatorProfile, SessionClaim, Training
 from hope.models import TeamSettings
@@ -91,27 +91,16 @@ def gaps_with_eligible(sessions: list[Session], start: datetime, end: datetime) 
     return gaps
 
 
-def held_times(profile: FacilitatorProfile, sessions) -> list[tuple]:
-    """(start, end) of the sessions this person holds that could overlap ``sessions``
-    (a page of them): one query, on the held-claims-by-person index. Cheaper than asking
-    for each row, which at ten years scanned every claim once per board row."""
-    sessions = list(sessions)
-    if not sessions:
-        return []
-    return list(
-        SessionClaim.objects.held()
-        .filter(
-            facilitator=profile,
-            end__gt=min(s.start for s in sessions),
-            start__lt=max(s.end for s in sessions),
+def holds_overlapping(profile: FacilitatorProfile) -> Exists:
+    """For sessions' columns: whether this person holds a session that overlaps the one
+    in the outer query (the claim service refuses a second). Asked of each row on the
+    held-claims-by-person index, from the row's start on: at ten years, scanning every
+    claim once per board row was most of the board's time."""
+    return Exists(
+        SessionClaim.objects.held().filter(
+            facilitator=profile, end__gt=OuterRef("start"), start__lt=OuterRef("end")
         )
-        .values_list("start", "end")
     )
-
-
-def clashes(session, held: list[tuple]) -> bool:
-    """Whether ``session`` overlaps one of ``held`` (from ``held_times``)."""
-    return any(start < session.end and end > session.start for start, end in held)
 
 
 def refreshers_due() -> QuerySet:

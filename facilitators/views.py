@@ -7,9 +7,8 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
@@ -17,15 +16,23 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_POST
 
 from facilitators.access import own_profile
-from facilitators.board import course_head, session_line
-from facilitators.cover import COVER_WINDOW_DAYS, add_cover, needing_cover
+from facilitators.board import BOARD_ROW_FIELDS, BoardRow, board_sections
+from facilitators.cover import (
+    COVER_BADGES,
+    COVER_WINDOW_DAYS,
+    add_cover,
+    cover_state,
+    needing_cover,
+    slot_held,
+)
 from facilitators.forms import CoverRequestForm, OwnProfileForm, ProfileForm, TrainingForm
 from facilitators.gap_lines import gap_row
+from facilitators.mine import MY_CLAIM_FIELDS, MyClaim, past_line, summary
 from facilitators.models import (
     CoverRequest,
     FacilitatorKind,
@@ -36,7 +43,7 @@ from facilitators.models import (
     new_calendar_token,
 )
 from facilitators.notices import gave_back_tells_coordinators
-from facilitators.queries import clashes, gaps_with_eligible, held_times
+from facilitators.queries import gaps_with_eligible, holds_overlapping
 from facilitators.services import (
     CourseClaimIncomplete,
     SlotError,
@@ -52,13 +59,15 @@ from facilitators.services import (
 )
 from hope.access import coordinator_required, role_required
 from hope.audit import audit_viewed, save_with_audit
+from hope.formkit import option_list
 from hope.links import RowLink
 from hope.models import AuditEvent, TeamSettings
+from hope.paging import counted_page
 from hope.params import date_or_none, ids, int_or_none
 from hope.redirects import redirect_back, safe_next
 from hope.roles import is_coordinator
 from programmes.access import may_take_register, visible_courses, visible_sessions
-from programmes.models import CourseStatus, Programme, Session
+from programmes.models import CourseStatus, Session
 from venues.models import Venue
 
 # --- The open sessions board -------------------------------------------------------
@@ -73,31 +82,28 @@ def board(request: HttpRequest) -> HttpResponse:
     # The programmes as a list of ids, not a subquery: joined in as one more table, the
     # subquery took the planner longer (20 ms at ten years) than running the query.
     programmes = list(
-        Programme.objects.filter(
-            pk__in=Training.objects.filter(profile=profile).values("programme")
-        )
+        Training.objects.filter(profile=profile)
+        .order_by("programme__name", "programme_id")
+        .values_list("programme_id", "programme__name")
     )
-    trained = [programme.pk for programme in programmes]
+    trained = [pk for pk, _ in programmes]
+    # The sessions this person could run: upcoming, of their programmes, and not on a
+    # day the team has since closed (that one is for the coordinator to move or cancel,
+    # not for anyone to claim or cover). Built once for the board and the requests for
+    # cover, and each in one filter() call: Django's building of the conditions cost as
+    # much as PostgreSQL's answering them.
+    theirs = Session.objects.on_open_days().filter(
+        start__gt=now,  # Session.objects.upcoming()
+        course__programme__in=trained,
+    )
     # "Starting after now" (the claim's copy of its session's start) tells the planner
     # few claims qualify, so it asks each session's own claims: without it, it hashed
     # every held claim of that kind in ten years (EXPLAIN: 1.4 ms -> 0.5 ms).
     my_kind_held = SessionClaim.objects.held().filter(
         session=OuterRef("pk"), kind=profile.kind, start__gt=now
     )
-    sessions = (
-        Session.objects.upcoming(now)
-        .filter(
-            is_cancelled=False,
-            course__status=CourseStatus.PUBLISHED,
-            course__programme__in=trained,
-        )
-        .exclude(Exists(my_kind_held))
-        # A session on a day the team has since closed is for the coordinator to move
-        # or cancel, not for anyone to claim.
-        .on_open_days()
-        # Programme and venues come from the rows read for the filters below: joined in
-        # as three more tables they took the planner longer than running the query.
-        .select_related("course")
+    sessions = theirs.filter(
+        ~Exists(my_kind_held), is_cancelled=False, course__status=CourseStatus.PUBLISHED
     )
     programme_id = int_or_none(request.GET.get("programme"))
     venue_id = int_or_none(request.GET.get("venue"))
@@ -113,94 +119,106 @@ def board(request: HttpRequest) -> HttpResponse:
         sessions = sessions.filter(
             start__lt=datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=zone)
         )
-    page = Paginator(sessions.order_by("start", "pk"), 60).get_page(request.GET.get("page"))
+    # Plain rows (facilitators/board.py), with whether the other slot is held and whether
+    # this person holds a session at the same time asked of each row, and the total
+    # counted in the same query (hope.paging.counted_page): sixty session and course
+    # instances, two more queries for cover and clashes and a COUNT repeating the joins
+    # were most of the page's time at ten years. Programme and venues are named from the
+    # rows read for the filters: joined in as three more tables they took the planner
+    # longer than running the query.
+    other_kind = (
+        FacilitatorKind.LIVED_EXPERIENCE
+        if profile.kind == FacilitatorKind.WORKFORCE
+        else FacilitatorKind.WORKFORCE
+    )
+    rows = (
+        sessions.annotate(other_held=slot_held(other_kind), clashes=holds_overlapping(profile))
+        .order_by("start", "pk")
+        .values_list(*BOARD_ROW_FIELDS)
+    )
+    page = counted_page(rows, request.GET.get("page"), per_page=60)
+    page.object_list = [BoardRow._make(row) for row in page.object_list]
     # A few dozen venues, all of them: a session may be at one since closed. Their names
     # only: the page shows nothing else of them.
-    venues = {venue.pk: venue for venue in Venue.objects.only("name", "is_active")}
-    by_pk = {programme.pk: programme for programme in programmes}
-    for session in page.object_list:
-        session.venue = venues.get(session.venue_id)
-        session.course.venue = venues.get(session.course.venue_id)
-        session.course.programme = by_pk[session.course.programme_id]
-    add_cover(page.object_list)
-    _add_day_and_times(page.object_list, "%a %-d %b %Y")
-    held = held_times(profile, page.object_list)
-    courses: dict[int, dict] = {}
-    # Each row's links from one reverse() per route, not {% url %} per row.
-    claim_url = RowLink("facilitators:claim_session")
-    course_url, claim_course_url = (
-        RowLink("programmes:course_detail"),
-        RowLink("facilitators:claim_course"),
+    venues = list(Venue.objects.values_list("pk", "name", "is_active"))
+    venue_names = {pk: name for pk, name, _ in venues}
+    # Every session here lacks this person's kind: its badge says whether the other
+    # slot is held.
+    badges = {
+        held: COVER_BADGES[
+            cover_state(
+                workforce=held and other_kind == FacilitatorKind.WORKFORCE,
+                lived=held and other_kind == FacilitatorKind.LIVED_EXPERIENCE,
+            )
+        ]
+        for held in (0, 1)
+    }
+    sections = board_sections(
+        page.object_list,
+        badges=badges,
+        programmes=dict(programmes),
+        venues=venue_names,
+        csrf_token=get_token(request),
+        here=request.get_full_path(),
     )
-    for session in page:
-        session.clashes = clashes(session, held)
-        session.claim_url = claim_url(session.pk)
-        group = courses.setdefault(
-            session.course_id,
-            {
-                "course": session.course,
-                "url": course_url(session.course_id),
-                "claim_url": claim_course_url(session.course_id),
-                "sessions": [],
-                "free_ids": [],
-            },
-        )
-        group["sessions"].append(session)
-        if not session.clashes:
-            group["free_ids"].append(session.pk)
-    # Each course's heading and lines written in Python (facilitators/board.py).
-    csrf_token, here = get_token(request), request.get_full_path()
-    for group in courses.values():
-        course = group["course"]
-        group["head"] = course_head(
-            course,
-            url=group["url"],
-            claim_url=group["claim_url"],
-            free_ids=group["free_ids"],
-            csrf_token=csrf_token,
-            here=here,
-        )
-        group["lines"] = format_html_join(
-            "",
-            "{}",
-            (
-                (session_line(session, course, csrf_token=csrf_token, here=here),)
-                for session in group["sessions"]
-            ),
-        )
-    # Only requests this person could take: their reasons are for possible cover only.
-    cover_requests = (
-        CoverRequest.objects.open()
-        .filter(
-            claim__kind=profile.kind,
-            claim__session__start__gt=now,
-            claim__session__course__programme__in=trained,
-            claim__session__in=Session.objects.on_open_days(),
-        )
-        .exclude(claim__facilitator=profile)
-        .select_related(
-            "claim__session__course", "claim__session__venue", "claim__facilitator__user"
-        )
-        .order_by("claim__session__start")
-    )
-    if not profile.is_active:  # a paused facilitator cannot take cover
-        cover_requests = cover_requests.none()
     return render(
         request,
         "facilitators/board.html",
         {
             "profile": profile,
             "page": page,
-            "courses": list(courses.values()),
-            "cover_requests": cover_requests,
+            "sections": sections,
+            "cover_requests": _cover_requests(profile, theirs, venue_names),
             "programmes": programmes,
-            "venues": [venue for venue in venues.values() if venue.is_active],
+            "programme_options": option_list(programmes, programme_id),
+            "venue_options": option_list(
+                [(pk, name) for pk, name, is_active in venues if is_active], venue_id
+            ),
             "programme_id": programme_id,
             "venue_id": venue_id,
             "date_from": date_from,
             "date_to": date_to,
         },
     )
+
+
+def _cover_requests(profile, sessions, venue_names: dict[int, str]) -> list[dict]:
+    """Colleagues' open requests for cover of ``sessions`` this person could take,
+    soonest first, as plain values. Only requests this person could take: their reasons
+    are for possible cover only. The venue is named from ``venue_names``: joined in, it
+    was one more table for the planner, for a list that is usually empty."""
+    if not profile.is_active:  # a paused facilitator cannot take cover
+        return []
+    requests = (
+        CoverRequest.objects.filter(
+            ~Q(claim__facilitator=profile),
+            resolved_at=None,  # CoverRequest.objects.open()
+            claim__kind=profile.kind,
+            claim__session__in=sessions,
+        )
+        .order_by("claim__session__start")
+        .values_list(
+            "pk",
+            "reason",
+            "claim__session__start",
+            "claim__session__number",
+            "claim__session__venue_id",
+            "claim__session__course__title",
+            "claim__facilitator__user__full_name",
+        )
+    )
+    return [
+        {
+            "pk": pk,
+            "reason": reason,
+            "start": start,
+            "number": number,
+            "venue": venue_names[venue_id] if venue_id else None,
+            "title": title,
+            "holder": name,
+        }
+        for pk, reason, start, number, venue_id, title, name in requests
+    ]
 
 
 def _add_day_and_times(sessions, day_format: str) -> None:
@@ -323,39 +341,34 @@ def _my_sessions_page(request, *, cover_form=None, cover_claim=None) -> HttpResp
         else FacilitatorKind.WORKFORCE
     )
     held = SessionClaim.objects.held().filter(facilitator=profile)
-    upcoming = list(
-        held.upcoming(now)
-        .select_related("session__course", "session__venue")
+    # Plain rows, with each one's open request for cover (so the page can offer to
+    # withdraw it), co-facilitator and whether it can still be undone asked in the same
+    # query: a claim, session, course and venue instance a card and two more queries were
+    # half the page's work at ten years.
+    partner = SessionClaim.objects.held().filter(session=OuterRef("session"), kind=other_kind)
+    upcoming = [
+        MyClaim(*row)
+        for row in held.upcoming(now)
+        .with_undoable_by(request.user, now)
         .annotate(
-            # The open request's id, so the page can offer to withdraw it.
             cover_request_id=Subquery(
-                CoverRequest.objects.open().filter(claim=OuterRef("pk")).values("pk")[:1]
+                CoverRequest.objects.open().filter(claim=OuterRef("pk")).order_by().values("pk")[:1]
             ),
+            partner=Subquery(partner.order_by().values("facilitator__user__full_name")[:1]),
         )
         .order_by("session__start")
-    )
-    # Each co-facilitator's name only, as plain pairs: a claim, profile and user instance
-    # per session were a fifth of the page's work.
-    partners = dict(
-        SessionClaim.objects.held()
-        .filter(kind=other_kind, session__in=[claim.session_id for claim in upcoming])
-        .values_list("session_id", "facilitator__user__full_name")
-    )
+        .values_list(*MY_CLAIM_FIELDS)
+    ]
+    register_url = RowLink("programmes:register")
+    zone = timezone.get_current_timezone()  # localtime() asks for it anew each call
     # The past list shows when and what only: plain rows, no partner, venue or cover
     # request to read (fifty claims, sessions and courses were half the page's work).
-    register_url = RowLink("programmes:register")
-    # Each line written here: fifty lines of five template nodes each were a tenth of the
-    # page's time.
     past = [
-        format_html(
-            '{} – {}, session {}. <a href="{}">Take the register'
-            '<span class="visually-hidden"> for {} session {}</span></a>',
-            f"{timezone.localtime(start):%-d %b %Y}",
-            title,
-            number,
-            register_url(session_id),
-            title,
-            number,
+        past_line(
+            start=start.astimezone(zone),
+            title=title,
+            number=number,
+            register_url=register_url(session_id),
         )
         for session_id, start, title, number in held.filter(start__lte=now)
         .order_by("-session__start")
@@ -363,37 +376,24 @@ def _my_sessions_page(request, *, cover_form=None, cover_claim=None) -> HttpResp
             :50
         ]
     ]
-    # Claims made in the last few minutes can be undone, notice or not (one query).
-    undoable = set(SessionClaim.objects.undoable_by(request.user, now).values_list("pk", flat=True))
-    _add_day_and_times([claim.session for claim in upcoming], "%A %-d %B %Y")
     # Each row's links from one reverse() per route, not {% url %} per row.
     detail_url = RowLink("facilitators:session_detail")
     release_url, ask_cover_url = RowLink("facilitators:release"), RowLink("facilitators:ask_cover")
     for claim in upcoming:
-        claim.partner = partners.get(claim.session_id)
-        claim.detail_url = detail_url(claim.session_id)
-        claim.register_url = register_url(claim.session_id)
         claim.release_url = release_url(claim.pk)
         claim.ask_cover_url = ask_cover_url(claim.pk)
         claim.can_release = (
-            self_release_problem(session=claim.session, now=now, notice_days=notice) is None
+            self_release_problem(
+                session=Session(start=claim.start, end=claim.end), now=now, notice_days=notice
+            )
+            is None
         )
-        claim.undoable = claim.pk in undoable
-        # The card's when, what and register link written once (the template's markup):
-        # a dozen template nodes a card were a third of the page's rendering.
-        session = claim.session
-        claim.summary = format_html(
-            _MY_SESSION_SUMMARY,
-            claim.detail_url,
-            session.day_text,
-            session.times_text,
-            session.course.title,
-            session.number,
-            format_html(" at {}", session.venue.name) if session.venue else " (online)",
-            claim.partner or "not yet arranged",
-            claim.register_url,
-            session.course.title,
-            session.number,
+        claim.summary = summary(
+            claim,
+            start=claim.start.astimezone(zone),
+            end=claim.end.astimezone(zone),
+            detail_url=detail_url(claim.session_id),
+            register_url=register_url(claim.session_id),
         )
     return render(
         request,
@@ -407,15 +407,6 @@ def _my_sessions_page(request, *, cover_form=None, cover_claim=None) -> HttpResp
             "cover_claim": cover_claim,
         },
     )
-
-
-_MY_SESSION_SUMMARY = (
-    '<h3 class="h6 mb-1"><a href="{}">{}, {}</a></h3>'
-    '\n    <p class="mb-2">{}, session {}{}.'
-    "\n      Co-facilitator: {}.</p>"
-    '\n    <p class="mb-2"><a href="{}">Take the register'
-    '<span class="visually-hidden"> for {} session {}</span></a></p>'
-)
 
 
 @require_http_methods(["GET", "POST"])
