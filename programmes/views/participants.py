@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Exists, OuterRef
 from django.db.models.lookups import IsNull
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
@@ -37,14 +37,11 @@ from programmes.measures import Measure
 from programmes.models import (
     HOLDING_PLACE,
     LIVE_PLACE,
-    Attendance,
     Participant,
     Place,
     PlaceStatus,
     Referral,
     ReferralStatus,
-    Ride,
-    Score,
 )
 from programmes.notices import channel_for
 from programmes.participant_forms import (
@@ -57,6 +54,7 @@ from programmes.participant_forms import (
     add_service_error,
     add_validation_errors,
 )
+from programmes.record_lines import register_lines, ride_lines, score_lines
 from programmes.referral_rows import ROW_FIELDS, referral_rows
 from programmes.services.participants import (
     PlaceError,
@@ -256,37 +254,43 @@ def _place_requested(request, participant: Participant, course) -> str:
 # --- A participant's record -----------------------------------------------------------
 
 
+# What the record shows of each place and its course (and the course's measures, for
+# the score forms), not every column of three tables; with whose place it is, which the
+# related manager sets on each.
+_PLACE_FIELDS = (
+    "participant",
+    "course__title",
+    "course__programme__measures",
+    "status",
+    "waiting_since",
+    "offered_at",
+    "offer_expires_at",
+    "enrolled_at",
+    "left_at",
+    "feedback",
+)
+
+
 def _record(request, participant: Participant, **bound) -> HttpResponse:
     """The record page. A POST that failed passes its bound form in ``bound`` (keyed as
     the page keys its forms), so the page shows it with its messages. A fixed number of
     queries however many referrals, places, sessions and scores: their referrals, places,
-    register lines and scores, their rides to come (with session and driver), and the
-    courses they could join (whether any, then which)."""
+    register lines and scores, their rides to come, and the courses they could join."""
     referrals = list(participant.referrals.select_related("course").order_by("-received_on", "-pk"))
     places = list(
         participant.places.select_related("course__programme")
-        .prefetch_related(
-            Prefetch(
-                "attendance",
-                queryset=Attendance.objects.select_related("session").order_by("start"),
-            ),
-            Prefetch("scores", queryset=Score.objects.order_by("measure", "timepoint")),
-        )
+        .only(*_PLACE_FIELDS)
         .order_by("-waiting_since", "-pk")
     )
-    rides = list(
-        Ride.objects.live()
-        .upcoming()
-        .filter(participant=participant)
-        .select_related("session__course", "driver")
-        .order_by("start", "pk")
-    )
+    place_ids = [place.pk for place in places]
+    registers, scores = register_lines(place_ids), score_lines(place_ids)
     today = timezone.localdate()
     for referral in referrals:
         referral.waited = referral.days_waited(today)
     for place in places:
         place.is_live = place.status in LIVE_PLACE
         place.holds = place.status in HOLDING_PLACE
+        place.register_lines, place.score_lines = registers[place.pk], scores[place.pk]
         # Scores and feedback are for people who have had a place, not those waiting.
         place.score_forms, place.feedback_form = [], None
         if place.enrolled_at is not None:
@@ -313,7 +317,7 @@ def _record(request, participant: Participant, **bound) -> HttpResponse:
             "participant": participant,
             "referrals": referrals,
             "places": places,
-            "rides": rides,
+            "rides": ride_lines(participant),
             "place_form": place_form,
             # The forms inside places, where base.html's error summary can find them.
             "page_forms": forms,
