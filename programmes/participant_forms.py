@@ -270,18 +270,29 @@ def course_label(title: str, status: str, first_start, now) -> str:
 
 
 class CourseChoiceIterator(ModelChoiceIterator):
-    """The courses as (pk, label) pairs from the few columns the labels need: forty
+    """The courses as (pk, label) pairs from the few columns the labels need (forty
     course instances, with every column and the dates' annotations, were a millisecond
-    of each participant record."""
+    of each participant record), read once and kept: the page asks whether there are
+    any, then its select writes them. The field gives its widget a new one whenever its
+    queryset is set, so a form's courses are never another form's."""
+
+    def __init__(self, field):
+        super().__init__(field)
+        self._read: list | None = None
 
     def __iter__(self):
-        if self.field.empty_label is not None:
-            yield ("", self.field.empty_label)
-        now = timezone.now()
-        for pk, title, status, first_start in self.queryset.values_list(
-            "pk", "title", "status", "first_start"
-        ):
-            yield (pk, course_label(title, status, first_start, now))
+        if self._read is None:
+            now = timezone.now()
+            self._read = (
+                [("", self.field.empty_label)] if self.field.empty_label is not None else []
+            )
+            self._read += [
+                (pk, course_label(title, status, first_start, now))
+                for pk, title, status, first_start in self.queryset.values_list(
+                    "pk", "title", "status", "first_start"
+                )
+            ]
+        return iter(self._read)
 
 
 class CourseChoiceField(forms.ModelChoiceField):
@@ -394,13 +405,11 @@ class PlaceAddForm(Form):
         )
 
     def course_choices(self) -> list:
-        """The choice's options, read once: the page asks whether there are any, then
-        shows them (each reading of a ModelChoiceField's choices is a query)."""
-        field = self.fields["course"]
-        if not hasattr(field, "_choices"):
-            # Not list(): it asks the iterator's length first, which is a COUNT query.
-            field.choices = [choice for choice in field.choices]
-        return field.choices
+        """The choice's options, as its select writes them: read once (the widget's
+        ``CourseChoiceIterator`` keeps them), where each reading of a ModelChoiceField's
+        own ``choices`` is a query."""
+        # Not list(): it asks the iterator's length first, which is a COUNT query.
+        return [choice for choice in self.fields["course"].widget.choices]
 
     @property
     def has_courses(self) -> bool:
