@@ -91,17 +91,26 @@ def needing_cover(now: datetime | None = None, days: int = COVER_WINDOW_DAYS) ->
     )
 
 
-def add_cover(sessions: Iterable[Session]) -> None:
+def add_cover(sessions: Iterable[Session], claims: Iterable[SessionClaim] | None = None) -> None:
     """Set ``workforce_name``, ``lived_name``, ``cover_state``, ``cover_label`` and
     ``cover_badge`` (its HTML) on each session, from who holds its slots now. One query
-    whatever the number of sessions."""
+    whatever the number of sessions; none when ``claims`` gives their claims already read
+    (with ``facilitator__user``), as a session's page has them."""
     sessions = list(sessions)
     holders: dict[tuple[int, str], str] = {}
-    for session_id, kind, name in (
-        SessionClaim.objects.held()
-        .filter(session__in=[s.pk for s in sessions])
-        .values_list("session_id", "kind", "facilitator__user__full_name")
-    ):
+    if claims is None:
+        claims_held = (
+            SessionClaim.objects.held()
+            .filter(session__in=[s.pk for s in sessions])
+            .values_list("session_id", "kind", "facilitator__user__full_name")
+        )
+    else:
+        claims_held = [
+            (claim.session_id, claim.kind, claim.facilitator.user.full_name)
+            for claim in claims
+            if claim.is_held
+        ]
+    for session_id, kind, name in claims_held:
         holders[(session_id, kind)] = name
     for session in sessions:
         session.workforce_name = holders.get((session.pk, FacilitatorKind.WORKFORCE))

@@ -573,13 +573,18 @@ def withdraw_cover_view(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required
 def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
     session = get_object_or_404(visible_sessions(request.user), pk=pk)
-    add_cover([session])
     claims = list(
         session.claims.select_related("facilitator__user", "claimed_by", "released_by").order_by(
             "claimed_at", "pk"
         )
     )
+    add_cover([session], claims)
     holding = {c.kind: c for c in claims if c.is_held}
+    now = timezone.now()
+    to_come = not session.has_started(now)
+    # A coordinator assigns or reassigns only a session still to come, not cancelled: the
+    # colleagues who could take it are looked for only then (three queries).
+    may_assign = is_coordinator(request.user) and to_come and not session.is_cancelled
     context = {
         "session": session,
         "claims": claims,
@@ -589,13 +594,17 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ],
         "history": AuditEvent.objects.filter(
             target_type="programmes.session", target_id=str(session.pk)
-        ).select_related("actor")[:30],
-        "now": timezone.now(),
+        ).only("created_at", "summary")[:30],
+        "may_assign": may_assign,
+        "may_release": is_coordinator(request.user) and to_come,
         "may_take_register": not session.is_cancelled and may_take_register(request.user, session),
-        # The signed-in person's own claim, made a few minutes ago, can be undone here.
-        "undoable": set(session.claims.undoable_by(request.user).values_list("pk", flat=True)),
+        # The signed-in person's own claim, made a few minutes ago, can be undone here; only
+        # on a session not started (SessionClaim.objects.undoable_by), so not asked after.
+        "undoable": set(session.claims.undoable_by(request.user, now).values_list("pk", flat=True))
+        if to_come
+        else set(),
     }
-    if is_coordinator(request.user) and not session.is_cancelled:
+    if may_assign:
         gaps = gaps_with_eligible([_all_missing(session)], session.start, session.end)
         eligible = {gap.kind: gap.eligible for gap in gaps}
         for slot in context["slots"]:

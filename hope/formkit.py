@@ -18,7 +18,9 @@ import inspect
 import re
 from html import escape as html_escape
 
+from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
 from django import forms
+from django.conf import settings
 from django.core import validators
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -26,7 +28,7 @@ from django.db.models import fields as model_fields
 from django.forms import fields as form_fields
 from django.forms import models as model_forms
 from django.forms.utils import flatatt, pretty_name
-from django.utils.html import format_html, format_html_join
+from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst
 
@@ -43,21 +45,150 @@ class ListSelect(forms.Select):
     5 ms of each request of a page that shows the list (the reports' filters)."""
 
     def render(self, name, value, attrs=None, renderer=None):
-        widget = self.get_context(name, value, attrs)["widget"]
-        if any(group_name for group_name, _, _ in widget["optgroups"]):
+        # Read once, not by list(): a model choice list would count its rows first.
+        choices = [choice for choice in self.choices]
+        if any(isinstance(label, list | tuple) for _, label in choices):
             return super().render(name, value, attrs, renderer)
-        options = format_html_join(
-            "",
-            '\n  <option value="{}"{}>{}</option>',
-            (
-                (str(option["value"]), flatatt(option["attrs"]), option["label"])
-                for _, group, _ in widget["optgroups"]
-                for option in group
+        # Django's Select.optgroups, without a dict of attributes for each option: only the
+        # first matching option is selected, unless the select takes several.
+        values, chosen = self.format_value(value), False
+        options = []
+        for option_value, label in choices:
+            option_value = "" if option_value is None else str(option_value)
+            selected = (not chosen or self.allow_multiple_selected) and option_value in values
+            chosen |= selected
+            options.append(
+                f'\n  <option value="{conditional_escape(option_value)}"'
+                f"{' selected' if selected else ''}>{conditional_escape(label)}</option>"
+            )
+        attrs = self.build_attrs(self.attrs, attrs)
+        if self.allow_multiple_selected:
+            attrs["multiple"] = True
+        return format_html(
+            '<select name="{}"{}>{}\n</select>',
+            name,
+            flatatt(attrs),
+            mark_safe("".join(options)),  # noqa: S308 - each value and label escaped above
+        )
+
+
+def _attrs_html(attrs: dict) -> str:
+    """A widget's attributes as Django's ``attrs.html`` writes them, in the same order:
+    ``True`` as a bare name, ``False`` left out, anything else as ``name="value"``,
+    escaped as the template escapes it (a value already safe kept as it is)."""
+    return "".join(
+        f" {name}" if value is True else f' {name}="{conditional_escape(str(value))}"'
+        for name, value in attrs.items()
+        if value is not False
+    )
+
+
+# Django's templates that are its input.html and nothing else.
+_INPUT_TEMPLATES = {
+    f"django/forms/widgets/{kind}.html"
+    for kind in ("input", "text", "number", "email", "url", "password", "search", "tel")
+    + ("date", "datetime", "time", "color")
+}
+
+
+def _widget_html(bound: forms.BoundField, attrs: dict) -> str:
+    """The field's widget with these extra ``attrs``, as ``BoundField.as_widget`` writes
+    it. A plain ``<input>`` is written here in the markup of Django's ``input.html``;
+    any other widget renders itself (``ListSelect`` already in Python)."""
+    widget = bound.field.widget
+    if widget.template_name not in _INPUT_TEMPLATES or bound.field.localize:
+        return bound.as_widget(attrs=attrs)
+    attrs = bound.build_widget_attrs(attrs, widget)
+    if bound.auto_id and "id" not in widget.attrs:
+        attrs.setdefault("id", bound.auto_id)
+    context = widget.get_context(bound.html_name, bound.value(), attrs)["widget"]
+    value = (
+        "" if context["value"] is None else f' value="{conditional_escape(str(context["value"]))}"'
+    )
+    return (
+        f'<input type="{conditional_escape(context["type"])}" '
+        f'name="{conditional_escape(context["name"])}"{value}{_attrs_html(context["attrs"])}>'
+    )
+
+
+def _is_plain(widget: forms.Widget) -> bool:
+    """A widget crispy-bootstrap5 shows as a label, the control, errors and help text:
+    text-like inputs, selects and text areas (not checkboxes, radios, files, hidden or
+    several widgets in one)."""
+    return not widget.is_hidden and (
+        isinstance(widget, forms.Select | forms.Textarea)
+        or (
+            isinstance(widget, forms.widgets.Input)
+            and not isinstance(widget, forms.CheckboxInput | forms.FileInput)
+        )
+    )
+
+
+def bootstrap_field(bound: forms.BoundField) -> SafeString:
+    """``{{ field|as_crispy_field }}`` for a plain field (``_is_plain``) of a form without
+    a crispy helper, written here with crispy-bootstrap5's markup (``field.html`` and
+    ``help_text_and_errors.html``, and our templates/bootstrap5/layout/field_errors_block.html
+    with GOV.UK's hidden "Error:"): the label and its required mark, the control with its
+    classes, ``aria-invalid`` and ``aria-describedby``, each error by the field and the help
+    text. Crispy's templates cost about half a millisecond a field (the participant
+    record shows ten). Any other field goes to crispy itself."""
+    widget = bound.field.widget
+    if not _is_plain(widget) or getattr(bound.form, "helper", None) is not None:
+        return as_crispy_field(bound)
+    errors = bound.errors
+    # Crispy's class for the control: the widget's own classes, its class name (after
+    # CRISPY_CLASS_CONVERTERS), then Bootstrap's, as crispy_field adds them.
+    name = type(widget).__name__.lower()
+    name = getattr(settings, "CRISPY_CLASS_CONVERTERS", {}).get(name, name)
+    classes = widget.attrs.get("class", "")
+    if not classes:
+        classes = name
+    elif name not in classes:
+        classes += f" {name}"
+    bootstrap = "form-select" if isinstance(widget, forms.Select) else "form-control"
+    for extra in (bootstrap, "is-invalid") if errors else (bootstrap,):
+        if extra not in classes.split():
+            classes += f" {extra}"
+    required = bound.field.required
+    auto_id = bound.auto_id
+    label = ""
+    if bound.label:
+        id_for_label = bound.id_for_label
+        # The spaces around the words stand for crispy's line breaks (no difference on screen).
+        label = '<label{} class="form-label{}"> {}{} </label>'.format(
+            f' for="{conditional_escape(id_for_label)}"' if id_for_label else "",
+            " requiredField" if required else "",
+            conditional_escape(str(bound.label)),
+            '<span class="asteriskField">*</span>' if required else "",
+        )
+    errors_html = ""
+    if errors:
+        errors_html = '<div id="{}_error" class="invalid-feedback">{}</div>'.format(
+            conditional_escape(str(errors.field_id)),
+            "".join(
+                f'<p id="error_{number}_{conditional_escape(str(auto_id))}">'
+                f'<strong><span class="visually-hidden">Error:</span> '
+                f"{conditional_escape(str(error))}</strong></p>"
+                for number, error in enumerate(errors, start=1)
             ),
         )
-        return format_html(
-            '<select name="{}"{}>{}\n</select>', widget["name"], flatatt(widget["attrs"]), options
+    help_html = ""
+    if bound.help_text:
+        # Crispy writes help text as it is (``|safe``): the forms' own words.
+        help_html = '<div {}class="form-text">{}</div>'.format(
+            f'id="{conditional_escape(auto_id)}_helptext" ' if auto_id else "", bound.help_text
         )
+    css = bound.css_classes()
+    return mark_safe(  # noqa: S308 - every value escaped above; help text as crispy writes it
+        '<div id="div_{}" class="mb-3{}">{}{}{}{}</div>'.format(
+            conditional_escape(str(auto_id)),
+            f" {conditional_escape(css)}" if css else "",
+            label,
+            _widget_html(bound, {"class": classes}),
+            errors_html,
+            help_html,
+        )
+    )
 
 
 def option_list(choices, selected=None) -> SafeString:

@@ -13,6 +13,7 @@ import re
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import Exists, OuterRef
+from django.forms.models import ModelChoiceIterator
 from django.utils import timezone
 
 from hope.formkit import DATE_WIDGET, Form, ListSelect, ModelForm
@@ -259,16 +260,46 @@ def open_courses(now=None):
     )
 
 
+def course_label(title: str, status: str, first_start, now) -> str:
+    """How a course reads in a list to choose from: its title, whether a draft, and
+    when it starts or started."""
+    start = timezone.localtime(first_start)
+    started = "started" if first_start <= now else "starts"
+    draft = " (draft)" if status == CourseStatus.DRAFT else ""
+    return f"{title}{draft} – {started} {start:%a %-d %b %Y}"
+
+
+class CourseChoiceIterator(ModelChoiceIterator):
+    """The courses as (pk, label) pairs from the few columns the labels need (forty
+    course instances, with every column and the dates' annotations, were a millisecond
+    of each participant record), read once and kept: the page asks whether there are
+    any, then its select writes them. The field gives its widget a new one whenever its
+    queryset is set, so a form's courses are never another form's."""
+
+    def __init__(self, field):
+        super().__init__(field)
+        self._read: list | None = None
+
+    def __iter__(self):
+        if self._read is None:
+            now = timezone.now()
+            self._read = (
+                [("", self.field.empty_label)] if self.field.empty_label is not None else []
+            )
+            self._read += [
+                (pk, course_label(title, status, first_start, now))
+                for pk, title, status, first_start in self.queryset.values_list(
+                    "pk", "title", "status", "first_start"
+                )
+            ]
+        return iter(self._read)
+
+
 class CourseChoiceField(forms.ModelChoiceField):
     # Written out in Python: forty courses through Django's option template were 3 ms of
     # each participant record.
     widget = ListSelect
-
-    def label_from_instance(self, course: Course) -> str:
-        start = timezone.localtime(course.first_start)
-        started = "started" if course.first_start <= timezone.now() else "starts"
-        draft = " (draft)" if course.status == CourseStatus.DRAFT else ""
-        return f"{course.title}{draft} – {started} {start:%a %-d %b %Y}"
+    iterator = CourseChoiceIterator
 
 
 class ReferralForm(Form):
@@ -374,13 +405,11 @@ class PlaceAddForm(Form):
         )
 
     def course_choices(self) -> list:
-        """The choice's options, read once: the page asks whether there are any, then
-        shows them (each reading of a ModelChoiceField's choices is a query)."""
-        field = self.fields["course"]
-        if not hasattr(field, "_choices"):
-            # Not list(): it asks the iterator's length first, which is a COUNT query.
-            field.choices = [choice for choice in field.choices]
-        return field.choices
+        """The choice's options, as its select writes them: read once (the widget's
+        ``CourseChoiceIterator`` keeps them), where each reading of a ModelChoiceField's
+        own ``choices`` is a query."""
+        # Not list(): it asks the iterator's length first, which is a COUNT query.
+        return [choice for choice in self.fields["course"].widget.choices]
 
     @property
     def has_courses(self) -> bool:

@@ -3,6 +3,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django import template
 
+from hope.formkit import bootstrap_field
+
 register = template.Library()
 
 PENNY = Decimal("0.01")
@@ -45,3 +47,10 @@ def get_count(counts: dict, key: str) -> int:
 @register.filter
 def get_item(mapping: dict, key):
     return mapping.get(key, key)
+
+
+@register.filter
+def as_field(bound):
+    """``|as_crispy_field``'s markup for a plain field, written in Python
+    (``hope.formkit.bootstrap_field``)."""
+    return bootstrap_field(bound)

@@ -87,6 +87,12 @@ def first_name(preferred_name: str, full_name: str) -> str:
     return preferred_name or (full_name.split()[0] if full_name else "")
 
 
+def days_waited(received_on: date, closed_on: date | None, today: date) -> int:
+    """A referral's days from receipt to today, or to the day it was closed
+    (``Referral.days_waited``; the queue, reading plain rows, calls this)."""
+    return ((closed_on or today) - received_on).days
+
+
 class Participant(TimeStamped):
     """A person living with a long-term condition who may join a course."""
 
@@ -326,7 +332,7 @@ class Referral(TimeStamped):
 
     def days_waited(self, today: date | None = None) -> int:
         """From receipt to today, or to the day it was closed."""
-        return ((self.closed_on or today or timezone.localdate()) - self.received_on).days
+        return days_waited(self.received_on, self.closed_on, today or timezone.localdate())
 
 
 class PlaceStatus(models.TextChoices):

@@ -13,12 +13,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Exists, OuterRef
+from django.db.models.lookups import IsNull
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html_join
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
@@ -34,17 +35,13 @@ from programmes.access import (
 )
 from programmes.measures import Measure
 from programmes.models import (
-    CLOSED_REFERRAL_STATUSES,
     HOLDING_PLACE,
     LIVE_PLACE,
-    Attendance,
     Participant,
     Place,
     PlaceStatus,
     Referral,
     ReferralStatus,
-    Ride,
-    Score,
 )
 from programmes.notices import channel_for
 from programmes.participant_forms import (
@@ -57,6 +54,8 @@ from programmes.participant_forms import (
     add_service_error,
     add_validation_errors,
 )
+from programmes.record_lines import register_lines, ride_lines, score_lines
+from programmes.referral_rows import ROW_FIELDS, referral_rows
 from programmes.services.participants import (
     PlaceError,
     ScoreError,
@@ -97,11 +96,26 @@ def _queue_url(show: str, page: int | None = None) -> str:
 @coordinator_required
 def referral_list(request: HttpRequest) -> HttpResponse:
     """Everyone referred, oldest first, so nobody waits unseen. Four queries, whatever
-    the number of referrals: the count, the page (with person and course), the audit line,
-    and the roles of the person asking."""
+    the number of referrals: the count, the page's rows (with person and course), the
+    audit line, and the roles of the person asking."""
     show = _referral_filter(request.GET.get("status"))
+    queue = Referral.objects.all()
+    if show == "open":
+        queue = queue.open()
+    elif show != "all":
+        queue = queue.filter(status=show)
+    # The page is chosen by id first, then only its fifty rows are joined and annotated:
+    # annotating the whole queue before the limit joined every referral at the far pages.
+    paginator = Paginator(queue.order_by("received_on", "pk").values_list("pk", flat=True), 50)
+    page = paginator.get_page(request.GET.get("page"))
+    # Whether they hold a place on the course asked for. The test of the outer course
+    # (never true without one) keeps PostgreSQL from hashing every live place of ten years
+    # to answer for a page of fifty: it looks each one up on the one-live-place index.
     has_place = Place.objects.filter(
-        participant=OuterRef("participant"), course=OuterRef("course"), status__in=LIVE_PLACE
+        IsNull(OuterRef("course"), False),
+        participant=OuterRef("participant"),
+        course=OuterRef("course"),
+        status__in=LIVE_PLACE,
     )
     # The same person may be on record already (say, referred by their GP, then by
     # themselves): the queue names the other record so the coordinator can check.
@@ -110,58 +124,26 @@ def referral_list(request: HttpRequest) -> HttpResponse:
         mobile=OuterRef("participant__mobile"),
         besides=OuterRef("participant_id"),
     )
-    queue = Referral.objects.all()
-    if show == "open":
-        queue = queue.open()
-    elif show != "all":
-        queue = queue.filter(status=show)
     referrals = (
-        queue.select_related("participant", "course")
-        .annotate(
-            has_place=Exists(has_place),
-            other_record=other_record,
-        )
+        Referral.objects.filter(pk__in=page.object_list)
+        .annotate(has_place=Exists(has_place), other_record=other_record)
         .order_by("received_on", "pk")
+        .values(*ROW_FIELDS)
     )
-    paginator = Paginator(referrals, 50)
-    # Counted without the annotations: the join they bring made the count read every
-    # participant (20,000 at ten years of data) to count a few hundred referrals.
-    paginator.count = queue.count()
-    page = paginator.get_page(request.GET.get("page"))
-    today = timezone.localdate()
-    # Each row's choice of status, built once per status rather than once per row.
-    status_options = {
-        status: format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            (
-                (value, " selected" if value == status else "", label)
-                for value, label in ReferralStatus.choices
-            ),
-        )
-        for status in ReferralStatus.values
-    }
-    record_url = RowLink("programmes:participant_detail")
-    course_url = RowLink("programmes:course_detail")
-    place_url = RowLink("programmes:referral_place")
-    status_url = RowLink("programmes:referral_status")
-    for referral in page:
-        referral.waited = referral.days_waited(today)
-        referral.is_closed = referral.status in CLOSED_REFERRAL_STATUSES
-        referral.status_options = status_options.get(referral.status, "")
-        referral.record_url = record_url(referral.participant_id)
-        if referral.other_record:
-            referral.other_record_url = record_url(referral.other_record)
-        if referral.course_id:
-            referral.course_url = course_url(referral.course_id)
-        referral.place_url = place_url(referral.pk)
-        referral.status_url = status_url(referral.pk)
+    rows = referral_rows(
+        referrals,
+        today=timezone.localdate(),
+        show=show,
+        page_number=page.number,
+        csrf_token=get_token(request),
+    )
     audit_viewed(request, "the referrals queue", area=AuditArea.ROTA)
     return render(
         request,
         "programmes/referral_list.html",
         {
             "page": page,
+            "rows": rows,
             "show": show,
             "filters": REFERRAL_FILTERS,
         },
@@ -272,37 +254,43 @@ def _place_requested(request, participant: Participant, course) -> str:
 # --- A participant's record -----------------------------------------------------------
 
 
+# What the record shows of each place and its course (and the course's measures, for
+# the score forms), not every column of three tables; with whose place it is, which the
+# related manager sets on each.
+_PLACE_FIELDS = (
+    "participant",
+    "course__title",
+    "course__programme__measures",
+    "status",
+    "waiting_since",
+    "offered_at",
+    "offer_expires_at",
+    "enrolled_at",
+    "left_at",
+    "feedback",
+)
+
+
 def _record(request, participant: Participant, **bound) -> HttpResponse:
     """The record page. A POST that failed passes its bound form in ``bound`` (keyed as
     the page keys its forms), so the page shows it with its messages. A fixed number of
     queries however many referrals, places, sessions and scores: their referrals, places,
-    register lines and scores, their rides to come (with session and driver), and the
-    courses they could join (whether any, then which)."""
+    register lines and scores, their rides to come, and the courses they could join."""
     referrals = list(participant.referrals.select_related("course").order_by("-received_on", "-pk"))
     places = list(
         participant.places.select_related("course__programme")
-        .prefetch_related(
-            Prefetch(
-                "attendance",
-                queryset=Attendance.objects.select_related("session").order_by("start"),
-            ),
-            Prefetch("scores", queryset=Score.objects.order_by("measure", "timepoint")),
-        )
+        .only(*_PLACE_FIELDS)
         .order_by("-waiting_since", "-pk")
     )
-    rides = list(
-        Ride.objects.live()
-        .upcoming()
-        .filter(participant=participant)
-        .select_related("session__course", "driver")
-        .order_by("start", "pk")
-    )
+    place_ids = [place.pk for place in places]
+    registers, scores = register_lines(place_ids), score_lines(place_ids)
     today = timezone.localdate()
     for referral in referrals:
         referral.waited = referral.days_waited(today)
     for place in places:
         place.is_live = place.status in LIVE_PLACE
         place.holds = place.status in HOLDING_PLACE
+        place.register_lines, place.score_lines = registers[place.pk], scores[place.pk]
         # Scores and feedback are for people who have had a place, not those waiting.
         place.score_forms, place.feedback_form = [], None
         if place.enrolled_at is not None:
@@ -329,7 +317,7 @@ def _record(request, participant: Participant, **bound) -> HttpResponse:
             "participant": participant,
             "referrals": referrals,
             "places": places,
-            "rides": rides,
+            "rides": ride_lines(participant),
             "place_form": place_form,
             # The forms inside places, where base.html's error summary can find them.
             "page_forms": forms,

@@ -155,6 +155,29 @@ def test_session_page_shows_the_real_cover_to_coordinators(
     assert response.context["session"].cover_state == "paired"
 
 
+def test_a_session_already_held_offers_nobody_to_assign_and_looks_for_nobody(
+    client, coordinator, programme, workforce, colleague, django_assert_max_num_queries
+):
+    """Past sessions cannot be reassigned, so their page reads no colleague's training or
+    diary, nor any claim to undo: four queries fewer than a session to come."""
+    held = near_course(programme, days=-50).sessions.first()
+    to_come = near_course(programme, days=3).sessions.first()
+    for session in (held, to_come):
+        SessionClaimFactory(session=session, facilitator=workforce)
+    client.force_login(coordinator)
+    counts = {}
+    for name, session in (("held", held), ("to come", to_come)):
+        url = reverse("facilitators:session_detail", args=[session.pk])
+        client.get(url)
+        with django_assert_max_num_queries(16) as captured:
+            page = client.get(url).content.decode()
+        counts[name] = len(captured.captured_queries)
+        assert escape(workforce.user.full_name) in page
+        assert ('name="facilitator"' in page) is (session == to_come)
+        assert (escape(colleague.user.full_name) in page) is (session == to_come)
+    assert counts["held"] == counts["to come"] - 4
+
+
 REASON = "Hospital appointment for my diabetes review"
 
 

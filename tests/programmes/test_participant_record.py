@@ -28,7 +28,7 @@ from programmes.models import (
 )
 from programmes.services import session_cancel
 from programmes.services.participants import attendance_mark, place_request, place_withdraw
-from programmes.services.rides import ride_arrange, ride_take
+from programmes.services.rides import ride_arrange, ride_cover_ask, ride_take
 from tests.factories import (
     CourseFactory,
     ParticipantFactory,
@@ -482,6 +482,52 @@ def test_the_register_marks_are_on_the_record(client, coordinator, person):
     html = client.get(record_url(person)).content.decode()
     assert "<strong>Sent apologies</strong>" in html
     assert html.count("not marked yet") == 5
+
+
+def test_each_register_line_and_ride_says_what_is_known_of_it(client, coordinator, person):
+    course = CourseFactory(
+        title="Carers <Tuesdays>",
+        first_start=timezone.now().replace(microsecond=0) + timedelta(hours=1),
+    )
+    place = place_request(participant=person, course=course, by=coordinator)
+    attendance_mark(
+        attendance=Attendance.objects.get(place=place, session__number=1),
+        mark=Mark.APOLOGIES,
+        by=coordinator,
+    )
+    session_cancel(session=course.sessions.get(number=6), by=coordinator)
+    # Cancelling takes people off the session's register; a line still on it is said to
+    # be for a cancelled session rather than "not marked yet".
+    Attendance.objects.filter(place=place, session__number=6).update(expected=True)
+    # Session 1's ride went with the apologies; session 2's is the first to come.
+    first_ride = Ride.objects.live().filter(participant=person).order_by("start", "pk").first()
+    driver = UserFactory(full_name="Val O'Neil", roles=[Role.VOLUNTEER], is_driver=True)
+    ride_take(ride=first_ride, driver=driver, by=coordinator)
+    ride_cover_ask(ride=first_ride, by=driver)
+    client.force_login(coordinator)
+
+    def register(html: str) -> list[str]:
+        lines = html.split('<h4 class="h6 mt-3">Register</h4>')[1].split("</ul>")[0]
+        return [line.strip() for line in lines.split("<li>")[1:]]
+
+    html = client.get(record_url(person)).content.decode()
+    days = [timezone.localtime(s.start) for s in course.sessions.order_by("number")]
+    lines = [f"Session {n}, {d:%a} {d.day} {d:%b %Y}: " for n, d in enumerate(days, start=1)]
+    assert register(html) == [
+        f"{lines[0]}<strong>Sent apologies</strong></li>",
+        *(f"{line}not marked yet</li>" for line in lines[1:5]),
+        f"{lines[5]}cancelled</li>",
+    ]
+    rides = html.split('id="rides-heading"')[1].split("</section>")[0]
+    day = first_ride.session.day_label
+    assert (
+        f"{day}, there and back</a> (Carers &lt;Tuesdays&gt;, session 2):\n"
+        "      Val O&#x27;Neil (asked for cover)</li>"
+    ) in rides
+
+    place_withdraw(place=place, by=coordinator)
+    html = client.get(record_url(person)).content.decode()
+    assert register(html)[1:3] == [f"{line}no longer expected</li>" for line in lines[1:3]]
 
 
 # --- Scores and feedback -------------------------------------------------------------

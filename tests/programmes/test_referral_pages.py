@@ -3,12 +3,15 @@ bad input is told, and that nobody else gets in."""
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import strip_tags
 
 from hope.models import AuditEvent
 from hope.postcodes import uk_postcode
@@ -21,7 +24,7 @@ from programmes.models import (
     ReferralStatus,
 )
 from programmes.participant_forms import uk_mobile
-from tests.factories import CourseFactory, ParticipantFactory, ReferralFactory
+from tests.factories import CourseFactory, ParticipantFactory, PlaceFactory, ReferralFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -59,6 +62,23 @@ def messages_of(response) -> list[str]:
 # --- The queue -----------------------------------------------------------------------
 
 
+def queue_rows(response) -> list[dict[str, str]]:
+    """The queue's rows as a coordinator reads them: the person, and each cell's words by
+    its label."""
+    body = response.content.decode().split("<tbody>")[1].split("</tbody>")[0]
+    rows = []
+    for row in body.split("<tr>")[1:]:
+        person = re.search(r'<th scope="row">(.*?)</th>', row, re.S)[1]
+        cells = dict(re.findall(r'<td data-label="([^"]+)">(.*?)</td>', row, re.S))
+        rows.append(
+            {
+                label: " ".join(html.unescape(strip_tags(text.replace("<br>", " "))).split())
+                for label, text in {"Person": person, **cells}.items()
+            }
+        )
+    return rows
+
+
 def test_the_queue_shows_open_referrals_oldest_first_with_the_days_waited(client, coordinator):
     today = timezone.localdate()
     course = CourseFactory(title="Carers – Tuesdays")
@@ -80,9 +100,11 @@ def test_the_queue_shows_open_referrals_oldest_first_with_the_days_waited(client
     client.force_login(coordinator)
     response = client.get(reverse("programmes:referral_list"))
     assert response.status_code == 200
-    rows = list(response.context["page"])
-    assert rows == [older, newer]  # oldest first; declined is not open
-    assert [r.waited for r in rows] == [40, 3]
+    rows = queue_rows(response)
+    # Oldest first; declined is not open.
+    assert [row["Person"] for row in rows] == [older.participant.full_name, "Ann Newer"]
+    assert [row["Days waited"] for row in rows] == ["40", "3"]
+    assert newer.days_waited() == 3
     html = response.content.decode()
     assert "Bob Older" in html and "Carers – Tuesdays" in html and "Dr Patel" in html
     assert "Cy Closed" not in html
@@ -108,11 +130,12 @@ def test_the_queue_filters_by_status(client, coordinator, status, shown):
     )
     client.force_login(coordinator)
     response = client.get(reverse("programmes:referral_list"), {"status": status})
-    assert [r.participant.full_name for r in response.context["page"]] == shown
+    rows = queue_rows(response)
+    assert [row["Person"] for row in rows] == shown
     # A closed referral stopped counting the day it was closed.
-    for referral in response.context["page"]:
-        if referral.status == ReferralStatus.DECLINED:
-            assert referral.waited == 7
+    for row in rows:
+        if row["Person"] == "Cy Closed":
+            assert row["Days waited"] == "7 (closed)"
 
 
 def test_the_queue_is_paginated(client, coordinator):
@@ -121,9 +144,62 @@ def test_the_queue_is_paginated(client, coordinator):
     client.force_login(coordinator)
     first = client.get(reverse("programmes:referral_list"))
     second = client.get(reverse("programmes:referral_list"), {"page": "2"})
-    assert len(first.context["page"]) == 50
-    assert len(second.context["page"]) == 5
-    assert first.context["page"][0].waited == 54
+    assert len(queue_rows(first)) == 50
+    assert len(queue_rows(second)) == 5
+    assert queue_rows(first)[0]["Days waited"] == "54"
+    assert 'name="page" value="2"' in second.content.decode()
+
+
+def test_each_row_says_who_referred_them_and_what_can_be_done(client, coordinator):
+    today = timezone.localdate()
+    course = CourseFactory(title="Carers <Tuesdays>")
+    asked = ReferralFactory(
+        participant__full_name="Ann O'Hara",
+        participant__email="ann@example.org",
+        received_on=today - timedelta(days=5),
+        course=course,
+    )
+    again = ReferralFactory(
+        participant__full_name="Ann Again",
+        participant__email="ANN@example.org",
+        source="self",
+        referrer="",
+        how_heard="poster_or_leaflet",
+        received_on=today - timedelta(days=4),
+    )
+    placed = ReferralFactory(
+        participant__full_name="Bea Placed", received_on=today - timedelta(days=3), course=course
+    )
+    PlaceFactory(course=course, participant=placed.participant)
+    ReferralFactory(
+        participant__full_name="",
+        participant__anonymised_at=timezone.now(),
+        received_on=today - timedelta(days=2),
+        course=course,
+    )
+    client.force_login(coordinator)
+    response = client.get(reverse("programmes:referral_list"))
+    ann, again_row, bea, gone = queue_rows(response)
+    page = response.content.decode()
+    assert ann["Person"] == (
+        f"Ann O'Hara Same email or mobile as participant #{again.participant_id}: "
+        "check it is not the same person"
+    )
+    assert ann["Referred by"] == "GP Dr Patel, Riverside Surgery"
+    assert ann["Received"] == f"{asked.received_on.day} {asked.received_on:%b %Y}"
+    assert ann["Course asked for"] == (
+        "Carers <Tuesdays> Give a place on Carers <Tuesdays> to Ann O'Hara Enrols them, or "
+        "puts them on the waiting list if it is full."
+    )
+    assert f'action="/referrals/{asked.pk}/place/"' in page
+    assert again_row["Referred by"] == ("Self-referral Heard from: A poster or leaflet")
+    assert again_row["Course asked for"] == "None in particular"
+    assert bea["Course asked for"] == "Carers <Tuesdays> Has a place or is waiting"
+    assert gone["Person"].startswith("Anonymised #")
+    assert gone["Course asked for"] == "Carers <Tuesdays>"  # nobody to give a place to
+    assert "Status of the referral of an anonymised person" in page
+    assert '<option value="new" selected>New</option>' in page
+    assert "Carers &lt;Tuesdays&gt;" in page
 
 
 def test_opening_the_queue_is_audited_without_names(client, coordinator):

@@ -1,0 +1,116 @@
+"""The participant record's lists (rides to come, each place's register and scores),
+read as plain rows of the few columns they print and written here rather than by the
+template: ride, session, course, driver, register line and score instances, through
+prefetching and a dozen template nodes a line, were a third of the record's time. The
+markup is the template's own (templates/programmes/participant_detail.html).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from html import escape
+
+from django.template.defaultfilters import floatformat
+from django.utils import timezone
+from django.utils.formats import localize
+from django.utils.safestring import SafeString, mark_safe
+
+from hope.links import RowLink
+from programmes.measures import Timepoint
+from programmes.models import Arranged, Attendance, Direction, Mark, Participant, Ride, Score
+
+_DIRECTIONS = dict(Direction.choices)
+_ARRANGED = dict(Arranged.choices)
+_MARKS = dict(Mark.choices)
+_TIMEPOINTS = dict(Timepoint.choices)
+
+
+def ride_lines(participant: Participant) -> list[SafeString]:
+    """Their rides to come, soonest first: when and which way, the course and session,
+    and who drives (or how it is arranged). One query."""
+    detail = RowLink("programmes:ride_detail")
+    lines = []
+    for pk, direction, arranged, cover_wanted_at, start, number, title, driver_id, driver in (
+        Ride.objects.live()
+        .upcoming()
+        .filter(participant=participant)
+        .order_by("start", "pk")
+        .values_list(
+            "pk",
+            "direction",
+            "arranged",
+            "cover_wanted_at",
+            "session__start",
+            "session__number",
+            "session__course__title",
+            "driver_id",
+            "driver__full_name",
+        )
+    ):
+        if driver_id:
+            who = escape(driver) + (" (asked for cover)" if cover_wanted_at else "")
+        elif arranged:
+            who = f"Arranged: {escape(_ARRANGED.get(arranged, arranged).lower())}"
+        else:
+            who = "<strong>No driver yet</strong>"
+        way = escape(_DIRECTIONS.get(direction, direction).lower())
+        lines.append(
+            mark_safe(  # noqa: S308 - every value escaped, or a number
+                f'<a href="{detail(pk)}">{timezone.localtime(start):%a %-d %b}, {way}</a> '
+                f"({escape(title)}, session {int(number)}):\n      {who}"
+            )
+        )
+    return lines
+
+
+def register_lines(place_ids: list[int]) -> dict[int, list[SafeString]]:
+    """Each place's register, by place: every session's line in order, with its mark,
+    or why there is none. One query (none without places)."""
+    lines: dict[int, list[SafeString]] = defaultdict(list)
+    if not place_ids:
+        return lines
+    for place_id, number, start, mark, expected, cancelled in (
+        Attendance.objects.filter(place__in=place_ids)
+        .order_by("start")
+        .values_list(
+            "place_id", "session__number", "start", "mark", "expected", "session__is_cancelled"
+        )
+    ):
+        if mark:
+            said = f"<strong>{escape(_MARKS.get(mark, mark))}</strong>"
+        elif not expected:
+            said = "no longer expected"
+        else:
+            said = "cancelled" if cancelled else "not marked yet"
+        start = timezone.localtime(start)
+        lines[place_id].append(
+            mark_safe(  # noqa: S308 - every value escaped, or a number
+                f"Session {int(number)}, {start:%a} {start.day} {start:%b %Y}: {said}"
+            )
+        )
+    return lines
+
+
+def score_lines(place_ids: list[int]) -> dict[int, list[SafeString]]:
+    """Each place's scores, by place, by measure then time point: the total, and the
+    metric score or level where the measure has one. One query (none without places)."""
+    lines: dict[int, list[SafeString]] = defaultdict(list)
+    if not place_ids:
+        return lines
+    for place_id, measure, timepoint, total, metric, level in (
+        Score.objects.filter(place__in=place_ids)
+        .order_by("measure", "timepoint")
+        .values_list("place_id", "measure", "timepoint", "total", "metric", "level")
+    ):
+        # The template's own filters: floatformat:"-1" for the total, the metric as
+        # {{ }} prints a number.
+        line = (
+            f"{escape(measure.upper())}, {escape(_TIMEPOINTS.get(timepoint, timepoint).lower())}:"
+            f" <strong>{floatformat(total, '-1')}</strong>"
+        )
+        if metric is not None:
+            line += f" (metric score {localize(metric)})"
+        if level:
+            line += f", level {int(level)}"
+        lines[place_id].append(mark_safe(line))  # noqa: S308 - every value escaped, or a number
+    return lines
