@@ -39,17 +39,19 @@ COVER_BADGES = {
 }
 
 
+def count_of(rows: QuerySet) -> Subquery:
+    """How many ``rows``, as a subquery to annotate an outer query's rows with: no GROUP
+    BY, one number a row."""
+    counted = Func(F("pk"), function="COUNT", output_field=IntegerField())
+    return Subquery(rows.order_by().values(n=counted))
+
+
 def _slots_held() -> Subquery:
     """How many of a session's two slots are held: its held claims, one per slot at most
     (``facilitators_claim_one_per_slot``). A count asked of each session by the
     (session, kind) index; "EXISTS a workforce claim and EXISTS a lived one" under a NOT
     or OR made PostgreSQL read every held claim of ten years into a hash instead."""
-    return Subquery(
-        SessionClaim.objects.held()
-        .filter(session=OuterRef("pk"))
-        .order_by()
-        .values(n=Func(F("pk"), function="COUNT", output_field=IntegerField()))
-    )
+    return count_of(SessionClaim.objects.held().filter(session=OuterRef("pk")))
 
 
 def paired(sessions: QuerySet[Session]) -> QuerySet[Session]:
@@ -91,14 +93,20 @@ def add_cover(sessions: Iterable[Session]) -> None:
     for session in sessions:
         session.workforce_name = holders.get((session.pk, FacilitatorKind.WORKFORCE))
         session.lived_name = holders.get((session.pk, FacilitatorKind.LIVED_EXPERIENCE))
-        if session.workforce_name and session.lived_name:
-            session.cover_state = "paired"
-        elif session.workforce_name:
-            session.cover_state = "workforce_only"
-        else:
-            session.cover_state = "lived_only" if session.lived_name else "none"
-        session.cover_label = COVER_LABELS[session.cover_state]
-        session.cover_badge = COVER_BADGES[session.cover_state]
+        set_cover(session, workforce=bool(session.workforce_name), lived=bool(session.lived_name))
+
+
+def set_cover(session: Session, *, workforce: bool, lived: bool) -> None:
+    """Set ``cover_state``, ``cover_label`` and ``cover_badge`` (its HTML) on the session
+    from which of its slots are held."""
+    if workforce and lived:
+        session.cover_state = "paired"
+    elif workforce:
+        session.cover_state = "workforce_only"
+    else:
+        session.cover_state = "lived_only" if lived else "none"
+    session.cover_label = COVER_LABELS[session.cover_state]
+    session.cover_badge = COVER_BADGES[session.cover_state]
 
 
 def add_paired_counts(courses: Iterable) -> None:

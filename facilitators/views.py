@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import copy
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -9,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
@@ -23,9 +22,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from facilitators.access import own_profile
 from facilitators.board import course_head, session_line
-from facilitators.cover import COVER_WINDOW_DAYS, add_cover, needing_cover
+from facilitators.cover import COVER_WINDOW_DAYS, add_cover, count_of, needing_cover
 from facilitators.forms import CoverRequestForm, OwnProfileForm, ProfileForm, TrainingForm
-from facilitators.gap_lines import gap_row
+from facilitators.gap_lines import candidate_row, gap_row
 from facilitators.models import (
     CoverRequest,
     FacilitatorKind,
@@ -36,7 +35,15 @@ from facilitators.models import (
     new_calendar_token,
 )
 from facilitators.notices import gave_back_tells_coordinators
-from facilitators.queries import clashes, gaps_with_eligible, held_times
+from facilitators.queries import (
+    COVER_ROW_FIELDS,
+    CoverRow,
+    clashes,
+    free_to_step_in,
+    gaps_of,
+    held_times,
+    missing_kinds,
+)
 from facilitators.services import (
     CourseClaimIncomplete,
     SlotError,
@@ -605,27 +612,27 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "undoable": set(session.claims.undoable_by(request.user).values_list("pk", flat=True)),
     }
     if is_coordinator(request.user) and not session.is_cancelled:
-        gaps = gaps_with_eligible([_all_missing(session)], session.start, session.end)
-        eligible = {gap.kind: gap.eligible for gap in gaps}
+        # Both slots offered (assigning replaces): the holders themselves are busy at
+        # this time, so never among them.
+        eligible: dict[str, list[FacilitatorProfile]] = {}
+        for profile in (
+            free_to_step_in(session).select_related("user").order_by("user__full_name", "pk")
+        ):
+            eligible.setdefault(profile.kind, []).append(profile)
         for slot in context["slots"]:
             slot["eligible"] = eligible.get(slot["kind"], [])
     return render(request, "facilitators/session_detail.html", context)
 
 
-def _all_missing(session: Session) -> Session:
-    """A copy of the session with both slots treated as open, so the page offers
-    candidates for both (assigning replaces). A copy: the page still shows the real cover."""
-    candidate = copy.copy(session)
-    candidate.workforce_name = None
-    candidate.lived_name = None
-    return candidate
-
-
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required
 @coordinator_required
 def assign_view(request: HttpRequest, pk: int) -> HttpResponse:
-    session = get_object_or_404(Session.objects.select_related("course", "venue"), pk=pk)
+    """GET: the colleagues who could fill the session's open slots, to choose one (from
+    the cover page). POST: put the one chosen in the slot of their kind."""
+    session = get_object_or_404(Session.objects.select_related("course__programme", "venue"), pk=pk)
+    if request.method == "GET":
+        return _choose_page(request, session)
     profile = (
         FacilitatorProfile.objects.select_related("user")
         .filter(pk=int_or_none(request.POST.get("facilitator")))
@@ -640,42 +647,122 @@ def assign_view(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, str(error))
         else:
             messages.success(request, f"{profile.user} assigned to {session.label}.")
+            return redirect_back(request, reverse("facilitators:session_detail", args=[pk]))
+    # Refused from the page of choices: back to it, to choose again from who is free now.
+    if request.POST.get("from") == "choose":
+        return redirect("facilitators:assign", pk=pk)
     return redirect_back(request, reverse("facilitators:session_detail", args=[pk]))
+
+
+def _choose_page(request: HttpRequest, session: Session) -> HttpResponse:
+    """Who could step in to each open slot of ``session``: their name, what they hold
+    in the coming weeks and their training, each with an Assign button that returns to
+    the cover page. A fixed number of queries whatever the team's size."""
+    now = timezone.now()
+    add_cover([session])
+    _add_day_and_times([session], "%A %-d %B %Y")
+    kinds = missing_kinds(session)
+    open_now = not session.is_cancelled and not session.has_started(now)
+    people = []
+    if kinds and open_now:
+        months = TeamSettings.current().refresher_months
+        today = timezone.localdate(now)
+        coming = SessionClaim.objects.held().filter(
+            facilitator=OuterRef("pk"),
+            start__gt=now,
+            start__lt=now + timedelta(days=COVER_WINDOW_DAYS),
+        )
+        people = [
+            {
+                "pk": pk,
+                "kind": kind,
+                "kind_label": FacilitatorKind(kind).label.lower(),
+                "name": name,
+                "availability": availability,
+                "training": Training(trained_on=trained_on, refreshed_on=refreshed_on),
+                "coming": coming_count,
+            }
+            for pk, kind, name, availability, trained_on, refreshed_on, coming_count in (
+                free_to_step_in(session)
+                .filter(kind__in=kinds)
+                # The training the rule joined, for this session's programme.
+                .annotate(
+                    trained_on=F("trainings__trained_on"),
+                    refreshed_on=F("trainings__refreshed_on"),
+                    coming=count_of(coming),
+                )
+                .order_by("user__full_name", "pk")
+                .values_list(
+                    "pk",
+                    "kind",
+                    "user__full_name",
+                    "availability_note",
+                    "trained_on",
+                    "refreshed_on",
+                    "coming",
+                )
+            )
+        ]
+        for person in people:
+            person["refresher_due"] = person["training"].refresher_due(months, today)
+    csrf_token = get_token(request)
+    back = safe_next(request, reverse("facilitators:cover_gaps"))
+    session.assign_url = request.path
+    slots = [
+        {
+            "kind": kind,
+            "label": FacilitatorKind(kind).label,
+            "rows": format_html_join(
+                "",
+                "{}",
+                (
+                    (
+                        candidate_row(
+                            person,
+                            session,
+                            window=COVER_WINDOW_DAYS,
+                            csrf_token=csrf_token,
+                            next_url=back,
+                        ),
+                    )
+                    for person in people
+                    if person["kind"] == kind
+                ),
+            ),
+        }
+        for kind in kinds
+    ]
+    return render(
+        request,
+        "facilitators/assign.html",
+        {
+            "session": session,
+            "slots": slots,
+            "open_now": open_now,
+            "window": COVER_WINDOW_DAYS,
+        },
+    )
 
 
 @login_required
 @coordinator_required
 def cover_gaps(request: HttpRequest) -> HttpResponse:
-    """Sessions coming up without a full pair, soonest first, with who could step in."""
+    """Sessions coming up without a full pair, soonest first, each open slot with how
+    many could step in and a link to choose who (``assign_view``)."""
     now = timezone.now()
-    until = now + timedelta(days=COVER_WINDOW_DAYS)
-    sessions = list(
-        needing_cover(now)
-        .select_related("course", "course__programme", "venue")
-        .order_by("start", "pk")
-    )
-    add_cover(sessions)
+    sessions = [
+        CoverRow(*row)
+        for row in needing_cover(now).values_list(*COVER_ROW_FIELDS).order_by("start", "pk")
+    ]
     _add_day_and_times(sessions, "%a %-d %b")
-    gaps = gaps_with_eligible(sessions, now, until)
     # Each row's links from one reverse() per route, not {% url %} per row.
-    detail_url, assign_url = RowLink("facilitators:session_detail"), RowLink("facilitators:assign")
+    detail_url, choose_url = RowLink("facilitators:session_detail"), RowLink("facilitators:assign")
     for session in sessions:
         session.detail_url = detail_url(session.pk)
-        session.assign_url = assign_url(session.pk)
-    # Each person's <option> made once: a gap offers up to every trained colleague, and
-    # a thousand options rendered one by one were most of the page's time at ten years.
-    options: dict[int, str] = {}
+        session.choose_url = choose_url(session.pk)
+    gaps = gaps_of(sessions)
     for gap in gaps:
-        for profile in gap.eligible:
-            if profile.pk not in options:
-                options[profile.pk] = format_html(
-                    '<option value="{}">{}</option>', profile.pk, profile.user.full_name
-                )
-        # Safe: each piece was escaped by format_html above.
-        gap.options = mark_safe("".join(options[p.pk] for p in gap.eligible))  # noqa: S308
-    csrf_token = get_token(request)
-    for gap in gaps:
-        gap.row_html = gap_row(gap, csrf_token=csrf_token, here=request.path)
+        gap.row_html = gap_row(gap)
     cover_requests = (
         CoverRequest.objects.open()
         .filter(claim__session__start__gt=now)
