@@ -763,14 +763,36 @@ def cover_gaps(request: HttpRequest) -> HttpResponse:
     gaps = gaps_of(sessions)
     for gap in gaps:
         gap.row_html = gap_row(gap)
-    cover_requests = (
-        CoverRequest.objects.open()
-        .filter(claim__session__start__gt=now)
-        .select_related(
-            "claim__session__course", "claim__session__venue", "claim__facilitator__user"
+    # Plain values, the few the lines show: five joined instances a request cost more
+    # to read than the (usually empty) list.
+    kinds = {kind: label.lower() for kind, label in FacilitatorKind.choices}
+    cover_requests = [
+        {
+            "url": detail_url(session_id),
+            "start": start,
+            "title": title,
+            "number": number,
+            "name": name,
+            "kind": kinds[kind],
+            "requested_at": requested_at,
+            "reason": reason,
+        }
+        for session_id, start, title, number, name, kind, requested_at, reason in (
+            CoverRequest.objects.open()
+            .filter(claim__session__start__gt=now)
+            .order_by("claim__session__start")
+            .values_list(
+                "claim__session_id",
+                "claim__session__start",
+                "claim__session__course__title",
+                "claim__session__number",
+                "claim__facilitator__user__full_name",
+                "claim__kind",
+                "requested_at",
+                "reason",
+            )
         )
-        .order_by("claim__session__start")
-    )
+    ]
     return render(
         request,
         "facilitators/cover_gaps.html",

@@ -209,3 +209,21 @@ def test_a_bad_cover_reason_is_explained_next_to_the_field_and_saves_nothing(
         and "The reason must be 200 characters or fewer." in html
     )
     assert not CoverRequest.objects.exists()
+
+
+def test_an_open_request_for_cover_is_listed_with_session_holder_and_reason(
+    client, coordinator, programme, workforce
+):
+    session = near_course(programme).sessions.select_related("course").first()
+    claim = SessionClaimFactory(session=session, facilitator=workforce)
+    CoverRequest.objects.create(
+        claim=claim, reason="Car's in the garage", requested_at=timezone.now()
+    )
+    client.force_login(coordinator)
+    html = client.get(reverse("facilitators:cover_gaps")).content.decode()
+    start = timezone.localtime(session.start)
+    assert (
+        f'<li><a href="/sessions/{session.pk}/">{start:%a %-d %b, %H:%M} – Soon, session 1</a>:\n'
+        f"      {escape(workforce.user.full_name)} (workforce) asked 0\xa0minutes ago: "
+        "“Car&#x27;s in the garage”.</li>"
+    ) in html
