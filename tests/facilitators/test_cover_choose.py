@@ -251,3 +251,22 @@ def test_choose_page_says_when_nobody_eligible_is_free(client, coordinator, prog
     assert "Nobody eligible is free. Train or invite another workforce facilitator." in html
     assert "Nobody eligible is free. Train or invite another lived experience facilitator." in html
     assert "<form" not in html.split('id="main-content"')[1].split("</main>")[0]
+
+
+def test_the_cover_page_and_the_choose_page_write_titles_and_names_as_text(
+    client, coordinator, programme, gap
+):
+    gap.course.title = "Carers <script>x</script>"
+    gap.course.save()
+    gap.venue.name = "St Mark's & <b>Hall</b>"
+    gap.venue.save()
+    person("Ann <b>O'Brien</b>", programme, availability_note="<i>Mornings</i>")
+    client.force_login(coordinator)
+    cover = client.get(reverse("facilitators:cover_gaps")).content.decode()
+    assert "Carers &lt;script&gt;x&lt;/script&gt;, session 1" in cover
+    assert "St Mark&#x27;s &amp; &lt;b&gt;Hall&lt;/b&gt;" in cover
+    assert "<script>x" not in cover and "<b>Hall" not in cover
+    choose = client.get(reverse("facilitators:assign", args=[gap.pk])).content.decode()
+    assert "Ann &lt;b&gt;O&#x27;Brien&lt;/b&gt;" in choose
+    assert "&lt;i&gt;Mornings&lt;/i&gt;" in choose
+    assert "<b>O'Brien" not in choose and "<i>Mornings" not in choose
