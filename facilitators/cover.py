@@ -39,6 +39,13 @@ COVER_BADGES = {
 }
 
 
+def count_of(rows: QuerySet) -> Subquery:
+    """How many ``rows``, as a subquery to annotate an outer query's rows with: no GROUP
+    BY, one number a row."""
+    counted = Func(F("pk"), function="COUNT", output_field=IntegerField())
+    return Subquery(rows.order_by().values(n=counted))
+
+
 def _slots_held(kind: str | None = None) -> Subquery:
     """How many of a session's two slots (of ``kind`` only, if given) are held: its held
     claims, one per slot at most (``facilitators_claim_one_per_slot``). A count asked of
@@ -48,9 +55,7 @@ def _slots_held(kind: str | None = None) -> Subquery:
     claims = SessionClaim.objects.held().filter(session=OuterRef("pk"))
     if kind is not None:
         claims = claims.filter(kind=kind)
-    return Subquery(
-        claims.order_by().values(n=Func(F("pk"), function="COUNT", output_field=IntegerField()))
-    )
+    return count_of(claims)
 
 
 def slot_held(kind: str) -> Subquery:
@@ -115,11 +120,19 @@ def add_cover(sessions: Iterable[Session], claims: Iterable[SessionClaim] | None
     for session in sessions:
         session.workforce_name = holders.get((session.pk, FacilitatorKind.WORKFORCE))
         session.lived_name = holders.get((session.pk, FacilitatorKind.LIVED_EXPERIENCE))
-        session.cover_state = cover_state(
-            workforce=session.workforce_name is not None, lived=session.lived_name is not None
+        set_cover(
+            session,
+            workforce=session.workforce_name is not None,
+            lived=session.lived_name is not None,
         )
-        session.cover_label = COVER_LABELS[session.cover_state]
-        session.cover_badge = COVER_BADGES[session.cover_state]
+
+
+def set_cover(session: Session, *, workforce: bool, lived: bool) -> None:
+    """Set ``cover_state``, ``cover_label`` and ``cover_badge`` (its HTML) on the session
+    from which of its slots are held."""
+    session.cover_state = cover_state(workforce=workforce, lived=lived)
+    session.cover_label = COVER_LABELS[session.cover_state]
+    session.cover_badge = COVER_BADGES[session.cover_state]
 
 
 def add_paired_counts(courses: Iterable, sessions: Iterable[Session] | None = None) -> None:

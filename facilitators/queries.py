@@ -2,23 +2,51 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
+from django.db import connection
 from django.db.models import Exists, OuterRef, QuerySet
 
-from facilitators.models import FacilitatorProfile, SessionClaim, Training
+from facilitators.cover import set_cover
+from facilitators.models import FacilitatorProfile, FacilitatorStatus, SessionClaim, Training
 from hope.models import TeamSettings
 from hope.roles import FacilitatorKind
 from programmes.models import Session
 
 
 @dataclass
+class CoverRow:
+    """A session without its pair, as the cover page reads it: plain values, not a
+    session, course and venue instance each (a third of the page's reading)."""
+
+    pk: int
+    start: datetime
+    end: datetime
+    number: int
+    title: str
+    venue_name: str | None
+    programme_id: int
+
+
+COVER_ROW_FIELDS = (
+    "pk",
+    "start",
+    "end",
+    "number",
+    "course__title",
+    "venue__name",
+    "course__programme_id",
+)
+
+
+@dataclass
 class Gap:
-    session: Session
+    """A slot of ``session`` nobody holds, and how many could step in (``free``)."""
+
+    session: CoverRow
     kind: str
-    eligible: list[FacilitatorProfile] = field(default_factory=list)
+    free: int
 
     @property
     def kind_label(self) -> str:
@@ -35,59 +63,117 @@ def missing_kinds(session: Session) -> list[str]:
     return kinds
 
 
-def gaps_with_eligible(sessions: list[Session], start: datetime, end: datetime) -> list[Gap]:
-    """Every missing slot in ``sessions`` with the people who could fill it.
-
-    Three queries whatever the number of sessions (none for none): the trainings for
-    their programmes, the active people who hold them, and the claims held between
-    ``start`` and ``end``; the matching happens here.
-    """
-    if not sessions:
-        return []
-    active = FacilitatorProfile.objects.active()
-    # Pairs in one plain query: prefetch_related filtered a queryset for each of 150
-    # profiles, a third of the cover page's time at ten years. Only the trainings for
-    # these sessions' programmes, and only the people who hold one: a session's page
-    # read all thousand trainings and 150 people to find its few candidates.
-    trainings = Training.objects.filter(
-        profile__in=active, programme__in={s.course.programme_id for s in sessions}
-    )
-    trained: dict[int, set[int]] = defaultdict(set)
-    for profile_id, programme_id in trainings.values_list("profile_id", "programme_id"):
-        trained[profile_id].add(programme_id)
-    profiles = list(
-        active.filter(pk__in=trainings.values("profile"))
-        .select_related("user")
-        .order_by("user__full_name", "pk")
-    )
-    busy: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
-    for facilitator_id, claim_start, claim_end in (
+def free_to_step_in(session: Session) -> QuerySet[FacilitatorProfile]:
+    """The one rule for who could take a slot of ``session`` (its ``course`` loaded):
+    active, trained to deliver its programme, and holding nothing at an overlapping time.
+    Either kind: filter by ``kind`` for one slot. ``open_slots`` counts the same people
+    for many sessions."""
+    busy = (
         SessionClaim.objects.held()
-        .filter(start__lt=end, end__gt=start)
-        .values_list("facilitator_id", "start", "end")
-    ):
-        busy[facilitator_id].append((claim_start, claim_end))
+        .overlapping(session.start, session.end)
+        .filter(facilitator=OuterRef("pk"))
+    )
+    # One training per person and programme (facilitators_training_once_per_programme),
+    # so the join repeats nobody.
+    return (
+        FacilitatorProfile.objects.active()
+        .filter(trainings__programme=session.course.programme_id)
+        .exclude(Exists(busy))
+    )
 
-    # Who is trained for what, by (kind, programme), in name order: each gap then checks
-    # the diaries of its few candidates only, not all 150 people. Each with their id in
-    # hand, and only the busy ones' diaries read: thirty gaps of fifty candidates each
-    # asked ``pk`` and walked an empty diary 1,500 times a request.
-    candidates: dict[tuple[str, int], list[tuple[int, FacilitatorProfile]]] = defaultdict(list)
-    for profile in profiles:
-        for programme_id in trained[profile.pk]:
-            candidates[(profile.kind, programme_id)].append((profile.pk, profile))
 
+# Each open slot of each session, and how many could step in to it: the rule of
+# ``free_to_step_in`` (active: ``FacilitatorProfileQuerySet.active``; trained for the
+# session's programme; holding no claim, ``held()``, whose time overlaps the session's,
+# '[)' as the no-overlap rule has it), counted. tests/facilitators/test_cover_choose.py
+# holds the two to the same answers.
+#
+# Counted as those trained and active less those of them busy at the time, not by
+# asking each candidate's diary: thirty sessions of forty candidates each were 2,000
+# index probes (20 ms at ten years). The busy are the claims at each session's time, a
+# couple each, found by ``facilitators_claim_held_when``; MATERIALIZED keeps PostgreSQL
+# to that plan (offered the kind to join on as well, it hashed every claim of ten years
+# against the slots: 20 ms). Written as SQL: the ORM's subqueries for it (four a
+# session) took longer to compile than to run.
+_OPEN_SLOTS = """
+WITH gap (id, programme_id, "start", "end") AS (
+    SELECT * FROM unnest(%(ids)s::bigint[], %(programmes)s::bigint[],
+                         %(starts)s::timestamptz[], %(ends)s::timestamptz[])
+), holder AS MATERIALIZED (
+    SELECT session_id, kind FROM facilitators_sessionclaim
+    WHERE session_id = ANY(%(ids)s) AND released_at IS NULL
+), slot AS MATERIALIZED (
+    SELECT gap.*, k.kind
+    FROM gap CROSS JOIN unnest(%(kinds)s::text[]) AS k (kind)
+    WHERE NOT EXISTS (
+        SELECT FROM holder WHERE holder.session_id = gap.id AND holder.kind = k.kind
+    )
+), active AS MATERIALIZED (
+    SELECT p.id FROM facilitators_facilitatorprofile p
+    JOIN hope_user u ON u.id = p.user_id
+    WHERE p.status = %(active)s AND u.is_active
+), trained AS (
+    SELECT t.programme_id, p.kind, count(*) AS n
+    FROM facilitators_training t
+    JOIN facilitators_facilitatorprofile p ON p.id = t.profile_id
+    WHERE t.programme_id = ANY(%(programmes)s) AND p.id IN (SELECT id FROM active)
+    GROUP BY 1, 2
+), overlapping AS MATERIALIZED (
+    SELECT slot.id, slot.programme_id, slot.kind, c.kind AS held_kind, c.facilitator_id
+    FROM slot
+    JOIN facilitators_sessionclaim c
+      ON c.released_at IS NULL
+     AND tstzrange(c."start", c."end", '[)') && tstzrange(slot."start", slot."end", '[)')
+), busy AS (
+    SELECT o.id, o.kind, count(DISTINCT o.facilitator_id) AS n
+    FROM overlapping o
+    WHERE o.held_kind = o.kind
+      AND o.facilitator_id IN (SELECT id FROM active)
+      AND EXISTS (
+          SELECT FROM facilitators_training t
+          WHERE t.profile_id = o.facilitator_id AND t.programme_id = o.programme_id
+      )
+    GROUP BY 1, 2
+)
+SELECT slot.id, slot.kind, coalesce(trained.n, 0) - coalesce(busy.n, 0)
+FROM slot
+LEFT JOIN trained ON trained.programme_id = slot.programme_id AND trained.kind = slot.kind
+LEFT JOIN busy ON busy.id = slot.id AND busy.kind = slot.kind
+"""
+
+
+def open_slots(sessions: list[CoverRow]) -> dict[tuple[int, str], int]:
+    """The slots of ``sessions`` nobody holds (no ``held()`` claim), by (session id,
+    kind), each with how many of ``free_to_step_in()`` could take it. One query, none for
+    no sessions."""
+    if not sessions:
+        return {}
+    params = {
+        "ids": [s.pk for s in sessions],
+        "programmes": [s.programme_id for s in sessions],
+        "starts": [s.start for s in sessions],
+        "ends": [s.end for s in sessions],
+        "kinds": FacilitatorKind.values,
+        "active": FacilitatorStatus.ACTIVE.value,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_OPEN_SLOTS, params)
+        return {(session_id, kind): n for session_id, kind, n in cursor.fetchall()}
+
+
+def gaps_of(sessions: list[CoverRow]) -> list[Gap]:
+    """Every slot nobody holds in ``sessions``, soonest first as given, with how many
+    could step in to it (``open_slots``). Sets each session's cover (``set_cover``)."""
+    free = open_slots(sessions)
     gaps = []
     for session in sessions:
-        session_start, session_end = session.start, session.end
-        for kind in missing_kinds(session):
-            eligible = [
-                profile
-                for pk, profile in candidates[(kind, session.course.programme_id)]
-                if pk not in busy
-                or not any(s < session_end and session_start < e for s, e in busy[pk])
-            ]
-            gaps.append(Gap(session=session, kind=kind, eligible=eligible))
+        kinds = [kind for kind in FacilitatorKind.values if (session.pk, kind) in free]
+        set_cover(
+            session,
+            workforce=FacilitatorKind.WORKFORCE not in kinds,
+            lived=FacilitatorKind.LIVED_EXPERIENCE not in kinds,
+        )
+        gaps += [Gap(session=session, kind=kind, free=free[(session.pk, kind)]) for kind in kinds]
     return gaps
 
 

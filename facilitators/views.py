@@ -1,14 +1,14 @@
 from __future__ import annotations
 
-import copy
 from datetime import datetime, time, timedelta
+from html import escape as html_escape
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -26,12 +26,13 @@ from facilitators.cover import (
     COVER_BADGES,
     COVER_WINDOW_DAYS,
     add_cover,
+    count_of,
     cover_state,
     needing_cover,
     slot_held,
 )
 from facilitators.forms import CoverRequestForm, OwnProfileForm, ProfileForm, TrainingForm
-from facilitators.gap_lines import gap_row
+from facilitators.gap_lines import candidate_row, gap_row
 from facilitators.mine import MY_CLAIM_FIELDS, MyClaim, past_line, summary
 from facilitators.models import (
     CoverRequest,
@@ -43,7 +44,14 @@ from facilitators.models import (
     new_calendar_token,
 )
 from facilitators.notices import gave_back_tells_coordinators
-from facilitators.queries import gaps_with_eligible, holds_overlapping
+from facilitators.queries import (
+    COVER_ROW_FIELDS,
+    CoverRow,
+    free_to_step_in,
+    gaps_of,
+    holds_overlapping,
+    missing_kinds,
+)
 from facilitators.services import (
     CourseClaimIncomplete,
     SlotError,
@@ -605,27 +613,27 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
         else set(),
     }
     if may_assign:
-        gaps = gaps_with_eligible([_all_missing(session)], session.start, session.end)
-        eligible = {gap.kind: gap.eligible for gap in gaps}
+        # Both slots offered (assigning replaces): the holders themselves are busy at
+        # this time, so never among them.
+        eligible: dict[str, list[FacilitatorProfile]] = {}
+        for profile in (
+            free_to_step_in(session).select_related("user").order_by("user__full_name", "pk")
+        ):
+            eligible.setdefault(profile.kind, []).append(profile)
         for slot in context["slots"]:
             slot["eligible"] = eligible.get(slot["kind"], [])
     return render(request, "facilitators/session_detail.html", context)
 
 
-def _all_missing(session: Session) -> Session:
-    """A copy of the session with both slots treated as open, so the page offers
-    candidates for both (assigning replaces). A copy: the page still shows the real cover."""
-    candidate = copy.copy(session)
-    candidate.workforce_name = None
-    candidate.lived_name = None
-    return candidate
-
-
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required
 @coordinator_required
 def assign_view(request: HttpRequest, pk: int) -> HttpResponse:
-    session = get_object_or_404(Session.objects.select_related("course", "venue"), pk=pk)
+    """GET: the colleagues who could fill the session's open slots, to choose one (from
+    the cover page). POST: put the one chosen in the slot of their kind."""
+    session = get_object_or_404(Session.objects.select_related("course__programme", "venue"), pk=pk)
+    if request.method == "GET":
+        return _choose_page(request, session)
     profile = (
         FacilitatorProfile.objects.select_related("user")
         .filter(pk=int_or_none(request.POST.get("facilitator")))
@@ -640,50 +648,152 @@ def assign_view(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, str(error))
         else:
             messages.success(request, f"{profile.user} assigned to {session.label}.")
+            return redirect_back(request, reverse("facilitators:session_detail", args=[pk]))
+    # Refused from the page of choices: back to it, to choose again from who is free now.
+    if request.POST.get("from") == "choose":
+        return redirect("facilitators:assign", pk=pk)
     return redirect_back(request, reverse("facilitators:session_detail", args=[pk]))
+
+
+def _choose_page(request: HttpRequest, session: Session) -> HttpResponse:
+    """Who could step in to each open slot of ``session``: their name, what they hold
+    in the coming weeks and their training, each with an Assign button that returns to
+    the cover page. A fixed number of queries whatever the team's size."""
+    now = timezone.now()
+    add_cover([session])
+    _add_day_and_times([session], "%A %-d %B %Y")
+    kinds = missing_kinds(session)
+    open_now = not session.is_cancelled and not session.has_started(now)
+    people = []
+    if kinds and open_now:
+        months = TeamSettings.current().refresher_months
+        today = timezone.localdate(now)
+        coming = SessionClaim.objects.held().filter(
+            facilitator=OuterRef("pk"),
+            start__gt=now,
+            start__lt=now + timedelta(days=COVER_WINDOW_DAYS),
+        )
+        people = [
+            {
+                "pk": pk,
+                "kind": kind,
+                "kind_label": FacilitatorKind(kind).label.lower(),
+                "name": name,
+                "availability": availability,
+                "training": Training(trained_on=trained_on, refreshed_on=refreshed_on),
+                "coming": coming_count,
+            }
+            for pk, kind, name, availability, trained_on, refreshed_on, coming_count in (
+                free_to_step_in(session)
+                .filter(kind__in=kinds)
+                # The training the rule joined, for this session's programme.
+                .annotate(
+                    trained_on=F("trainings__trained_on"),
+                    refreshed_on=F("trainings__refreshed_on"),
+                    coming=count_of(coming),
+                )
+                .order_by("user__full_name", "pk")
+                .values_list(
+                    "pk",
+                    "kind",
+                    "user__full_name",
+                    "availability_note",
+                    "trained_on",
+                    "refreshed_on",
+                    "coming",
+                )
+            )
+        ]
+        for person in people:
+            person["refresher_due"] = person["training"].refresher_due(months, today)
+    csrf_token = get_token(request)
+    back = safe_next(request, reverse("facilitators:cover_gaps"))
+    session.assign_url = request.path
+    slots = [
+        {
+            "kind": kind,
+            "label": FacilitatorKind(kind).label,
+            "rows": format_html_join(
+                "",
+                "{}",
+                (
+                    (
+                        candidate_row(
+                            person,
+                            session,
+                            window=COVER_WINDOW_DAYS,
+                            csrf_token=csrf_token,
+                            next_url=back,
+                        ),
+                    )
+                    for person in people
+                    if person["kind"] == kind
+                ),
+            ),
+        }
+        for kind in kinds
+    ]
+    return render(
+        request,
+        "facilitators/assign.html",
+        {
+            "session": session,
+            "slots": slots,
+            "open_now": open_now,
+            "window": COVER_WINDOW_DAYS,
+        },
+    )
 
 
 @login_required
 @coordinator_required
 def cover_gaps(request: HttpRequest) -> HttpResponse:
-    """Sessions coming up without a full pair, soonest first, with who could step in."""
+    """Sessions coming up without a full pair, soonest first, each open slot with how
+    many could step in and a link to choose who (``assign_view``)."""
     now = timezone.now()
-    until = now + timedelta(days=COVER_WINDOW_DAYS)
-    sessions = list(
-        needing_cover(now)
-        .select_related("course", "course__programme", "venue")
-        .order_by("start", "pk")
-    )
-    add_cover(sessions)
+    sessions = [
+        CoverRow(*row)
+        for row in needing_cover(now).values_list(*COVER_ROW_FIELDS).order_by("start", "pk")
+    ]
     _add_day_and_times(sessions, "%a %-d %b")
-    gaps = gaps_with_eligible(sessions, now, until)
     # Each row's links from one reverse() per route, not {% url %} per row.
-    detail_url, assign_url = RowLink("facilitators:session_detail"), RowLink("facilitators:assign")
+    detail_url, choose_url = RowLink("facilitators:session_detail"), RowLink("facilitators:assign")
     for session in sessions:
         session.detail_url = detail_url(session.pk)
-        session.assign_url = assign_url(session.pk)
-    # Each person's <option> made once: a gap offers up to every trained colleague, and
-    # a thousand options rendered one by one were most of the page's time at ten years.
-    options: dict[int, str] = {}
+        session.choose_url = choose_url(session.pk)
+    gaps = gaps_of(sessions)
     for gap in gaps:
-        for profile in gap.eligible:
-            if profile.pk not in options:
-                options[profile.pk] = format_html(
-                    '<option value="{}">{}</option>', profile.pk, profile.user.full_name
-                )
-        # Safe: each piece was escaped by format_html above.
-        gap.options = mark_safe("".join(options[p.pk] for p in gap.eligible))  # noqa: S308
-    csrf_token = get_token(request)
-    for gap in gaps:
-        gap.row_html = gap_row(gap, csrf_token=csrf_token, here=request.path)
-    cover_requests = (
-        CoverRequest.objects.open()
-        .filter(claim__session__start__gt=now)
-        .select_related(
-            "claim__session__course", "claim__session__venue", "claim__facilitator__user"
+        gap.row_html = gap_row(gap)
+    # Plain values, the few the lines show: five joined instances a request cost more
+    # to read than the (usually empty) list.
+    kinds = {kind: label.lower() for kind, label in FacilitatorKind.choices}
+    cover_requests = [
+        {
+            "url": detail_url(session_id),
+            "start": start,
+            "title": title,
+            "number": number,
+            "name": name,
+            "kind": kinds[kind],
+            "requested_at": requested_at,
+            "reason": reason,
+        }
+        for session_id, start, title, number, name, kind, requested_at, reason in (
+            CoverRequest.objects.open()
+            .filter(claim__session__start__gt=now)
+            .order_by("claim__session__start")
+            .values_list(
+                "claim__session_id",
+                "claim__session__start",
+                "claim__session__course__title",
+                "claim__session__number",
+                "claim__facilitator__user__full_name",
+                "claim__kind",
+                "requested_at",
+                "reason",
+            )
         )
-        .order_by("claim__session__start")
-    )
+    ]
     return render(
         request,
         "facilitators/cover_gaps.html",
@@ -721,7 +831,9 @@ def facilitator_list(request: HttpRequest) -> HttpResponse:
         chosen_trainings = chosen_trainings.filter(profile__kind=kind)
     # Everyone's trainings in one query of plain tuples, grouped here: a thousand
     # Training and Programme instances, each working out its own refresher date, were
-    # most of the page's time at ten years.
+    # most of the page's time at ten years. Each programme's name escaped once: a
+    # thousand trainings name a dozen programmes.
+    names: dict[str, str] = {}
     trainings: dict[int, list[str]] = {}
     due: dict[int, list[str]] = {}
     for profile_id, programme, is_due in (
@@ -729,40 +841,39 @@ def facilitator_list(request: HttpRequest) -> HttpResponse:
         .order_by("programme__name", "pk")
         .values_list("profile_id", "programme__name", "is_refresher_due")
     ):
-        trainings.setdefault(profile_id, []).append(programme)
+        if (name := names.get(programme)) is None:
+            name = names[programme] = html_escape(programme)
+        trainings.setdefault(profile_id, []).append(name)
         if is_due:
             due.setdefault(profile_id, []).append(programme)
-    # Plain rows, labels looked up once per kind and status rather than per person.
-    kinds, statuses = dict(FacilitatorKind.choices), dict(FacilitatorStatus.choices)
+    # Each row written here, the template's markup, from plain values: 150 rows of ten
+    # template nodes each (~10 µs a node) were most of the page's time, and format_html's
+    # checks on each of seven values a row most of what was left (the standard library's
+    # escape: the same five characters). Labels looked up and escaped once per kind and
+    # status rather than per person.
+    kinds = {value: html_escape(label) for value, label in FacilitatorKind.choices}
+    statuses = {value: html_escape(label) for value, label in FacilitatorStatus.choices}
     edit_url = RowLink("facilitators:facilitator_edit")
     rows = [
         {
             "pk": pk,
-            "url": edit_url(pk),
-            "name": name,
-            "kind": kinds[profile_kind],
-            "status": statuses[status],
-            "upcoming": upcoming_count,
-            "trainings": trainings.get(pk, []),
             "refresher_due": due.get(pk, []),
+            "html": mark_safe(  # noqa: S308 - every value escaped here or above, or a number
+                _FACILITATOR_ROW.format(
+                    html_escape(edit_url(pk)),
+                    html_escape(name),
+                    kinds[profile_kind],
+                    statuses[status],
+                    "; ".join(trainings.get(pk, ())) or "No training recorded",
+                    _REFRESHER_DUE if pk in due else "",
+                    int(upcoming_count),
+                )
+            ),
         }
         for pk, name, profile_kind, status, upcoming_count in profiles.values_list(
             "pk", "user__full_name", "kind", "status", "upcoming"
         )
     ]
-    # Each row written here, the template's markup: 150 rows of ten template nodes each
-    # (~10 µs a node) were most of the page's time.
-    for row in rows:
-        row["html"] = format_html(
-            _FACILITATOR_ROW,
-            row["url"],
-            row["name"],
-            row["kind"],
-            row["status"],
-            "; ".join(row["trainings"]) or "No training recorded",
-            _REFRESHER_DUE if row["refresher_due"] else "",
-            row["upcoming"],
-        )
     return render(
         request,
         "facilitators/facilitator_list.html",

@@ -643,6 +643,17 @@ MORE_CASES: dict[str, tuple[str, Case]] = {
             ),
         ]
     },
+    # The page to choose who fills a session's open slots (from the cover page): asking
+    # changes nothing; its Assign buttons are the POST row above.
+    "facilitators:assign, the page to choose who": (
+        "facilitators:assign",
+        Case(
+            coordinators_only(),
+            kwargs={"pk": "free_session"},
+            effect=holders("free_session"),
+            changes_for=set(),
+        ),
+    ),
     # A claim made from the volunteer's ride: the form, filled in from it (audited), and
     # saved. Another volunteer's ride would not exist (404: tests/expenses).
     "expenses:claim_create, from a ride": (

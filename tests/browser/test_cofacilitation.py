@@ -78,9 +78,19 @@ def test_facilitators_claim_and_the_coordinator_sees_cover(
     # Sessions 2 to 4 fall within the next 28 days.
     expect(page.get_by_role("cell", name="Workforce", exact=True)).to_have_count(3)
     assert_accessible(page)
+    # One could step in to each: the workforce facilitator, free at those times.
+    expect(page.get_by_text("1 free to step in")).to_have_count(3)
     page.get_by_role(
-        "button", name="Assign workforce facilitator to Carers – Riverside Tuesdays, session 2"
+        "link",
+        name="Choose who steps in as workforce facilitator for Carers – Riverside Tuesdays, "
+        "session 2",
     ).click()
+    expect(page.get_by_role("heading", name="Choose who steps in", level=1)).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role(
+        "button", name=f"Assign {workforce_facilitator.full_name} as workforce facilitator"
+    ).click()
+    expect(page).to_have_url(re.compile(r"/cover/$"))
     expect(
         page.get_by_text(re.compile(r"assigned to Carers – Riverside Tuesdays – .*, session 2, "))
     ).to_be_visible()

@@ -42,7 +42,12 @@ def test_an_assigned_facilitator_reads_the_notice_on_messages(
     sign_in(page, live_server, coordinator)
     nav(page, "Cover")
     page.get_by_role(
-        "button", name="Assign workforce facilitator to Carers – Riverside Fridays, session 1"
+        "link",
+        name="Choose who steps in as workforce facilitator for Carers – Riverside Fridays, "
+        "session 1",
+    ).click()
+    page.get_by_role(
+        "button", name=f"Assign {workforce_facilitator.full_name} as workforce facilitator"
     ).click()
     expect(page.get_by_text(re.compile(r"assigned to .*, session 1,"))).to_be_visible(timeout=SLOW)
 

@@ -76,14 +76,14 @@ def test_cover_request_is_taken_by_the_first_eligible_colleague(
     assert "just taken by someone else" in " ".join(str(m) for m in response.context["messages"])
 
 
-def test_cover_gaps_page_lists_gaps_soonest_first_with_eligible_people(
+def test_cover_gaps_page_lists_gaps_soonest_first_with_how_many_could_step_in(
     client, coordinator, programme, workforce, lived, colleague
 ):
     course = near_course(programme, days=2)
     first, second = course.sessions.get(number=1), course.sessions.get(number=2)
     SessionClaimFactory(session=first, facilitator=workforce)
     SessionClaimFactory(session=first, facilitator=lived)
-    # The colleague is busy at session 2's time elsewhere; untrained and paused people never show.
+    # The colleague is busy at session 2's time elsewhere; untrained and paused people never count.
     busy = CourseFactory(first_start=second.start).sessions.first()
     TrainingFactory(profile=colleague, programme=busy.course.programme)
     SessionClaimFactory(session=busy, facilitator=colleague)
@@ -95,17 +95,21 @@ def test_cover_gaps_page_lists_gaps_soonest_first_with_eligible_people(
     CourseFactory(first_start=timezone.now() + timedelta(days=40))  # beyond 28 days
     client.force_login(coordinator)
     gaps = client.get(reverse("facilitators:cover_gaps")).context["gaps"]
-    sessions = [g.session for g in gaps]
-    assert first not in sessions
-    assert sessions == sorted(sessions, key=lambda s: s.start)
-    gap = next(g for g in gaps if g.session == second and g.kind == FacilitatorKind.WORKFORCE)
-    assert gap.eligible == [workforce]
-    assert all(g.session.start < timezone.now() + timedelta(days=28) for g in gaps)
+    sessions = [g.session.pk for g in gaps]
+    assert first.pk not in sessions
+    starts = [g.session.start for g in gaps]
+    assert starts == sorted(starts)
+    gap = next(g for g in gaps if g.session.pk == second.pk and g.kind == FacilitatorKind.WORKFORCE)
+    assert gap.free == 1  # the workforce facilitator, and nobody else
+    assert all(start < timezone.now() + timedelta(days=28) for start in starts)
+    # Choosing happens on the session's own page: the same one person.
+    page = client.get(reverse("facilitators:assign", args=[second.pk])).content.decode()
+    assert f'name="facilitator" value="{workforce.pk}"' in page
+    for other in (colleague, paused):
+        assert f'name="facilitator" value="{other.pk}"' not in page
 
 
-def test_coordinator_assigns_from_the_cover_page_in_one_click(
-    client, coordinator, programme, lived
-):
+def test_coordinator_assigns_and_returns_to_the_cover_page(client, coordinator, programme, lived):
     session = near_course(programme).sessions.first()
     client.force_login(coordinator)
     response = client.post(
@@ -231,3 +235,21 @@ def test_a_bad_cover_reason_is_explained_next_to_the_field_and_saves_nothing(
         and "The reason must be 200 characters or fewer." in html
     )
     assert not CoverRequest.objects.exists()
+
+
+def test_an_open_request_for_cover_is_listed_with_session_holder_and_reason(
+    client, coordinator, programme, workforce
+):
+    session = near_course(programme).sessions.select_related("course").first()
+    claim = SessionClaimFactory(session=session, facilitator=workforce)
+    CoverRequest.objects.create(
+        claim=claim, reason="Car's in the garage", requested_at=timezone.now()
+    )
+    client.force_login(coordinator)
+    html = client.get(reverse("facilitators:cover_gaps")).content.decode()
+    start = timezone.localtime(session.start)
+    assert (
+        f'<li><a href="/sessions/{session.pk}/">{start:%a %-d %b, %H:%M} – Soon, session 1</a>:\n'
+        f"      {escape(workforce.user.full_name)} (workforce) asked 0\xa0minutes ago: "
+        "“Car&#x27;s in the garage”.</li>"
+    ) in html

@@ -168,3 +168,17 @@ def test_home_tells_coordinators_how_many_refreshers_are_due(
     training.save()
     client.force_login(coordinator)
     assert "1 facilitator is due a refresher" in client.get("/").content.decode()
+
+
+def test_the_list_of_facilitators_writes_names_and_programmes_as_text(
+    client, coordinator, workforce, programme
+):
+    workforce.user.full_name = "Ann <b>O'Brien</b>"
+    workforce.user.save()
+    programme.name = "Carers & <i>friends</i>"
+    programme.save()
+    client.force_login(coordinator)
+    html = client.get(reverse("facilitators:facilitator_list")).content.decode()
+    assert "Ann &lt;b&gt;O&#x27;Brien&lt;/b&gt;" in html
+    assert "Carers &amp; &lt;i&gt;friends&lt;/i&gt;" in html
+    assert "<b>O'Brien" not in html and "<i>friends" not in html

@@ -57,7 +57,16 @@ def add_sessions(count: int, programme, *, holders, offset: int) -> None:
 
 @pytest.mark.parametrize(
     "page_name",
-    ["board", "mine", "cover_gaps", "facilitator_list", "session_detail", "feed", "courses"],
+    [
+        "board",
+        "mine",
+        "cover_gaps",
+        "choose",
+        "facilitator_list",
+        "session_detail",
+        "feed",
+        "courses",
+    ],
 )
 def test_queries_do_not_grow_from_10_to_500_sessions(
     client, programme, lived, coordinator, django_assert_max_num_queries, page_name
@@ -79,6 +88,9 @@ def test_queries_do_not_grow_from_10_to_500_sessions(
             "board": (lived.user, reverse("facilitators:board")),
             "mine": (lived.user, reverse("facilitators:mine")),
             "cover_gaps": (coordinator, reverse("facilitators:cover_gaps")),
+            # The first session has its workforce holder: the lived-experience slot's
+            # candidates, with what they hold in the coming weeks.
+            "choose": (coordinator, reverse("facilitators:assign", args=[any_session.pk])),
             "facilitator_list": (coordinator, reverse("facilitators:facilitator_list")),
             "session_detail": (
                 coordinator,
@@ -96,3 +108,31 @@ def test_queries_do_not_grow_from_10_to_500_sessions(
             assert client.get(url).status_code == 200
         counts.append(len(captured.captured_queries))
     assert counts[0] == counts[1], f"{page_name}: {counts}"
+
+
+def test_the_page_to_choose_who_steps_in_asks_the_same_for_2_or_40_colleagues(
+    client, programme, coordinator, django_assert_max_num_queries
+):
+    """Each colleague listed brings their training and their coming sessions."""
+    # Every third session, the first too, gets a workforce holder: the page lists
+    # lived-experience colleagues.
+    add_sessions(50, programme, holders=[FacilitatorProfileFactory()], offset=0)
+    first, *later = Session.objects.order_by("start")
+    client.force_login(coordinator)
+    url = reverse("facilitators:assign", args=[first.pk])
+    counts, listed = [], 0
+    for people in (2, 38):
+        for _ in range(people):
+            profile = FacilitatorProfileFactory(kind=FacilitatorKind.LIVED_EXPERIENCE)
+            TrainingFactory(profile=profile, programme=programme)
+            held = later[listed]
+            SessionClaim.objects.create(
+                session=held, kind=profile.kind, facilitator=profile, start=held.start, end=held.end
+            )
+            listed += 1
+        client.get(url)
+        with django_assert_max_num_queries(16) as captured:
+            response = client.get(url)
+        assert response.content.decode().count('name="facilitator"') == listed
+        counts.append(len(captured.captured_queries))
+    assert counts[0] == counts[1], counts
