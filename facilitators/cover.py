@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from django.db.models import Count, F, Func, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.html import format_html
 
 from facilitators.models import SessionClaim
+from hope.counts import count_of
 from hope.roles import FacilitatorKind
 from programmes.models import CourseStatus, Session
 
@@ -37,13 +38,6 @@ COVER_BADGES = {
     state: format_html('<span class="badge hope-cover hope-cover-{}">{}</span>', state, label)
     for state, label in COVER_LABELS.items()
 }
-
-
-def count_of(rows: QuerySet) -> Subquery:
-    """How many ``rows``, as a subquery to annotate an outer query's rows with: no GROUP
-    BY, one number a row."""
-    counted = Func(F("pk"), function="COUNT", output_field=IntegerField())
-    return Subquery(rows.order_by().values(n=counted))
 
 
 def _slots_held(kind: str | None = None) -> Subquery:

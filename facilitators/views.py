@@ -26,7 +26,6 @@ from facilitators.cover import (
     COVER_BADGES,
     COVER_WINDOW_DAYS,
     add_cover,
-    count_of,
     cover_state,
     needing_cover,
     slot_held,
@@ -67,6 +66,7 @@ from facilitators.services import (
 )
 from hope.access import coordinator_required, role_required
 from hope.audit import audit_viewed, save_with_audit
+from hope.counts import count_of
 from hope.formkit import option_list
 from hope.links import RowLink
 from hope.models import AuditEvent, TeamSettings

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import F, Func, IntegerField, QuerySet, Subquery
 
 
 def counts(**querysets: QuerySet) -> dict[str, int]:
@@ -23,3 +23,10 @@ def counts(**querysets: QuerySet) -> dict[str, int]:
         cursor.execute("SELECT " + ", ".join(selects), params)
         row = cursor.fetchone()
     return dict(zip(querysets, row, strict=True))
+
+
+def count_of(rows: QuerySet) -> Subquery:
+    """How many ``rows`` (filtered on an ``OuterRef``), as a subquery to annotate an outer
+    query's rows with: COUNT without GROUP BY gives one number a row, 0 when none."""
+    counted = Func(F("pk"), function="COUNT", output_field=IntegerField())
+    return Subquery(rows.order_by().values(n=counted))

@@ -17,10 +17,11 @@ from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import ArrayField, RangeOperators
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import ExpressionWrapper, F, Func, OuterRef, Q, Subquery
+from django.db.models import ExpressionWrapper, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, Upper
 from django.utils import timezone
 
+from hope.counts import count_of
 from hope.modelbase import TimeStamped
 from hope.ranges import TsTzRange
 from hope.reminders import MAX_REMINDER_DAYS
@@ -371,21 +372,14 @@ class PlaceQuerySet(models.QuerySet):
         adds filters or other counts over other relations."""
         lines = Attendance.objects.on_register().filter(place=OuterRef("pk"))
         return self.annotate(
-            sessions_attended=_count(lines.filter(mark=Mark.PRESENT)),
-            sessions_on_register=_count(lines),
+            sessions_attended=count_of(lines.filter(mark=Mark.PRESENT)),
+            sessions_on_register=count_of(lines),
         ).annotate(
             completed=ExpressionWrapper(
                 Q(sessions_attended__gte=F("course__programme__completion_min_sessions")),
                 output_field=models.BooleanField(),
             )
         )
-
-
-def _count(rows: models.QuerySet) -> Subquery:
-    """How many of ``rows`` (filtered on an ``OuterRef``), as a subquery. COUNT without
-    GROUP BY gives one row, 0 when there are none."""
-    counted = rows.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")
-    return Subquery(counted, output_field=models.IntegerField())
 
 
 class Place(TimeStamped):
