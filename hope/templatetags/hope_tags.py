@@ -4,10 +4,24 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from django import template
 
 from hope.formkit import bootstrap_field
+from hope.nav import main_menu as _main_menu
+from hope.nav import route as _route
 
 register = template.Library()
 
 PENNY = Decimal("0.01")
+
+
+@register.simple_tag(takes_context=True)
+def main_menu(context):
+    """The signed-in person's menu (hope/nav.py)."""
+    return _main_menu(context)
+
+
+@register.simple_tag
+def route(name: str) -> str:
+    """``{% url %}`` for a route without arguments, reversed once a process (hope/nav.py)."""
+    return _route(name)
 
 
 @register.filter
