@@ -11,7 +11,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from hope.channels import CHANNELS
-from hope.formkit import Form
+from hope.formkit import Form, ListSelect
 from hope.postcodes import PostcodeField, uk_district
 from programmes.models import Channel, HowHeard
 from programmes.participant_forms import MOBILE_MESSAGE, uk_mobile
@@ -37,10 +37,15 @@ class PublicForm(Form):
 class FindForm(PublicForm):
     """The course finder's filters (a GET form): each one only offers what is listed."""
 
-    programme = forms.TypedChoiceField(label="Course", required=False, coerce=int, empty_value=None)
-    town = forms.ChoiceField(label="Town", required=False)
+    # Written out in Python (ListSelect): a list of forty towns through Django's option
+    # template was a quarter of the page's time.
+    programme = forms.TypedChoiceField(
+        label="Course", required=False, coerce=int, empty_value=None, widget=ListSelect
+    )
+    town = forms.ChoiceField(label="Town", required=False, widget=ListSelect)
     day = forms.TypedChoiceField(
         label="Day",
+        widget=ListSelect,
         required=False,
         coerce=int,
         empty_value=None,

@@ -19,10 +19,12 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from hope.links import RowLink
 from hope.ratelimit import client_network, limit_hit
 from hope.requestcontext import client_ip
 from programmes.models import Channel, Course, RequestStatus
 from programmes.public import (
+    card_html,
     course_sessions,
     filter_cards,
     listed_course,
@@ -88,6 +90,7 @@ def find(request: HttpRequest) -> HttpResponse:
         near=chosen.get("near", ""),
     )
     page = Paginator(shown, PER_PAGE).get_page(request.GET.get("page"))
+    card_url = RowLink("programmes:find_course")
     query = request.GET.copy()
     query.pop("page", None)
     return _page(
@@ -96,6 +99,9 @@ def find(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "page": page,
+            "cards": [
+                card_html(card, url=card_url(card.pk), near=chosen.get("near", "")) for card in page
+            ],
             "filtered": bool(chosen),
             "near": chosen.get("near", ""),
             "query": query.urlencode(),

@@ -285,3 +285,26 @@ def test_the_team_settings_page_explains_a_bad_public_name(client, coordinator):
         {"refresher_months": 24, "release_notice_days": 7, "public_name": ""},
     )
     assert "Enter the team&#x27;s public name." in response.content.decode()
+
+
+def test_each_card_says_what_when_where_and_access_in_escaped_words(client):
+    programme = ProgrammeFactory(name="Carers & <friends>", audience="Unpaid carers <b>")
+    course = CourseFactory(
+        title="Tuesdays <script>",
+        programme=programme,
+        venue=VenueFactory(town="Newark & Sherwood", postcode="NG4 2RL"),
+    )
+    first = timezone.localtime(course.sessions.order_by("start").first().start)
+    card = client.get(FIND, {"near": "NG4"}).content.decode().split('<li class="card">')[1]
+    link = reverse("programmes:find_course", args=[course.pk])
+    assert f'<a href="{link}">Tuesdays &lt;script&gt;</a>' in card
+    assert "<dt>Course</dt><dd>Carers &amp; &lt;friends&gt;</dd>" in card
+    assert "<dt>Who it is for</dt><dd>Unpaid carers &lt;b&gt;</dd>" in card
+    sessions = course.sessions.count()
+    assert f"<dt>When</dt><dd>{first:%A}s, {first:%H:%M} to " in card
+    assert f"{sessions} sessions from {first.day} {first:%B %Y}</dd>" in card
+    # Sorted by nearness, each card names its district.
+    assert "<dt>Where</dt><dd>Newark &amp; Sherwood (NG4), in person</dd>" in card
+    assert "<dt>Access</dt><dd>Step-free access" in card
+    plain = client.get(FIND).content.decode()
+    assert "<dd>Newark &amp; Sherwood, in person</dd>" in plain
