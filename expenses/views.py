@@ -21,6 +21,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Coalesce
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -66,6 +67,7 @@ from expenses.models import (
     tax_year_miles_sentence,
     tax_year_of,
 )
+from expenses.queue_rows import to_pay_rows, waiting_rows
 from expenses.reports import venue_hire_sessions
 from expenses.rides import (
     MOST_RIDES_PER_CLAIM,
@@ -483,40 +485,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     ).get_page(request.GET.get("paying"))
     context |= {
         "queue": queue,
-        "queue_rows": _queue_rows(queue, request.user),
+        "queue_rows": waiting_rows(
+            queue.object_list, viewer=request.user, csrf_token=get_token(request)
+        ),
         "to_pay": to_pay,
-        "to_pay_rows": _queue_rows(to_pay, request.user),
+        "to_pay_rows": to_pay_rows(to_pay.object_list),
     }
     return render(request, "expenses/dashboard.html", context)
-
-
-def _queue_rows(page, viewer) -> list[dict]:
-    """The dashboard's claims as the rows show them, written once here: the template's
-    date filter, {% url %} and pounds three times a row were most of the page's time."""
-    detail, approve, reject = (
-        RowLink("expenses:claim_detail"),
-        RowLink("expenses:approve"),
-        RowLink("expenses:reject"),
-    )
-    claims = page.object_list.values_list(
-        "pk", "spent_on", "description", "amount", "times_resubmitted", "claimant_id",
-        "claimant__full_name",
-    )  # fmt: skip
-    return [
-        {
-            "pk": str(pk),
-            "url": detail(pk),
-            "approve_url": approve(pk),
-            "reject_url": reject(pk),
-            "title": f"{date_format(spent_on, 'j M Y')}: {description}",
-            "description": description,
-            "amount": pounds(amount),
-            "resubmitted": resubmitted > 0,
-            "own": claimant_id == viewer.pk,
-            "claimant": name,
-        }
-        for pk, spent_on, description, amount, resubmitted, claimant_id, name in claims
-    ]
 
 
 @login_required
