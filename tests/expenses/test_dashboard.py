@@ -467,3 +467,27 @@ def test_remembered_venue_hire_follows_sessions_starting_and_cancelled(
         with django_capture_on_commit_callbacks(execute=True):
             session_cancel(session=course.sessions.get(number=6), by=coordinator)
         assert dashboard_figures(client).venue_hire_committed == D("80.00")
+
+
+def test_a_finance_leads_own_claim_waits_for_another_to_decide(client, year):
+    lead, claimant = UserFactory(roles=[Role.FINANCE_LEAD]), UserFactory(roles=[Role.VOLUNTEER])
+    for who, what in ((lead, "Own <train> fare"), (claimant, "Bus & tram")):
+        ExpenseClaim.objects.create(
+            claimant=who, spent_on=date(2026, 9, 1), category=Category.OTHER,
+            description=what, amount=D("3.50"), status=ExpenseStatus.SUBMITTED,
+            submitted_at=timezone.now(),
+        )  # fmt: skip
+    client.force_login(lead)
+    page = client.get(reverse("expenses:dashboard")).content.decode()
+    queue = page.split('id="queue-heading"')[1].split('id="topay-heading"')[0]
+    rows = re.findall(r"<tr>\s*<th scope=\"row\".*?</tr>", queue, re.S)
+    own, other = sorted(rows, key=lambda row: "Own" not in row)
+    assert "1 Sep 2026: Own &lt;train&gt; fare" in own
+    assert "Your own claim: another finance lead decides." in own and "Approve" not in own
+    assert "1 Sep 2026: Bus &amp; tram" in other and "£3.50" in other
+    assert 'Approve<span class="visually-hidden"> claim ' in other
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', other).group(1)
+    action = re.search(r'<form method="post" action="([^"]+)"', other).group(1)
+    response = client.post(action, {"csrfmiddlewaretoken": token, "next": "dashboard"})
+    assert response.url == reverse("expenses:dashboard")
+    assert ExpenseClaim.objects.get(description="Bus & tram").status == ExpenseStatus.APPROVED
