@@ -163,3 +163,65 @@ def add_assign_forms(
             if options
             else _NO_DRIVERS
         )
+
+
+# A ride on the drivers' board, written once here (twenty cards of a dozen template nodes
+# and a form each were most of the board's time).
+_BOARD_CARD = (
+    '\n  <li class="card mb-2"><div class="card-body d-flex flex-wrap'
+    ' justify-content-between align-items-center gap-2">'
+    "\n    <div>"
+    '\n      <p class="fw-semibold mb-1"><a href="{url}">{name}, from {district}</a>{badge}</p>'
+    '\n      <p class="mb-0">{when}<br>To {venue}</p>'
+    "\n    </div>"
+    "\n    {action}"
+    "\n  </div></li>"
+)
+_COVER_WANTED = mark_safe(' <span class="badge text-bg-warning">Cover wanted</span>')
+_YOURS = mark_safe("<span>Yours: you asked for cover.</span>")
+_CLASHES = mark_safe('<span class="small">You hold another ride at that time.</span>')
+_TAKE = (
+    '<form method="post" action="{take}">'
+    '<input type="hidden" name="csrfmiddlewaretoken" value="{token}">'
+    '\n        <input type="hidden" name="next" value="{url}">'
+    '\n        <button type="submit" class="btn btn-primary">{label}'
+    '<span class="visually-hidden">: {name}, {day}</span></button>'
+    "\n      </form>"
+)
+
+
+def board_cards(rides: list[RideRow], *, can_drive: bool, request) -> SafeString:
+    """The board's rides as cards: for a driver, Take (or Take over, when its driver asked
+    for cover), or why not (theirs already, or it clashes with one they hold)."""
+    token = get_token(request)
+    cards = []
+    for ride in rides:
+        action = ""
+        if can_drive:
+            if ride.mine:
+                action = _YOURS
+            elif ride.clashes:
+                action = _CLASHES
+            else:
+                action = format_html(
+                    _TAKE,
+                    take=ride.take_url,
+                    token=token,
+                    url=ride.url,
+                    label="Take over this ride" if ride.cover_wanted_at else "Take this ride",
+                    name=ride.first_name,
+                    day=ride.day,
+                )
+        cards.append(
+            format_html(
+                _BOARD_CARD,
+                url=ride.url,
+                name=ride.first_name,
+                district=ride.pickup_district,
+                badge=_COVER_WANTED if ride.cover_wanted_at else "",
+                when=ride.when,
+                venue=ride.venue_name,
+                action=action,
+            )
+        )
+    return mark_safe("".join(cards))  # noqa: S308 - each card built by format_html

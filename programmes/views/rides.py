@@ -35,7 +35,7 @@ from programmes.ride_forms import (
     PickupForm,
 )
 from programmes.ride_notices import GAVE_BACK_WARNING_DAYS
-from programmes.ride_rows import RideRow, add_assign_forms, ride_rows
+from programmes.ride_rows import RideRow, add_assign_forms, board_cards, ride_rows
 from programmes.services.rides import (
     RideError,
     driver_area_set,
@@ -100,15 +100,17 @@ def _board(request: HttpRequest, area_form: DriverAreaForm | None = None) -> Htt
     if origin:  # else soonest first, as the query gives them
         rides.sort(key=lambda r: (district_nearness(origin, r.pickup_district), r.start, r.pk))
     audit_viewed(request, "the rides board", area=AuditArea.ROTA)
+    can_drive = is_driver(request.user)
     return render(
         request,
         "programmes/ride_board.html",
         {
             "rides": rides,
+            "cards": board_cards(rides, can_drive=can_drive, request=request),
             "days": BOARD_DAYS,
             "area": area,
             "area_form": area_form or DriverAreaForm(initial={"district": origin}),
-            "can_drive": is_driver(request.user),
+            "can_drive": can_drive,
             "coordinating": is_coordinator(request.user),
         },
     )
