@@ -4,9 +4,11 @@ import socket
 import threading
 
 import pytest
+import time_machine
 from celery.contrib.testing.worker import start_worker
 from django.core.cache import cache
 from django.db import connections
+from django.utils import timezone
 
 from hope import localservices
 from hope.cache import cache_breaker
@@ -105,6 +107,16 @@ def personas(
         "coordinator": coordinator,
         "evidence": evidence_viewer,
     }
+
+
+@pytest.fixture
+def midday():
+    """The clock at noon today (London), moving on from there: a test that needs a
+    session later today (the register opens on the session's day) would otherwise fail
+    when run between 23:00 and midnight."""
+    noon = timezone.localtime().replace(hour=12, minute=0, second=0, microsecond=0)
+    with time_machine.travel(noon, tick=True):
+        yield noon
 
 
 @pytest.fixture

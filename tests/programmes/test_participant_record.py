@@ -473,7 +473,7 @@ def test_actions_are_posts_only(client, coordinator, person, full_course):
     assert Place.objects.get(pk=place.pk).status == PlaceStatus.WAITING
 
 
-def test_the_register_marks_are_on_the_record(client, coordinator, person):
+def test_the_register_marks_are_on_the_record(midday, client, coordinator, person):
     course = CourseFactory(first_start=timezone.now().replace(microsecond=0) + timedelta(hours=1))
     place = place_request(participant=person, course=course, by=coordinator)
     line = Attendance.objects.get(place=place, session__number=1)
@@ -484,7 +484,7 @@ def test_the_register_marks_are_on_the_record(client, coordinator, person):
     assert html.count("not marked yet") == 5
 
 
-def test_each_register_line_and_ride_says_what_is_known_of_it(client, coordinator, person):
+def test_each_register_line_and_ride_says_what_is_known_of_it(midday, client, coordinator, person):
     course = CourseFactory(
         title="Carers <Tuesdays>",
         first_start=timezone.now().replace(microsecond=0) + timedelta(hours=1),

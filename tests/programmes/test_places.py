@@ -184,7 +184,7 @@ def test_a_session_moved_onto_a_participants_other_course_is_refused(coordinator
     assert not Attendance.objects.get(session=session).expected
 
 
-def test_the_register_marks_once_however_often_it_is_sent(coordinator):
+def test_the_register_marks_once_however_often_it_is_sent(midday, coordinator):
     course = CourseFactory(first_start=timezone.now().replace(microsecond=0) + timedelta(hours=1))
     place = place_request(participant=ParticipantFactory(), course=course, by=coordinator)
     line = Attendance.objects.get(place=place, session__number=1)
