@@ -21,6 +21,7 @@ from hope.audit import save_with_audit
 from hope.formkit import option_list
 from hope.links import RowLink
 from hope.models import AuditEvent
+from hope.paging import counted_page
 from hope.params import date_or_none, int_or_none
 from hope.roles import is_coordinator
 from programmes.access import (
@@ -30,10 +31,9 @@ from programmes.access import (
     visible_sessions,
 )
 from programmes.calendar_days import CalendarSession, day_html, month_cell
-from programmes.course_rows import course_row
+from programmes.course_rows import COURSE_ROW_FIELDS, CourseRow, course_rows
 from programmes.forms import ClosureForm, CourseEditForm, CourseForm, ProgrammeForm, SessionForm
 from programmes.models import (
-    DISPLAY_STATUSES,
     ClosureDate,
     Course,
     CourseStatus,
@@ -88,30 +88,25 @@ def course_list(request: HttpRequest) -> HttpResponse:
         courses = courses.filter(programme_id=programme_id)
     if venue_id:
         courses = courses.filter(venue_id=venue_id)
-    page = Paginator(courses, 25).get_page(request.GET.get("page"))
+    # Plain rows, and how many there are, in one query (no COUNT repeating the dates'
+    # aggregate, no Course instances).
+    page = counted_page(
+        courses.values_list(*COURSE_ROW_FIELDS), request.GET.get("page"), per_page=25
+    )
+    page.object_list = [CourseRow(*row) for row in page.object_list]
     courses_listed.send(sender=Course, courses=page.object_list)
-    # Each row's link, dates and status written once here: the template's {% url %},
-    # date filters and status include per row were most of the list's rendering.
-    course_url = RowLink("programmes:course_detail")
-    for course in page.object_list:
-        course.url = course_url(course.pk)
-        course.programme_name = programme_names.get(course.programme_id)
-        course.venue_name = venue_names.get(course.venue_id)
-        course.dates = None
-        if course.first_start:
-            first, last = (
-                timezone.localtime(course.first_start),
-                timezone.localtime(course.last_end),
-            )
-            course.dates = f"{first:%a %-d %b %Y} – {last:%-d %b %Y}"
-        course.status_key = course.display_status(now)
-        course.status_label = DISPLAY_STATUSES[course.status_key]
-        course.row_html = course_row(course)
+    rows = course_rows(
+        page.object_list,
+        programme_names=programme_names,
+        venue_names=venue_names,
+        now=now,
+    )
     return render(
         request,
         "programmes/course_list.html",
         {
             "page": page,
+            "rows": rows,
             "tab": tab,
             "tabs": COURSE_TABS,
             "programme_options": option_list(programmes, programme_id),

@@ -315,6 +315,26 @@ def test_course_list_rows_name_programme_venue_dates_and_cover(client, coordinat
     assert online
 
 
+def test_course_list_row_of_a_course_with_every_session_cancelled(client, coordinator):
+    course = CourseFactory(title="Called off", first_start=timezone.now() + timedelta(days=3))
+    course.sessions.update(is_cancelled=True)
+    client.force_login(coordinator)
+    html = client.get(reverse("programmes:course_list"), {"when": "past"}).content.decode()
+    row = html[html.index("Called off") :].split("</tr>")[0]
+    assert '<td data-label="Dates">No sessions</td>' in row
+    assert '<td data-label="Facilitator cover">–</td>' in row
+    assert '<span class="badge hope-status hope-status-cancelled">Cancelled</span>' in row
+
+
+def test_course_list_page_past_the_end_shows_the_last_page(client, coordinator):
+    for n in range(27):
+        CourseFactory(title=f"Course {n:02d}", first_start=timezone.now() + timedelta(days=n + 1))
+    client.force_login(coordinator)
+    response = client.get(reverse("programmes:course_list"), {"page": "9"})
+    assert response.context["page"].number == 2
+    assert [row.title for row in response.context["page"]] == ["Course 25", "Course 26"]
+
+
 def test_hire_costs_only_for_coordinators_and_finance(client, personas):
     venue = VenueFactory(hire_cost="37.50")
     for persona, shown in [
