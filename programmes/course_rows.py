@@ -108,3 +108,137 @@ def course_rows(
             )
         )
     return rows
+
+
+# --- A course's page: its sessions and its history --------------------------------------
+# Written here for the same reason as the list's rows: six to twenty-six sessions of some
+# twenty template nodes each, and a date filter for each line of history, were most of
+# the page's rendering. The markup is templates/programmes/course_detail.html's own.
+
+# The columns a session row is read with, in order (``values_list(*SESSION_ROW_FIELDS)``
+# of ``Session.objects.with_closure_ids()``).
+SESSION_ROW_FIELDS = (
+    "pk",
+    "course_id",
+    "number",
+    "start",
+    "end",
+    "venue_id",
+    "venue__name",
+    "is_cancelled",
+    "closure_ids",
+)
+
+
+@dataclass
+class SessionRow:
+    """A session as its course's page shows it; the cover receivers add who holds its
+    slots (``workforce_name``, ``lived_name``) and its ``cover_state`` and ``cover_badge``."""
+
+    pk: int
+    course_id: int
+    number: int
+    start: datetime
+    end: datetime
+    venue_id: int | None
+    venue_name: str | None
+    is_cancelled: bool
+    closure_ids: list[int]
+
+
+_SESSION_ROW = """
+    <tr id="session-{pk}"{row_class}>
+      <th scope="row"><a href="{detail_url}"><span class="d-md-none">Session </span>{number}\
+<span class="visually-hidden"> (session details)</span></a></th>
+      <td data-label="Date">{day}</td>
+      <td data-label="Time">{times}</td>
+      <td data-label="Venue">{venue}</td>
+      <td data-label="Facilitators">{cover}</td>
+      <td data-label="State">{state}</td>{actions}
+    </tr>"""
+_COVER = '{badge}<br><span class="small">Workforce: {workforce}<br>Lived experience: {lived}</span>'
+_REGISTER = (
+    '\n        <a class="btn btn-sm btn-outline-primary" href="{url}">Register'
+    '<span class="visually-hidden"> of session {number}</span></a>'
+)
+_CHANGE = (
+    '\n        <a class="btn btn-sm btn-outline-primary" href="{edit_url}">Move'
+    '<span class="visually-hidden"> session {number}</span></a>'
+    '\n        <a class="btn btn-sm btn-outline-danger" href="{cancel_url}">Cancel'
+    '<span class="visually-hidden"> session {number}</span>…</a>'
+)
+
+
+def session_rows(
+    sessions: list[SessionRow], *, now: datetime, coordinator: bool
+) -> list[SafeString]:
+    """Each session's row of its course's page: when and where, who holds its slots, its
+    state (held, planned, on a closed day, cancelled) and, for coordinators, its register
+    and, while it is still to come, Move and Cancel."""
+    zone = ZoneInfo(settings.TIME_ZONE)
+    detail_url = RowLink("facilitators:session_detail")
+    register_url = RowLink("programmes:register")
+    edit_url = RowLink("programmes:session_edit")
+    cancel_url = RowLink("programmes:session_cancel")
+    rows = []
+    for session in sessions:
+        start, end = session.start.astimezone(zone), session.end.astimezone(zone)
+        if session.is_cancelled:
+            cover, state = "", "Cancelled"
+        else:
+            cover = _COVER.format(
+                badge=getattr(session, "cover_badge", ""),
+                workforce=escape(getattr(session, "workforce_name", None) or "nobody yet"),
+                lived=escape(getattr(session, "lived_name", None) or "nobody yet"),
+            )
+            if session.start <= now:
+                state = "Held"
+            elif session.closure_ids:
+                state = "<strong>On a closed day</strong>" + (
+                    ": move or cancel it" if coordinator else ""
+                )
+            else:
+                state = "Planned"
+        actions = ""
+        if coordinator:
+            actions = '\n      <td class="text-nowrap">'
+            if not session.is_cancelled:
+                actions += _REGISTER.format(url=register_url(session.pk), number=session.number)
+                if session.start > now:
+                    actions += _CHANGE.format(
+                        edit_url=edit_url(session.pk),
+                        cancel_url=cancel_url(session.pk),
+                        number=session.number,
+                    )
+            actions += "\n      </td>"
+        rows.append(
+            mark_safe(  # noqa: S308 - every value from people escaped; the rest ours
+                _SESSION_ROW.format(
+                    pk=session.pk,
+                    row_class=' class="hope-cancelled-row"' if session.is_cancelled else "",
+                    detail_url=detail_url(session.pk),
+                    number=session.number,
+                    day=f"{start:%a %-d %b %Y}",
+                    times=f"{start:%H:%M}–{end:%H:%M}",
+                    venue=escape(session.venue_name) if session.venue_id else "Online",
+                    cover=cover,
+                    state=state,
+                    actions=actions,
+                )
+            )
+        )
+    return rows
+
+
+def history_lines(events) -> list[SafeString]:
+    """A course's lines of history (``events``: ``created_at``, ``summary``, ``actor_id``,
+    ``actor__full_name`` rows), newest first: when, what, and by whom."""
+    zone = ZoneInfo(settings.TIME_ZONE)
+    return [
+        mark_safe(  # noqa: S308 - summary and name escaped
+            f"<li>{created_at.astimezone(zone):%-d %b %Y %H:%M} — {escape(summary)}"
+            + (f" ({escape(name)})" if actor_id else "")
+            + "</li>"
+        )
+        for created_at, summary, actor_id, name in events
+    ]

@@ -31,7 +31,15 @@ from programmes.access import (
     visible_sessions,
 )
 from programmes.calendar_days import CalendarSession, day_html, month_cell
-from programmes.course_rows import COURSE_ROW_FIELDS, CourseRow, course_rows
+from programmes.course_rows import (
+    COURSE_ROW_FIELDS,
+    SESSION_ROW_FIELDS,
+    CourseRow,
+    SessionRow,
+    course_rows,
+    history_lines,
+    session_rows,
+)
 from programmes.forms import ClosureForm, CourseEditForm, CourseForm, ProgrammeForm, SessionForm
 from programmes.models import (
     ClosureDate,
@@ -122,37 +130,28 @@ def course_list(request: HttpRequest) -> HttpResponse:
 @role_required
 def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
     course = get_course_for_user(request, pk)
-    sessions = list(course.sessions.with_closure_ids().select_related("venue").order_by("number"))
+    # Plain rows rather than sessions and their venues as model instances.
+    sessions = [
+        SessionRow(*row)
+        for row in course.sessions.with_closure_ids()
+        .order_by("number")
+        .values_list(*SESSION_ROW_FIELDS)
+    ]
     sessions_listed.send(sender=Session, sessions=sessions)
     courses_listed.send(sender=Course, courses=[course], sessions=sessions)
-    # Each row's links and times written once here: four {% url %}s and two date filters
-    # a row were half the page's rendering.
-    links = {
-        name: RowLink(route)
-        for name, route in (
-            ("detail_url", "facilitators:session_detail"),
-            ("register_url", "programmes:register"),
-            ("edit_url", "programmes:session_edit"),
-            ("cancel_url", "programmes:session_cancel"),
-        )
-    }
-    for session in sessions:
-        for name, link in links.items():
-            setattr(session, name, link(session.pk))
-        start, end = timezone.localtime(session.start), timezone.localtime(session.end)
-        session.day_text = f"{start:%a %-d %b %Y}"
-        session.times_text = f"{start:%H:%M}–{end:%H:%M}"
+    now = timezone.now()
+    coordinator = is_coordinator(request.user)
     # Coordinators see every course's participants; a facilitator those of the courses
     # they run, in the window around the course (one query, for facilitators only).
-    participants_shown = is_coordinator(request.user) or (
+    participants_shown = coordinator or (
         courses_with_participants_shown(request.user).filter(pk=course.pk).exists()
     )
     history = []
-    if is_coordinator(request.user):
-        history = (
+    if coordinator:
+        history = history_lines(
             AuditEvent.objects.filter(target_type="programmes.course", target_id=str(course.pk))
-            .select_related("actor")
-            .only("created_at", "summary", "actor__full_name")[:20]
+            .order_by("-created_at", "-pk")
+            .values_list("created_at", "summary", "actor_id", "actor__full_name")[:20]
         )
     return render(
         request,
@@ -160,8 +159,9 @@ def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "course": course,
             "sessions": sessions,
+            "rows": session_rows(sessions, now=now, coordinator=coordinator),
             "history": history,
-            "now": timezone.now(),
+            "now": now,
             "participants_shown": participants_shown,
         },
     )
