@@ -30,7 +30,13 @@ from programmes.access import (
     visible_courses,
     visible_sessions,
 )
-from programmes.calendar_days import CalendarSession, day_html, month_cell
+from programmes.calendar_days import (
+    CalendarSession,
+    agenda_items,
+    day_html,
+    month_cell,
+    month_rows,
+)
 from programmes.course_rows import (
     COURSE_ROW_FIELDS,
     SESSION_ROW_FIELDS,
@@ -371,7 +377,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
     by_day: dict[date, list[CalendarSession]] = {}
     course_url = RowLink("programmes:course_detail")
     for session in sessions:
-        start = timezone.localtime(session.start)
+        start = session.start.astimezone(zone)
         session.course_url = course_url(session.course_id)
         session.time_text = f"{start:%H:%M}"
         if getattr(session, "cover_state", None) and not session.is_cancelled:
@@ -403,6 +409,8 @@ def calendar(request: HttpRequest) -> HttpResponse:
         if view == "month":
             day["cell_html"] = month_cell(day, today)
     weeks = [days[i : i + 7] for i in range(0, len(days), 7)]
+    # The phone's agenda: the month's days with something on them.
+    agenda = [d for d in days if d["in_month"] and (d["sessions"] or d["closed"])]
     return render(
         request,
         "programmes/calendar.html",
@@ -410,9 +418,8 @@ def calendar(request: HttpRequest) -> HttpResponse:
             "view": view,
             "title": title,
             "days": days,
-            "weeks": weeks,
-            # The phone's agenda: the month's days with something on them.
-            "agenda": [d for d in days if d["in_month"] and (d["sessions"] or d["closed"])],
+            "month_rows": month_rows(weeks) if view == "month" else "",
+            "agenda": agenda_items(agenda, today) if view == "month" else "",
             "today": today,
             "anchor": anchor,
             "previous": previous,
