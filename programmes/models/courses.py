@@ -361,6 +361,13 @@ class Session(models.Model):
 
     class Meta:
         ordering = ["start", "pk"]
+        indexes = [
+            # The sessions still to end (``CourseQuerySet.not_over``): the courses list's
+            # Upcoming and Running tabs start from them, a few of ten years' sessions.
+            models.Index(
+                fields=["end"], condition=Q(is_cancelled=False), name="programmes_session_live_end"
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["course", "number"], name="programmes_session_number_unique"
