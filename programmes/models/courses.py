@@ -179,6 +179,22 @@ DISPLAY_STATUSES = {
 }
 
 
+def display_status(
+    status: str, first_start: datetime | None, last_end: datetime | None, now: datetime
+) -> str:
+    """A course's status as people see it (a key of DISPLAY_STATUSES), from its stored
+    status and its dates (``with_dates()``): for a course and for a list's plain rows."""
+    if status != CourseStatus.PUBLISHED:
+        return status
+    if first_start is None or last_end is None:
+        return "cancelled"
+    if last_end <= now:
+        return "completed"
+    if first_start <= now:
+        return "running"
+    return "published"
+
+
 class CourseQuerySet(models.QuerySet):
     def with_dates(self) -> CourseQuerySet:
         """Annotate first_start and last_end over sessions that are not cancelled, and
@@ -255,18 +271,12 @@ class Course(TimeStamped):
 
     def display_status(self, now: datetime | None = None) -> str:
         """Needs the ``with_dates()`` annotations (no query of its own)."""
-        if self.status != CourseStatus.PUBLISHED:
-            return self.status
-        now = now or timezone.now()
-        first_start = getattr(self, "first_start", None)
-        last_end = getattr(self, "last_end", None)
-        if first_start is None or last_end is None:
-            return "cancelled"
-        if last_end <= now:
-            return "completed"
-        if first_start <= now:
-            return "running"
-        return "published"
+        return display_status(
+            self.status,
+            getattr(self, "first_start", None),
+            getattr(self, "last_end", None),
+            now or timezone.now(),
+        )
 
     @property
     def display_status_label(self) -> str:
@@ -351,6 +361,13 @@ class Session(models.Model):
 
     class Meta:
         ordering = ["start", "pk"]
+        indexes = [
+            # The sessions still to end (``CourseQuerySet.not_over``): the courses list's
+            # Upcoming and Running tabs start from them, a few of ten years' sessions.
+            models.Index(
+                fields=["end"], condition=Q(is_cancelled=False), name="programmes_session_live_end"
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["course", "number"], name="programmes_session_number_unique"

@@ -21,6 +21,7 @@ from hope.audit import save_with_audit
 from hope.formkit import option_list
 from hope.links import RowLink
 from hope.models import AuditEvent
+from hope.paging import counted_page
 from hope.params import date_or_none, int_or_none
 from hope.roles import is_coordinator
 from programmes.access import (
@@ -29,11 +30,24 @@ from programmes.access import (
     visible_courses,
     visible_sessions,
 )
-from programmes.calendar_days import CalendarSession, day_html, month_cell
-from programmes.course_rows import course_row
+from programmes.calendar_days import (
+    CalendarSession,
+    agenda_items,
+    day_html,
+    month_cell,
+    month_rows,
+)
+from programmes.course_rows import (
+    COURSE_ROW_FIELDS,
+    SESSION_ROW_FIELDS,
+    CourseRow,
+    SessionRow,
+    course_rows,
+    history_lines,
+    session_rows,
+)
 from programmes.forms import ClosureForm, CourseEditForm, CourseForm, ProgrammeForm, SessionForm
 from programmes.models import (
-    DISPLAY_STATUSES,
     ClosureDate,
     Course,
     CourseStatus,
@@ -88,30 +102,25 @@ def course_list(request: HttpRequest) -> HttpResponse:
         courses = courses.filter(programme_id=programme_id)
     if venue_id:
         courses = courses.filter(venue_id=venue_id)
-    page = Paginator(courses, 25).get_page(request.GET.get("page"))
+    # Plain rows, and how many there are, in one query (no COUNT repeating the dates'
+    # aggregate, no Course instances).
+    page = counted_page(
+        courses.values_list(*COURSE_ROW_FIELDS), request.GET.get("page"), per_page=25
+    )
+    page.object_list = [CourseRow(*row) for row in page.object_list]
     courses_listed.send(sender=Course, courses=page.object_list)
-    # Each row's link, dates and status written once here: the template's {% url %},
-    # date filters and status include per row were most of the list's rendering.
-    course_url = RowLink("programmes:course_detail")
-    for course in page.object_list:
-        course.url = course_url(course.pk)
-        course.programme_name = programme_names.get(course.programme_id)
-        course.venue_name = venue_names.get(course.venue_id)
-        course.dates = None
-        if course.first_start:
-            first, last = (
-                timezone.localtime(course.first_start),
-                timezone.localtime(course.last_end),
-            )
-            course.dates = f"{first:%a %-d %b %Y} – {last:%-d %b %Y}"
-        course.status_key = course.display_status(now)
-        course.status_label = DISPLAY_STATUSES[course.status_key]
-        course.row_html = course_row(course)
+    rows = course_rows(
+        page.object_list,
+        programme_names=programme_names,
+        venue_names=venue_names,
+        now=now,
+    )
     return render(
         request,
         "programmes/course_list.html",
         {
             "page": page,
+            "rows": rows,
             "tab": tab,
             "tabs": COURSE_TABS,
             "programme_options": option_list(programmes, programme_id),
@@ -127,37 +136,28 @@ def course_list(request: HttpRequest) -> HttpResponse:
 @role_required
 def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
     course = get_course_for_user(request, pk)
-    sessions = list(course.sessions.with_closure_ids().select_related("venue").order_by("number"))
+    # Plain rows rather than sessions and their venues as model instances.
+    sessions = [
+        SessionRow(*row)
+        for row in course.sessions.with_closure_ids()
+        .order_by("number")
+        .values_list(*SESSION_ROW_FIELDS)
+    ]
     sessions_listed.send(sender=Session, sessions=sessions)
     courses_listed.send(sender=Course, courses=[course], sessions=sessions)
-    # Each row's links and times written once here: four {% url %}s and two date filters
-    # a row were half the page's rendering.
-    links = {
-        name: RowLink(route)
-        for name, route in (
-            ("detail_url", "facilitators:session_detail"),
-            ("register_url", "programmes:register"),
-            ("edit_url", "programmes:session_edit"),
-            ("cancel_url", "programmes:session_cancel"),
-        )
-    }
-    for session in sessions:
-        for name, link in links.items():
-            setattr(session, name, link(session.pk))
-        start, end = timezone.localtime(session.start), timezone.localtime(session.end)
-        session.day_text = f"{start:%a %-d %b %Y}"
-        session.times_text = f"{start:%H:%M}–{end:%H:%M}"
+    now = timezone.now()
+    coordinator = is_coordinator(request.user)
     # Coordinators see every course's participants; a facilitator those of the courses
     # they run, in the window around the course (one query, for facilitators only).
-    participants_shown = is_coordinator(request.user) or (
+    participants_shown = coordinator or (
         courses_with_participants_shown(request.user).filter(pk=course.pk).exists()
     )
     history = []
-    if is_coordinator(request.user):
-        history = (
+    if coordinator:
+        history = history_lines(
             AuditEvent.objects.filter(target_type="programmes.course", target_id=str(course.pk))
-            .select_related("actor")
-            .only("created_at", "summary", "actor__full_name")[:20]
+            .order_by("-created_at", "-pk")
+            .values_list("created_at", "summary", "actor_id", "actor__full_name")[:20]
         )
     return render(
         request,
@@ -165,8 +165,9 @@ def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "course": course,
             "sessions": sessions,
+            "rows": session_rows(sessions, now=now, coordinator=coordinator),
             "history": history,
-            "now": timezone.now(),
+            "now": now,
             "participants_shown": participants_shown,
         },
     )
@@ -376,7 +377,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
     by_day: dict[date, list[CalendarSession]] = {}
     course_url = RowLink("programmes:course_detail")
     for session in sessions:
-        start = timezone.localtime(session.start)
+        start = session.start.astimezone(zone)
         session.course_url = course_url(session.course_id)
         session.time_text = f"{start:%H:%M}"
         if getattr(session, "cover_state", None) and not session.is_cancelled:
@@ -408,6 +409,8 @@ def calendar(request: HttpRequest) -> HttpResponse:
         if view == "month":
             day["cell_html"] = month_cell(day, today)
     weeks = [days[i : i + 7] for i in range(0, len(days), 7)]
+    # The phone's agenda: the month's days with something on them.
+    agenda = [d for d in days if d["in_month"] and (d["sessions"] or d["closed"])]
     return render(
         request,
         "programmes/calendar.html",
@@ -415,9 +418,8 @@ def calendar(request: HttpRequest) -> HttpResponse:
             "view": view,
             "title": title,
             "days": days,
-            "weeks": weeks,
-            # The phone's agenda: the month's days with something on them.
-            "agenda": [d for d in days if d["in_month"] and (d["sessions"] or d["closed"])],
+            "month_rows": month_rows(weeks) if view == "month" else "",
+            "agenda": agenda_items(agenda, today) if view == "month" else "",
             "today": today,
             "anchor": anchor,
             "previous": previous,

@@ -149,3 +149,23 @@ def test_calendar_queries_do_not_grow_with_sessions_holders_or_closures(
             counts.setdefault(view, []).append(len(captured.captured_queries))
     assert counts["week"][0] == counts["week"][1]
     assert counts["month"][0] == counts["month"][1]
+
+
+def test_names_and_reasons_are_shown_as_typed_never_as_markup(client, coordinator):
+    venue = VenueFactory(name="St Ann's <Hall>")
+    CourseFactory(
+        title="Pain & <b>fatigue</b>",
+        venue=venue,
+        first_start=datetime(2026, 12, 1, 10, tzinfo=LONDON),
+    )
+    ClosureDateFactory(date=date(2026, 12, 4), reason="Roof <leak> & damp", venue=venue)
+    client.force_login(coordinator)
+    for page in (
+        calendar(client, "week", date(2026, 12, 1)),
+        agenda(calendar(client, "month", date(2026, 12, 1))),
+    ):
+        assert (
+            ">Pain &amp; &lt;b&gt;fatigue&lt;/b&gt;</a>, session 1 at St Ann&#x27;s &lt;Hall&gt;"
+            in page
+        )
+        assert "Closed at St Ann&#x27;s &lt;Hall&gt;:</span> Roof &lt;leak&gt; &amp; damp" in page

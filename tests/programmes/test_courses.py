@@ -315,6 +315,26 @@ def test_course_list_rows_name_programme_venue_dates_and_cover(client, coordinat
     assert online
 
 
+def test_course_list_row_of_a_course_with_every_session_cancelled(client, coordinator):
+    course = CourseFactory(title="Called off", first_start=timezone.now() + timedelta(days=3))
+    course.sessions.update(is_cancelled=True)
+    client.force_login(coordinator)
+    html = client.get(reverse("programmes:course_list"), {"when": "past"}).content.decode()
+    row = html[html.index("Called off") :].split("</tr>")[0]
+    assert '<td data-label="Dates">No sessions</td>' in row
+    assert '<td data-label="Facilitator cover">–</td>' in row
+    assert '<span class="badge hope-status hope-status-cancelled">Cancelled</span>' in row
+
+
+def test_course_list_page_past_the_end_shows_the_last_page(client, coordinator):
+    for n in range(27):
+        CourseFactory(title=f"Course {n:02d}", first_start=timezone.now() + timedelta(days=n + 1))
+    client.force_login(coordinator)
+    response = client.get(reverse("programmes:course_list"), {"page": "9"})
+    assert response.context["page"].number == 2
+    assert [row.title for row in response.context["page"]] == ["Course 25", "Course 26"]
+
+
 def test_hire_costs_only_for_coordinators_and_finance(client, personas):
     venue = VenueFactory(hire_cost="37.50")
     for persona, shown in [
@@ -370,3 +390,47 @@ def test_course_page_counts_its_paired_sessions_leaving_out_cancelled_ones(clien
     client.force_login(coordinator)
     page = client.get(reverse("programmes:course_detail", args=[course.pk])).content.decode()
     assert "2 of 5 sessions have their pair" in page
+
+
+def test_course_page_rows_say_each_sessions_state_holders_and_actions(
+    client, coordinator, workforce_facilitator
+):
+    from hope.audit import audit_record
+    from hope.roles import FacilitatorKind
+    from tests.factories import ClosureDateFactory, FacilitatorProfileFactory, SessionClaimFactory
+
+    now = timezone.now()
+    course = CourseFactory(first_start=now - timedelta(days=6), venue=VenueFactory(name="A&B"))
+    held, planned, closed, cancelled = course.sessions.order_by("number")[:4]
+    SessionClaimFactory(
+        session=planned,
+        facilitator=FacilitatorProfileFactory(
+            kind=FacilitatorKind.WORKFORCE, user__full_name="Ann <Lee>"
+        ),
+    )
+    ClosureDateFactory(date=timezone.localtime(closed.start).date(), venue=None)
+    Session.objects.filter(pk=cancelled.pk).update(is_cancelled=True)
+    audit_record(actor=coordinator, action="course.changed", target=course, summary="Moved <3>")
+    client.force_login(coordinator)
+    html = client.get(reverse("programmes:course_detail", args=[course.pk])).content.decode()
+
+    def row(session) -> str:
+        return html[html.index(f'<tr id="session-{session.pk}"') :].split("</tr>")[0]
+
+    assert '<td data-label="State">Held</td>' in row(held)
+    assert "Move<span" not in row(held) and f"/sessions/{held.pk}/register/" in row(held)
+    assert '<td data-label="Venue">A&amp;B</td>' in row(planned)
+    assert "Workforce: Ann &lt;Lee&gt;<br>Lived experience: nobody yet" in row(planned)
+    assert '<td data-label="State">Planned</td>' in row(planned)
+    assert f'href="/sessions/{planned.pk}/edit/">Move' in row(planned)
+    assert "<strong>On a closed day</strong>: move or cancel it" in row(closed)
+    assert 'class="hope-cancelled-row"' in row(cancelled)
+    assert '<td data-label="Facilitators"></td>' in row(cancelled)
+    assert "register/" not in row(cancelled)
+    assert f"Moved &lt;3&gt; ({coordinator.full_name})</li>" in html
+
+    # A facilitator sees the same rows without the coordinators' buttons or history.
+    client.force_login(workforce_facilitator)
+    html = client.get(reverse("programmes:course_detail", args=[course.pk])).content.decode()
+    assert "<strong>On a closed day</strong></td>" in row(closed)
+    assert "register/" not in row(held) and "Moved &lt;3&gt;" not in html
