@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from html import escape
 
+from django.template.loader import get_template
 from django.utils.safestring import SafeString, mark_safe
 
 from facilitators.models import UNDO_WINDOW
@@ -92,9 +93,117 @@ def summary(
 
 
 def past_line(*, start: datetime, title: str, number: int, register_url: str) -> SafeString:
-    """A session run: its day (``start`` in local time), what, and its register link."""
+    """A session run, as its list item: its day (``start`` in local time), what, and its
+    register link."""
     title = escape(title)
     return mark_safe(  # noqa: S308 - every value escaped
-        f'{start:%-d %b %Y} – {title}, session {number}. <a href="{register_url}">Take the '
-        f'register<span class="visually-hidden"> for {title} session {number}</span></a>'
+        f'<li>{start:%-d %b %Y} – {title}, session {number}. <a href="{register_url}">Take the '
+        f'register<span class="visually-hidden"> for {title} session {number}</span></a></li>'
     )
+
+
+# A card's frame and the three things it may offer; the template's markup, whitespace
+# and all (templates/facilitators/my_sessions.html places the cards).
+_CARD = (
+    '\n  <li class="card mb-2"><div class="card-body">\n    {summary}\n    {undo}\n    {action}'
+    "\n  </div></li>\n"
+)
+
+_UNDO = '\n      <p class="mb-2">Claimed by mistake? {form}</p>\n    '
+
+_WITHDRAW = (
+    '\n      <p class="mb-2"><strong>You have asked for cover.</strong> You keep the session'
+    " until a colleague accepts.</p>"
+    '\n      <form method="post" action="{url}">{csrf}'
+    '\n        <button type="submit" class="btn btn-sm btn-outline-primary">Withdraw cover'
+    ' request<span class="visually-hidden"> for {title} session {number}</span></button>'
+    "\n      </form>\n    "
+)
+
+_RELEASE = (
+    '\n      <a class="btn btn-sm btn-outline-danger" href="{url}">Release'
+    '<span class="visually-hidden"> {title} session {number}</span>…</a>\n    '
+)
+
+_ASK_COVER = (
+    '\n      <p class="mb-2">This session is less than {notice} days away: ask for cover,'
+    " or contact your coordinator.</p>"
+    '\n      <form method="post" action="{url}" class="row g-2 align-items-end" novalidate>'
+    "{csrf}"
+    '\n        <div class="col-sm-8"><label class="form-label" for="reason-{pk}">Why'
+    " (optional)</label>"
+    "\n          {errors}"
+    '\n          <input class="form-control{invalid}" id="reason-{pk}" name="reason"'
+    ' maxlength="200" aria-describedby="reason-{pk}-help{described}"{value}>'
+    '\n          <div class="form-text" id="reason-{pk}-help">Seen only by coordinators and'
+    " by colleagues who could cover this session. There is no need to give health or"
+    " personal details.</div></div>"
+    '\n        <div class="col-auto"><button type="submit" class="btn btn-sm'
+    ' btn-outline-primary">Ask for cover<span class="visually-hidden"> for {title} session'
+    " {number}</span></button></div>"
+    "\n      </form>\n    "
+)
+
+_ERROR = (
+    '<p class="invalid-feedback d-block" id="reason-{pk}-error">'
+    '<span class="visually-hidden">Error:</span> {error}</p>'
+)
+
+
+def cards(
+    claims: list[MyClaim],
+    *,
+    notice: int,
+    csrf_token: str,
+    withdraw_url,
+    here: str,
+    cover_claim: int | None = None,
+    cover_form=None,
+) -> SafeString:
+    """Each upcoming claim's card: its summary, its Undo for the few minutes after it
+    was claimed, and then one of: withdrawing its request for cover, Release (far enough
+    ahead), or asking for cover (too near), the last with ``cover_form``'s error when
+    ``cover_claim`` is this claim. ``withdraw_url`` makes a request's withdraw link from
+    its pk. The cards are the page's bulk, so written here rather than by template nodes
+    (see above); the rare Undo form keeps its one home in facilitators/_undo.html."""
+    csrf = f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(csrf_token)}">'
+    undo_template = None
+    written = []
+    for claim in claims:
+        title = escape(claim.title)
+        undo = ""
+        if claim.undoable:
+            undo_template = undo_template or get_template("facilitators/_undo.html")
+            form = undo_template.render(
+                {"claim": claim, "until": claim.undo_until, "next": here, "csrf_token": csrf_token}
+            )
+            undo = _UNDO.format(form=form)
+        if claim.cover_request_id:
+            action = _WITHDRAW.format(
+                url=withdraw_url(claim.cover_request_id),
+                csrf=csrf,
+                title=title,
+                number=claim.number,
+            )
+        elif claim.can_release:
+            action = _RELEASE.format(url=claim.release_url, title=title, number=claim.number)
+        else:
+            errors, value = [], ""
+            if cover_claim == claim.pk:
+                reason = cover_form["reason"]
+                errors = reason.errors
+                value = f' value="{escape(str(reason.value() or ""))}"'
+            action = _ASK_COVER.format(
+                notice=notice,
+                url=claim.ask_cover_url,
+                csrf=csrf,
+                pk=claim.pk,
+                errors="".join(_ERROR.format(pk=claim.pk, error=escape(str(e))) for e in errors),
+                invalid=" is-invalid" if errors else "",
+                described=f" reason-{claim.pk}-error" if errors else "",
+                value=value,
+                title=title,
+                number=claim.number,
+            )
+        written.append(_CARD.format(summary=claim.summary, undo=undo, action=action))
+    return mark_safe("".join(written))  # noqa: S308 - every value escaped above

@@ -32,7 +32,7 @@ from facilitators.cover import (
 )
 from facilitators.forms import CoverRequestForm, OwnProfileForm, ProfileForm, TrainingForm
 from facilitators.gap_lines import candidate_row, gap_row
-from facilitators.mine import MY_CLAIM_FIELDS, MyClaim, past_line, summary
+from facilitators.mine import MY_CLAIM_FIELDS, MyClaim, cards, past_line, summary
 from facilitators.models import (
     CoverRequest,
     FacilitatorKind,
@@ -371,19 +371,23 @@ def _my_sessions_page(request, *, cover_form=None, cover_claim=None) -> HttpResp
     zone = timezone.get_current_timezone()  # localtime() asks for it anew each call
     # The past list shows when and what only: plain rows, no partner, venue or cover
     # request to read (fifty claims, sessions and courses were half the page's work).
-    past = [
-        past_line(
-            start=start.astimezone(zone),
-            title=title,
-            number=number,
-            register_url=register_url(session_id),
+    # Ordered by the claim's own copy of its times: a person's held claims never overlap,
+    # so latest end is latest start, and the last fifty come straight from the index of
+    # what a person holds (facilitators_claim_held_by) rather than from joining all of
+    # their claims to every session to sort them (EXPLAIN at ten years: 2.0 -> 0.2 ms).
+    past = mark_safe(  # noqa: S308 - each line escaped by past_line
+        "".join(
+            past_line(
+                start=start.astimezone(zone),
+                title=title,
+                number=number,
+                register_url=register_url(session_id),
+            )
+            for session_id, start, title, number in held.filter(start__lte=now)
+            .order_by("-end", "-pk")
+            .values_list("session_id", "start", "session__course__title", "session__number")[:50]
         )
-        for session_id, start, title, number in held.filter(start__lte=now)
-        .order_by("-session__start")
-        .values_list("session_id", "session__start", "session__course__title", "session__number")[
-            :50
-        ]
-    ]
+    )
     # Each row's links from one reverse() per route, not {% url %} per row.
     detail_url = RowLink("facilitators:session_detail")
     release_url, ask_cover_url = RowLink("facilitators:release"), RowLink("facilitators:ask_cover")
@@ -409,10 +413,18 @@ def _my_sessions_page(request, *, cover_form=None, cover_claim=None) -> HttpResp
         {
             "profile": profile,
             "upcoming": upcoming,
+            "cards": cards(
+                upcoming,
+                notice=notice,
+                csrf_token=get_token(request),
+                withdraw_url=RowLink("facilitators:withdraw_cover"),
+                here=request.path,
+                cover_claim=cover_claim,
+                cover_form=cover_form,
+            ),
             "past": past,
             "notice": notice,
-            "cover_form": cover_form or CoverRequestForm(),
-            "cover_claim": cover_claim,
+            "cover_form": cover_form,  # its errors head the page (base.html)
         },
     )
 

@@ -253,3 +253,44 @@ def test_an_open_request_for_cover_is_listed_with_session_holder_and_reason(
         f"      {escape(workforce.user.full_name)} (workforce) asked 0\xa0minutes ago: "
         "“Car&#x27;s in the garage”.</li>"
     ) in html
+
+
+def test_a_bad_cover_reason_keeps_what_was_typed_and_marks_only_its_own_field(
+    client, programme, workforce
+):
+    first, second = near_course(programme).sessions.order_by("number")[:2]
+    claim = SessionClaimFactory(session=first, facilitator=workforce)
+    other = SessionClaimFactory(session=second, facilitator=workforce)
+    client.force_login(workforce.user)
+    html = client.post(
+        reverse("facilitators:ask_cover", args=[claim.pk]), {"reason": "<b>" + "x" * 200}
+    ).content.decode()
+    # The cards are written in facilitators/mine.py: the field with the error says so to
+    # screen readers and keeps the typed words (escaped).
+    assert (
+        f'<input class="form-control is-invalid" id="reason-{claim.pk}" name="reason" '
+        f'maxlength="200" aria-describedby="reason-{claim.pk}-help reason-{claim.pk}-error" '
+        f'value="&lt;b&gt;{"x" * 200}">'
+    ) in html
+    assert (
+        f'<p class="invalid-feedback d-block" id="reason-{claim.pk}-error"><span '
+        'class="visually-hidden">Error:</span> The reason must be 200 characters or fewer.</p>'
+    ) in html
+    # The next session, a week on, is far enough ahead to release rather than cover.
+    assert reverse("facilitators:release", args=[other.pk]) in html
+    assert f'id="reason-{other.pk}"' not in html
+
+
+def test_an_open_cover_request_card_offers_to_withdraw_it(client, programme, workforce):
+    session = near_course(programme).sessions.select_related("course").first()
+    claim = SessionClaimFactory(session=session, facilitator=workforce)
+    request = CoverRequest.objects.create(claim=claim, reason="", requested_at=timezone.now())
+    client.force_login(workforce.user)
+    html = client.get(reverse("facilitators:mine")).content.decode()
+    withdraw = reverse("facilitators:withdraw_cover", args=[request.pk])
+    assert f'<form method="post" action="{withdraw}"><input type="hidden"' in html
+    assert (
+        'Withdraw cover request<span class="visually-hidden"> for '
+        f"{session.course.title} session {session.number}</span>"
+    ) in html
+    assert f'id="reason-{claim.pk}"' not in html

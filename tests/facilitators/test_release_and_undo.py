@@ -141,7 +141,9 @@ def test_my_sessions_and_the_session_page_offer_undo_for_a_few_minutes(client, w
     claim = slot_claim(session=session, facilitator=workforce, by=workforce.user)
     client.force_login(workforce.user)
     undo = f'name="claim" value="{claim.pk}"'
-    assert undo in client.get(reverse("facilitators:mine")).content.decode()
+    mine = client.get(reverse("facilitators:mine")).content.decode()
+    assert undo in mine
+    assert f'<input type="hidden" name="next" value="{reverse("facilitators:mine")}">' in mine
     page = reverse("facilitators:session_detail", args=[session.pk])
     assert undo in client.get(page).content.decode()
     with time_machine.travel(timezone.now() + timedelta(minutes=16)):
