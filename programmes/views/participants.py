@@ -275,7 +275,8 @@ def _record(request, participant: Participant, **bound) -> HttpResponse:
     """The record page. A POST that failed passes its bound form in ``bound`` (keyed as
     the page keys its forms), so the page shows it with its messages. A fixed number of
     queries however many referrals, places, sessions and scores: their referrals, places,
-    register lines and scores, their rides to come, and the courses they could join."""
+    register lines and scores, their rides to come, and (unless remembered) the courses
+    open for places."""
     referrals = list(participant.referrals.select_related("course").order_by("-received_on", "-pk"))
     places = list(
         participant.places.select_related("course__programme")
@@ -302,7 +303,10 @@ def _record(request, participant: Participant, **bound) -> HttpResponse:
             place.feedback_form = _form(
                 bound, f"feedback-{place.pk}", FeedbackForm, initial={"feedback": place.feedback}
             )
-    place_form = bound["place"] if "place" in bound else PlaceAddForm(participant=participant)
+    place_form = bound.get("place") or PlaceAddForm(
+        participant=participant,
+        live_courses=[place.course_id for place in places if place.is_live],
+    )
     forms = [place_form] + [
         form
         for place in places
