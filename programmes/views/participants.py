@@ -33,6 +33,7 @@ from programmes.access import (
     get_participant_for_user,
     get_place_for_user,
 )
+from programmes.course_people_rows import enrolled_row
 from programmes.measures import Measure
 from programmes.models import (
     HOLDING_PLACE,
@@ -524,6 +525,9 @@ def course_participants(request: HttpRequest, pk: int) -> HttpResponse:
         (p for p in places if p.status == PlaceStatus.ENROLLED),
         key=lambda p: (p.participant.full_name if full else p.participant.first_name).lower(),
     )
+    if full:
+        for place in enrolled:
+            place.row = enrolled_row(place)
     audit_viewed(request, f"the participants of course #{course.pk}", area=AuditArea.ROTA)
     return render(
         request,
