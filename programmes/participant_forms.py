@@ -11,11 +11,13 @@ from __future__ import annotations
 import re
 
 from django import forms
+from django.core.cache import cache
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db.models import Exists, OuterRef
+from django.db.models.signals import post_delete, post_save
 from django.forms.models import ModelChoiceIterator
 from django.utils import timezone
 
+from hope.cache import CacheVersion
 from hope.formkit import DATE_WIDGET, Form, ListSelect, ModelForm
 from hope.postcodes import PostcodeField
 from programmes.measures import ITEMS, Measure, Timepoint
@@ -26,12 +28,13 @@ from programmes.models import (
     Course,
     CourseStatus,
     Participant,
-    Place,
     Referral,
     ReferralSource,
     ReferralStatus,
+    Session,
     TransportLegs,
 )
+from programmes.signals import course_unpublished, sessions_cancelled, sessions_moved
 
 # A UK mobile: 07 and nine more digits, or the same after +44 / 0044 (with or without
 # the "(0)" people write after the country code). ASCII digits only: "٠٧" is not a number
@@ -260,6 +263,39 @@ def open_courses(now=None):
     )
 
 
+# The open courses are remembered, as every participant record offers them: their query
+# aggregates the sessions of every course still running, a third of the record's time.
+# A course or session saved or deleted, or sessions moved or cancelled in bulk, forget
+# them (``connect``); time alone only closes courses, which reading filters out.
+OPEN_COURSES_VERSION = CacheVersion("programmes:open-courses:version")
+open_courses_changed = OPEN_COURSES_VERSION.replace
+
+
+def open_course_rows(now=None) -> list[tuple]:
+    """``open_courses()`` as (pk, title, status, first_start, last_end) rows, soonest
+    first. One query when not remembered, else none."""
+    now = now or timezone.now()
+    key = f"programmes:open-courses:{OPEN_COURSES_VERSION.current()}"
+    rows = cache.get(key)
+    if rows is None:
+        rows = list(
+            open_courses(now).values_list("pk", "title", "status", "first_start", "last_end")
+        )
+        cache.set(key, rows, timeout=24 * 3600)
+    return [row for row in rows if row[4] > now]
+
+
+def connect() -> None:
+    """Forget the open courses whenever a course or session changes. Called from
+    ``ProgrammesConfig.ready``."""
+    for model in (Course, Session):
+        uid = f"open-courses-{model.__name__}"
+        post_save.connect(open_courses_changed, sender=model, dispatch_uid=uid)
+        post_delete.connect(open_courses_changed, sender=model, dispatch_uid=uid)
+    for signal in (sessions_moved, sessions_cancelled, course_unpublished):
+        signal.connect(open_courses_changed, dispatch_uid=f"open-courses-{id(signal)}")
+
+
 def course_label(title: str, status: str, first_start, now) -> str:
     """How a course reads in a list to choose from: its title, whether a draft, and
     when it starts or started."""
@@ -270,11 +306,11 @@ def course_label(title: str, status: str, first_start, now) -> str:
 
 
 class CourseChoiceIterator(ModelChoiceIterator):
-    """The courses as (pk, label) pairs from the few columns the labels need (forty
-    course instances, with every column and the dates' annotations, were a millisecond
-    of each participant record), read once and kept: the page asks whether there are
-    any, then its select writes them. The field gives its widget a new one whenever its
-    queryset is set, so a form's courses are never another form's."""
+    """The courses as (pk, label) pairs from the field's rows (``CourseChoiceField.offer``),
+    not from course instances (forty, with every column and the dates' annotations, were
+    a millisecond of each participant record), read once and kept: the page asks whether
+    there are any, then its select writes them. The field gives its widget a new one
+    whenever its queryset is set, so a form's courses are never another form's."""
 
     def __init__(self, field):
         super().__init__(field)
@@ -288,9 +324,7 @@ class CourseChoiceIterator(ModelChoiceIterator):
             )
             self._read += [
                 (pk, course_label(title, status, first_start, now))
-                for pk, title, status, first_start in self.queryset.values_list(
-                    "pk", "title", "status", "first_start"
-                )
+                for pk, title, status, first_start, _ in self.field.rows
             ]
         return iter(self._read)
 
@@ -300,6 +334,12 @@ class CourseChoiceField(forms.ModelChoiceField):
     # each participant record.
     widget = ListSelect
     iterator = CourseChoiceIterator
+    rows: list[tuple] = []
+
+    def offer(self, rows: list[tuple]) -> None:
+        """Offer these courses (rows of ``open_course_rows``), and accept only them."""
+        self.rows = rows
+        self.queryset = Course.objects.filter(pk__in=[row[0] for row in rows])
 
 
 class ReferralForm(Form):
@@ -341,7 +381,7 @@ class ReferralForm(Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["course"].queryset = open_courses()
+        self.fields["course"].offer(open_course_rows())
         if not self.is_bound:
             self.initial.setdefault("received_on", timezone.localdate())
 
@@ -392,17 +432,17 @@ class PlaceAddForm(Form):
         },
     )
 
-    def __init__(self, *args, participant: Participant, **kwargs):
+    def __init__(self, *args, participant: Participant, live_courses=None, **kwargs):
+        """``live_courses``: the pks of the courses they hold a live place on, when the
+        page has read them already."""
         super().__init__(*args, **kwargs)
-        # Their own live place, in one row: excluding over ``places__`` twice hid a course
-        # they had left whenever anyone else held a place on it (and read every place).
-        self.fields["course"].queryset = open_courses().exclude(
-            Exists(
-                Place.objects.filter(
-                    course=OuterRef("pk"), participant=participant, status__in=LIVE_PLACE
-                )
+        # Not the courses they are on, waiting for or offered.
+        if live_courses is None:
+            live_courses = participant.places.filter(status__in=LIVE_PLACE).values_list(
+                "course_id", flat=True
             )
-        )
+        live = set(live_courses)
+        self.fields["course"].offer([row for row in open_course_rows() if row[0] not in live])
 
     def course_choices(self) -> list:
         """The choice's options, as its select writes them: read once (the widget's

@@ -33,6 +33,7 @@ from programmes.access import (
     get_participant_for_user,
     get_place_for_user,
 )
+from programmes.course_people_rows import enrolled_row
 from programmes.measures import Measure
 from programmes.models import (
     HOLDING_PLACE,
@@ -275,7 +276,8 @@ def _record(request, participant: Participant, **bound) -> HttpResponse:
     """The record page. A POST that failed passes its bound form in ``bound`` (keyed as
     the page keys its forms), so the page shows it with its messages. A fixed number of
     queries however many referrals, places, sessions and scores: their referrals, places,
-    register lines and scores, their rides to come, and the courses they could join."""
+    register lines and scores, their rides to come, and (unless remembered) the courses
+    open for places."""
     referrals = list(participant.referrals.select_related("course").order_by("-received_on", "-pk"))
     places = list(
         participant.places.select_related("course__programme")
@@ -302,7 +304,10 @@ def _record(request, participant: Participant, **bound) -> HttpResponse:
             place.feedback_form = _form(
                 bound, f"feedback-{place.pk}", FeedbackForm, initial={"feedback": place.feedback}
             )
-    place_form = bound["place"] if "place" in bound else PlaceAddForm(participant=participant)
+    place_form = bound.get("place") or PlaceAddForm(
+        participant=participant,
+        live_courses=[place.course_id for place in places if place.is_live],
+    )
     forms = [place_form] + [
         form
         for place in places
@@ -520,6 +525,9 @@ def course_participants(request: HttpRequest, pk: int) -> HttpResponse:
         (p for p in places if p.status == PlaceStatus.ENROLLED),
         key=lambda p: (p.participant.full_name if full else p.participant.first_name).lower(),
     )
+    if full:
+        for place in enrolled:
+            place.row = enrolled_row(place)
     audit_viewed(request, f"the participants of course #{course.pk}", area=AuditArea.ROTA)
     return render(
         request,

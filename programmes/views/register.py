@@ -88,6 +88,10 @@ def _buttons(marked: str) -> SafeString:
     )
 
 
+# The buttons as each mark (or none) leaves them: written once, not three a line.
+_BUTTONS = {marked: _buttons(marked) for marked in ("", *Mark.values)}
+
+
 def _line(line: Attendance, name: str, progress: dict[str, str], form: str) -> SafeString:
     needs = line.participant.access_needs
     return format_html(
@@ -129,7 +133,7 @@ def register(request: HttpRequest, pk: int) -> HttpResponse:
             line,
             _name(line.participant, full_names),
             _progress(line.place, needed),
-            format_html(_FORM, mark_url(line.pk), token, line.pk, _buttons(line.mark))
+            format_html(_FORM, mark_url(line.pk), token, line.pk, _BUTTONS[line.mark])
             if is_open
             else "",
         )

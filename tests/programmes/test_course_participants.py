@@ -196,3 +196,38 @@ def test_the_course_participants_page_shows_who_completed(client, coordinator):
         ]
     }
     assert rows == {done.pk: (3, True), not_done.pk: (2, False)}
+
+
+# The enrolled row as the template wrote it before programmes/course_people_rows.py.
+_TEMPLATE_ROW = """
+      <tr>
+        <th scope="row"><a href="{{ place.url }}">{% if place.participant.is_anonymised %}Participant #{{ place.participant_id }}{% else %}{{ place.participant.full_name }}{% endif %}</a></th>
+        <td data-label="Enrolled">{{ place.enrolled_at|date:"j M Y" }}</td>
+        <td data-label="Attended">{{ place.sessions_attended }} of {{ place.sessions_on_register }}{% if place.completed %} <span class="badge text-bg-success">Completed</span>{% endif %}</td>
+        <td data-label="Access needs">{{ place.participant.access_needs|default:"None given" }}</td>
+        <td data-label="Transport">{% if place.participant.needs_transport %}From {{ place.participant.pickup_postcode }}{% else %}Own way{% endif %}</td>
+      </tr>"""  # noqa: E501
+
+
+@pytest.mark.parametrize("completed", [False, True])
+@pytest.mark.parametrize(
+    "person",
+    [
+        {"full_name": "Ada <O'Brien>", "access_needs": "Step-free & quiet"},
+        {"full_name": "Ben", "needs_transport": True, "pickup_postcode": "NG1 5SM"},
+        {"full_name": "", "anonymised_at": timezone.now()},
+    ],
+)
+def test_an_enrolled_row_is_written_as_the_template_wrote_it(person, completed):
+    from django.template import Context, Template
+
+    from programmes.course_people_rows import enrolled_row
+    from programmes.models import Participant
+
+    place = Place(
+        participant=Participant(pk=7, **person),
+        enrolled_at=timezone.now() - timedelta(hours=23),
+    )
+    place.url, place.sessions_attended, place.sessions_on_register = "/participants/7/", 3, 6
+    place.completed = completed
+    assert enrolled_row(place) == Template(_TEMPLATE_ROW).render(Context({"place": place}))

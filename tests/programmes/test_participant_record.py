@@ -415,6 +415,36 @@ def test_a_course_they_left_is_offered_again_while_others_stay_on_it(
     assert choices == ["Carers – Tuesdays"]
 
 
+def test_the_courses_offered_are_remembered_until_a_course_or_session_changes(
+    client, coordinator, person
+):
+    """The open courses come from the cache after the first view: a course added or
+    cancelled since, or one whose last session has ended, shows at once all the same."""
+    soon = timezone.now().replace(second=0, microsecond=0) + timedelta(days=3)
+    one_session = ProgrammeFactory(sessions_per_course=1, completion_min_sessions=1)
+    short = CourseFactory(title="Short course", programme=one_session, first_start=soon)
+    client.force_login(coordinator)
+
+    def offered() -> list[str]:
+        page = client.get(record_url(person))
+        return [label for _, label in page.context["place_form"].course_choices()[1:]]
+
+    assert [label.split(" – ")[0] for label in offered()] == ["Short course"]
+    later = CourseFactory(
+        title="Later course", programme=one_session, first_start=soon + timedelta(days=7)
+    )
+    assert [label.split(" – ")[0] for label in offered()] == ["Short course", "Later course"]
+    session_cancel(session=later.sessions.get(), by=coordinator)
+    assert [label.split(" – ")[0] for label in offered()] == ["Short course"]
+    with time_machine.travel(short.sessions.get().end + timedelta(minutes=1)):
+        client.force_login(coordinator)  # the sign-in has lapsed by then
+        assert offered() == []
+        response = client.post(
+            reverse("programmes:place_add", args=[person.pk]), {"course": short.pk}
+        )
+    assert response.context["place_form"].errors["course"] == ["Choose a course from the list."]
+
+
 def test_withdrawing_frees_the_place_for_the_first_waiting(
     client, coordinator, person, full_course
 ):
