@@ -9,7 +9,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from tests.browser.conftest import PHONE
-from tests.browser.helpers import sign_in
+from tests.browser.helpers import nav, sign_in
 from tests.factories import BudgetFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -47,10 +47,7 @@ def test_volunteer_claims_mileage_on_a_phone_and_finance_approves(
     # The finance lead approves on a phone too: the queue's buttons stay on screen.
     page = open_page(**PHONE)
     sign_in(page, live_server, finance_lead)
-    page.get_by_role("button", name="Menu").click()
-    page.get_by_role("navigation", name="Main").get_by_role(
-        "link", name="Finance", exact=True
-    ).click()
+    nav(page, "Finance")
     expect(page).to_have_url(re.compile(r"/finance/$"))
     assert_fits(page)
     expect(page.get_by_role("row", name=re.compile("Approved, not yet paid"))).to_contain_text(

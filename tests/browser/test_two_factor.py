@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
 from hope.roles import Role
 from hope.signin import totp_code
 from tests.browser.conftest import PHONE
+from tests.browser.helpers import nav
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -50,8 +53,7 @@ def test_new_finance_lead_is_held_at_set_up_until_two_factor_is_on(
     page.goto(live_server.url + "/finance/")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Finance")
     # Their account page, reached from the menu, says it is on.
-    page.get_by_role("navigation", name="Main").get_by_role("button", name="Menu").click()
-    page.get_by_role("link", name="Account").click()
+    nav(page, re.compile(r"^Account"))
     expect(page.get_by_text("On: signing in takes your password and a code")).to_be_visible()
     assert_accessible(page)
     assert_fits(page)
