@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 
 from expenses.models import ExpenseClaim
 from hope.models import Message
+from hope.reminders import reminder_due_at
 from programmes.models import Ride
 from programmes.notices import plan_reminders
 from programmes.services.participants import place_request
@@ -72,8 +73,10 @@ def test_a_driver_takes_a_ride_the_participant_hears_who_and_the_ride_becomes_a_
     ride = Ride.objects.get(session=session)
     assert ride.driver == volunteer
 
-    # Alice's reminder says who collects her, and when.
-    assert plan_reminders() == 1
+    # Alice's reminder says who collects her, and when. Planned as of the moment it is due
+    # (this morning at 10:00) if that is still to come: before 10:00 it would not be yet.
+    due = reminder_due_at(session.start, alice.reminder_days)
+    assert plan_reminders(now=max(timezone.now(), due)) == 1
     reminder = Message.objects.get(kind="participant_reminder", to_address=alice.email)
     assert "Val will collect you at 09:40 and drive you home afterwards." in reminder.body_text
 
