@@ -97,7 +97,7 @@ def _more_links(flags: dict) -> list[tuple[str, str]]:
 def main_menu(context) -> SafeString:
     """The signed-in person's menu: the bar, More, Account and Sign out."""
     request, user = context["request"], context["user"]
-    flags = context.flatten()
+    flags = context  # the role flags, read with .get as from a dict (no copy of the page's context)
     path = request.path
     bar = _items(_bar_links(flags, user), path, _BAR_ITEM)
     more = _more_links(flags)
