@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from decimal import Decimal
 
 import pytest
@@ -16,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _text(response) -> str:
-    return " ".join(response.content.decode().split())
+    return html.unescape(" ".join(response.content.decode().split()))
 
 
 def test_delete_page_names_the_claim_and_its_receipt_and_changes_nothing(client, budget, volunteer):
@@ -51,6 +52,9 @@ def test_a_submitted_claim_offers_no_delete_button(client, budget, volunteer):
 def test_reject_page_shows_claim_amount_claimant_and_asks_for_a_reason(
     client, budget, volunteer, finance_lead
 ):
+    # A name HTML has to escape: the page must still read as the person's name.
+    volunteer.full_name = "Adrian O'Connor-Wong"
+    volunteer.save(update_fields=["full_name"])
     claim = ExpenseClaimFactory(
         claimant=volunteer, description="Train to Leeds", amount=Decimal("18.40")
     )
@@ -70,6 +74,9 @@ def test_reject_page_shows_claim_amount_claimant_and_asks_for_a_reason(
 def test_rejecting_without_a_reason_shows_the_error_on_the_same_page(
     client, budget, volunteer, finance_lead
 ):
+    # A name HTML has to escape: the page must still read as the person's name.
+    volunteer.full_name = "Adrian O'Connor-Wong"
+    volunteer.save(update_fields=["full_name"])
     claim = ExpenseClaimFactory(claimant=volunteer)
     expense_submit(claim=claim, by=volunteer)
     client.force_login(finance_lead)
@@ -90,6 +97,9 @@ def test_rejecting_without_a_reason_shows_the_error_on_the_same_page(
 def test_the_dashboard_and_the_claim_link_to_the_reject_page(
     client, budget, volunteer, finance_lead
 ):
+    # A name HTML has to escape: the page must still read as the person's name.
+    volunteer.full_name = "Adrian O'Connor-Wong"
+    volunteer.save(update_fields=["full_name"])
     claim = ExpenseClaimFactory(claimant=volunteer)
     expense_submit(claim=claim, by=volunteer)
     client.force_login(finance_lead)
@@ -105,6 +115,9 @@ def test_the_dashboard_and_the_claim_link_to_the_reject_page(
 def test_a_claim_decided_meanwhile_says_so_instead_of_asking(
     client, budget, volunteer, finance_lead
 ):
+    # A name HTML has to escape: the page must still read as the person's name.
+    volunteer.full_name = "Adrian O'Connor-Wong"
+    volunteer.save(update_fields=["full_name"])
     claim = ExpenseClaimFactory(claimant=volunteer)  # a draft: nothing to decide yet
     client.force_login(finance_lead)
     text = _text(client.get(reverse("expenses:reject", args=[claim.pk])))
