@@ -8,7 +8,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from hope.links import RowLink
+from hope.links import RowLink, csrf_input
 from hope.templatetags.hope_tags import pounds
 
 _WAITING = (
@@ -26,7 +26,7 @@ _OWN = mark_safe('<span class="small">Your own claim: another finance lead decid
 _DECIDE = (
     '\n        <div class="d-flex flex-wrap gap-2 align-items-end">'
     '\n          <form method="post" action="{approve}">'
-    '<input type="hidden" name="csrfmiddlewaretoken" value="{token}">'
+    "{token}"
     '<input type="hidden" name="next" value="dashboard">'
     '\n            <button type="submit" class="btn btn-sm btn-primary">Approve'
     '<span class="visually-hidden"> claim {pk} from {claimant}</span></button></form>'
@@ -60,7 +60,7 @@ def waiting_rows(claims, *, viewer, csrf_token: str) -> SafeString:
             decide = format_html(
                 _DECIDE,
                 approve=approve(pk),
-                token=csrf_token,
+                token=csrf_input(csrf_token),
                 pk=pk,
                 claimant=name,
                 reject=reject(pk),

@@ -20,7 +20,7 @@ from typing import NamedTuple
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from hope.links import RowLink
+from hope.links import RowLink, csrf_input
 
 # The fields a board row is read with, in order (``values_list(*BOARD_ROW_FIELDS)``).
 BOARD_ROW_FIELDS = (
@@ -70,7 +70,7 @@ _SECTION = """
 # "Claim all" takes every free session of the course shown on this page.
 _CLAIM_ALL = (
     '\n      <form method="post" action="{url}">'
-    '<input type="hidden" name="csrfmiddlewaretoken" value="{csrf}">'
+    "{csrf}"
     '\n        <input type="hidden" name="next" value="{here}">'
     "\n        {inputs}\n"
     '        <button type="submit" class="btn btn-primary">Claim all {count}'
@@ -89,7 +89,7 @@ _CLASH = '<span class="small">You hold another session at this time</span>'
 
 _CLAIM = (
     '<form method="post" action="{url}">'
-    '<input type="hidden" name="csrfmiddlewaretoken" value="{csrf}">'
+    "{csrf}"
     '\n          <input type="hidden" name="next" value="{here}">'
     '\n          <button type="submit" class="btn btn-sm btn-outline-primary">Claim'
     '<span class="visually-hidden"> session {number} of {title}</span></button>'
@@ -117,7 +117,7 @@ def board_sections(
         RowLink("facilitators:claim_course"),
     )
     claim_url = RowLink("facilitators:claim_session")
-    csrf, here = escape(csrf_token), escape(here)
+    csrf, here = csrf_input(csrf_token), escape(here)
     zone = timezone.get_current_timezone()
     # Each day's words once, and the times without strftime (2 µs a call, three a line).
     days: dict[date, str] = {}

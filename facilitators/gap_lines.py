@@ -12,6 +12,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from facilitators.queries import Gap
+from hope.links import csrf_input
 from programmes.models import Session
 
 _ROW = """
@@ -74,7 +75,7 @@ _CANDIDATE = """
     <td data-label="Training">{} {}{}</td>
     <td>
       <form method="post" action="{}">
-        <input type="hidden" name="csrfmiddlewaretoken" value="{}">
+        {}
         <input type="hidden" name="next" value="{}">
         <input type="hidden" name="from" value="choose">
         <input type="hidden" name="facilitator" value="{}">
@@ -110,7 +111,7 @@ def candidate_row(
         f"{trained[1]:%-d %b %Y}",
         _DUE if person["refresher_due"] else "",
         session.assign_url,
-        csrf_token,
+        csrf_input(csrf_token),
         next_url,
         person["pk"],
         person["name"],

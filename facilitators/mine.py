@@ -20,6 +20,7 @@ from django.template.loader import get_template
 from django.utils.safestring import SafeString, mark_safe
 
 from facilitators.models import UNDO_WINDOW
+from hope.links import csrf_input
 
 # The fields a card is read with, in order (``values_list(*MY_CLAIM_FIELDS)``); the
 # last three are the view's annotations.
@@ -166,7 +167,7 @@ def cards(
     ``cover_claim`` is this claim. ``withdraw_url`` makes a request's withdraw link from
     its pk. The cards are the page's bulk, so written here rather than by template nodes
     (see above); the rare Undo form keeps its one home in facilitators/_undo.html."""
-    csrf = f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(csrf_token)}">'
+    csrf = csrf_input(csrf_token)
     undo_template = None
     written = []
     for claim in claims:

@@ -11,6 +11,8 @@ from django.urls import get_script_prefix, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
+from hope.links import csrf_input
+
 
 @lru_cache(maxsize=128)
 def _reversed(prefix: str, name: str) -> str:
@@ -122,7 +124,7 @@ def main_menu(context) -> SafeString:
         '<li class="nav-item"><a class="nav-link" href="{}">Account'
         ' <span class="visually-hidden">({})</span></a></li>\n'
         '<li class="nav-item">\n<form method="post" action="{}" class="d-inline">'
-        '\n<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
+        "\n{}"
         '\n<button type="submit" class="btn btn-link nav-link">Sign out</button>\n</form>'
         "\n</li>\n"
         "</ul>",
@@ -130,5 +132,5 @@ def main_menu(context) -> SafeString:
         route("mfa_index"),
         user.email,
         route("account_logout"),
-        get_token(request),
+        csrf_input(get_token(request)),
     )

@@ -15,7 +15,7 @@ from html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from hope.formkit import option_list
-from hope.links import RowLink
+from hope.links import RowLink, csrf_input
 from programmes.models import CLOSED_REFERRAL_STATUSES, HowHeard, ReferralSource, ReferralStatus
 from programmes.models.participants import days_waited
 
@@ -58,7 +58,7 @@ def referral_rows(
     place_url = RowLink("programmes:referral_place")
     status_url = RowLink("programmes:referral_status")
     back = (
-        f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(csrf_token)}">\n'
+        f"{csrf_input(csrf_token)}\n"
         f'          <input type="hidden" name="show" value="{escape(show)}">\n'
         f'          <input type="hidden" name="page" value="{int(page_number)}">'
     )

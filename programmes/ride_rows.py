@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from hope.links import RowLink
+from hope.links import RowLink, csrf_input
 from hope.postcodes import postcode_district
 from programmes.models import Ride
 from programmes.models.participants import first_name
@@ -120,7 +120,7 @@ def ride_rows(rides: QuerySet[Ride]) -> list[RideRow]:
 # the coordinator's home page's rendering).
 _ASSIGN = (
     '\n      <form method="post" action="{}" class="d-flex flex-wrap gap-2">'
-    '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
+    "{}"
     '\n        <input type="hidden" name="next" value="{}">'
     '\n        <label class="visually-hidden" for="{}-{}">Driver for {}, {}</label>'
     '\n        <select class="form-select form-select-sm w-auto" id="{}-{}" name="driver">'
@@ -142,7 +142,7 @@ def add_assign_forms(
     """Set each ride's ``assign_html``: the choice of driver (``options``, the page's
     ``driver_options``) and its button, or a note when there are no drivers yet. Ids
     start with ``id_prefix``, unique when a page has several lists."""
-    token, here = get_token(request), request.path
+    token, here = csrf_input(get_token(request)), request.path
     for ride in rides:
         ride.assign_html = (
             format_html(
@@ -182,7 +182,7 @@ _YOURS = mark_safe("<span>Yours: you asked for cover.</span>")
 _CLASHES = mark_safe('<span class="small">You hold another ride at that time.</span>')
 _TAKE = (
     '<form method="post" action="{take}">'
-    '<input type="hidden" name="csrfmiddlewaretoken" value="{token}">'
+    "{token}"
     '\n        <input type="hidden" name="next" value="{url}">'
     '\n        <button type="submit" class="btn btn-primary">{label}'
     '<span class="visually-hidden">: {name}, {day}</span></button>'
@@ -193,7 +193,7 @@ _TAKE = (
 def board_cards(rides: list[RideRow], *, can_drive: bool, request) -> SafeString:
     """The board's rides as cards: for a driver, Take (or Take over, when its driver asked
     for cover), or why not (theirs already, or it clashes with one they hold)."""
-    token = get_token(request)
+    token = csrf_input(get_token(request))
     cards = []
     for ride in rides:
         action = ""

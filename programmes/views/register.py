@@ -23,7 +23,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_POST
 
 from hope.audit import audit_viewed
-from hope.links import RowLink
+from hope.links import RowLink, csrf_input
 from hope.models import AuditArea
 from hope.roles import is_coordinator
 from programmes.access import get_session_for_register
@@ -65,7 +65,7 @@ _NOT_EXPECTED = mark_safe(
     '<p class="mb-1 small">No longer expected: they left the course, or the session was '
     "cancelled.</p>"
 )
-_FORM = """<form method="post" action="{}" data-register-line><input type="hidden" name="csrfmiddlewaretoken" value="{}">
+_FORM = """<form method="post" action="{}" data-register-line>{}
       <div class="hope-marks" role="group" aria-labelledby="name-{}">
         {}
       </div>
@@ -127,7 +127,8 @@ def register(request: HttpRequest, pk: int) -> HttpResponse:
         .order_by("participant__full_name", "pk")
     )
     is_open = session.register_is_open()
-    mark_url, token = RowLink("programmes:register_mark", session.pk), get_token(request)
+    mark_url = RowLink("programmes:register_mark", session.pk)
+    token = csrf_input(get_token(request))
     for line in lines:
         line.html = _line(
             line,

@@ -2,7 +2,7 @@
 
 from django.urls import reverse
 
-from hope.links import RowLink
+from hope.links import RowLink, csrf_input
 
 
 def test_row_links_read_as_reverse_does():
@@ -13,3 +13,14 @@ def test_row_links_read_as_reverse_does():
     mark = RowLink("programmes:register_mark", 7)
     assert mark(19) == reverse("programmes:register_mark", args=[7, 19])
     assert RowLink("programmes:register_mark", 19)(7) != mark(19)
+
+
+def test_a_rows_csrf_field_is_the_one_the_template_tag_writes(rf):
+    from django.middleware.csrf import get_token
+    from django.template import engines
+
+    request = rf.get("/")
+    token = get_token(request)
+    tag = engines["django"].from_string("{% csrf_token %}").render({"csrf_token": token})
+    assert csrf_input(token) == tag
+    assert 'value="&quot;&gt;"' in csrf_input('">')
