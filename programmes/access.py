@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.core.cache import cache
 from django.db.models import Q, QuerySet
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
+from hope.cache import CacheVersion, cache_breaker
 from hope.formkit import option_list
 from hope.models import User
 from hope.roles import Role, has_role, is_coordinator
+from hope.signals import roles_changed
 from programmes.models import Course, CourseStatus, Participant, Place, Ride, Session
 from programmes.signals import sessions_staffed_by
 
@@ -143,11 +147,42 @@ def drivers() -> QuerySet:
     ).order_by("full_name", "pk")
 
 
+# The drivers' options are remembered: at a hundred drivers, reading and writing them was
+# a tenth of the coordinator's home page, though they change only when a person does (a
+# save, other than a sign-in's, or a change of roles: ``connect``).
+DRIVERS_VERSION = CacheVersion("programmes:drivers:version")
+
+
 def driver_options() -> SafeString:
     """The ``<option>``s of the one-click choice of driver, built once for the page: the
     template would otherwise render every driver again for every ride wanted (ten rides by
-    a hundred drivers on the home page). One query."""
-    return option_list(drivers().values_list("pk", "full_name"))
+    a hundred drivers on the home page). One query when not remembered, else none; always
+    read afresh while Redis is away (this process's memory hears no one else's changes)."""
+    if cache_breaker.is_open:
+        return option_list(drivers().values_list("pk", "full_name"))
+    key = f"programmes:driver-options:{DRIVERS_VERSION.current()}"
+    options = cache.get(key)
+    if options is None:
+        options = option_list(drivers().values_list("pk", "full_name"))
+        cache.set(key, options, timeout=24 * 3600)
+    return options
+
+
+def _people_changed(sender=None, **kwargs) -> None:
+    if sender is User and kwargs.get("update_fields") == frozenset({"last_login"}):
+        return
+    DRIVERS_VERSION.replace()
+
+
+def connect() -> None:
+    """Forget the drivers' options whenever a person or their roles change. Called from
+    ``ProgrammesConfig.ready``."""
+    post_save.connect(_people_changed, sender=User, dispatch_uid="drivers-user-saved")
+    post_delete.connect(_people_changed, sender=User, dispatch_uid="drivers-user-deleted")
+    m2m_changed.connect(
+        _people_changed, sender=User.groups.through, dispatch_uid="drivers-user-groups"
+    )
+    roles_changed.connect(_people_changed, dispatch_uid="drivers-roles-changed")
 
 
 def get_ride_for_user(request, pk: int) -> Ride:

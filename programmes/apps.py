@@ -9,7 +9,7 @@ class ProgrammesConfig(AppConfig):
         from django.conf import settings
 
         from hope.retention import RetentionRule, register
-        from programmes import participant_forms, reports
+        from programmes import access, participant_forms, reports
         from programmes.retention import (
             anonymise_participants,
             clear_ride_reminders,
@@ -18,6 +18,7 @@ class ProgrammesConfig(AppConfig):
 
         reports.connect()
         participant_forms.connect()
+        access.connect()
         register(
             RetentionRule(
                 "participants anonymised",

@@ -3,8 +3,6 @@ and the team settings (the kernel's rules and the programmes listed publicly).""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,19 +14,18 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from expenses.models import ExpenseClaim, ExpenseStatus
-from facilitators.cover import COVER_WINDOW_DAYS, needing_cover
+from facilitators.cover import COVER_WINDOW_DAYS
 from facilitators.models import FacilitatorProfile, SessionClaim
-from facilitators.queries import refreshers_due
 from hope.access import coordinator_required
 from hope.audit import audit_viewed, save_with_audit
-from hope.counts import counts
 from hope.forms import TeamSettingsForm
 from hope.links import RowLink
-from hope.models import AuditArea, Invitation, Message, MessageStatus, TeamSettings
+from hope.models import AuditArea, TeamSettings
 from hope.roles import Role, has_working_role, is_coordinator, role_names
+from hope.site.figures import coordinator_figures
 from programmes.access import driver_options, visible_sessions
 from programmes.forms import ProgrammeListingForm
-from programmes.models import Course, CourseStatus, Ride
+from programmes.models import Ride
 from programmes.models.rides import RIDES_WANTED_DAYS
 from programmes.public import forget_listing
 from programmes.ride_rows import add_assign_forms, ride_rows
@@ -93,20 +90,11 @@ def home(request: HttpRequest) -> HttpResponse:
             .values_list("start", "course_id", "course__title", "number", "venue__name")[:5]
         ]
     if is_coordinator(request.user):
-        # Two queries for all the figures (the team's refresher period, then every count
-        # at once), three for the rides wanted (the soonest, the drivers, the audit line).
+        # The figures as remembered (hope/site/figures.py); three queries for the rides
+        # wanted (how many, the soonest, the drivers) and the audit line.
         wanted = Ride.objects.unmet().within(RIDES_WANTED_DAYS, now)
-        figures = counts(
-            pending_invitations=Invitation.objects.open().filter(expires_at__gt=now),
-            draft_courses=Course.objects.filter(status=CourseStatus.DRAFT),
-            cover_gaps=needing_cover(now),
-            refreshers_due=refreshers_due(),
-            failed_messages=Message.objects.filter(
-                status=MessageStatus.FAILED, due_at__gte=now - timedelta(days=30)
-            ),
-            rides_wanted_count=wanted,
-        )
-        context.update(figures)
+        context.update(coordinator_figures(now))
+        context["rides_wanted_count"] = wanted.count()
         context["cover_window"] = COVER_WINDOW_DAYS
         context["rides_wanted"] = ride_rows(wanted.order_by("start", "pk")[:HOME_RIDES_SHOWN])
         add_assign_forms(
