@@ -72,7 +72,8 @@ def server_env(db_url: str) -> dict[str, str]:
         SECURE_COOKIES="false",
         ALLOWED_HOSTS="127.0.0.1,localhost",
         LOG_LEVEL="WARNING",
-        CACHE_KEY_PREFIX="hope-bench",
+        # One prefix per database: what is remembered from one must not answer for the other.
+        CACHE_KEY_PREFIX=f"hope-bench-{urlsplit(db_url).path.strip('/')}",
     )
     env.pop("DJANGO_SETTINGS_MODULE", None)
     return env
@@ -419,9 +420,10 @@ def run(*, rounds: int, years: int, workers: int, worker_class: str, threads: in
         page["queries_scale"] = page.pop("queries")
         page["queries_demo"] = demo_counts.get((page["role"], page["name"]))
     # Remembered figures start cold for every run: the bench server's own keys only
-    # (CACHE_KEY_PREFIX hope-bench), never the rest of the database (Celery's queues).
+    # (CACHE_KEY_PREFIX hope-bench-<database>), never the rest of the database (Celery's
+    # queues).
     bench_redis = redis.Redis.from_url(settings.REDIS_URL)
-    for key in bench_redis.scan_iter(match="hope-bench:*", count=1000):
+    for key in bench_redis.scan_iter(match="hope-bench-*", count=1000):
         bench_redis.delete(key)
     server_name = f"gunicorn {worker_class}, {workers} workers" + (
         f" × {threads} threads" if worker_class == "gthread" else ""
