@@ -36,6 +36,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from hope.models import Message
+from hope.reporting import report_rows_changed
 from programmes.models import (
     LIVE_PLACE,
     Participant,
@@ -112,6 +113,9 @@ def anonymise_participants(now: datetime) -> int:
     Place.objects.filter(participant__in=ids).exclude(feedback="").update(
         feedback="", updated_at=now
     )
+    # No save(), so no signal: the outcomes report's remembered choice of feedback lines
+    # (hope/reporting.py) is forgotten here, and the next lines take the cleared ones' turn.
+    report_rows_changed()
     Referral.objects.filter(participant__in=ids).exclude(referrer="").update(
         referrer="", updated_at=now
     )

@@ -55,6 +55,7 @@ from programmes.participant_forms import (
     add_service_error,
     add_validation_errors,
 )
+from programmes.place_cards import place_cards
 from programmes.record_lines import register_lines, ride_lines, score_lines
 from programmes.referral_rows import ROW_FIELDS, referral_rows
 from programmes.services.participants import (
@@ -293,17 +294,17 @@ def _record(request, participant: Participant, **bound) -> HttpResponse:
         place.is_live = place.status in LIVE_PLACE
         place.holds = place.status in HOLDING_PLACE
         place.register_lines, place.score_lines = registers[place.pk], scores[place.pk]
-        # Scores and feedback are for people who have had a place, not those waiting.
+        # Scores and feedback are for people who have had a place, not those waiting. A
+        # score form not sent is its measure's name, a feedback form the words already
+        # given: place_cards writes them from forms made once a process.
         place.score_forms, place.feedback_form = [], None
         if place.enrolled_at is not None:
             place.score_forms = [
-                _form(bound, f"score-{place.pk}-{measure}", ScoreForm, measure=measure)
+                bound.get(f"score-{place.pk}-{measure}", measure)
                 for measure in place.course.programme.measures
                 if measure in Measure.values
             ]
-            place.feedback_form = _form(
-                bound, f"feedback-{place.pk}", FeedbackForm, initial={"feedback": place.feedback}
-            )
+            place.feedback_form = bound.get(f"feedback-{place.pk}", place.feedback)
     place_form = bound.get("place") or PlaceAddForm(
         participant=participant,
         live_courses=[place.course_id for place in places if place.is_live],
@@ -312,8 +313,9 @@ def _record(request, participant: Participant, **bound) -> HttpResponse:
         form
         for place in places
         for form in (*place.score_forms, place.feedback_form)
-        if form is not None
+        if form is not None and not isinstance(form, str)
     ]
+    automatic = channel_for(participant)
     audit_viewed(request, f"participant #{participant.pk}", area=AuditArea.ROTA)
     return render(
         request,
@@ -322,22 +324,19 @@ def _record(request, participant: Participant, **bound) -> HttpResponse:
             "participant": participant,
             "referrals": referrals,
             "places": places,
+            "place_cards": place_cards(
+                places,
+                csrf_token=get_token(request),
+                automatic=automatic,
+                offer_days=settings.PLACE_OFFER_DAYS,
+            ),
             "rides": ride_lines(participant),
             "place_form": place_form,
             # The forms inside places, where base.html's error summary can find them.
             "page_forms": forms,
-            "automatic": channel_for(participant),
-            "offer_days": settings.PLACE_OFFER_DAYS,
+            "automatic": automatic,
         },
     )
-
-
-def _form(bound: dict, key: str, form_class, **kwargs):
-    """The form that failed, if it is this one; else a fresh one. ``key`` also makes the
-    ids of its fields unique on the page (each place has its own score forms)."""
-    if key in bound:
-        return bound[key]
-    return form_class(auto_id=f"{key}-%s", **kwargs)
 
 
 @login_required

@@ -22,7 +22,7 @@ from hope.charts import svg_response, table_chart
 from hope.models import AuditArea
 from hope.reporting import ReportPage, remembered_html, tables_csv_response
 from programmes.models import meaningful_changes
-from programmes.outcomes import FEEDBACK_SHOWN, remembered_outcomes_report
+from programmes.outcomes import FEEDBACK_SHOWN, feedback_items, remembered_outcomes_report
 from programmes.report_forms import MeaningfulChangeForm, report_filter_form
 from programmes.reports import ReportRange, next_session_end
 from programmes.services.outcomes import meaningful_change_set
@@ -73,6 +73,7 @@ def outcomes_report_view(request: HttpRequest) -> HttpResponse:
                 "outcomes", r.query(), "reports/_filters.html", {"form": form}, until
             ),
             "feedback": report.feedback,
+            "feedback_items": feedback_items(report.feedback or []),
             "feedback_shown": FEEDBACK_SHOWN,
             "page": page,
         }

@@ -54,6 +54,7 @@ import pytest
 import time_machine
 from django.contrib.staticfiles import finders
 from django.urls import reverse
+from django.utils import timezone
 
 from hope.models import AuditEvent
 from programmes.measures import Measure, Timepoint, score_items
@@ -63,6 +64,7 @@ from programmes.models import (
     Delivery,
     Mark,
     MeaningfulChange,
+    Place,
     PlaceStatus,
     ReferralSource,
     Score,
@@ -409,6 +411,45 @@ def test_feedback_is_for_coordinators_only_and_in_range(
         text = b"".join(getattr(response, "streaming_content", [response.content])).decode()
         assert "lovely group" not in text and "pace myself" not in text
         assert "fewer than 5" in text
+
+
+def test_feedback_shows_as_it_is_now_though_the_report_is_remembered(client, coordinator, data):
+    """Which lines to list is remembered with the tables; the words are read each time:
+    a line changed shows at once, and one cleared without a save (as retention clears
+    them) is gone at once, and from the next choice too."""
+    from programmes.services.participants import feedback_record
+
+    client.force_login(coordinator)
+    assert "A lovely group" in client.get(URL, RANGE).content.decode()
+    place = Place.objects.get(feedback="A lovely group")
+    feedback_record(place=place, text='Kind & <calm>, "O\'Neil" said', by=coordinator)
+    page = client.get(URL, RANGE).content.decode()
+    assert "“Kind &amp; &lt;calm&gt;, &quot;O&#x27;Neil&quot; said”" in page
+    Place.objects.filter(pk=place.pk).update(feedback="")
+    page = client.get(URL, RANGE).content.decode()
+    assert "calm" not in page and "pace myself" in page
+    # Retention clears lines the same way, and forgets the remembered choice.
+    from programmes.retention import anonymise_participants
+
+    a1 = Place.objects.get(feedback__startswith="=HYPERLINK")
+    with time_machine.travel(timezone.now() + timedelta(days=3 * 365)):
+        assert anonymise_participants(timezone.now()) >= 1
+    a1.refresh_from_db()
+    assert a1.feedback == ""
+    assert "pace myself" not in client.get(URL, RANGE).content.decode()
+
+
+def test_feedback_lines_are_written_as_the_template_wrote_them():
+    from django.template import Context, Template
+
+    from programmes.outcomes import feedback_items
+
+    lines = [("Carers & <friends>", 'It\'s "good" & <b>fine</b>'), ("Online", "Plain")]
+    template = Template(
+        "{% for programme, words in feedback %}<li>“{{ words }}” "
+        '<span class="small text-body-secondary">({{ programme }})</span></li>{% endfor %}'
+    )
+    assert feedback_items(lines) == template.render(Context({"feedback": lines}))
 
 
 @pytest.mark.parametrize("persona", ["volunteer", "workforce", "lived"])
