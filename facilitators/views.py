@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
@@ -46,6 +46,7 @@ from facilitators.notices import gave_back_tells_coordinators
 from facilitators.queries import (
     COVER_ROW_FIELDS,
     CoverRow,
+    cover_requests_open_to,
     free_to_step_in,
     gaps_of,
     holds_overlapping,
@@ -95,23 +96,23 @@ def board(request: HttpRequest) -> HttpResponse:
         .values_list("programme_id", "programme__name")
     )
     trained = [pk for pk, _ in programmes]
-    # The sessions this person could run: upcoming, of their programmes, and not on a
-    # day the team has since closed (that one is for the coordinator to move or cancel,
-    # not for anyone to claim or cover). Built once for the board and the requests for
-    # cover, and each in one filter() call: Django's building of the conditions cost as
-    # much as PostgreSQL's answering them.
-    theirs = Session.objects.on_open_days().filter(
-        start__gt=now,  # Session.objects.upcoming()
-        course__programme__in=trained,
-    )
     # "Starting after now" (the claim's copy of its session's start) tells the planner
     # few claims qualify, so it asks each session's own claims: without it, it hashed
     # every held claim of that kind in ten years (EXPLAIN: 1.4 ms -> 0.5 ms).
     my_kind_held = SessionClaim.objects.held().filter(
         session=OuterRef("pk"), kind=profile.kind, start__gt=now
     )
-    sessions = theirs.filter(
-        ~Exists(my_kind_held), is_cancelled=False, course__status=CourseStatus.PUBLISHED
+    # The sessions this person could run (upcoming, of their programmes, and not on a
+    # day the team has since closed: that one is for the coordinator to move or cancel,
+    # not for anyone to claim or cover) whose slot of their kind is free, in one filter()
+    # call: Django's building of the conditions cost as much as PostgreSQL's answering
+    # them.
+    sessions = Session.objects.on_open_days().filter(
+        ~Exists(my_kind_held),
+        start__gt=now,  # Session.objects.upcoming()
+        course__programme__in=trained,
+        is_cancelled=False,
+        course__status=CourseStatus.PUBLISHED,
     )
     programme_id = int_or_none(request.GET.get("programme"))
     venue_id = int_or_none(request.GET.get("venue"))
@@ -176,7 +177,7 @@ def board(request: HttpRequest) -> HttpResponse:
             "profile": profile,
             "page": page,
             "sections": sections,
-            "cover_requests": _cover_requests(profile, theirs, venue_names),
+            "cover_requests": _cover_requests(profile, trained, now, venue_names),
             "programmes": programmes,
             "programme_options": option_list(programmes, programme_id),
             "venue_options": option_list(
@@ -190,42 +191,23 @@ def board(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _cover_requests(profile, sessions, venue_names: dict[int, str]) -> list[dict]:
-    """Colleagues' open requests for cover of ``sessions`` this person could take,
-    soonest first, as plain values. Only requests this person could take: their reasons
-    are for possible cover only. The venue is named from ``venue_names``: joined in, it
-    was one more table for the planner, for a list that is usually empty."""
+def _cover_requests(profile, programmes: list[int], now, venue_names: dict[int, str]) -> list[dict]:
+    """Colleagues' open requests for cover this person could take, soonest first, as
+    plain values (``cover_requests_open_to``). Only requests this person could take:
+    their reasons are for possible cover only. The venue is named from ``venue_names``."""
     if not profile.is_active:  # a paused facilitator cannot take cover
         return []
-    requests = (
-        CoverRequest.objects.filter(
-            ~Q(claim__facilitator=profile),
-            resolved_at=None,  # CoverRequest.objects.open()
-            claim__kind=profile.kind,
-            claim__session__in=sessions,
-        )
-        .order_by("claim__session__start")
-        .values_list(
-            "pk",
-            "reason",
-            "claim__session__start",
-            "claim__session__number",
-            "claim__session__venue_id",
-            "claim__session__course__title",
-            "claim__facilitator__user__full_name",
-        )
-    )
     return [
         {
-            "pk": pk,
-            "reason": reason,
-            "start": start,
-            "number": number,
-            "venue": venue_names[venue_id] if venue_id else None,
-            "title": title,
-            "holder": name,
+            "pk": row.pk,
+            "reason": row.reason,
+            "start": row.start,
+            "number": row.number,
+            "venue": venue_names[row.venue_id] if row.venue_id else None,
+            "title": row.title,
+            "holder": row.holder,
         }
-        for pk, reason, start, number, venue_id, title, name in requests
+        for row in cover_requests_open_to(profile, programmes=programmes, now=now)
     ]
 
 
