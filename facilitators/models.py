@@ -96,6 +96,13 @@ class FacilitatorProfile(TimeStamped):
     def is_active(self) -> bool:
         return self.status == FacilitatorStatus.ACTIVE
 
+    @property
+    def other_kind(self) -> str:
+        """The kind of the other slot of each session: the colleague they pair with."""
+        if self.kind == FacilitatorKind.WORKFORCE:
+            return FacilitatorKind.LIVED_EXPERIENCE
+        return FacilitatorKind.WORKFORCE
+
 
 def refresher_cutoff(months: int, today: date | None = None) -> date:
     """Training last refreshed on or before this day is due a refresher."""

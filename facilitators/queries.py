@@ -239,18 +239,6 @@ def cover_requests_open_to(
         return [CoverRequestRow(*row) for row in cursor.fetchall()]
 
 
-def holds_overlapping(profile: FacilitatorProfile) -> Exists:
-    """For sessions' columns: whether this person holds a session that overlaps the one
-    in the outer query (the claim service refuses a second). Asked of each row on the
-    held-claims-by-person index, from the row's start on: at ten years, scanning every
-    claim once per board row was most of the board's time."""
-    return Exists(
-        SessionClaim.objects.held().filter(
-            facilitator=profile, end__gt=OuterRef("start"), start__lt=OuterRef("end")
-        )
-    )
-
-
 def refreshers_due() -> QuerySet:
     """Active facilitators with at least one training due a refresher, as distinct
     profile ids (one query, for the team's refresher period)."""

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.db.models import Count, Exists, F, OuterRef, Subquery
+from django.db.models import Count, F, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
@@ -21,14 +21,13 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_POST
 
 from facilitators.access import own_profile
-from facilitators.board import BOARD_ROW_FIELDS, BoardRow, board_sections
+from facilitators.board import board_page, board_sections
 from facilitators.cover import (
     COVER_BADGES,
     COVER_WINDOW_DAYS,
     add_cover,
     cover_state,
     needing_cover,
-    slot_held,
 )
 from facilitators.forms import CoverRequestForm, OwnProfileForm, ProfileForm, TrainingForm
 from facilitators.gap_lines import candidate_row, gap_row
@@ -49,7 +48,6 @@ from facilitators.queries import (
     cover_requests_open_to,
     free_to_step_in,
     gaps_of,
-    holds_overlapping,
     missing_kinds,
 )
 from facilitators.services import (
@@ -71,12 +69,11 @@ from hope.counts import count_of
 from hope.formkit import option_list
 from hope.links import RowLink
 from hope.models import AuditEvent, TeamSettings
-from hope.paging import counted_page
 from hope.params import date_or_none, ids, int_or_none
 from hope.redirects import redirect_back, safe_next
 from hope.roles import is_coordinator
 from programmes.access import may_take_register, visible_courses, visible_sessions
-from programmes.models import CourseStatus, Session
+from programmes.models import Session
 from venues.models import Venue
 
 # --- The open sessions board -------------------------------------------------------
@@ -96,57 +93,31 @@ def board(request: HttpRequest) -> HttpResponse:
         .values_list("programme_id", "programme__name")
     )
     trained = [pk for pk, _ in programmes]
-    # "Starting after now" (the claim's copy of its session's start) tells the planner
-    # few claims qualify, so it asks each session's own claims: without it, it hashed
-    # every held claim of that kind in ten years (EXPLAIN: 1.4 ms -> 0.5 ms).
-    my_kind_held = SessionClaim.objects.held().filter(
-        session=OuterRef("pk"), kind=profile.kind, start__gt=now
-    )
-    # The sessions this person could run (upcoming, of their programmes, and not on a
-    # day the team has since closed: that one is for the coordinator to move or cancel,
-    # not for anyone to claim or cover) whose slot of their kind is free, in one filter()
-    # call: Django's building of the conditions cost as much as PostgreSQL's answering
-    # them.
-    sessions = Session.objects.on_open_days().filter(
-        ~Exists(my_kind_held),
-        start__gt=now,  # Session.objects.upcoming()
-        course__programme__in=trained,
-        is_cancelled=False,
-        course__status=CourseStatus.PUBLISHED,
-    )
     programme_id = int_or_none(request.GET.get("programme"))
     venue_id = int_or_none(request.GET.get("venue"))
     date_from = date_or_none(request.GET.get("from"))
     date_to = date_or_none(request.GET.get("to"))
-    if programme_id:
-        sessions = sessions.filter(course__programme_id=programme_id)
-    if venue_id:
-        sessions = sessions.filter(venue_id=venue_id)
-    if date_from:
-        sessions = sessions.filter(start__gte=datetime.combine(date_from, time.min, tzinfo=zone))
-    if date_to:
-        sessions = sessions.filter(
-            start__lt=datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=zone)
-        )
     # Plain rows (facilitators/board.py), with whether the other slot is held and whether
     # this person holds a session at the same time asked of each row, and the total
-    # counted in the same query (hope.paging.counted_page): sixty session and course
-    # instances, two more queries for cover and clashes and a COUNT repeating the joins
-    # were most of the page's time at ten years. Programme and venues are named from the
-    # rows read for the filters: joined in as three more tables they took the planner
-    # longer than running the query.
-    other_kind = (
-        FacilitatorKind.LIVED_EXPERIENCE
-        if profile.kind == FacilitatorKind.WORKFORCE
-        else FacilitatorKind.WORKFORCE
+    # counted in the same query: sixty session and course instances, two more queries
+    # for cover and clashes and a COUNT repeating the joins were most of the page's time
+    # at ten years.
+    page = board_page(
+        profile,
+        request.GET.get("page"),
+        per_page=60,
+        programmes=trained,
+        now=now,
+        programme=programme_id or None,
+        venue=venue_id or None,
+        start_from=datetime.combine(date_from, time.min, tzinfo=zone) if date_from else None,
+        start_before=(
+            datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=zone)
+            if date_to
+            else None
+        ),
     )
-    rows = (
-        sessions.annotate(other_held=slot_held(other_kind), clashes=holds_overlapping(profile))
-        .order_by("start", "pk")
-        .values_list(*BOARD_ROW_FIELDS)
-    )
-    page = counted_page(rows, request.GET.get("page"), per_page=60)
-    page.object_list = [BoardRow._make(row) for row in page.object_list]
+    other_kind = profile.other_kind
     # A few dozen venues, all of them: a session may be at one since closed. Their names
     # only: the page shows nothing else of them.
     venues = list(Venue.objects.values_list("pk", "name", "is_active"))
@@ -325,11 +296,7 @@ def _my_sessions_page(request, *, cover_form=None, cover_claim=None) -> HttpResp
     profile = own_profile(request)
     now = timezone.now()
     notice = TeamSettings.current().release_notice_days
-    other_kind = (
-        FacilitatorKind.LIVED_EXPERIENCE
-        if profile.kind == FacilitatorKind.WORKFORCE
-        else FacilitatorKind.WORKFORCE
-    )
+    other_kind = profile.other_kind
     held = SessionClaim.objects.held().filter(facilitator=profile)
     # Plain rows, with each one's open request for cover (so the page can offer to
     # withdraw it), co-facilitator and whether it can still be undone asked in the same
