@@ -52,11 +52,6 @@ def _slots_held(kind: str | None = None) -> Subquery:
     return count_of(claims)
 
 
-def slot_held(kind: str) -> Subquery:
-    """For sessions' columns: 1 when the session's slot of ``kind`` is held, else 0."""
-    return _slots_held(kind)
-
-
 def cover_state(*, workforce: bool, lived: bool) -> str:
     """Which of COVER_LABELS a session is in, from whether each of its slots is held."""
     if workforce and lived:

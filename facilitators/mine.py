@@ -16,27 +16,79 @@ from dataclasses import dataclass
 from datetime import datetime
 from html import escape
 
+from django.db import connection
 from django.template.loader import get_template
 from django.utils.safestring import SafeString, mark_safe
 
-from facilitators.models import UNDO_WINDOW
+from facilitators.models import UNDO_WINDOW, UNDOABLE_BY_SQL, FacilitatorProfile
 from hope.links import csrf_input
 
-# The fields a card is read with, in order (``values_list(*MY_CLAIM_FIELDS)``); the
-# last three are the view's annotations.
-MY_CLAIM_FIELDS = (
-    "pk",
-    "session_id",
-    "session__start",
-    "session__end",
-    "session__number",
-    "session__course__title",
-    "session__venue__name",
-    "claimed_at",
-    "cover_request_id",
-    "partner",
-    "undoable",
-)
+# A person's coming sessions, as their cards read them: the claims they hold
+# (``held()``) on sessions not started (``SessionClaimQuerySet.upcoming``, by the claim's
+# copy of its session's times), soonest first, each with its open request for cover
+# (``CoverRequestQuerySet.open``; one at most, facilitators_cover_one_open_per_claim),
+# the co-facilitator (whoever holds the other kind's slot) and whether the person may
+# still undo it (``UNDOABLE_BY_SQL``).
+#
+# Written as SQL: as a queryset Django took longer to build and compile it (2.7 ms at
+# ten years: three subqueries and the undo rule's) than PostgreSQL to plan and run it.
+_UPCOMING = f"""
+SELECT c.id, c.session_id, s."start", s."end", s.number, course.title, venue.name,
+       c.claimed_at,
+       (SELECT r.id FROM facilitators_coverrequest r
+        WHERE r.resolved_at IS NULL AND r.claim_id = c.id LIMIT 1),
+       (SELECT u.full_name FROM facilitators_sessionclaim pair
+        JOIN facilitators_facilitatorprofile partner ON partner.id = pair.facilitator_id
+        JOIN hope_user u ON u.id = partner.user_id
+        WHERE pair.released_at IS NULL AND pair.kind = %(other_kind)s
+          AND pair.session_id = c.session_id LIMIT 1),
+       {UNDOABLE_BY_SQL}
+FROM facilitators_sessionclaim c
+JOIN programmes_session s ON s.id = c.session_id
+JOIN programmes_course course ON course.id = s.course_id
+LEFT JOIN venues_venue venue ON venue.id = s.venue_id
+WHERE c.released_at IS NULL AND c.facilitator_id = %(profile)s
+  AND c."start" > %(now)s AND c."end" > %(now)s
+ORDER BY s."start", c.id
+"""  # noqa: S608 - constants only, the values are parameters
+
+# The last fifty sessions a person ran, when and what only (held claims started by now).
+# Ordered by the claim's own copy of its times: a person's held claims never overlap, so
+# latest end is latest start, and the last fifty come straight from the index of what a
+# person holds (facilitators_claim_held_by) rather than from joining all of their claims
+# to every session to sort them (EXPLAIN at ten years: 2.0 -> 0.2 ms).
+_PAST = """
+SELECT c.session_id, c."start", course.title, s.number
+FROM facilitators_sessionclaim c
+JOIN programmes_session s ON s.id = c.session_id
+JOIN programmes_course course ON course.id = s.course_id
+WHERE c.released_at IS NULL AND c.facilitator_id = %(profile)s AND c."start" <= %(now)s
+ORDER BY c."end" DESC, c.id DESC
+LIMIT 50
+"""
+
+
+def my_upcoming(profile: FacilitatorProfile, now: datetime) -> list[MyClaim]:
+    """The sessions ``profile`` holds, not started, soonest first (see ``_UPCOMING``).
+    One query."""
+    params = {
+        "profile": profile.pk,
+        "other_kind": profile.other_kind,
+        "user": profile.user_id,
+        "now": now,
+        "undo_since": now - UNDO_WINDOW,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_UPCOMING, params)
+        return [MyClaim(*row) for row in cursor.fetchall()]
+
+
+def my_past(profile: FacilitatorProfile, now: datetime) -> list[tuple[int, datetime, str, int]]:
+    """The last fifty sessions ``profile`` held that have started, latest first, as
+    (session id, start, course title, number). One query."""
+    with connection.cursor() as cursor:
+        cursor.execute(_PAST, {"profile": profile.pk, "now": now})
+        return cursor.fetchall()
 
 
 @dataclass
@@ -53,7 +105,7 @@ class MyClaim:
     claimed_at: datetime
     cover_request_id: int | None  # their open request for cover, if any
     partner: str | None  # the co-facilitator's name
-    undoable: bool  # SessionClaimQuerySet.undoable_by
+    undoable: bool  # UNDOABLE_BY_SQL, SessionClaimQuerySet.undoable_by's rule
     # Set by the view:
     release_url: str = ""
     ask_cover_url: str = ""

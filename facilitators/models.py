@@ -12,7 +12,7 @@ from django.contrib.postgres.fields import RangeOperators
 from django.contrib.postgres.indexes import GistIndex
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Case, Exists, ExpressionWrapper, F, OuterRef, Q, Value, When
+from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
 from django.utils import timezone
 
 from hope.modelbase import TimeStamped
@@ -95,6 +95,13 @@ class FacilitatorProfile(TimeStamped):
     @property
     def is_active(self) -> bool:
         return self.status == FacilitatorStatus.ACTIVE
+
+    @property
+    def other_kind(self) -> str:
+        """The kind of the other slot of each session: the colleague they pair with."""
+        if self.kind == FacilitatorKind.WORKFORCE:
+            return FacilitatorKind.LIVED_EXPERIENCE
+        return FacilitatorKind.WORKFORCE
 
 
 def refresher_cutoff(months: int, today: date | None = None) -> date:
@@ -186,6 +193,28 @@ def _undoable_by(user, now) -> Q:
     ) & ~Exists(took_cover)
 
 
+# ``held() & _undoable_by()`` for a query written as SQL, the claim under the alias ``c``.
+# Its parameters: ``user`` (the person's pk), ``now`` and ``undo_since`` (``now`` less
+# UNDO_WINDOW). tests/facilitators/test_release_and_undo.py holds the two to the same
+# answers.
+UNDOABLE_BY_SQL = """(
+    c.released_at IS NULL
+    AND c.claimed_by_id = %(user)s
+    AND c.claimed_at > %(undo_since)s
+    AND c."start" > %(now)s
+    AND EXISTS (
+        SELECT FROM facilitators_facilitatorprofile holder
+        WHERE holder.id = c.facilitator_id AND holder.user_id = %(user)s
+    )
+    AND NOT EXISTS (
+        SELECT FROM facilitators_coverrequest took
+        JOIN facilitators_sessionclaim covered ON covered.id = took.claim_id
+        WHERE took.outcome = 'covered' AND took.covered_by_id = c.facilitator_id
+          AND covered.session_id = c.session_id
+    )
+)"""
+
+
 # A claim's time as a range, the way the no-overlap rule and the index by time read it.
 _WHEN = TsTzRange("start", "end", models.Value("[)"))
 
@@ -200,15 +229,6 @@ class SessionClaimQuerySet(models.QuerySet):
         coordinator, nor taken as cover, which released a colleague) within
         ``UNDO_WINDOW``, on a session not started."""
         return self.held().filter(_undoable_by(user, now or timezone.now()))
-
-    def with_undoable_by(self, user, now) -> SessionClaimQuerySet:
-        """Annotate ``undoable``: whether ``user`` may still undo each claim (the rule of
-        ``undoable_by``), asked in the query that reads them rather than in one more."""
-        return self.annotate(
-            undoable=ExpressionWrapper(
-                held() & _undoable_by(user, now), output_field=models.BooleanField()
-            )
-        )
 
     def overlapping(self, start, end) -> SessionClaimQuerySet:
         """Claims whose time overlaps ``start`` to ``end`` (values or expressions), as the

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Exists, OuterRef, QuerySet
 
@@ -12,7 +13,7 @@ from facilitators.cover import set_cover
 from facilitators.models import FacilitatorProfile, FacilitatorStatus, SessionClaim, Training
 from hope.models import TeamSettings
 from hope.roles import FacilitatorKind
-from programmes.models import Session
+from programmes.models import SESSION_ON_OPEN_DAY_SQL, Session
 
 
 @dataclass
@@ -177,16 +178,65 @@ def gaps_of(sessions: list[CoverRow]) -> list[Gap]:
     return gaps
 
 
-def holds_overlapping(profile: FacilitatorProfile) -> Exists:
-    """For sessions' columns: whether this person holds a session that overlaps the one
-    in the outer query (the claim service refuses a second). Asked of each row on the
-    held-claims-by-person index, from the row's start on: at ten years, scanning every
-    claim once per board row was most of the board's time."""
-    return Exists(
-        SessionClaim.objects.held().filter(
-            facilitator=profile, end__gt=OuterRef("start"), start__lt=OuterRef("end")
-        )
-    )
+# Colleagues' open requests for cover that a person could take, soonest first: open
+# (``CoverRequestQuerySet.open``), of a claim of the person's kind held by someone else,
+# for a session that has not started (``SessionQuerySet.upcoming``), of a programme they
+# are trained in, on a day nobody closed (``SessionQuerySet.on_open_days``).
+# tests/facilitators/test_board.py holds it to those rules.
+#
+# Written as SQL, the open requests first (a handful, by the partial index
+# facilitators_cover_one_open_per_claim) and MATERIALIZED: as a queryset it was a join of
+# six tables around a subquery of two, which PostgreSQL took longer to plan (1.2 ms) than
+# to run (0.1 ms) and Django longer still to build and compile (2 ms at ten years).
+_COVER_REQUESTS = f"""
+WITH asking AS MATERIALIZED (
+    SELECT r.id, r.reason, c.session_id, c.facilitator_id
+    FROM facilitators_coverrequest r
+    JOIN facilitators_sessionclaim c ON c.id = r.claim_id
+    WHERE r.resolved_at IS NULL AND c.kind = %(kind)s AND c.facilitator_id <> %(profile)s
+)
+SELECT asking.id, asking.reason, s."start", s.number, s.venue_id, course.title, u.full_name
+FROM asking
+JOIN programmes_session s ON s.id = asking.session_id
+JOIN programmes_course course ON course.id = s.course_id
+JOIN facilitators_facilitatorprofile holder ON holder.id = asking.facilitator_id
+JOIN hope_user u ON u.id = holder.user_id
+WHERE s."start" > %(now)s
+  AND course.programme_id = ANY(%(programmes)s)
+  AND {SESSION_ON_OPEN_DAY_SQL}
+ORDER BY s."start", asking.id
+"""  # noqa: S608 - constants only, the values are parameters
+
+
+@dataclass
+class CoverRequestRow:
+    """A colleague's request for cover, as the board lists it."""
+
+    pk: int
+    reason: str
+    start: datetime
+    number: int
+    venue_id: int | None
+    title: str
+    holder: str  # the full name of who asks
+
+
+def cover_requests_open_to(
+    profile: FacilitatorProfile, *, programmes: list[int], now: datetime
+) -> list[CoverRequestRow]:
+    """Colleagues' open requests for cover that ``profile`` could take (see above), for
+    sessions of ``programmes`` (the ones they are trained in). One query; the caller
+    decides whether they may take cover at all."""
+    params = {
+        "kind": profile.kind,
+        "profile": profile.pk,
+        "now": now,
+        "programmes": programmes,
+        "time_zone": settings.TIME_ZONE,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_COVER_REQUESTS, params)
+        return [CoverRequestRow(*row) for row in cursor.fetchall()]
 
 
 def refreshers_due() -> QuerySet:

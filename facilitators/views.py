@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
+from django.db.models import Count, F, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
@@ -21,18 +21,17 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_POST
 
 from facilitators.access import own_profile
-from facilitators.board import BOARD_ROW_FIELDS, BoardRow, board_sections
+from facilitators.board import board_page, board_sections
 from facilitators.cover import (
     COVER_BADGES,
     COVER_WINDOW_DAYS,
     add_cover,
     cover_state,
     needing_cover,
-    slot_held,
 )
 from facilitators.forms import CoverRequestForm, OwnProfileForm, ProfileForm, TrainingForm
 from facilitators.gap_lines import candidate_row, gap_row
-from facilitators.mine import MY_CLAIM_FIELDS, MyClaim, cards, past_line, summary
+from facilitators.mine import cards, my_past, my_upcoming, past_line, summary
 from facilitators.models import (
     CoverRequest,
     FacilitatorKind,
@@ -46,9 +45,9 @@ from facilitators.notices import gave_back_tells_coordinators
 from facilitators.queries import (
     COVER_ROW_FIELDS,
     CoverRow,
+    cover_requests_open_to,
     free_to_step_in,
     gaps_of,
-    holds_overlapping,
     missing_kinds,
 )
 from facilitators.services import (
@@ -70,12 +69,11 @@ from hope.counts import count_of
 from hope.formkit import option_list
 from hope.links import RowLink
 from hope.models import AuditEvent, TeamSettings
-from hope.paging import counted_page
 from hope.params import date_or_none, ids, int_or_none
 from hope.redirects import redirect_back, safe_next
 from hope.roles import is_coordinator
 from programmes.access import may_take_register, visible_courses, visible_sessions
-from programmes.models import CourseStatus, Session
+from programmes.models import Session
 from venues.models import Venue
 
 # --- The open sessions board -------------------------------------------------------
@@ -95,57 +93,31 @@ def board(request: HttpRequest) -> HttpResponse:
         .values_list("programme_id", "programme__name")
     )
     trained = [pk for pk, _ in programmes]
-    # The sessions this person could run: upcoming, of their programmes, and not on a
-    # day the team has since closed (that one is for the coordinator to move or cancel,
-    # not for anyone to claim or cover). Built once for the board and the requests for
-    # cover, and each in one filter() call: Django's building of the conditions cost as
-    # much as PostgreSQL's answering them.
-    theirs = Session.objects.on_open_days().filter(
-        start__gt=now,  # Session.objects.upcoming()
-        course__programme__in=trained,
-    )
-    # "Starting after now" (the claim's copy of its session's start) tells the planner
-    # few claims qualify, so it asks each session's own claims: without it, it hashed
-    # every held claim of that kind in ten years (EXPLAIN: 1.4 ms -> 0.5 ms).
-    my_kind_held = SessionClaim.objects.held().filter(
-        session=OuterRef("pk"), kind=profile.kind, start__gt=now
-    )
-    sessions = theirs.filter(
-        ~Exists(my_kind_held), is_cancelled=False, course__status=CourseStatus.PUBLISHED
-    )
     programme_id = int_or_none(request.GET.get("programme"))
     venue_id = int_or_none(request.GET.get("venue"))
     date_from = date_or_none(request.GET.get("from"))
     date_to = date_or_none(request.GET.get("to"))
-    if programme_id:
-        sessions = sessions.filter(course__programme_id=programme_id)
-    if venue_id:
-        sessions = sessions.filter(venue_id=venue_id)
-    if date_from:
-        sessions = sessions.filter(start__gte=datetime.combine(date_from, time.min, tzinfo=zone))
-    if date_to:
-        sessions = sessions.filter(
-            start__lt=datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=zone)
-        )
     # Plain rows (facilitators/board.py), with whether the other slot is held and whether
     # this person holds a session at the same time asked of each row, and the total
-    # counted in the same query (hope.paging.counted_page): sixty session and course
-    # instances, two more queries for cover and clashes and a COUNT repeating the joins
-    # were most of the page's time at ten years. Programme and venues are named from the
-    # rows read for the filters: joined in as three more tables they took the planner
-    # longer than running the query.
-    other_kind = (
-        FacilitatorKind.LIVED_EXPERIENCE
-        if profile.kind == FacilitatorKind.WORKFORCE
-        else FacilitatorKind.WORKFORCE
+    # counted in the same query: sixty session and course instances, two more queries
+    # for cover and clashes and a COUNT repeating the joins were most of the page's time
+    # at ten years.
+    page = board_page(
+        profile,
+        request.GET.get("page"),
+        per_page=60,
+        programmes=trained,
+        now=now,
+        programme=programme_id or None,
+        venue=venue_id or None,
+        start_from=datetime.combine(date_from, time.min, tzinfo=zone) if date_from else None,
+        start_before=(
+            datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=zone)
+            if date_to
+            else None
+        ),
     )
-    rows = (
-        sessions.annotate(other_held=slot_held(other_kind), clashes=holds_overlapping(profile))
-        .order_by("start", "pk")
-        .values_list(*BOARD_ROW_FIELDS)
-    )
-    page = counted_page(rows, request.GET.get("page"), per_page=60)
-    page.object_list = [BoardRow._make(row) for row in page.object_list]
+    other_kind = profile.other_kind
     # A few dozen venues, all of them: a session may be at one since closed. Their names
     # only: the page shows nothing else of them.
     venues = list(Venue.objects.values_list("pk", "name", "is_active"))
@@ -176,7 +148,7 @@ def board(request: HttpRequest) -> HttpResponse:
             "profile": profile,
             "page": page,
             "sections": sections,
-            "cover_requests": _cover_requests(profile, theirs, venue_names),
+            "cover_requests": _cover_requests(profile, trained, now, venue_names),
             "programmes": programmes,
             "programme_options": option_list(programmes, programme_id),
             "venue_options": option_list(
@@ -190,42 +162,23 @@ def board(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _cover_requests(profile, sessions, venue_names: dict[int, str]) -> list[dict]:
-    """Colleagues' open requests for cover of ``sessions`` this person could take,
-    soonest first, as plain values. Only requests this person could take: their reasons
-    are for possible cover only. The venue is named from ``venue_names``: joined in, it
-    was one more table for the planner, for a list that is usually empty."""
+def _cover_requests(profile, programmes: list[int], now, venue_names: dict[int, str]) -> list[dict]:
+    """Colleagues' open requests for cover this person could take, soonest first, as
+    plain values (``cover_requests_open_to``). Only requests this person could take:
+    their reasons are for possible cover only. The venue is named from ``venue_names``."""
     if not profile.is_active:  # a paused facilitator cannot take cover
         return []
-    requests = (
-        CoverRequest.objects.filter(
-            ~Q(claim__facilitator=profile),
-            resolved_at=None,  # CoverRequest.objects.open()
-            claim__kind=profile.kind,
-            claim__session__in=sessions,
-        )
-        .order_by("claim__session__start")
-        .values_list(
-            "pk",
-            "reason",
-            "claim__session__start",
-            "claim__session__number",
-            "claim__session__venue_id",
-            "claim__session__course__title",
-            "claim__facilitator__user__full_name",
-        )
-    )
     return [
         {
-            "pk": pk,
-            "reason": reason,
-            "start": start,
-            "number": number,
-            "venue": venue_names[venue_id] if venue_id else None,
-            "title": title,
-            "holder": name,
+            "pk": row.pk,
+            "reason": row.reason,
+            "start": row.start,
+            "number": row.number,
+            "venue": venue_names[row.venue_id] if row.venue_id else None,
+            "title": row.title,
+            "holder": row.holder,
         }
-        for pk, reason, start, number, venue_id, title, name in requests
+        for row in cover_requests_open_to(profile, programmes=programmes, now=now)
     ]
 
 
@@ -343,38 +296,15 @@ def _my_sessions_page(request, *, cover_form=None, cover_claim=None) -> HttpResp
     profile = own_profile(request)
     now = timezone.now()
     notice = TeamSettings.current().release_notice_days
-    other_kind = (
-        FacilitatorKind.LIVED_EXPERIENCE
-        if profile.kind == FacilitatorKind.WORKFORCE
-        else FacilitatorKind.WORKFORCE
-    )
-    held = SessionClaim.objects.held().filter(facilitator=profile)
     # Plain rows, with each one's open request for cover (so the page can offer to
     # withdraw it), co-facilitator and whether it can still be undone asked in the same
     # query: a claim, session, course and venue instance a card and two more queries were
     # half the page's work at ten years.
-    partner = SessionClaim.objects.held().filter(session=OuterRef("session"), kind=other_kind)
-    upcoming = [
-        MyClaim(*row)
-        for row in held.upcoming(now)
-        .with_undoable_by(request.user, now)
-        .annotate(
-            cover_request_id=Subquery(
-                CoverRequest.objects.open().filter(claim=OuterRef("pk")).order_by().values("pk")[:1]
-            ),
-            partner=Subquery(partner.order_by().values("facilitator__user__full_name")[:1]),
-        )
-        .order_by("session__start")
-        .values_list(*MY_CLAIM_FIELDS)
-    ]
+    upcoming = my_upcoming(profile, now)
     register_url = RowLink("programmes:register")
     zone = timezone.get_current_timezone()  # localtime() asks for it anew each call
     # The past list shows when and what only: plain rows, no partner, venue or cover
     # request to read (fifty claims, sessions and courses were half the page's work).
-    # Ordered by the claim's own copy of its times: a person's held claims never overlap,
-    # so latest end is latest start, and the last fifty come straight from the index of
-    # what a person holds (facilitators_claim_held_by) rather than from joining all of
-    # their claims to every session to sort them (EXPLAIN at ten years: 2.0 -> 0.2 ms).
     past = mark_safe(  # noqa: S308 - each line escaped by past_line
         "".join(
             past_line(
@@ -383,9 +313,7 @@ def _my_sessions_page(request, *, cover_form=None, cover_claim=None) -> HttpResp
                 number=number,
                 register_url=register_url(session_id),
             )
-            for session_id, start, title, number in held.filter(start__lte=now)
-            .order_by("-end", "-pk")
-            .values_list("session_id", "start", "session__course__title", "session__number")[:50]
+            for session_id, start, title, number in my_past(profile, now)
         )
     )
     # Each row's links from one reverse() per route, not {% url %} per row.

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.core.paginator import Page, Paginator
+from collections.abc import Callable
+
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db.models import Count, QuerySet, Window
 
 # Past this a page number is past the end of any list we page (and its OFFSET would
@@ -34,20 +36,41 @@ def counted_page(rows: QuerySet, number, *, per_page: int) -> Page:
     board it cost as much as reading the page.
 
     A page number past the end (a link kept while the list shrank) costs two queries
-    more: Django's paginator counts and reads the last page."""
+    more: one for the count and one for the last page."""
     counted = rows.annotate(paging_total=Window(Count("*")))
+    return counted_page_read(
+        lambda offset, limit: list(counted[offset : offset + limit]), number, per_page=per_page
+    )
+
+
+def counted_page_read(read: Callable[[int, int], list[tuple]], number, *, per_page: int) -> Page:
+    """``counted_page`` for rows read some other way (SQL written by hand): ``read(offset,
+    limit)`` returns those rows of the list, each ending with how many rows the whole
+    list has (COUNT(*) OVER ()). One read; three for a page number past the end."""
     try:
         wanted = int(number)
     except (TypeError, ValueError):
         wanted = 1
     if 1 <= wanted <= _LAST_PAGE_READ_DIRECTLY:
-        found = list(counted[(wanted - 1) * per_page : wanted * per_page])
+        found = read((wanted - 1) * per_page, per_page)
         if found or wanted == 1:
-            # Each row ends with the total, which the caller did not ask for.
-            paginator = CountedPaginator(
-                [row[:-1] for row in found], per_page, count=found[0][-1] if found else 0
-            )
-            return paginator._get_page(paginator.object_list, wanted, paginator)
-    page = Paginator(counted, per_page).get_page(number)
-    page.object_list = [row[:-1] for row in page.object_list]
-    return page
+            return _page_of(found, wanted, per_page)
+    # Past the end or before the first: Django's get_page answers the last page, once
+    # it knows how many rows there are.
+    first = read(0, 1)
+    paginator = CountedPaginator([], per_page, count=first[0][-1] if first else 0)
+    try:
+        last = paginator.validate_number(number)
+    except PageNotAnInteger:
+        last = 1
+    except EmptyPage:
+        last = paginator.num_pages
+    return _page_of(read((last - 1) * per_page, per_page), last, per_page)
+
+
+def _page_of(found: list[tuple], number: int, per_page: int) -> Page:
+    # Each row ends with the total, which the caller did not ask for.
+    paginator = CountedPaginator(
+        [row[:-1] for row in found], per_page, count=found[0][-1] if found else 0
+    )
+    return paginator._get_page(paginator.object_list, number, paginator)

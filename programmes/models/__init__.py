@@ -4,6 +4,7 @@ places and registers (participants.py). Everything is importable from
 
 from programmes.models.courses import (
     DISPLAY_STATUSES,
+    SESSION_ON_OPEN_DAY_SQL,
     ClosureDate,
     ClosureDateQuerySet,
     Course,
@@ -79,6 +80,7 @@ __all__ = [
     "ride_window",
     "CLOSED_REFERRAL_STATUSES",
     "DISPLAY_STATUSES",
+    "SESSION_ON_OPEN_DAY_SQL",
     "HOLDING_PLACE",
     "LIVE_PLACE",
     "Attendance",

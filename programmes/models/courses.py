@@ -293,6 +293,18 @@ def _closures_of_session(closures: models.QuerySet[ClosureDate] | None) -> model
     return closures.closing(OuterRef("venue")).filter(date=day)
 
 
+# ``SessionQuerySet.on_open_days()`` for a query written as SQL, the session under the
+# alias ``s``: no closure, team-wide or its venue's, on its local day, read as
+# ``_closures_of_session`` reads it. Its one parameter is ``time_zone``
+# (settings.TIME_ZONE). tests/programmes/test_programmes_and_closures.py holds the two to
+# the same answers.
+SESSION_ON_OPEN_DAY_SQL = """NOT EXISTS (
+    SELECT FROM programmes_closuredate closure
+    WHERE (closure.venue_id IS NULL OR closure.venue_id = s.venue_id)
+      AND closure.date = (s."start" AT TIME ZONE %(time_zone)s)::date
+)"""
+
+
 class SessionQuerySet(models.QuerySet):
     def update(self, **kwargs) -> int:
         # A bulk update skips auto_now and the services' revision count; calendar feeds

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from facilitators.models import CoverRequest, FacilitatorKind
 from programmes.models import Session
 from tests.factories import (
+    ClosureDateFactory,
     CourseFactory,
     FacilitatorProfileFactory,
     SessionClaimFactory,
@@ -144,6 +146,43 @@ def test_a_request_for_cover_says_when_what_where_who_and_why(client, programme,
     assert (
         'Cover this session<span class="visually-hidden">: Carers – Tuesdays, session 2</span>'
     ) in html
+
+
+def test_only_requests_for_cover_this_person_could_take_are_listed(
+    client, programme, workforce, lived
+):
+    """Open, of their kind, someone else's, upcoming, of a programme they are trained
+    in, and on a day nobody closed."""
+    colleague = FacilitatorProfileFactory(kind=FacilitatorKind.WORKFORCE)
+    riverside, elsewhere = VenueFactory(name="Riverside"), VenueFactory(name="Elsewhere")
+    course = CourseFactory(programme=programme, title="Listed", venue=riverside)
+    other = CourseFactory(title="Untrained", venue=riverside, first_start=TUESDAY)
+    sessions = list(course.sessions.order_by("number"))
+
+    def asks(session, facilitator=colleague, **fields):
+        claim = SessionClaimFactory(session=session, facilitator=facilitator)
+        return CoverRequest.objects.create(claim=claim, reason=f"{session.pk}", **fields)
+
+    listed = asks(sessions[0])
+    asks(sessions[1], resolved_at=timezone.now(), outcome="withdrawn")
+    asks(sessions[2], facilitator=workforce)  # their own
+    other_kind = asks(
+        sessions[3], facilitator=FacilitatorProfileFactory(kind=FacilitatorKind.LIVED_EXPERIENCE)
+    )
+    asks(other.sessions.first())  # a programme they are not trained in
+    asks(sessions[4])
+    closed_elsewhere = asks(sessions[5])
+    ClosureDateFactory(date=timezone.localdate(sessions[4].start), venue=None)
+    ClosureDateFactory(date=timezone.localdate(sessions[5].start), venue=elsewhere)
+    started = CourseFactory(programme=programme, first_start=timezone.now() - timedelta(hours=1))
+    asks(started.sessions.get(number=1))
+
+    html = board_html(client, workforce.user)
+    accept = [reverse("facilitators:accept_cover", args=[r.pk]) for r in (listed, closed_elsewhere)]
+    assert re.findall(r'action="(/cover-requests/\d+/accept/)"', html) == accept
+    html = board_html(client, lived.user)
+    accept = [reverse("facilitators:accept_cover", args=[other_kind.pk])]
+    assert re.findall(r'action="(/cover-requests/\d+/accept/)"', html) == accept
 
 
 @pytest.fixture

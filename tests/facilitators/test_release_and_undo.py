@@ -8,10 +8,11 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from facilitators.models import CoverRequest, SessionClaim
+from facilitators.models import UNDO_WINDOW, UNDOABLE_BY_SQL, CoverRequest, SessionClaim
 from facilitators.services import (
     SlotError,
     claims_undo,
@@ -149,6 +150,46 @@ def test_my_sessions_and_the_session_page_offer_undo_for_a_few_minutes(client, w
     with time_machine.travel(timezone.now() + timedelta(minutes=16)):
         assert undo not in client.get(reverse("facilitators:mine")).content.decode()
         assert undo not in client.get(page).content.decode()
+
+
+def test_the_sql_for_undoable_claims_agrees_with_the_queryset(
+    workforce, lived, coordinator, programme, soon
+):
+    """UNDOABLE_BY_SQL (My sessions' cards) and undoable_by(): their own fresh claim
+    only; not one a coordinator gave, nor one taken as cover, nor one released, nor
+    another person's, nor an old one, nor one on a session started."""
+    colleague = FacilitatorProfileFactory(kind=workforce.kind)
+    TrainingFactory(profile=colleague, programme=programme)
+    first, second, third, fourth, fifth, sixth = soon.sessions.order_by("number")
+    fresh = slot_claim(session=first, facilitator=workforce, by=workforce.user)
+    slot_assign(session=second, facilitator=workforce, by=coordinator)
+    theirs = slot_claim(session=third, facilitator=colleague, by=colleague.user)
+    cover_request_accept(
+        request=CoverRequest.objects.create(claim=theirs), facilitator=workforce, by=workforce.user
+    )
+    released = slot_claim(session=fourth, facilitator=workforce, by=workforce.user)
+    slot_release(claim=released, by=workforce.user)
+    slot_claim(session=fifth, facilitator=lived, by=lived.user)
+    with time_machine.travel(timezone.now() - timedelta(minutes=20)):
+        slot_claim(session=sixth, facilitator=workforce, by=workforce.user)
+
+    def by_sql(user, now):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT c.id FROM facilitators_sessionclaim c WHERE {UNDOABLE_BY_SQL}",  # noqa: S608
+                {"user": user.pk, "now": now, "undo_since": now - UNDO_WINDOW},
+            )
+            return {pk for (pk,) in cursor.fetchall()}
+
+    def by_queryset(user, now):
+        return set(SessionClaim.objects.undoable_by(user, now).values_list("pk", flat=True))
+
+    now = timezone.now()
+    assert by_sql(workforce.user, now) == by_queryset(workforce.user, now) == {fresh.pk}
+    assert by_sql(lived.user, now) == by_queryset(lived.user, now)
+    assert len(by_sql(lived.user, now)) == 1
+    started = first.start + timedelta(minutes=1)
+    assert by_sql(workforce.user, started) == by_queryset(workforce.user, started) == set()
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,14 +1,19 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+from django.conf import settings
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
 from hope.models import AuditEvent
-from programmes.models import ClosureDate, Programme
-from tests.factories import ClosureDateFactory, ProgrammeFactory
+from programmes.models import SESSION_ON_OPEN_DAY_SQL, ClosureDate, Programme, Session
+from tests.factories import ClosureDateFactory, CourseFactory, ProgrammeFactory, VenueFactory
+
+LONDON = ZoneInfo("Europe/London")
 
 pytestmark = pytest.mark.django_db
 
@@ -123,3 +128,42 @@ def test_the_team_chooses_a_programmes_outcome_measures(client, coordinator):
         "Choose the outcome measures from the list."
     ]
     assert not Programme.objects.filter(name="HOPE for everyone").exists()
+
+
+def test_the_sql_for_sessions_on_open_days_agrees_with_the_queryset():
+    """SESSION_ON_OPEN_DAY_SQL (for queries written as SQL) and on_open_days(): a
+    team-wide closure shuts every session that local day, online ones too; a venue's
+    shuts its own sessions only; a session late in the evening is on its local day."""
+    riverside, elsewhere = VenueFactory(), VenueFactory()
+    first = datetime(2030, 6, 3, 10, tzinfo=LONDON)  # British Summer Time: UTC+1
+    course = CourseFactory(venue=riverside, first_start=first)
+    online = CourseFactory(venue=None, first_start=first)
+    ClosureDateFactory(date=date(2030, 6, 10), venue=None)  # week 2, everyone
+    ClosureDateFactory(date=date(2030, 6, 17), venue=riverside)  # week 3
+    ClosureDateFactory(date=date(2030, 6, 24), venue=elsewhere)  # week 4, not theirs
+    # Week 5's session moved to 00:30 local time, 23:30 UTC the day before a closure
+    # that shuts the online course's week 5.
+    late = course.sessions.get(number=5)
+    late.start = datetime(2030, 7, 2, 0, 30, tzinfo=LONDON)
+    late.end = late.start + timedelta(hours=2)
+    late.save()
+    ClosureDateFactory(date=date(2030, 7, 1), venue=None)
+
+    ids = [s.pk for s in Session.objects.all()]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT s.id FROM programmes_session s WHERE s.id = ANY(%(ids)s) "  # noqa: S608
+            f"AND {SESSION_ON_OPEN_DAY_SQL}",
+            {"ids": ids, "time_zone": settings.TIME_ZONE},
+        )
+        open_by_sql = {pk for (pk,) in cursor.fetchall()}
+    open_days = set(Session.objects.on_open_days().values_list("pk", flat=True))
+    assert open_by_sql == open_days
+    assert late.pk in open_days
+    closed = set(ids) - open_days
+    assert closed == {
+        course.sessions.get(number=2).pk,
+        online.sessions.get(number=2).pk,
+        course.sessions.get(number=3).pk,
+        online.sessions.get(number=5).pk,
+    }
