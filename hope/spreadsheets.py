@@ -149,8 +149,8 @@ def trusted(expression, *, plain: bool = False):
 
 @dataclass(frozen=True)
 class SqlRows:
-    """A queryset of ``values_list`` rows that PostgreSQL has made spreadsheet-safe,
-    written to the CSV as they come (see ``sql_rows``)."""
+    """A queryset of ``values_list`` rows that PostgreSQL has made spreadsheet-safe, and
+    writes as CSV lines (see ``sql_rows`` and ``_CsvLine``)."""
 
     queryset: QuerySet
 
