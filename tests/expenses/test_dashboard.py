@@ -216,6 +216,26 @@ def test_export_neutralises_spreadsheet_formulas_and_keeps_numbers_numeric(
     assert {row["Amount"] for row in rows if row["Type"] != "Venue hire (session)"} == {"12.50"}
 
 
+def test_export_writes_each_sessions_hire_with_its_london_day_and_a_formula_safe_description(
+    client, year, finance_lead
+):
+    venue = VenueFactory(name='=HYPERLINK("x"), hall', hire_cost=D("15.00"))
+    # Held at 00:30 on 1 October in London (23:30 on 30 September in UTC), then weekly.
+    course = CourseFactory(venue=venue, first_start=datetime(2026, 10, 1, 0, 30, tzinfo=LONDON))
+    client.force_login(finance_lead)
+    body = b"".join(client.get(reverse("expenses:export", args=[2026])).streaming_content)
+    rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"), newline="")))
+    hire = [row for row in rows if row["Type"] == "Venue hire (session)"]
+    assert len(hire) == course.sessions.count() == 6
+    first = hire[0]
+    assert first["Date"] == "2026-10-01" and first["Category"] == "Venue hire"
+    assert first["Description"] == f'\'=HYPERLINK("x"), hall: {course.title}, session 1'
+    assert first["Amount"] == "15.00"
+    assert [row["Status"] for row in hire] == ["Spent"] * 3 + ["Committed"] * 3
+    blank = (first["Claimant"], first["Paid on"], first["Payment reference"], first["Rides"])
+    assert blank == ("", "", "", "")
+
+
 def test_every_export_is_on_the_audit_trail(client, year, finance_lead):
     from hope.models import AuditEvent
 

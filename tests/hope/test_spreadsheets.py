@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
+from django.db.models import TextField, Value
 from django.db.models.functions import Upper
 
 from hope.models import NoticeDelivery, User
@@ -17,6 +18,7 @@ from hope.spreadsheets import (
     safe_text,
     spreadsheet_cell,
     sql_rows,
+    trusted,
 )
 from tests.factories import UserFactory
 
@@ -89,3 +91,47 @@ def test_sql_rows_refuses_a_column_postgresql_has_not_made_safe(column):
 @pytest.mark.django_db
 def test_sql_rows_accepts_whole_numbers_and_marked_columns():
     sql_rows(User.objects.values_list("pk", "id", safe_text("full_name"), as_text("last_login")))
+
+
+@pytest.mark.django_db
+def test_postgresql_writes_each_line_exactly_as_the_csv_module_would():
+    names = [
+        "Plain", "Comma, Jr", 'Say "hi"', '=cmd,"x"', "Line\nbreak", "CR\rhere",
+        "CRLF\r\nend", "\rCR first", "-1,2", "£ and é", " spaced ", "'quoted'", '"',
+        ",", "",
+    ]  # fmt: skip
+    for n, name in enumerate(names):
+        notices = NoticeDelivery.NOW if n % 2 else NoticeDelivery.DIGEST
+        UserFactory(full_name=name, email=f"w{n}@example.org", rota_notices=notices)
+    users = User.objects.filter(email__startswith="w").order_by("pk")
+    # Labels and fixed texts that need quotes take PostgreSQL's test as user text does.
+    awkward = [(NoticeDelivery.NOW, 'Now, "at once"'), (NoticeDelivery.DIGEST, "Daily")]
+    from_sql = users.values_list(
+        "pk",
+        safe_text("full_name"),
+        as_text("last_login"),  # never set: NULL, written as nothing
+        choice_label("rota_notices", awkward),
+        trusted(Value("a, b", output_field=TextField())),
+        trusted(Value("", output_field=TextField())),
+        safe_text("email"),
+    )
+    labels = dict(awkward)
+    checked = [
+        [pk, name, None, labels[notices], "a, b", "", email]
+        for pk, name, notices, email in users.values_list(
+            "pk", "full_name", "rota_notices", "email"
+        )
+    ]
+    header = ["Id", "Name", "Last", "Notices", "Fixed", "Empty", "Email"]
+    written = "".join(csv_blocks(header, sql_rows(from_sql), rows_per_block=4))
+    assert written == "".join(csv_lines(header, checked))
+    assert len(list(csv_blocks(header, sql_rows(from_sql), rows_per_block=4))) == 4
+
+
+@pytest.mark.django_db
+def test_a_row_of_one_empty_cell_is_written_as_the_csv_module_writes_it():
+    UserFactory(full_name="", email="e1@example.org")
+    UserFactory(full_name="Ann", email="e2@example.org")
+    users = User.objects.filter(email__startswith="e").order_by("pk")
+    from_sql = sql_rows(users.values_list(safe_text("full_name")))
+    assert "".join(csv_blocks(["Name"], from_sql)) == "".join(csv_lines(["Name"], [[""], ["Ann"]]))
