@@ -442,10 +442,11 @@ def feedback_places(r: ReportRange, limit: int) -> list[int]:
 
 def feedback_lines_of(place_ids: list[int]) -> list[tuple[str, str]]:
     """These places' feedback lines (programme, words), latest enrolled first, read as
-    they are now: a line cleared since the ids were chosen is left out. One query (none
-    without places). Free text: for coordinators only."""
+    they are now: a line cleared since the ids were chosen is left out. One query, even
+    without places (Django skips ``pk__in=[]``, and a page's number of queries must not
+    depend on the data; no place has id 0). Free text: for coordinators only."""
     return list(
-        Place.objects.filter(pk__in=place_ids)
+        Place.objects.filter(pk__in=place_ids or [0])
         .exclude(feedback="")
         .order_by("-enrolled_at", "-pk")
         .values_list("course__programme__name", "feedback")
