@@ -8,6 +8,7 @@ markup is the template's own (templates/programmes/participant_detail.html).
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import datetime
 from html import escape
 
 from django.template.defaultfilters import floatformat
@@ -15,6 +16,7 @@ from django.utils import timezone
 from django.utils.formats import localize
 from django.utils.safestring import SafeString, mark_safe
 
+from hope.compiled import Compiled
 from hope.links import RowLink
 from programmes.measures import Timepoint
 from programmes.models import Arranged, Attendance, Direction, Mark, Participant, Ride, Score
@@ -25,14 +27,12 @@ _MARKS = dict(Mark.choices)
 _TIMEPOINTS = dict(Timepoint.choices)
 
 
-def ride_lines(participant: Participant) -> list[SafeString]:
-    """Their rides to come, soonest first: when and which way, the course and session,
-    and who drives (or how it is arranged). One query."""
-    detail = RowLink("programmes:ride_detail")
-    lines = []
-    for pk, direction, arranged, cover_wanted_at, start, number, title, driver_id, driver in (
+# The record's three lists, compiled once a process (hope/compiled.py): building and
+# compiling these querysets cost Django more than PostgreSQL took to run them.
+_RIDES_TO_COME = Compiled(
+    lambda participant, now: (
         Ride.objects.live()
-        .upcoming()
+        .upcoming(now)
         .filter(participant=participant)
         .order_by("start", "pk")
         .values_list(
@@ -46,7 +46,46 @@ def ride_lines(participant: Participant) -> list[SafeString]:
             "driver_id",
             "driver__full_name",
         )
-    ):
+    ),
+    participant=int,
+    now=datetime,
+)
+_REGISTERS = Compiled(
+    lambda participant: (
+        Attendance.objects.filter(place__participant=participant)
+        .order_by("start")
+        .values_list(
+            "place_id", "session__number", "start", "mark", "expected", "session__is_cancelled"
+        )
+    ),
+    participant=int,
+)
+_SCORES = Compiled(
+    lambda participant: (
+        Score.objects.filter(place__participant=participant)
+        .order_by("measure", "timepoint")
+        .values_list("place_id", "measure", "timepoint", "total", "metric", "level")
+    ),
+    participant=int,
+)
+
+
+def ride_lines(participant: Participant) -> list[SafeString]:
+    """Their rides to come, soonest first: when and which way, the course and session,
+    and who drives (or how it is arranged). One query."""
+    detail = RowLink("programmes:ride_detail")
+    lines = []
+    for (
+        pk,
+        direction,
+        arranged,
+        cover_wanted_at,
+        start,
+        number,
+        title,
+        driver_id,
+        driver,
+    ) in _RIDES_TO_COME.rows(participant=participant.pk, now=timezone.now()):
         if driver_id:
             who = escape(driver) + (" (asked for cover)" if cover_wanted_at else "")
         elif arranged:
@@ -63,18 +102,12 @@ def ride_lines(participant: Participant) -> list[SafeString]:
     return lines
 
 
-def register_lines(place_ids: list[int]) -> dict[int, list[SafeString]]:
-    """Each place's register, by place: every session's line in order, with its mark,
-    or why there is none. One query (none without places)."""
+def register_lines(participant: Participant) -> dict[int, list[SafeString]]:
+    """Each of their places' registers, by place: every session's line in order, with
+    its mark, or why there is none. One query."""
     lines: dict[int, list[SafeString]] = defaultdict(list)
-    if not place_ids:
-        return lines
-    for place_id, number, start, mark, expected, cancelled in (
-        Attendance.objects.filter(place__in=place_ids)
-        .order_by("start")
-        .values_list(
-            "place_id", "session__number", "start", "mark", "expected", "session__is_cancelled"
-        )
+    for place_id, number, start, mark, expected, cancelled in _REGISTERS.rows(
+        participant=participant.pk
     ):
         if mark:
             said = f"<strong>{escape(_MARKS.get(mark, mark))}</strong>"
@@ -91,16 +124,12 @@ def register_lines(place_ids: list[int]) -> dict[int, list[SafeString]]:
     return lines
 
 
-def score_lines(place_ids: list[int]) -> dict[int, list[SafeString]]:
-    """Each place's scores, by place, by measure then time point: the total, and the
-    metric score or level where the measure has one. One query (none without places)."""
+def score_lines(participant: Participant) -> dict[int, list[SafeString]]:
+    """Each of their places' scores, by place, by measure then time point: the total,
+    and the metric score or level where the measure has one. One query."""
     lines: dict[int, list[SafeString]] = defaultdict(list)
-    if not place_ids:
-        return lines
-    for place_id, measure, timepoint, total, metric, level in (
-        Score.objects.filter(place__in=place_ids)
-        .order_by("measure", "timepoint")
-        .values_list("place_id", "measure", "timepoint", "total", "metric", "level")
+    for place_id, measure, timepoint, total, metric, level in _SCORES.rows(
+        participant=participant.pk
     ):
         # The template's own filters: floatformat:"-1" for the total, the metric as
         # {{ }} prints a number.

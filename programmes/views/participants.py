@@ -285,8 +285,7 @@ def _record(request, participant: Participant, **bound) -> HttpResponse:
         .only(*_PLACE_FIELDS)
         .order_by("-waiting_since", "-pk")
     )
-    place_ids = [place.pk for place in places]
-    registers, scores = register_lines(place_ids), score_lines(place_ids)
+    registers, scores = register_lines(participant), score_lines(participant)
     today = timezone.localdate()
     for referral in referrals:
         referral.waited = referral.days_waited(today)
