@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
@@ -23,29 +22,46 @@ from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_POST
 
 from hope.audit import audit_viewed
+from hope.compiled import Compiled
 from hope.links import RowLink, csrf_input
 from hope.models import AuditArea
 from hope.roles import is_coordinator
 from programmes.access import get_session_for_register
 from programmes.models import Attendance, Mark, Participant, Place
+from programmes.models.participants import first_name
 from programmes.services.participants import PlaceError, attendance_mark
 
 
 def _name(participant: Participant, full: bool) -> str:
-    if participant.is_anonymised:
-        return f"Participant #{participant.pk} (details removed)"
-    return participant.full_name if full else participant.first_name
+    return _name_of(
+        participant.pk,
+        participant.full_name,
+        participant.preferred_name,
+        participant.anonymised_at,
+        full=full,
+    )
+
+
+def _name_of(pk: int, full_name: str, preferred_name: str, anonymised_at, *, full: bool) -> str:
+    if anonymised_at is not None:
+        return f"Participant #{pk} (details removed)"
+    return full_name if full else first_name(preferred_name, full_name)
 
 
 def _progress(place: Place, needed: int) -> dict[str, str]:
     """The line under each name; needs ``Place.objects.with_attendance()``."""
-    on_register = place.sessions_on_register
+    return _progress_of(
+        place.sessions_attended, place.sessions_on_register, place.completed, needed
+    )
+
+
+def _progress_of(attended: int, on_register: int, completed: bool, needed: int) -> dict[str, str]:
     return {
-        "attended": f"{place.sessions_attended} of {on_register} "
+        "attended": f"{attended} of {on_register} "
         f"session{'s' if on_register != 1 else ''} attended.",
         "completion": (
             f"Completed (the programme asks for {needed})."
-            if place.completed
+            if completed
             else f"Not completed yet (the programme asks for {needed})."
         ),
     }
@@ -92,19 +108,51 @@ def _buttons(marked: str) -> SafeString:
 _BUTTONS = {marked: _buttons(marked) for marked in ("", *Mark.values)}
 
 
-def _line(line: Attendance, name: str, progress: dict[str, str], form: str) -> SafeString:
-    needs = line.participant.access_needs
+def _line(
+    pk: int, name: str, needs: str, expected: bool, progress: dict[str, str], form: str
+) -> SafeString:
     return format_html(
         _LINE,
-        line.pk,
-        line.pk,
+        pk,
+        pk,
         name,
         format_html(_ACCESS_NEEDS, needs) if needs else "",
-        "" if line.expected else _NOT_EXPECTED,
+        "" if expected else _NOT_EXPECTED,
         progress["attended"],
         progress["completion"],
         form,
     )
+
+
+# The register's lines and their places' progress, compiled once a process
+# (hope/compiled.py): line, participant and place instances, and building the querysets,
+# were most of the page's time.
+_LINES = Compiled(
+    lambda session: (
+        Attendance.objects.on_register()
+        .filter(session=session)
+        .order_by("participant__full_name", "pk")
+        .values_list(
+            "pk", "place_id", "expected", "mark", "participant_id", "participant__full_name",
+            "participant__preferred_name", "participant__anonymised_at",
+            "participant__access_needs",
+        )
+    ),
+    session=int,
+)  # fmt: skip
+_PROGRESS = Compiled(
+    lambda session: (
+        Place.objects.with_attendance()
+        .filter(pk__in=Attendance.objects.on_register().filter(session=session).values("place_id"))
+        .values_list("pk", "sessions_attended", "sessions_on_register", "completed")
+    ),
+    session=int,
+)
+
+
+class _Line:
+    def __init__(self, html: SafeString) -> None:
+        self.html = html
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -114,30 +162,33 @@ def _wants_json(request: HttpRequest) -> bool:
 @login_required
 def register(request: HttpRequest, pk: int) -> HttpResponse:
     """Two queries for the lines, whatever their number: the lines with their
-    participants, then their places with the completion counts."""
+    participants, and their places with the completion counts."""
     session = get_session_for_register(request, pk)
     audit_viewed(request, f"the register of session #{pk}", area=AuditArea.ROTA)
     full_names = is_coordinator(request.user)
     needed = session.course.programme.completion_min_sessions
-    lines = list(
-        Attendance.objects.on_register()
-        .filter(session=session)
-        .select_related("participant")
-        .prefetch_related(Prefetch("place", queryset=Place.objects.with_attendance()))
-        .order_by("participant__full_name", "pk")
-    )
+    progress = {
+        place: _progress_of(attended, on_register, completed, needed)
+        for place, attended, on_register, completed in _PROGRESS.rows(session=session.pk)
+    }
     is_open = session.register_is_open()
     mark_url = RowLink("programmes:register_mark", session.pk)
     token = csrf_input(get_token(request))
-    for line in lines:
-        line.html = _line(
-            line,
-            _name(line.participant, full_names),
-            _progress(line.place, needed),
-            format_html(_FORM, mark_url(line.pk), token, line.pk, _BUTTONS[line.mark])
-            if is_open
-            else "",
+    lines = [
+        _Line(
+            _line(
+                pk,
+                _name_of(person, full_name, preferred, anonymised_at, full=full_names),
+                needs,
+                expected,
+                progress[place],
+                format_html(_FORM, mark_url(pk), token, pk, _BUTTONS[mark]) if is_open else "",
+            )
         )
+        for (
+            pk, place, expected, mark, person, full_name, preferred, anonymised_at, needs
+        ) in _LINES.rows(session=session.pk)
+    ]  # fmt: skip
     return render(
         request,
         "programmes/register.html",
