@@ -24,3 +24,16 @@ def test_a_rows_csrf_field_is_the_one_the_template_tag_writes(rf):
     tag = engines["django"].from_string("{% csrf_token %}").render({"csrf_token": token})
     assert csrf_input(token) == tag
     assert 'value="&quot;&gt;"' in csrf_input('">')
+
+
+def test_a_row_link_follows_the_script_prefix_of_the_request():
+    from django.urls import get_script_prefix, set_script_prefix
+
+    plain = RowLink("programmes:course_detail")(5)
+    before = get_script_prefix()
+    set_script_prefix("/hope/")
+    try:
+        assert RowLink("programmes:course_detail")(5) == "/hope" + plain
+    finally:
+        set_script_prefix(before)
+    assert RowLink("programmes:course_detail")(5) == plain
