@@ -5,14 +5,15 @@ written once here rather than by the templates."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet, Window
 from django.middleware.csrf import get_token
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from hope.compiled import Compiled
 from hope.links import RowLink, csrf_input
 from hope.postcodes import postcode_district
 from programmes.models import Ride
@@ -47,13 +48,26 @@ class RideRow:
     assign_html: str = ""
 
 
-def ride_rows(rides: QuerySet[Ride]) -> list[RideRow]:
-    """``rides`` as plain rows, in their order. One query of five tables' few columns:
-    ride, session, course, venue and participant instances (``for_pages``) were most of
-    the time of the home page's rides wanted, and the planner's too."""
+# The columns a ride's row is read with, in order.
+RIDE_ROW_FIELDS = (
+    "pk", "session_id", "start", "end", "driver_id", "cover_wanted_at", "direction",
+    "pickup_lead", "session__start", "session__end", "session__number",
+    "session__course__title", "session__venue__name", "participant__preferred_name",
+    "participant__full_name", "participant__pickup_postcode",
+)  # fmt: skip
+
+
+def ride_rows(rides: QuerySet[Ride] | list[tuple]) -> list[RideRow]:
+    """``rides`` as plain rows, in their order: a queryset, or rows already read with
+    ``RIDE_ROW_FIELDS`` (and perhaps more columns after them). One query of five tables'
+    few columns: ride, session, course, venue and participant instances (``for_pages``)
+    were most of the time of the home page's rides wanted, and the planner's too."""
     detail = RowLink("programmes:ride_detail")
     take = RowLink("programmes:ride_take")
     assign = RowLink("programmes:ride_assign")
+    if isinstance(rides, QuerySet):
+        rides = rides.values_list(*RIDE_ROW_FIELDS)
+    width = len(RIDE_ROW_FIELDS)
     rows = []
     for (
         pk,
@@ -72,24 +86,7 @@ def ride_rows(rides: QuerySet[Ride]) -> list[RideRow]:
         preferred_name,
         full_name,
         pickup_postcode,
-    ) in rides.values_list(
-        "pk",
-        "session_id",
-        "start",
-        "end",
-        "driver_id",
-        "cover_wanted_at",
-        "direction",
-        "pickup_lead",
-        "session__start",
-        "session__end",
-        "session__number",
-        "session__course__title",
-        "session__venue__name",
-        "participant__preferred_name",
-        "participant__full_name",
-        "participant__pickup_postcode",
-    ):
+    ) in (row[:width] for row in rides):
         when = ride_when(direction, session_start, session_end, lead)
         rows.append(
             RideRow(
@@ -113,6 +110,31 @@ def ride_rows(rides: QuerySet[Ride]) -> list[RideRow]:
             )
         )
     return rows
+
+
+# The soonest rides nobody is doing yet, each with how many there are in all: compiled
+# once a process (hope/compiled.py), as building the query cost Django more than
+# PostgreSQL took to run it, on every coordinator's home page.
+_SOONEST_UNMET: dict[int, Compiled] = {}
+
+
+def soonest_unmet(*, days: int, limit: int, now: datetime) -> tuple[list[RideRow], int]:
+    """The soonest ``limit`` rides with nobody to do them in the next ``days`` days, as
+    rows, and how many there are in all. One query."""
+    if limit not in _SOONEST_UNMET:  # LIMIT is written into the SQL, not a parameter
+        _SOONEST_UNMET[limit] = Compiled(
+            lambda after, until: (
+                Ride.objects.unmet()
+                .between(after, until)
+                .order_by("start", "pk")
+                .annotate(in_all=Window(Count("*")))
+                .values_list(*RIDE_ROW_FIELDS, "in_all")[:limit]
+            ),
+            after=datetime,
+            until=datetime,
+        )
+    rows = _SOONEST_UNMET[limit].rows(after=now, until=now + timedelta(days=days))
+    return ride_rows(rows), rows[0][-1] if rows else 0
 
 
 # One click gives a ride to a driver, then comes back to the page: written here once a

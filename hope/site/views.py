@@ -25,10 +25,9 @@ from hope.roles import Role, has_working_role, is_coordinator, role_names
 from hope.site.figures import coordinator_figures
 from programmes.access import driver_options, visible_sessions
 from programmes.forms import ProgrammeListingForm
-from programmes.models import Ride
 from programmes.models.rides import RIDES_WANTED_DAYS
 from programmes.public import forget_listing
-from programmes.ride_rows import add_assign_forms, ride_rows
+from programmes.ride_rows import add_assign_forms, soonest_unmet
 from programmes.services.courses import programmes_list_publicly
 
 # The soonest rides wanted shown on a coordinator's home page; the rest are a link away.
@@ -90,13 +89,13 @@ def home(request: HttpRequest) -> HttpResponse:
             .values_list("start", "course_id", "course__title", "number", "venue__name")[:5]
         ]
     if is_coordinator(request.user):
-        # The figures as remembered (hope/site/figures.py); three queries for the rides
-        # wanted (how many, the soonest, the drivers) and the audit line.
-        wanted = Ride.objects.unmet().within(RIDES_WANTED_DAYS, now)
+        # The figures as remembered (hope/site/figures.py); two queries for the rides
+        # wanted (the soonest with how many in all, the drivers) and the audit line.
         context.update(coordinator_figures(now))
-        context["rides_wanted_count"] = wanted.count()
+        context["rides_wanted"], context["rides_wanted_count"] = soonest_unmet(
+            days=RIDES_WANTED_DAYS, limit=HOME_RIDES_SHOWN, now=now
+        )
         context["cover_window"] = COVER_WINDOW_DAYS
-        context["rides_wanted"] = ride_rows(wanted.order_by("start", "pk")[:HOME_RIDES_SHOWN])
         add_assign_forms(
             context["rides_wanted"], options=driver_options(), request=request,
             id_prefix="home-driver",

@@ -115,7 +115,11 @@ class RideQuerySet(models.QuerySet):
 
     def within(self, days: int, now: datetime | None = None) -> RideQuerySet:
         now = now or timezone.now()
-        return self.filter(session__start__gt=now, session__start__lte=now + timedelta(days=days))
+        return self.between(now, now + timedelta(days=days))
+
+    def between(self, after: datetime, until: datetime) -> RideQuerySet:
+        """Rides for sessions starting after ``after``, up to and including ``until``."""
+        return self.filter(session__start__gt=after, session__start__lte=until)
 
     def for_pages(self) -> RideQuerySet:
         return self.select_related(

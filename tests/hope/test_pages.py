@@ -156,8 +156,8 @@ def test_home_runs_a_fixed_number_of_queries(client, personas, django_assert_max
             ride_arrange(ride=arranged, how=Arranged.TAXI, by=coordinator)
             client.get("/")  # warm up: the team settings row is created on first use
             # A coordinator's: the figures and the choice of driver worked out (cache
-            # cleared), then remembered; four for the rides wanted (count, soonest,
-            # drivers, the audit line).
+            # cleared), then remembered; three for the rides wanted (the soonest with
+            # how many in all, the drivers, the audit line).
             for remembered in (False, True):
                 if not remembered:
                     cache.clear()
