@@ -8,7 +8,7 @@ markup is the template's own (templates/programmes/participant_detail.html).
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
+from datetime import date, datetime
 from html import escape
 
 from django.template.defaultfilters import floatformat
@@ -19,12 +19,26 @@ from django.utils.safestring import SafeString, mark_safe
 from hope.compiled import Compiled
 from hope.links import RowLink
 from programmes.measures import Timepoint
-from programmes.models import Arranged, Attendance, Direction, Mark, Participant, Ride, Score
+from programmes.models import (
+    Arranged,
+    Attendance,
+    Direction,
+    Mark,
+    Participant,
+    Referral,
+    ReferralSource,
+    ReferralStatus,
+    Ride,
+    Score,
+)
+from programmes.models.participants import days_waited
 
 _DIRECTIONS = dict(Direction.choices)
 _ARRANGED = dict(Arranged.choices)
 _MARKS = dict(Mark.choices)
 _TIMEPOINTS = dict(Timepoint.choices)
+_SOURCES = dict(ReferralSource.choices)
+_STATUSES = dict(ReferralStatus.choices)
 
 
 # The record's three lists, compiled once a process (hope/compiled.py): building and
@@ -57,6 +71,14 @@ _REGISTERS = Compiled(
         .values_list(
             "place_id", "session__number", "start", "mark", "expected", "session__is_cancelled"
         )
+    ),
+    participant=int,
+)
+_REFERRALS = Compiled(
+    lambda participant: (
+        Referral.objects.filter(participant=participant)
+        .order_by("-received_on", "-pk")
+        .values_list("received_on", "source", "referrer", "course__title", "status", "closed_on")
     ),
     participant=int,
 )
@@ -100,6 +122,23 @@ def ride_lines(participant: Participant) -> list[SafeString]:
             )
         )
     return lines
+
+
+def record_referrals(participant: Participant, today: date) -> list[dict]:
+    """Their referrals, newest first, as the record's table prints them. One query."""
+    return [
+        {
+            "received_on": received_on,
+            "source": _SOURCES.get(source, source),
+            "referrer": referrer,
+            "course_title": course_title,
+            "status": _STATUSES.get(status, status),
+            "waited": days_waited(received_on, closed_on, today),
+        }
+        for received_on, source, referrer, course_title, status, closed_on in _REFERRALS.rows(
+            participant=participant.pk
+        )
+    ]
 
 
 def register_lines(participant: Participant) -> dict[int, list[SafeString]]:

@@ -56,7 +56,7 @@ from programmes.participant_forms import (
     add_validation_errors,
 )
 from programmes.place_cards import place_cards
-from programmes.record_lines import register_lines, ride_lines, score_lines
+from programmes.record_lines import record_referrals, register_lines, ride_lines, score_lines
 from programmes.referral_rows import ROW_FIELDS, referral_rows
 from programmes.services.participants import (
     PlaceError,
@@ -279,16 +279,13 @@ def _record(request, participant: Participant, **bound) -> HttpResponse:
     queries however many referrals, places, sessions and scores: their referrals, places,
     register lines and scores, their rides to come, and (unless remembered) the courses
     open for places."""
-    referrals = list(participant.referrals.select_related("course").order_by("-received_on", "-pk"))
     places = list(
         participant.places.select_related("course__programme")
         .only(*_PLACE_FIELDS)
         .order_by("-waiting_since", "-pk")
     )
     registers, scores = register_lines(participant), score_lines(participant)
-    today = timezone.localdate()
-    for referral in referrals:
-        referral.waited = referral.days_waited(today)
+    referrals = record_referrals(participant, timezone.localdate())
     for place in places:
         place.is_live = place.status in LIVE_PLACE
         place.holds = place.status in HOLDING_PLACE
