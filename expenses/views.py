@@ -67,7 +67,7 @@ from expenses.models import (
     tax_year_miles_sentence,
     tax_year_of,
 )
-from expenses.queue_rows import to_pay_rows, waiting_rows
+from expenses.queue_rows import TO_PAY, WAITING, Queue, queue_counts, to_pay_rows, waiting_rows
 from expenses.reports import venue_hire_sessions
 from expenses.rides import (
     MOST_RIDES_PER_CLAIM,
@@ -483,14 +483,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         # Remembered in Redis until money changes (expenses/figures.py).
         context["figures"], context["figures_html"] = cached_dashboard(budget)
     # Oldest first, a page at a time: a county's queue can hold hundreds of claims.
-    queue = Paginator(
-        ExpenseClaim.objects.filter(status=ExpenseStatus.SUBMITTED).order_by("submitted_at", "pk"),
-        DASHBOARD_ROWS,
-    ).get_page(request.GET.get("waiting"))
-    to_pay = Paginator(
-        ExpenseClaim.objects.filter(status=ExpenseStatus.APPROVED).order_by("decided_at", "pk"),
-        DASHBOARD_ROWS,
-    ).get_page(request.GET.get("paying"))
+    counts = queue_counts()
+    queue = Paginator(Queue(WAITING, counts), DASHBOARD_ROWS).get_page(request.GET.get("waiting"))
+    to_pay = Paginator(Queue(TO_PAY, counts), DASHBOARD_ROWS).get_page(request.GET.get("paying"))
     context |= {
         "queue": queue,
         "queue_rows": waiting_rows(
