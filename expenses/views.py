@@ -465,20 +465,24 @@ def expense_receipt(request: HttpRequest, pk: int) -> FileResponse:
 # --- Finance leads -------------------------------------------------------------------------
 
 
-def _chosen_budget(request) -> Budget | None:
-    budgets = Budget.objects.all()
+def _chosen_budget(request, budgets: list[Budget]) -> Budget | None:
+    """The year asked for, else this financial year's, else the latest (``budgets``
+    newest first: a budget a year, so a handful)."""
     year = int_or_none(request.GET.get("year"), largest=2100)
     if year:
-        return budgets.filter(start_year=year).first()
-    current = budgets.filter(start_year=financial_year_of(timezone.localdate())).first()
-    return current or budgets.first()
+        return next((b for b in budgets if b.start_year == year), None)
+    this_year = financial_year_of(timezone.localdate())
+    current = next((b for b in budgets if b.start_year == this_year), None)
+    return current or next(iter(budgets), None)
 
 
 @login_required
 @finance_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    budget = _chosen_budget(request)
-    context = {"budget": budget, "years": Budget.objects.values_list("start_year", flat=True)}
+    # Every year's budget in one query: the year chosen, and the years to choose from.
+    budgets = list(Budget.objects.all())
+    budget = _chosen_budget(request, budgets)
+    context = {"budget": budget, "years": [b.start_year for b in budgets]}
     if budget is not None:
         # Remembered in Redis until money changes (expenses/figures.py).
         context["figures"], context["figures_html"] = cached_dashboard(budget)
