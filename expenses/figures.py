@@ -54,53 +54,57 @@ def _holds(entry: dict | None, now: datetime) -> bool:
     )
 
 
-def _entry(budget: Budget) -> tuple[str, dict]:
+def _figures(key: str, budget: Budget, now: datetime) -> dict:
+    figures = year_figures(budget)
+    until = (
+        venue_hire_sessions(budget.start_year)
+        .filter(start__gt=now)
+        .aggregate(next=Min("start"))["next"]
+    )
+    entry = {"figures": figures, "today": timezone.localdate(now), "until": until}
+    cache.set(key, entry, timeout=KEEP_SECONDS)
+    return entry
+
+
+def _made_from(
+    budget: Budget, name: str, make: Callable[[YearFigures, date], str]
+) -> tuple[YearFigures, str]:
+    """A year's figures, and something made only from them (a chart, the dashboard's
+    figures as HTML), remembered as long as the figures it was made from. Both read in
+    one round trip to Redis; what was made says which figures (their today and until)."""
     key = f"expenses:figures:{budget.start_year}:{FIGURES_VERSION.current()}"
+    made_key = f"{key}:{name}"
     now = timezone.now()
-    entry = cache.get(key)
+    found = cache.get_many([key, made_key])
+    entry, made = found.get(key), found.get(made_key)
     if not _holds(entry, now):
-        figures = year_figures(budget)
-        until = (
-            venue_hire_sessions(budget.start_year)
-            .filter(start__gt=now)
-            .aggregate(next=Min("start"))["next"]
-        )
-        entry = {"figures": figures, "today": timezone.localdate(now), "until": until}
-        cache.set(key, entry, timeout=KEEP_SECONDS)
-    return key, entry
-
-
-def _made_from(key: str, entry: dict, name: str, make: Callable[[YearFigures, date], str]) -> str:
-    """Something made only from a year's figures (a chart, the dashboard's figures as
-    HTML), remembered as long as the figures it was made from."""
-    until = int(entry["until"].timestamp()) if entry["until"] else "none"
-    made_key = f"{key}:{entry['today']:%Y%m%d}:{until}:{name}"
-    made = cache.get(made_key)
-    if made is None:
-        made = make(entry["figures"], entry["today"])
+        entry = _figures(key, budget, now)
+    if made is None or (made["today"], made["until"]) != (entry["today"], entry["until"]):
+        made = {
+            "today": entry["today"],
+            "until": entry["until"],
+            "made": make(entry["figures"], entry["today"]),
+        }
         cache.set(made_key, made, timeout=KEEP_SECONDS)
-    return made
+    return entry["figures"], made["made"]
 
 
 def cached_chart(budget: Budget, name: str) -> str:
     """One of the dashboard's SVG charts (``CHARTS``), remembered with the figures."""
-    return _made_from(*_entry(budget), name, lambda figures, today: CHARTS[name](figures))
+    return _made_from(budget, name, lambda figures, today: CHARTS[name](figures))[1]
 
 
 def cached_dashboard(budget: Budget) -> tuple[YearFigures, str]:
     """The year's figures and the dashboard's HTML of them, remembered: the HTML is the
     same for every finance lead, and rendering its dozen tables of pounds cost more than
     the rest of the page."""
-    key, entry = _entry(budget)
-    html = _made_from(
-        key,
-        entry,
+    return _made_from(
+        budget,
         "html",
         lambda figures, today: render_to_string(
             "expenses/_figures.html", {"budget": budget, "figures": figures, "today": today}
         ),
     )
-    return entry["figures"], html
 
 
 def connect() -> None:

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from collections import namedtuple
+from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -67,7 +70,7 @@ from expenses.models import (
     tax_year_miles_sentence,
     tax_year_of,
 )
-from expenses.queue_rows import to_pay_rows, waiting_rows
+from expenses.queue_rows import TO_PAY, WAITING, Queue, queue_counts, to_pay_rows, waiting_rows
 from expenses.reports import venue_hire_sessions
 from expenses.rides import (
     MOST_RIDES_PER_CLAIM,
@@ -95,6 +98,7 @@ from expenses.services import (
 )
 from hope.audit import audit_record, audit_viewed, save_with_audit
 from hope.charts import svg_response
+from hope.compiled import Compiled
 from hope.links import RowLink
 from hope.models import AuditArea
 from hope.params import ids, int_or_none
@@ -120,21 +124,14 @@ DASHBOARD_ROWS = 15
 @login_required
 @claimant_required
 def expense_list(request: HttpRequest) -> HttpResponse:
-    claims = ExpenseClaim.objects.filter(claimant=request.user)
-    totals = claims.aggregate(
-        waiting=Coalesce(Sum("amount", filter=Q(status=ExpenseStatus.SUBMITTED)), ZERO),
-        approved=Coalesce(Sum("amount", filter=Q(status=ExpenseStatus.APPROVED)), ZERO),
-        paid=Coalesce(Sum("amount", filter=Q(status=ExpenseStatus.PAID)), ZERO),
-    )
     tax_start, tax_end = tax_year_bounds(tax_year_of(timezone.localdate()))
-    tax_year = claims.filter(spent_on__range=(tax_start, tax_end)).aggregate(
-        miles=Coalesce(
-            Sum("miles", filter=Q(kind=ExpenseKind.MILEAGE, status__in=LIVE_STATUSES)),
-            Decimal("0"),
-        ),
-        paid=Coalesce(Sum("amount", filter=Q(status=ExpenseStatus.PAID)), ZERO),
+    sums = _MY_SUMS.rows(claimant=request.user.pk, tax_start=tax_start, tax_end=tax_end)
+    count, waiting, approved, paid, miles, paid_this_tax_year = (
+        sums[0] if sums else (0, ZERO, ZERO, ZERO, Decimal("0"), ZERO)
     )
-    page = Paginator(claims, 25).get_page(request.GET.get("page"))
+    totals = {"waiting": waiting, "approved": approved, "paid": paid}
+    tax_year = {"miles": miles, "paid": paid_this_tax_year}
+    page = Paginator(_MyClaims(request.user.pk, count), 25).get_page(request.GET.get("page"))
     return render(
         request,
         "expenses/claim_list.html",
@@ -151,13 +148,85 @@ def expense_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+# Someone's totals, this tax year's and how many claims they have, in one query compiled
+# once a process (hope/compiled.py): building three querysets of sums cost Django more
+# than PostgreSQL took to run them.
+_MY_SUMS = Compiled(
+    lambda claimant, tax_start, tax_end: (
+        ExpenseClaim.objects.filter(claimant=claimant)
+        .order_by()
+        .values("claimant")
+        .annotate(
+            count=Count("pk"),
+            waiting=Coalesce(Sum("amount", filter=Q(status=ExpenseStatus.SUBMITTED)), ZERO),
+            approved=Coalesce(Sum("amount", filter=Q(status=ExpenseStatus.APPROVED)), ZERO),
+            paid=Coalesce(Sum("amount", filter=Q(status=ExpenseStatus.PAID)), ZERO),
+            tax_year_miles=Coalesce(
+                Sum(
+                    "miles",
+                    filter=Q(
+                        kind=ExpenseKind.MILEAGE,
+                        status__in=LIVE_STATUSES,
+                        spent_on__range=(tax_start, tax_end),
+                    ),
+                ),
+                Decimal("0"),
+            ),
+            tax_year_paid=Coalesce(
+                Sum(
+                    "amount",
+                    filter=Q(status=ExpenseStatus.PAID, spent_on__range=(tax_start, tax_end)),
+                ),
+                ZERO,
+            ),
+        )
+        .values_list("count", "waiting", "approved", "paid", "tax_year_miles", "tax_year_paid")
+    ),
+    claimant=int,
+    tax_start=date,
+    tax_end=date,
+)
+
+_MY_COLUMNS = ("pk", "spent_on", "description", "amount", "status", "rejection_reason")
+MyClaim = namedtuple("MyClaim", _MY_COLUMNS)
+
+
+@lru_cache(maxsize=256)
+def _my_page_of(start: int, stop: int) -> Compiled:
+    # LIMIT and OFFSET are written into the SQL: one compiled query a page asked for.
+    return Compiled(
+        lambda claimant: ExpenseClaim.objects.filter(claimant=claimant)[start:stop].values_list(
+            *_MY_COLUMNS
+        ),
+        claimant=int,
+    )
+
+
+class _MyClaims:
+    """Someone's claims for a ``Paginator``, newest first: counted already, each page
+    read as ``MyClaim`` rows."""
+
+    def __init__(self, claimant: int, count: int) -> None:
+        self.claimant, self._count = claimant, count
+
+    def count(self) -> int:
+        return self._count
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, page: slice) -> list[tuple]:
+        if page.start >= self._count:
+            return []
+        rows = _my_page_of(page.start, page.stop).rows(claimant=self.claimant)
+        return [MyClaim._make(row) for row in rows]
+
+
 def _my_claim_rows(page) -> list[dict]:
     """A page of someone's own claims as the list shows them, each row written once here
     rather than by a date filter, {% url %}, pounds and an included badge per row."""
     detail, statuses = RowLink("expenses:claim_detail"), dict(ExpenseStatus.choices)
-    claims = page.object_list.values_list(
-        "pk", "spent_on", "description", "amount", "status", "rejection_reason"
-    )
+    claims = page.object_list
     return [
         {
             "url": detail(pk),
@@ -465,32 +534,31 @@ def expense_receipt(request: HttpRequest, pk: int) -> FileResponse:
 # --- Finance leads -------------------------------------------------------------------------
 
 
-def _chosen_budget(request) -> Budget | None:
-    budgets = Budget.objects.all()
+def _chosen_budget(request, budgets: list[Budget]) -> Budget | None:
+    """The year asked for, else this financial year's, else the latest (``budgets``
+    newest first: a budget a year, so a handful)."""
     year = int_or_none(request.GET.get("year"), largest=2100)
     if year:
-        return budgets.filter(start_year=year).first()
-    current = budgets.filter(start_year=financial_year_of(timezone.localdate())).first()
-    return current or budgets.first()
+        return next((b for b in budgets if b.start_year == year), None)
+    this_year = financial_year_of(timezone.localdate())
+    current = next((b for b in budgets if b.start_year == this_year), None)
+    return current or next(iter(budgets), None)
 
 
 @login_required
 @finance_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    budget = _chosen_budget(request)
-    context = {"budget": budget, "years": Budget.objects.values_list("start_year", flat=True)}
+    # Every year's budget in one query: the year chosen, and the years to choose from.
+    budgets = list(Budget.objects.all())
+    budget = _chosen_budget(request, budgets)
+    context = {"budget": budget, "years": [b.start_year for b in budgets]}
     if budget is not None:
         # Remembered in Redis until money changes (expenses/figures.py).
         context["figures"], context["figures_html"] = cached_dashboard(budget)
     # Oldest first, a page at a time: a county's queue can hold hundreds of claims.
-    queue = Paginator(
-        ExpenseClaim.objects.filter(status=ExpenseStatus.SUBMITTED).order_by("submitted_at", "pk"),
-        DASHBOARD_ROWS,
-    ).get_page(request.GET.get("waiting"))
-    to_pay = Paginator(
-        ExpenseClaim.objects.filter(status=ExpenseStatus.APPROVED).order_by("decided_at", "pk"),
-        DASHBOARD_ROWS,
-    ).get_page(request.GET.get("paying"))
+    counts = queue_counts()
+    queue = Paginator(Queue(WAITING, counts), DASHBOARD_ROWS).get_page(request.GET.get("waiting"))
+    to_pay = Paginator(Queue(TO_PAY, counts), DASHBOARD_ROWS).get_page(request.GET.get("paying"))
     context |= {
         "queue": queue,
         "queue_rows": waiting_rows(
