@@ -27,7 +27,7 @@ from facilitators.cover import (
     COVER_WINDOW_DAYS,
     add_cover,
     cover_state,
-    needing_cover,
+    needing_cover_before,
 )
 from facilitators.forms import CoverRequestForm, OwnProfileForm, ProfileForm, TrainingForm
 from facilitators.gap_lines import candidate_row, gap_row
@@ -687,6 +687,36 @@ def _choose_page(request: HttpRequest, session: Session) -> HttpResponse:
     )
 
 
+# The cover page's sessions and open requests, compiled once a process
+# (hope/compiled.py): building and compiling the unpaired rule's count subquery and the
+# requests' five joins cost Django more than PostgreSQL took to run them.
+_NEEDING_COVER = Compiled(
+    lambda now, until: (
+        needing_cover_before(now, until).values_list(*COVER_ROW_FIELDS).order_by("start", "pk")
+    ),
+    now=datetime,
+    until=datetime,
+)
+_OPEN_COVER_REQUESTS = Compiled(
+    lambda now: (
+        CoverRequest.objects.open()
+        .filter(claim__session__start__gt=now)
+        .order_by("claim__session__start")
+        .values_list(
+            "claim__session_id",
+            "claim__session__start",
+            "claim__session__course__title",
+            "claim__session__number",
+            "claim__facilitator__user__full_name",
+            "claim__kind",
+            "requested_at",
+            "reason",
+        )
+    ),
+    now=datetime,
+)
+
+
 @login_required
 @coordinator_required
 def cover_gaps(request: HttpRequest) -> HttpResponse:
@@ -695,7 +725,7 @@ def cover_gaps(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     sessions = [
         CoverRow(*row)
-        for row in needing_cover(now).values_list(*COVER_ROW_FIELDS).order_by("start", "pk")
+        for row in _NEEDING_COVER.rows(now=now, until=now + timedelta(days=COVER_WINDOW_DAYS))
     ]
     _add_day_and_times(sessions, "%a %-d %b")
     # Each row's links from one reverse() per route, not {% url %} per row.
@@ -721,19 +751,7 @@ def cover_gaps(request: HttpRequest) -> HttpResponse:
             "reason": reason,
         }
         for session_id, start, title, number, name, kind, requested_at, reason in (
-            CoverRequest.objects.open()
-            .filter(claim__session__start__gt=now)
-            .order_by("claim__session__start")
-            .values_list(
-                "claim__session_id",
-                "claim__session__start",
-                "claim__session__course__title",
-                "claim__session__number",
-                "claim__facilitator__user__full_name",
-                "claim__kind",
-                "requested_at",
-                "reason",
-            )
+            _OPEN_COVER_REQUESTS.rows(now=now)
         )
     ]
     return render(
