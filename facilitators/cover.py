@@ -76,11 +76,15 @@ def needing_cover(now: datetime | None = None, days: int = COVER_WINDOW_DAYS) ->
     not cancelled, of a published course, starting within ``days``, a slot free.
     Drafts are left out: they are plans, and facilitators cannot claim them yet."""
     now = now or timezone.now()
+    return needing_cover_before(now, now + timedelta(days=days))
+
+
+def needing_cover_before(now: datetime, until: datetime) -> QuerySet[Session]:
+    """``needing_cover()`` for the sessions starting after ``now`` and before ``until``
+    (both values of the query, for one compiled once: hope/compiled.py)."""
     return unpaired(
         Session.objects.upcoming(now).filter(
-            is_cancelled=False,
-            start__lt=now + timedelta(days=days),
-            course__status=CourseStatus.PUBLISHED,
+            is_cancelled=False, start__lt=until, course__status=CourseStatus.PUBLISHED
         )
     )
 

@@ -121,10 +121,14 @@ class TrainingQuerySet(models.QuerySet):
     def with_refresher_due(self, months: int, today: date | None = None) -> TrainingQuerySet:
         """Each row with ``is_refresher_due``, the rule of ``refresher_due()`` worked out by
         the database: a list of a thousand trainings did the date arithmetic per row."""
+        return self.with_refresher_due_by(refresher_cutoff(months, today))
+
+    def with_refresher_due_by(self, cutoff: date) -> TrainingQuerySet:
+        """``with_refresher_due()`` from its ``refresher_cutoff()``, for a query compiled
+        once (hope/compiled.py) that takes the day as its value."""
         return self.annotate(
             is_refresher_due=Case(
-                When(_refreshed_by(refresher_cutoff(months, today)), then=Value(True)),
-                default=Value(False),
+                When(_refreshed_by(cutoff), then=Value(True)), default=Value(False)
             )
         )
 

@@ -91,11 +91,13 @@ def free_to_step_in(session: Session) -> QuerySet[FacilitatorProfile]:
 #
 # Counted as those trained and active less those of them busy at the time, not by
 # asking each candidate's diary: thirty sessions of forty candidates each were 2,000
-# index probes (20 ms at ten years). The busy are the claims at each session's time, a
-# couple each, found by ``facilitators_claim_held_when``; MATERIALIZED keeps PostgreSQL
-# to that plan (offered the kind to join on as well, it hashed every claim of ten years
-# against the slots: 20 ms). Written as SQL: the ORM's subqueries for it (four a
-# session) took longer to compile than to run.
+# index probes (20 ms at ten years). The busy are among the claims held in the window
+# the sessions span, a few dozen, found by one probe of ``facilitators_claim_held_when``
+# (one a session cost thirty, a third of the query's time) and then matched to each
+# slot's time and kind; MATERIALIZED keeps PostgreSQL to that plan (offered the kind to
+# join on in the same step, it hashed every claim of ten years against the slots:
+# 20 ms). Written as SQL: the ORM's subqueries for it (four a session) took longer to
+# compile than to run.
 _OPEN_SLOTS = """
 WITH gap (id, programme_id, "start", "end") AS (
     SELECT * FROM unnest(%(ids)s::bigint[], %(programmes)s::bigint[],
@@ -110,29 +112,30 @@ WITH gap (id, programme_id, "start", "end") AS (
         SELECT FROM holder WHERE holder.session_id = gap.id AND holder.kind = k.kind
     )
 ), active AS MATERIALIZED (
-    SELECT p.id FROM facilitators_facilitatorprofile p
+    SELECT p.id, p.kind FROM facilitators_facilitatorprofile p
     JOIN hope_user u ON u.id = p.user_id
     WHERE p.status = %(active)s AND u.is_active
 ), trained AS (
-    SELECT t.programme_id, p.kind, count(*) AS n
+    SELECT t.programme_id, a.kind, count(*) AS n
     FROM facilitators_training t
-    JOIN facilitators_facilitatorprofile p ON p.id = t.profile_id
-    WHERE t.programme_id = ANY(%(programmes)s) AND p.id IN (SELECT id FROM active)
+    JOIN active a ON a.id = t.profile_id
+    WHERE t.programme_id = ANY(%(programmes)s)
     GROUP BY 1, 2
-), overlapping AS MATERIALIZED (
-    SELECT slot.id, slot.programme_id, slot.kind, c.kind AS held_kind, c.facilitator_id
-    FROM slot
-    JOIN facilitators_sessionclaim c
-      ON c.released_at IS NULL
-     AND tstzrange(c."start", c."end", '[)') && tstzrange(slot."start", slot."end", '[)')
+), window_claim AS MATERIALIZED (
+    SELECT c.kind, c.facilitator_id, tstzrange(c."start", c."end", '[)') AS during
+    FROM facilitators_sessionclaim c
+    WHERE c.released_at IS NULL
+      AND tstzrange(c."start", c."end", '[)')
+          && tstzrange((SELECT min("start") FROM gap), (SELECT max("end") FROM gap), '[)')
 ), busy AS (
-    SELECT o.id, o.kind, count(DISTINCT o.facilitator_id) AS n
-    FROM overlapping o
-    WHERE o.held_kind = o.kind
-      AND o.facilitator_id IN (SELECT id FROM active)
+    SELECT slot.id, slot.kind, count(DISTINCT w.facilitator_id) AS n
+    FROM slot
+    JOIN window_claim w
+      ON w.kind = slot.kind AND w.during && tstzrange(slot."start", slot."end", '[)')
+    WHERE w.facilitator_id IN (SELECT id FROM active)
       AND EXISTS (
           SELECT FROM facilitators_training t
-          WHERE t.profile_id = o.facilitator_id AND t.programme_id = o.programme_id
+          WHERE t.profile_id = w.facilitator_id AND t.programme_id = slot.programme_id
       )
     GROUP BY 1, 2
 )

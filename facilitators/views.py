@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from html import escape as html_escape
 from zoneinfo import ZoneInfo
 
@@ -27,7 +27,7 @@ from facilitators.cover import (
     COVER_WINDOW_DAYS,
     add_cover,
     cover_state,
-    needing_cover,
+    needing_cover_before,
 )
 from facilitators.forms import CoverRequestForm, OwnProfileForm, ProfileForm, TrainingForm
 from facilitators.gap_lines import candidate_row, gap_row
@@ -40,6 +40,7 @@ from facilitators.models import (
     SessionClaim,
     Training,
     new_calendar_token,
+    refresher_cutoff,
 )
 from facilitators.notices import gave_back_tells_coordinators
 from facilitators.queries import (
@@ -65,6 +66,7 @@ from facilitators.services import (
 )
 from hope.access import coordinator_required, role_required
 from hope.audit import audit_viewed, save_with_audit
+from hope.compiled import Compiled
 from hope.counts import count_of
 from hope.formkit import option_list
 from hope.links import RowLink
@@ -685,6 +687,36 @@ def _choose_page(request: HttpRequest, session: Session) -> HttpResponse:
     )
 
 
+# The cover page's sessions and open requests, compiled once a process
+# (hope/compiled.py): building and compiling the unpaired rule's count subquery and the
+# requests' five joins cost Django more than PostgreSQL took to run them.
+_NEEDING_COVER = Compiled(
+    lambda now, until: (
+        needing_cover_before(now, until).values_list(*COVER_ROW_FIELDS).order_by("start", "pk")
+    ),
+    now=datetime,
+    until=datetime,
+)
+_OPEN_COVER_REQUESTS = Compiled(
+    lambda now: (
+        CoverRequest.objects.open()
+        .filter(claim__session__start__gt=now)
+        .order_by("claim__session__start")
+        .values_list(
+            "claim__session_id",
+            "claim__session__start",
+            "claim__session__course__title",
+            "claim__session__number",
+            "claim__facilitator__user__full_name",
+            "claim__kind",
+            "requested_at",
+            "reason",
+        )
+    ),
+    now=datetime,
+)
+
+
 @login_required
 @coordinator_required
 def cover_gaps(request: HttpRequest) -> HttpResponse:
@@ -693,7 +725,7 @@ def cover_gaps(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     sessions = [
         CoverRow(*row)
-        for row in needing_cover(now).values_list(*COVER_ROW_FIELDS).order_by("start", "pk")
+        for row in _NEEDING_COVER.rows(now=now, until=now + timedelta(days=COVER_WINDOW_DAYS))
     ]
     _add_day_and_times(sessions, "%a %-d %b")
     # Each row's links from one reverse() per route, not {% url %} per row.
@@ -719,19 +751,7 @@ def cover_gaps(request: HttpRequest) -> HttpResponse:
             "reason": reason,
         }
         for session_id, start, title, number, name, kind, requested_at, reason in (
-            CoverRequest.objects.open()
-            .filter(claim__session__start__gt=now)
-            .order_by("claim__session__start")
-            .values_list(
-                "claim__session_id",
-                "claim__session__start",
-                "claim__session__course__title",
-                "claim__session__number",
-                "claim__facilitator__user__full_name",
-                "claim__kind",
-                "requested_at",
-                "reason",
-            )
+            _OPEN_COVER_REQUESTS.rows(now=now)
         )
     ]
     return render(
@@ -744,31 +764,67 @@ def cover_gaps(request: HttpRequest) -> HttpResponse:
 # --- Profiles ------------------------------------------------------------------------------
 
 
-@login_required
-@coordinator_required
-def facilitator_list(request: HttpRequest) -> HttpResponse:
-    audit_viewed(request, "the list of facilitators")
-    months = TeamSettings.current().refresher_months
+def _profiles_with_upcoming(now: datetime):
+    """Every profile, by name, as the list's plain columns: who, kind, status and how
+    many held claims they have to come."""
     upcoming = (
         SessionClaim.objects.held()
-        .upcoming()
+        .upcoming(now)
         .filter(facilitator=OuterRef("pk"))
         .order_by()
         .values("facilitator")
         .annotate(n=Count("pk"))
         .values("n")
     )
-    profiles = (
+    return (
         FacilitatorProfile.objects
         # Counted per person on the held-claims index: a COUNT over a join read every
         # claim of ten years to find the few dozen to come.
-        .annotate(upcoming=Coalesce(Subquery(upcoming), 0)).order_by("user__full_name", "pk")
+        .annotate(upcoming=Coalesce(Subquery(upcoming), 0))
+        .order_by("user__full_name", "pk")
+        .values_list("pk", "user__full_name", "kind", "status", "upcoming")
     )
+
+
+def _trainings_with_due(trainings, cutoff: date):
+    """``trainings`` as (profile, programme name, refresher due) rows, by programme."""
+    return (
+        trainings.with_refresher_due_by(cutoff)
+        .order_by("programme__name", "pk")
+        .values_list("profile_id", "programme__name", "is_refresher_due")
+    )
+
+
+# The list's two queries, everyone's or one kind's, compiled once a process
+# (hope/compiled.py): Django took longer to build and compile the count subquery and the
+# refresher rule (about 2 ms at ten years) than PostgreSQL took to run them.
+_PROFILES = Compiled(_profiles_with_upcoming, now=datetime)
+_PROFILES_OF_KIND = Compiled(
+    lambda now, kind: _profiles_with_upcoming(now).filter(kind=kind), now=datetime, kind=str
+)
+_TRAININGS = Compiled(
+    lambda cutoff: _trainings_with_due(Training.objects.all(), cutoff), cutoff=date
+)
+_TRAININGS_OF_KIND = Compiled(
+    lambda cutoff, kind: _trainings_with_due(Training.objects.filter(profile__kind=kind), cutoff),
+    cutoff=date,
+    kind=str,
+)
+
+
+@login_required
+@coordinator_required
+def facilitator_list(request: HttpRequest) -> HttpResponse:
+    audit_viewed(request, "the list of facilitators")
+    months = TeamSettings.current().refresher_months
+    now, cutoff = timezone.now(), refresher_cutoff(months)
     kind = request.GET.get("kind")
-    chosen_trainings = Training.objects.all()
     if kind in FacilitatorKind.values:
-        profiles = profiles.filter(kind=kind)
-        chosen_trainings = chosen_trainings.filter(profile__kind=kind)
+        profiles = _PROFILES_OF_KIND.rows(now=now, kind=kind)
+        chosen_trainings = _TRAININGS_OF_KIND.rows(cutoff=cutoff, kind=kind)
+    else:
+        profiles = _PROFILES.rows(now=now)
+        chosen_trainings = _TRAININGS.rows(cutoff=cutoff)
     # Everyone's trainings in one query of plain tuples, grouped here: a thousand
     # Training and Programme instances, each working out its own refresher date, were
     # most of the page's time at ten years. Each programme's name escaped once: a
@@ -776,11 +832,7 @@ def facilitator_list(request: HttpRequest) -> HttpResponse:
     names: dict[str, str] = {}
     trainings: dict[int, list[str]] = {}
     due: dict[int, list[str]] = {}
-    for profile_id, programme, is_due in (
-        chosen_trainings.with_refresher_due(months)
-        .order_by("programme__name", "pk")
-        .values_list("profile_id", "programme__name", "is_refresher_due")
-    ):
+    for profile_id, programme, is_due in chosen_trainings:
         if (name := names.get(programme)) is None:
             name = names[programme] = html_escape(programme)
         trainings.setdefault(profile_id, []).append(name)
@@ -810,9 +862,7 @@ def facilitator_list(request: HttpRequest) -> HttpResponse:
                 )
             ),
         }
-        for pk, name, profile_kind, status, upcoming_count in profiles.values_list(
-            "pk", "user__full_name", "kind", "status", "upcoming"
-        )
+        for pk, name, profile_kind, status, upcoming_count in profiles
     ]
     return render(
         request,
