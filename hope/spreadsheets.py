@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal
 from itertools import islice
 
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Expression, F, Func, QuerySet, TextField, Value
 from django.db.models.constants import LOOKUP_SEP
 from django.db.models.functions import Cast
@@ -320,12 +320,17 @@ def csv_blocks(
 
 def _sql_blocks(queryset: QuerySet, size: int) -> Iterator[str]:
     lines_query, columns = _csv_line_rows(queryset)
-    lines = lines_query.iterator(chunk_size=max(size, 2000))
-    while block := list(islice(lines, size)):
-        if columns == 1:  # the csv module writes a row of one empty cell as ""
-            block = [line or '""' for line in block]
-        block.append("")
-        yield "\r\n".join(block)
+    # In a transaction of its own, so the server-side cursor is not WITH HOLD: outside
+    # one, PostgreSQL works out and stores every row before sending the first (30 ms of a
+    # year's export at ten years of data); inside, rows come as they are read. Read only;
+    # the response closing this generator (the download done or dropped) ends it.
+    with transaction.atomic(using=lines_query.db):
+        lines = lines_query.iterator(chunk_size=max(size, 2000))
+        while block := list(islice(lines, size)):
+            if columns == 1:  # the csv module writes a row of one empty cell as ""
+                block = [line or '""' for line in block]
+            block.append("")
+            yield "\r\n".join(block)
 
 
 def _checked_blocks(rows: Iterable[Iterable], size: int) -> Iterator[list]:

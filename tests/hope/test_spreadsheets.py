@@ -135,3 +135,24 @@ def test_a_row_of_one_empty_cell_is_written_as_the_csv_module_writes_it():
     users = User.objects.filter(email__startswith="e").order_by("pk")
     from_sql = sql_rows(users.values_list(safe_text("full_name")))
     assert "".join(csv_blocks(["Name"], from_sql)) == "".join(csv_lines(["Name"], [[""], ["Ann"]]))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rows_made_safe_by_postgresql_stream_rather_than_being_stored_first():
+    from django.db import connection
+
+    for n in range(3):
+        UserFactory(full_name=f"Person {n}")
+    blocks = csv_blocks(
+        ["Name"], sql_rows(User.objects.order_by("pk").values_list(safe_text("full_name"))),
+        rows_per_block=1,
+    )  # fmt: skip
+    next(blocks)
+    # Outside a transaction the cursor would be WITH HOLD: PostgreSQL works out and stores
+    # every row before the first is sent.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT is_holdable FROM pg_cursors")
+        assert cursor.fetchall() == [(False,)]
+    assert "".join(blocks).count("Person") == 2
+    blocks.close()
+    assert connection.get_autocommit()
