@@ -15,7 +15,9 @@ third of some pages. A page that runs the same query every time, only its values
 The queryset stays the rule's one home; only its compiling is shared. ``build`` is
 called once, with a made-up value of each named type that no query would hold, and
 must not branch on its values: what it returns is the SQL for every value. Each made-up
-value must turn up among the SQL's parameters, where ``rows`` puts the real one.
+value must turn up among the SQL's parameters, where ``rows`` puts the real one. What the
+SQL takes from its surroundings when compiled (the time zone a date lookup converts to)
+is fixed then: the site runs in one time zone and activates no other.
 """
 
 from __future__ import annotations
