@@ -10,12 +10,23 @@ covers in its own financial year, so nothing is counted twice within a year (see
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Count, DateField, Exists, OuterRef, Q, Subquery, Sum
+from django.db.models import (
+    Count,
+    DateField,
+    DateTimeField,
+    Exists,
+    Func,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.utils import timezone
 
@@ -55,9 +66,33 @@ def price_on_day() -> Coalesce:
     return Coalesce(Subquery(price.values("hire_cost")[:1]), ZERO)
 
 
+class DayStart(Func):
+    """The moment a day (a date value) starts in the site's time zone, worked out by
+    PostgreSQL, ``days_after`` days on: a query compiled once (``hope.compiled``) keeps
+    the day as its value instead of a moment worked out from it in Python."""
+
+    output_field = DateTimeField()
+
+    def __init__(self, day, *, days_after: int = 0):
+        super().__init__(day)
+        self.days_after = int(days_after)
+
+    def as_sql(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return (
+            f"((({sql})::date + {self.days_after})::timestamp AT TIME ZONE %s)",
+            [*params, settings.TIME_ZONE],
+        )
+
+
 def venue_hire_sessions(start_year: int):
-    """The one home of "which sessions cost hire" in the financial year starting in
-    ``start_year``: sessions held or booked at a venue on a London day of that year, of a
+    """``venue_hire_sessions_between`` the financial year starting in ``start_year``."""
+    return venue_hire_sessions_between(*financial_year_bounds(start_year))
+
+
+def venue_hire_sessions_between(start: date, end: date):
+    """The one home of "which sessions cost hire" in the financial year from ``start``
+    to ``end``: sessions held or booked at a venue on a London day of that year, of a
     published course, not cancelled, and whose hire no invoice of that year covers. Each
     is annotated with ``hire``, the venue's price in force on its day (``VenuePrice``).
 
@@ -71,8 +106,6 @@ def venue_hire_sessions(start_year: int):
     held them, so a closed year's figures never change when a late invoice arrives. An
     invoice covering days in two years replaces the hire of its own year's days only.
     """
-    start, end = financial_year_bounds(start_year)
-    zone = ZoneInfo(settings.TIME_ZONE)
     invoiced = DirectSpend.objects.filter(
         venue=OuterRef("venue"),
         spent_on__range=(start, end),
@@ -86,8 +119,8 @@ def venue_hire_sessions(start_year: int):
             venue__isnull=False,
             is_cancelled=False,
             course__status=CourseStatus.PUBLISHED,
-            start__gte=datetime.combine(start, time.min, tzinfo=zone),
-            start__lt=datetime.combine(end + timedelta(days=1), time.min, tzinfo=zone),
+            start__gte=DayStart(Value(start)),
+            start__lt=DayStart(Value(end), days_after=1),
         )
         .exclude(Exists(invoiced))
     )

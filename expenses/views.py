@@ -11,18 +11,12 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import (
-    Case,
     Count,
     F,
-    OuterRef,
     Q,
-    Subquery,
     Sum,
-    TextField,
-    Value,
-    When,
 )
-from django.db.models.functions import Cast, Coalesce, Concat
+from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
@@ -31,6 +25,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.views.decorators.http import require_http_methods, require_POST
 
+from expenses import spend_csv
 from expenses.access import (
     can_claim_mileage,
     claimant_required,
@@ -56,22 +51,18 @@ from expenses.models import (
     LIVE_STATUSES,
     ZERO,
     Budget,
-    Category,
-    ClaimRide,
     DirectSpend,
     ExpenseClaim,
     ExpenseKind,
     ExpenseStatus,
     PendingReceipt,
     Rates,
-    financial_year_bounds,
     financial_year_of,
     tax_year_bounds,
     tax_year_miles_sentence,
     tax_year_of,
 )
 from expenses.queue_rows import TO_PAY, WAITING, Queue, queue_counts, to_pay_rows, waiting_rows
-from expenses.reports import venue_hire_sessions
 from expenses.rides import (
     MOST_RIDES_PER_CLAIM,
     claim_from_rides_initial,
@@ -103,13 +94,7 @@ from hope.links import RowLink
 from hope.models import AuditArea
 from hope.params import ids, int_or_none
 from hope.spreadsheets import (
-    as_text,
-    choice_label,
     csv_blocks,
-    fixed_text,
-    safe_text,
-    sql_rows,
-    trusted,
 )
 from hope.templatetags.hope_tags import pounds
 from hope.uploads import document_response
@@ -765,106 +750,8 @@ def export_csv(request: HttpRequest, start_year: int) -> StreamingHttpResponse:
         target=budget,
         summary=f"Downloaded the {budget} spend as CSV",
     )
-    start, end = financial_year_bounds(start_year)
-
-    # Every cell of the claims and spends is worded and made formula-safe by PostgreSQL
-    # (sql_rows): labels, dates and amounts as text, user text with the formula rule,
-    # each row written as its CSV line. Model instances and a check a cell in Python made
-    # a year of ten years' data 10,000 rows a second.
-    mileage_rides = Cast(
-        Coalesce(
-            Subquery(
-                ClaimRide.objects.filter(claim=OuterRef("pk"))
-                .order_by()
-                .values("claim")
-                .annotate(n=Count("pk"))
-                .values("n")
-            ),
-            0,
-        ),
-        output_field=TextField(),
-    )
-    claims = (
-        ExpenseClaim.objects.filter(spent_on__range=(start, end))
-        .exclude(status=ExpenseStatus.DRAFT)
-        .order_by("spent_on", "pk")
-        .values_list(
-            choice_label("kind", ExpenseKind.choices),
-            as_text("spent_on"),
-            choice_label("category", Category.choices),
-            safe_text("description"),
-            as_text("amount"),
-            choice_label("status", ExpenseStatus.choices),
-            safe_text("claimant__full_name"),
-            as_text("paid_on"),
-            safe_text("payment_reference"),
-            # A count of rides, written as digits: nothing a spreadsheet would run, and
-            # nothing a CSV line quotes.
-            trusted(
-                Case(
-                    When(kind=ExpenseKind.MILEAGE, then=mileage_rides),
-                    default=Value(""),
-                    output_field=TextField(),
-                ),
-                plain=True,
-            ),
-        )
-    )
-    spends = (
-        DirectSpend.objects.filter(spent_on__range=(start, end))
-        .order_by("spent_on", "pk")
-        .values_list(
-            fixed_text("Direct spend"),
-            as_text("spent_on"),
-            choice_label("category", Category.choices),
-            safe_text("description"),
-            as_text("amount"),
-            fixed_text("Paid"),
-            fixed_text(""),
-            as_text("spent_on"),
-            fixed_text(""),
-            fixed_text(""),
-        )
-    )
-    # A session's hire is described as "venue: course, session n", the formula rule
-    # applied to the whole (a venue or course named like a formula would start it).
-    hire = (
-        venue_hire_sessions(start_year)
-        .annotate(
-            hire_description=Concat(
-                "venue__name", Value(": "), "course__title", Value(", session "), "number",
-                output_field=TextField(),
-            )
-        )
-        .order_by("start", "pk")
-        .values_list(
-            fixed_text("Venue hire (session)"),
-            as_text("local_day"),
-            fixed_text("Venue hire"),
-            safe_text("hire_description"),
-            as_text("hire"),
-            # One of two fixed words.
-            trusted(
-                Case(
-                    When(start__lte=timezone.now(), then=Value("Spent")),
-                    default=Value("Committed"),
-                    output_field=TextField(),
-                ),
-                plain=True,
-            ),
-            fixed_text(""),
-            fixed_text(""),
-            fixed_text(""),
-            fixed_text(""),
-        )
-    )  # fmt: skip
-
-    header = [
-        "Type", "Date", "Category", "Description", "Amount", "Status", "Claimant",
-        "Paid on", "Payment reference", "Rides",
-    ]  # fmt: skip
     response = StreamingHttpResponse(
-        csv_blocks(header, sql_rows(claims), sql_rows(spends), sql_rows(hire)),
+        csv_blocks(spend_csv.HEADER, *spend_csv.spend_lines(start_year, now=timezone.now())),
         content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = (

@@ -23,10 +23,10 @@ is fixed then: the site runs in one time zone and activates no other.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 
-from django.db import connections
+from django.db import connections, transaction
 from django.db.models import QuerySet
 
 
@@ -69,7 +69,7 @@ class Compiled:
         converters = compiler.get_converters(columns)
         return queryset.db, sql, params, places, converters
 
-    def rows(self, **values) -> list[tuple]:
+    def _statement(self, values: dict):
         if values.keys() != self.kinds.keys():
             raise TypeError(f"values for {sorted(self.kinds)} wanted, got {sorted(values)}")
         if self._compiled is None:
@@ -81,20 +81,41 @@ class Compiled:
         for name, found in places.items():
             for i in found:
                 params[i] = values[name]
+        return db, sql, params, converters
+
+    def rows(self, **values) -> list[tuple]:
+        db, sql, params, converters = self._statement(values)
         connection = connections[db]
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
-        if not converters:
-            return rows
-        # SQLCompiler.apply_converters, with this thread's connection.
-        converted = []
-        for row in rows:
-            row = list(row)
-            for i, (functions, expression) in converters.items():
-                value = row[i]
-                for function in functions:
-                    value = function(value, expression, connection)
-                row[i] = value
-            converted.append(tuple(row))
-        return converted
+        return _converted(rows, converters, connection)
+
+    def stream(self, *, chunk_size: int, **values) -> Iterator[tuple]:
+        """The rows as they come, ``chunk_size`` at a time, from a server-side cursor in
+        a transaction of its own: as ``QuerySet.iterator`` inside ``atomic``, so
+        PostgreSQL sends rows as it works them out instead of storing them all first
+        (a cursor outside a transaction is WITH HOLD). The transaction, read only, ends
+        when the rows do or the generator is closed (a download dropped)."""
+        db, sql, params, converters = self._statement(values)
+        connection = connections[db]
+        with transaction.atomic(using=db), connection.chunked_cursor() as cursor:
+            cursor.execute(sql, params)
+            while rows := cursor.fetchmany(chunk_size):
+                yield from _converted(rows, converters, connection)
+
+
+def _converted(rows: list[tuple], converters: dict, connection) -> list[tuple]:
+    if not converters:
+        return rows
+    # SQLCompiler.apply_converters, with this thread's connection.
+    converted = []
+    for row in rows:
+        row = list(row)
+        for i, (functions, expression) in converters.items():
+            value = row[i]
+            for function in functions:
+                value = function(value, expression, connection)
+            row[i] = value
+        converted.append(tuple(row))
+    return converted

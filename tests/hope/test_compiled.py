@@ -60,3 +60,38 @@ def test_the_values_named_are_the_values_given():
     compiled = Compiled(sessions_after, course=int, now=datetime)
     with pytest.raises(TypeError):
         compiled.rows(course=1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_streamed_rows_come_from_a_cursor_in_a_transaction_of_their_own():
+    from django.db import connection
+
+    course = CourseFactory()
+    compiled = Compiled(sessions_after, course=int, now=datetime)
+    now = timezone.now() - timedelta(days=1)
+    rows = compiled.stream(chunk_size=2, course=course.pk, now=now)
+    first = next(rows)
+    # Outside a transaction the cursor would be WITH HOLD: PostgreSQL works out and stores
+    # every row before the first is sent.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT is_holdable FROM pg_cursors")
+        assert cursor.fetchall() == [(False,)]
+    assert not connection.get_autocommit()
+    assert [first, *rows] == list(sessions_after(course.pk, now))
+    assert connection.get_autocommit()  # the transaction ended with the rows
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_stream_closed_early_ends_its_transaction():
+    from django.db import connection
+
+    course = CourseFactory()
+    rows = Compiled(sessions_after, course=int, now=datetime).stream(
+        chunk_size=1, course=course.pk, now=timezone.now() - timedelta(days=1)
+    )
+    next(rows)
+    rows.close()  # a download dropped part way
+    assert connection.get_autocommit()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_cursors")
+        assert cursor.fetchone() == (0,)

@@ -11,6 +11,7 @@ from django.db.models.functions import Upper
 
 from hope.models import NoticeDelivery, User
 from hope.spreadsheets import (
+    SqlLines,
     as_text,
     choice_label,
     csv_blocks,
@@ -156,3 +157,25 @@ def test_rows_made_safe_by_postgresql_stream_rather_than_being_stored_first():
     assert "".join(blocks).count("Person") == 2
     blocks.close()
     assert connection.get_autocommit()
+
+
+@pytest.mark.django_db
+def test_sql_lines_are_built_once_and_written_as_sql_rows_writes_them_for_every_value():
+    for n, name in enumerate(["Ann", "=Bob, Jr", 'Cat "C"', "Dan"]):
+        UserFactory(full_name=name, email=f"s{n}@example.org")
+    built = []
+
+    def named_after(first: int):
+        built.append(first)
+        return (
+            User.objects.filter(email__startswith="s", pk__gte=first)
+            .order_by("pk")
+            .values_list("pk", safe_text("full_name"), as_text("date_joined"))
+        )
+
+    lines = SqlLines(named_after, first=int)
+    header = ["Id", "Name", "Joined"]
+    for user in User.objects.filter(email__startswith="s").order_by("pk"):
+        expected = "".join(csv_blocks(header, sql_rows(named_after(user.pk))))
+        assert "".join(csv_blocks(header, lines.rows(first=user.pk), rows_per_block=2)) == expected
+    assert len([first for first in built if first < 0]) == 1  # built once, with a made-up id
