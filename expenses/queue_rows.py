@@ -6,7 +6,6 @@ PostgreSQL took to run them."""
 
 from __future__ import annotations
 
-from functools import lru_cache
 from html import escape
 
 from django.db.models import Count
@@ -14,7 +13,7 @@ from django.utils.formats import date_format
 from django.utils.safestring import SafeString, mark_safe
 
 from expenses.models import ExpenseClaim, ExpenseStatus
-from hope.compiled import Compiled
+from hope.compiled import Compiled, CountedRows, Paged
 from hope.links import RowLink, csrf_input
 from hope.templatetags.hope_tags import pounds
 
@@ -41,19 +40,16 @@ _COUNTS = Compiled(
 )
 
 
-@lru_cache(maxsize=256)
-def _page_of(queue: tuple, start: int, stop: int) -> Compiled:
-    # LIMIT and OFFSET are written into the SQL, not passed as values: one compiled
-    # query for each page a process is asked for.
-    _, order = queue
-    return Compiled(
+def _queue(status: str, order: tuple[str, ...]) -> Paged:
+    return Paged(
         lambda status: (
-            ExpenseClaim.objects.filter(status=status)
-            .order_by(*order)[start:stop]
-            .values_list(*_FIELDS)
+            ExpenseClaim.objects.filter(status=status).order_by(*order).values_list(*_FIELDS)
         ),
         status=str,
     )
+
+
+_QUEUES = {queue: _queue(*queue) for queue in (WAITING, TO_PAY)}
 
 
 def queue_counts() -> dict[str, int]:
@@ -61,23 +57,11 @@ def queue_counts() -> dict[str, int]:
     return dict(_COUNTS.rows(waiting=WAITING[0], to_pay=TO_PAY[0]))
 
 
-class Queue:
-    """One queue's claims for a ``Paginator``: its count known, each page read as rows
-    of ``_FIELDS``."""
-
-    def __init__(self, queue: tuple, counts: dict[str, int]) -> None:
-        self.queue, self._count = queue, counts.get(queue[0], 0)
-
-    def count(self) -> int:
-        return self._count
-
-    def __len__(self) -> int:
-        return self._count
-
-    def __getitem__(self, page: slice) -> list[tuple]:
-        if not self._count or page.start >= self._count:
-            return []
-        return _page_of(self.queue, page.start, page.stop).rows(status=self.queue[0])
+def queue(queue: tuple, counts: dict[str, int]) -> CountedRows:
+    """One queue's claims for a ``Paginator``: its count known (``queue_counts``), each
+    page read as rows of ``_FIELDS``."""
+    status = queue[0]
+    return _QUEUES[queue].counted(counts.get(status, 0), status=status)
 
 
 _RESUBMITTED = ' <span class="badge text-bg-warning">Resubmitted</span>'

@@ -3,7 +3,6 @@ from __future__ import annotations
 from collections import namedtuple
 from datetime import date
 from decimal import Decimal
-from functools import lru_cache
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -25,7 +24,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.views.decorators.http import require_http_methods, require_POST
 
-from expenses import spend_csv
+from expenses import queue_rows, spend_csv
 from expenses.access import (
     can_claim_mileage,
     claimant_required,
@@ -62,7 +61,7 @@ from expenses.models import (
     tax_year_miles_sentence,
     tax_year_of,
 )
-from expenses.queue_rows import TO_PAY, WAITING, Queue, queue_counts, to_pay_rows, waiting_rows
+from expenses.queue_rows import TO_PAY, WAITING, queue_counts, to_pay_rows, waiting_rows
 from expenses.rides import (
     MOST_RIDES_PER_CLAIM,
     claim_from_rides_initial,
@@ -89,7 +88,7 @@ from expenses.services import (
 )
 from hope.audit import audit_record, audit_viewed, save_with_audit
 from hope.charts import svg_response
-from hope.compiled import Compiled
+from hope.compiled import Compiled, Paged
 from hope.links import RowLink
 from hope.models import AuditArea
 from hope.params import ids, int_or_none
@@ -116,7 +115,9 @@ def expense_list(request: HttpRequest) -> HttpResponse:
     )
     totals = {"waiting": waiting, "approved": approved, "paid": paid}
     tax_year = {"miles": miles, "paid": paid_this_tax_year}
-    page = Paginator(_MyClaims(request.user.pk, count), 25).get_page(request.GET.get("page"))
+    page = Paginator(_MY_CLAIMS.counted(count, claimant=request.user.pk), 25).get_page(
+        request.GET.get("page")
+    )
     return render(
         request,
         "expenses/claim_list.html",
@@ -176,35 +177,12 @@ _MY_COLUMNS = ("pk", "spent_on", "description", "amount", "status", "rejection_r
 MyClaim = namedtuple("MyClaim", _MY_COLUMNS)
 
 
-@lru_cache(maxsize=256)
-def _my_page_of(start: int, stop: int) -> Compiled:
-    # LIMIT and OFFSET are written into the SQL: one compiled query a page asked for.
-    return Compiled(
-        lambda claimant: ExpenseClaim.objects.filter(claimant=claimant)[start:stop].values_list(
-            *_MY_COLUMNS
-        ),
-        claimant=int,
-    )
-
-
-class _MyClaims:
-    """Someone's claims for a ``Paginator``, newest first: counted already, each page
-    read as ``MyClaim`` rows."""
-
-    def __init__(self, claimant: int, count: int) -> None:
-        self.claimant, self._count = claimant, count
-
-    def count(self) -> int:
-        return self._count
-
-    def __len__(self) -> int:
-        return self._count
-
-    def __getitem__(self, page: slice) -> list[tuple]:
-        if page.start >= self._count:
-            return []
-        rows = _my_page_of(page.start, page.stop).rows(claimant=self.claimant)
-        return [MyClaim._make(row) for row in rows]
+# Someone's claims, newest first (the model's order), a page at a time.
+_MY_CLAIMS = Paged(
+    lambda claimant: ExpenseClaim.objects.filter(claimant=claimant).values_list(*_MY_COLUMNS),
+    row=MyClaim._make,
+    claimant=int,
+)
 
 
 def _my_claim_rows(page) -> list[dict]:
@@ -542,8 +520,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         context["figures"], context["figures_html"] = cached_dashboard(budget)
     # Oldest first, a page at a time: a county's queue can hold hundreds of claims.
     counts = queue_counts()
-    queue = Paginator(Queue(WAITING, counts), DASHBOARD_ROWS).get_page(request.GET.get("waiting"))
-    to_pay = Paginator(Queue(TO_PAY, counts), DASHBOARD_ROWS).get_page(request.GET.get("paying"))
+    queue = Paginator(queue_rows.queue(WAITING, counts), DASHBOARD_ROWS).get_page(
+        request.GET.get("waiting")
+    )
+    to_pay = Paginator(queue_rows.queue(TO_PAY, counts), DASHBOARD_ROWS).get_page(
+        request.GET.get("paying")
+    )
     context |= {
         "queue": queue,
         "queue_rows": waiting_rows(

@@ -25,6 +25,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
+from functools import lru_cache
 
 from django.db import connections, transaction
 from django.db.models import QuerySet
@@ -119,3 +120,47 @@ def _converted(rows: list[tuple], converters: dict, connection) -> list[tuple]:
             row[i] = value
         converted.append(tuple(row))
     return converted
+
+
+class Paged:
+    """``build(**values)``'s rows a page at a time, for a ``Paginator`` of a list counted
+    already (often by the page's one query of sums): each page's SQL is compiled once a
+    process, its LIMIT and OFFSET written into it, up to ``pages`` pages remembered.
+    ``row`` makes each row into what the page shows (a namedtuple's ``_make``)."""
+
+    def __init__(
+        self,
+        build: Callable[..., QuerySet],
+        *,
+        row: Callable[[tuple], object] | None = None,
+        pages: int = 256,
+        **kinds: type,
+    ) -> None:
+        self.build, self.row, self.kinds = build, row, kinds
+        self._page = lru_cache(maxsize=pages)(self._compile_page)
+
+    def _compile_page(self, start: int, stop: int) -> Compiled:
+        return Compiled(lambda **values: self.build(**values)[start:stop], **self.kinds)
+
+    def counted(self, count: int, **values) -> CountedRows:
+        return CountedRows(self, count, values)
+
+
+class CountedRows:
+    """A ``Paged`` query's rows with the values of one request and their count: what a
+    ``Paginator`` asks of a list (its count, then one slice)."""
+
+    def __init__(self, paged: Paged, count: int, values: dict) -> None:
+        self.paged, self._count, self.values = paged, count, values
+
+    def count(self) -> int:
+        return self._count
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, page: slice) -> list:
+        if page.start >= self._count:
+            return []
+        rows = self.paged._page(page.start, page.stop).rows(**self.values)
+        return rows if self.paged.row is None else [self.paged.row(row) for row in rows]

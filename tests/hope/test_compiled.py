@@ -95,3 +95,26 @@ def test_a_stream_closed_early_ends_its_transaction():
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM pg_cursors")
         assert cursor.fetchone() == (0,)
+
+
+def test_paged_rows_are_the_querysets_slices_and_each_page_is_built_once():
+    from django.core.paginator import Paginator
+
+    from hope.compiled import Paged
+
+    course = CourseFactory()  # six sessions
+    built = []
+
+    def numbers(course):
+        built.append(course)
+        return Session.objects.filter(course=course).order_by("number").values_list("number")
+
+    paged = Paged(numbers, row=lambda row: row[0], course=int)
+    everything = [row[0] for row in numbers(course.pk)]
+    built.clear()
+    for _ in range(2):
+        pages = Paginator(paged.counted(len(everything), course=course.pk), 4)
+        assert [list(pages.page(n)) for n in pages.page_range] == [everything[:4], everything[4:]]
+    assert len(built) == 2  # one build for each page, whatever the requests
+    assert paged.counted(6, course=course.pk)[6:10] == []
+    assert list(Paginator(paged.counted(0, course=course.pk), 4).get_page(1)) == []
