@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from facilitators.models import SessionClaim
+from hope.compiled import Compiled
 from hope.counts import count_of
 from hope.roles import FacilitatorKind
 from programmes.models import CourseStatus, Session
@@ -89,6 +90,28 @@ def needing_cover_before(now: datetime, until: datetime) -> QuerySet[Session]:
     )
 
 
+# The two queries lists run for their sessions' cover, compiled once a process
+# (hope/compiled.py): building them cost Django more than PostgreSQL took to run them.
+_HOLDERS = Compiled(
+    lambda sessions: (
+        SessionClaim.objects.held()
+        .filter(session__in=sessions)
+        .values_list("session_id", "kind", "facilitator__user__full_name")
+    ),
+    sessions=list,
+)
+_PAIRED_COUNTS = Compiled(
+    lambda courses: (
+        paired(Session.objects.filter(course__in=courses, is_cancelled=False))
+        .order_by()
+        .values("course")
+        .annotate(n=Count("pk"))
+        .values_list("course", "n")
+    ),
+    courses=list,
+)
+
+
 def add_cover(sessions: Iterable[Session], claims: Iterable[SessionClaim] | None = None) -> None:
     """Set ``workforce_name``, ``lived_name``, ``cover_state``, ``cover_label`` and
     ``cover_badge`` (its HTML) on each session, from who holds its slots now. One query
@@ -97,11 +120,7 @@ def add_cover(sessions: Iterable[Session], claims: Iterable[SessionClaim] | None
     sessions = list(sessions)
     holders: dict[tuple[int, str], str] = {}
     if claims is None:
-        claims_held = (
-            SessionClaim.objects.held()
-            .filter(session__in=[s.pk for s in sessions])
-            .values_list("session_id", "kind", "facilitator__user__full_name")
-        )
+        claims_held = _HOLDERS.rows(sessions=[s.pk for s in sessions])
     else:
         claims_held = [
             (claim.session_id, claim.kind, claim.facilitator.user.full_name)
@@ -141,12 +160,6 @@ def add_paired_counts(courses: Iterable, sessions: Iterable[Session] | None = No
         for course in courses:
             course.paired_sessions = counts.get(course.pk, 0)
         return
-    counts = dict(
-        paired(Session.objects.filter(course__in=[c.pk for c in courses], is_cancelled=False))
-        .order_by()
-        .values("course")
-        .annotate(n=Count("pk"))
-        .values_list("course", "n")
-    )
+    counts = dict(_PAIRED_COUNTS.rows(courses=[c.pk for c in courses]))
     for course in courses:
         course.paired_sessions = counts.get(course.pk, 0)

@@ -18,6 +18,16 @@ must not branch on its values: what it returns is the SQL for every value. Each 
 value must turn up among the SQL's parameters, where ``rows`` puts the real one. What the
 SQL takes from its surroundings when compiled (the time zone a date lookup converts to)
 is fixed then: the site runs in one time zone and activates no other.
+
+A value of kind ``list`` is a list of ids for a ``field__in=`` filter. Django writes one
+placeholder an id, so the SQL is compiled once for each length asked for (a page's
+rows, a course's sessions: a few dozen lengths a process); a list longer than
+``LONGEST_LIST`` is run as Django builds it, uncompiled, so a process never keeps more
+than that many. For an empty list Django runs no query and answers nothing; so does
+``rows``.
+
+``instances`` gives model instances for a queryset of them (``select_related``,
+``only`` and annotations as Django's own ``ModelIterable`` sets them) instead of rows.
 """
 
 from __future__ import annotations
@@ -27,11 +37,18 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from functools import lru_cache
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections, transaction
 from django.db.models import QuerySet
+from django.db.models.query import ModelIterable, get_related_populators
+
+# Made-up ids of a list's items: the n-th list's i-th item; away from the made-up ints.
+_LIST_ITEMS = -1_900_000_000
+_LIST_ITEMS_APART = 10_000
+LONGEST_LIST = 500
 
 
-def _example(kind: type, n: int):
+def _example(kind: type, n: int, length: int):
     # Values no real query holds, different for each name.
     if kind is int:
         return -2_000_000_000 - n
@@ -41,56 +58,146 @@ def _example(kind: type, n: int):
         return date(1901, 2, 3 + n)
     if kind is str:
         return f"\x00compiled-example-{n}\x00"
+    if kind is list:
+        return [_LIST_ITEMS - n * _LIST_ITEMS_APART - i for i in range(length)]
     raise TypeError(f"no made-up value for {kind.__name__}")
 
 
+class _Query:
+    """One compiled SQL: where each value goes among its parameters, how its columns are
+    converted, and (for ``instances``) how a row becomes model instances."""
+
+    def __init__(self, queryset: QuerySet, examples: dict) -> None:
+        self.db = queryset.db
+        compiler = queryset.query.get_compiler(self.db)
+        try:
+            self.sql, params = compiler.as_sql()
+        except EmptyResultSet:
+            # As Django's own: no query, no rows (an empty list for ``__in``).
+            self.sql = None
+            return
+        self.template = list(params)
+        # (parameter's index, value's name, the item's index in a list or None)
+        self.places: list[tuple[int, str, int | None]] = []
+        for name, example in examples.items():
+            items = example if isinstance(example, list) else [example]
+            for item_index, item in enumerate(items):
+                found = [i for i, param in enumerate(self.template) if param == item]
+                if not found:
+                    raise ValueError(f"{name} is not a parameter of the compiled query")
+                at = item_index if isinstance(example, list) else None
+                self.places += [(i, name, at) for i in found]
+        # As Django's own results_iter: each column's converters, if it has any.
+        columns = [column for column, _, _ in compiler.select[: compiler.col_count]]
+        self.converters = compiler.get_converters(columns)
+        # As Django's ModelIterable (for ``instances``); None for a values_list's rows.
+        self.klass_info = compiler.klass_info
+        if self.klass_info is not None and queryset._iterable_class is ModelIterable:
+            select = compiler.select
+            fields = self.klass_info["select_fields"]
+            self.model_columns = slice(fields[0], fields[-1] + 1)
+            self.init_list = [column[0].target.attname for column in select[self.model_columns]]
+            self.related_populators = get_related_populators(self.klass_info, select, self.db)
+            self.annotation_col_map = compiler.annotation_col_map or {}
+        else:
+            self.klass_info = None
+
+    def _params(self, values: dict) -> list:
+        params = list(self.template)
+        for i, name, at in self.places:
+            params[i] = values[name] if at is None else values[name][at]
+        return params
+
+    def rows(self, values: dict) -> list[tuple]:
+        if self.sql is None:
+            return []
+        connection = connections[self.db]
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, self._params(values))
+            rows = cursor.fetchall()
+        return self._converted(rows, connection)
+
+    def stream(self, values: dict, chunk_size: int) -> Iterator[tuple]:
+        if self.sql is None:
+            return
+        connection = connections[self.db]
+        with transaction.atomic(using=self.db), connection.chunked_cursor() as cursor:
+            cursor.execute(self.sql, self._params(values))
+            while rows := cursor.fetchmany(chunk_size):
+                yield from self._converted(rows, connection)
+
+    def _converted(self, rows: list[tuple], connection) -> list[tuple]:
+        if not self.converters:
+            return rows
+        # SQLCompiler.apply_converters, with this thread's connection.
+        converted = []
+        for row in rows:
+            row = list(row)
+            for i, (functions, expression) in self.converters.items():
+                value = row[i]
+                for function in functions:
+                    value = function(value, expression, connection)
+                row[i] = value
+            converted.append(tuple(row))
+        return converted
+
+    def instances(self, values: dict) -> list:
+        if self.sql is None:
+            return []
+        if self.klass_info is None:
+            raise TypeError("instances() is for a queryset of model instances")
+        model = self.klass_info["model"]
+        objects = []
+        for row in self.rows(values):
+            obj = model.from_db(self.db, self.init_list, row[self.model_columns])
+            for populator in self.related_populators:
+                populator.populate(row, obj)
+            for name, column in self.annotation_col_map.items():
+                setattr(obj, name, row[column])
+            objects.append(obj)
+        return objects
+
+
 class Compiled:
-    """``build(**values)``'s ``values_list`` rows, from SQL compiled once a process."""
+    """``build(**values)``'s ``values_list`` rows (or model instances), from SQL compiled
+    once a process (once for each length of its lists)."""
 
     def __init__(self, build: Callable[..., QuerySet], **kinds: type) -> None:
         self.build, self.kinds = build, kinds
         self._lock = threading.Lock()
-        self._compiled = None
+        self._queries: dict[tuple[int, ...], _Query] = {}
 
-    def _compile(self):
-        examples = {name: _example(kind, n) for n, (name, kind) in enumerate(self.kinds.items())}
-        queryset = self.build(**examples)
-        compiler = queryset.query.get_compiler(queryset.db)
-        sql, params = compiler.as_sql()
-        params = list(params)
-        places = {
-            name: [i for i, param in enumerate(params) if param == example]
-            for name, example in examples.items()
-        }
-        for name, found in places.items():
-            if not found:
-                raise ValueError(f"{name} is not a parameter of the compiled query")
-        # As Django's own results_iter: each column's converters, if it has any.
-        columns = [column for column, _, _ in compiler.select[: compiler.col_count]]
-        converters = compiler.get_converters(columns)
-        return queryset.db, sql, params, places, converters
-
-    def _statement(self, values: dict):
+    def _query(self, values: dict) -> _Query | None:
+        """The compiled query for these values; None for a list too long to compile."""
         if values.keys() != self.kinds.keys():
             raise TypeError(f"values for {sorted(self.kinds)} wanted, got {sorted(values)}")
-        if self._compiled is None:
+        lengths = tuple(len(values[name]) for name, kind in self.kinds.items() if kind is list)
+        if lengths and max(lengths) > LONGEST_LIST:
+            return None
+        query = self._queries.get(lengths)
+        if query is None:
             with self._lock:
-                if self._compiled is None:
-                    self._compiled = self._compile()
-        db, sql, template, places, converters = self._compiled
-        params = list(template)
-        for name, found in places.items():
-            for i in found:
-                params[i] = values[name]
-        return db, sql, params, converters
+                query = self._queries.get(lengths)
+                if query is None:
+                    query = self._queries[lengths] = self._compile(lengths)
+        return query
+
+    def _compile(self, lengths: tuple[int, ...]) -> _Query:
+        list_lengths = iter(lengths)
+        examples = {
+            name: _example(kind, n, next(list_lengths) if kind is list else 0)
+            for n, (name, kind) in enumerate(self.kinds.items())
+        }
+        return _Query(self.build(**examples), examples)
 
     def rows(self, **values) -> list[tuple]:
-        db, sql, params, converters = self._statement(values)
-        connection = connections[db]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
-        return _converted(rows, converters, connection)
+        query = self._query(values)
+        return list(self.build(**values)) if query is None else query.rows(values)
+
+    def instances(self, **values) -> list:
+        """The model instances of ``build``'s queryset, as iterating it gives them."""
+        query = self._query(values)
+        return list(self.build(**values)) if query is None else query.instances(values)
 
     def stream(self, *, chunk_size: int, **values) -> Iterator[tuple]:
         """The rows as they come, ``chunk_size`` at a time, from a server-side cursor in
@@ -98,28 +205,13 @@ class Compiled:
         PostgreSQL sends rows as it works them out instead of storing them all first
         (a cursor outside a transaction is WITH HOLD). The transaction, read only, ends
         when the rows do or the generator is closed (a download dropped)."""
-        db, sql, params, converters = self._statement(values)
-        connection = connections[db]
-        with transaction.atomic(using=db), connection.chunked_cursor() as cursor:
-            cursor.execute(sql, params)
-            while rows := cursor.fetchmany(chunk_size):
-                yield from _converted(rows, converters, connection)
-
-
-def _converted(rows: list[tuple], converters: dict, connection) -> list[tuple]:
-    if not converters:
-        return rows
-    # SQLCompiler.apply_converters, with this thread's connection.
-    converted = []
-    for row in rows:
-        row = list(row)
-        for i, (functions, expression) in converters.items():
-            value = row[i]
-            for function in functions:
-                value = function(value, expression, connection)
-            row[i] = value
-        converted.append(tuple(row))
-    return converted
+        query = self._query(values)
+        if query is not None:
+            yield from query.stream(values, chunk_size)
+            return
+        queryset = self.build(**values)
+        with transaction.atomic(using=queryset.db):
+            yield from queryset.iterator(chunk_size=chunk_size)
 
 
 class Paged:

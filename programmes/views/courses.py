@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Count, Window
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -18,16 +20,17 @@ from django.views.decorators.http import require_http_methods
 
 from hope.access import coordinator_required, role_required
 from hope.audit import save_with_audit
+from hope.compiled import Compiled
 from hope.formkit import option_list
 from hope.links import RowLink
 from hope.models import AuditEvent
-from hope.paging import counted_page
+from hope.paging import counted_page_read
 from hope.params import date_or_none, int_or_none
 from hope.roles import is_coordinator
 from programmes.access import (
+    courses_visible,
     courses_with_participants_shown,
     get_course_for_user,
-    visible_courses,
     visible_sessions,
 )
 from programmes.calendar_days import (
@@ -80,6 +83,46 @@ CALENDAR_COVER = {
 COURSE_TABS = {"upcoming": "Upcoming", "running": "Running", "past": "Past"}
 
 
+# Each tab's courses, in the tab's order.
+_TAB_COURSES = {
+    "upcoming": lambda courses, now: courses.upcoming(now).order_by("first_start", "pk"),
+    "running": lambda courses, now: courses.running(now).order_by("first_start", "pk"),
+    "past": lambda courses, now: courses.past(now).order_by("-last_end", "-pk"),
+}
+# The filters' lists, compiled once a process as the page's other queries are.
+_PROGRAMMES = Compiled(lambda: Programme.objects.values_list("pk", "name"))
+_VENUES = Compiled(lambda: Venue.objects.values_list("pk", "name"))
+
+
+@lru_cache(maxsize=256)
+def _course_page(
+    tab: str, coordinator: bool, by_programme: bool, by_venue: bool, start: int, stop: int
+) -> Compiled:
+    """A page of a tab's courses as ``COURSE_ROW_FIELDS`` rows, each ending with how many
+    there are in all (hope/paging.py), compiled once a process for each tab, person's
+    view, filter and page asked for (LIMIT and OFFSET are written into the SQL): building
+    the query cost Django more than PostgreSQL took to run it."""
+
+    def build(now, programme=None, venue=None):
+        courses = _TAB_COURSES[tab](
+            courses_visible(coordinator=coordinator).select_related(None), now
+        )
+        if by_programme:
+            courses = courses.filter(programme_id=programme)
+        if by_venue:
+            courses = courses.filter(venue_id=venue)
+        return courses.values_list(*COURSE_ROW_FIELDS).annotate(paging_total=Window(Count("*")))[
+            start:stop
+        ]
+
+    kinds = {"now": datetime}
+    if by_programme:
+        kinds["programme"] = int
+    if by_venue:
+        kinds["venue"] = int
+    return Compiled(build, **kinds)
+
+
 @login_required
 @role_required
 def course_list(request: HttpRequest) -> HttpResponse:
@@ -87,25 +130,24 @@ def course_list(request: HttpRequest) -> HttpResponse:
     tab = request.GET.get("when") if request.GET.get("when") in COURSE_TABS else "upcoming"
     # The filters' lists name each row's programme and venue too: joining both into the
     # dates' aggregate cost the planner more than the rest of the query.
-    programmes = list(Programme.objects.values_list("pk", "name"))
-    venues = list(Venue.objects.values_list("pk", "name"))
+    programmes, venues = _PROGRAMMES.rows(), _VENUES.rows()
     programme_names, venue_names = dict(programmes), dict(venues)
-    courses = visible_courses(request.user).select_related(None)
-    courses = {
-        "upcoming": lambda: courses.upcoming(now).order_by("first_start", "pk"),
-        "running": lambda: courses.running(now).order_by("first_start", "pk"),
-        "past": lambda: courses.past(now).order_by("-last_end", "-pk"),
-    }[tab]()
     programme_id = int_or_none(request.GET.get("programme"))
     venue_id = int_or_none(request.GET.get("venue"))
+    values = {"now": now}
     if programme_id:
-        courses = courses.filter(programme_id=programme_id)
+        values["programme"] = programme_id
     if venue_id:
-        courses = courses.filter(venue_id=venue_id)
+        values["venue"] = venue_id
+    coordinator = is_coordinator(request.user)
     # Plain rows, and how many there are, in one query (no COUNT repeating the dates'
     # aggregate, no Course instances).
-    page = counted_page(
-        courses.values_list(*COURSE_ROW_FIELDS), request.GET.get("page"), per_page=25
+    page = counted_page_read(
+        lambda offset, limit: _course_page(
+            tab, coordinator, bool(programme_id), bool(venue_id), offset, offset + limit
+        ).rows(**values),
+        request.GET.get("page"),
+        per_page=25,
     )
     page.object_list = [CourseRow(*row) for row in page.object_list]
     courses_listed.send(sender=Course, courses=page.object_list)
@@ -132,17 +174,32 @@ def course_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+# A course's page's queries, compiled once a process (as the list's, above).
+_COURSE_SESSIONS = Compiled(
+    lambda course: (
+        Session.objects.filter(course=course)
+        .with_closure_ids()
+        .order_by("number")
+        .values_list(*SESSION_ROW_FIELDS)
+    ),
+    course=int,
+)
+_COURSE_HISTORY = Compiled(
+    lambda course: (
+        AuditEvent.objects.filter(target_type="programmes.course", target_id=course)
+        .order_by("-created_at", "-pk")
+        .values_list("created_at", "summary", "actor_id", "actor__full_name")[:20]
+    ),
+    course=str,
+)
+
+
 @login_required
 @role_required
 def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
     course = get_course_for_user(request, pk)
     # Plain rows rather than sessions and their venues as model instances.
-    sessions = [
-        SessionRow(*row)
-        for row in course.sessions.with_closure_ids()
-        .order_by("number")
-        .values_list(*SESSION_ROW_FIELDS)
-    ]
+    sessions = [SessionRow(*row) for row in _COURSE_SESSIONS.rows(course=course.pk)]
     sessions_listed.send(sender=Session, sessions=sessions)
     courses_listed.send(sender=Course, courses=[course], sessions=sessions)
     now = timezone.now()
@@ -154,11 +211,7 @@ def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     history = []
     if coordinator:
-        history = history_lines(
-            AuditEvent.objects.filter(target_type="programmes.course", target_id=str(course.pk))
-            .order_by("-created_at", "-pk")
-            .values_list("created_at", "summary", "actor_id", "actor__full_name")[:20]
-        )
+        history = history_lines(_COURSE_HISTORY.rows(course=str(course.pk)))
     return render(
         request,
         "programmes/course_detail.html",

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_POST
 
 from hope.access import coordinator_required
 from hope.audit import audit_viewed
+from hope.compiled import Compiled
 from hope.links import RowLink
 from hope.models import AuditArea
 from hope.params import int_or_none
@@ -487,6 +488,38 @@ def feedback_record_view(request: HttpRequest, pk: int) -> HttpResponse:
 # --- A course's participants ----------------------------------------------------------
 
 
+def _course_places(full: bool) -> Compiled:
+    """The places a course's participants page lists, with each person: coordinators
+    (``full``) see everyone enrolled, waiting and offered a place; a facilitator the
+    enrolled only. Only what the page shows of each person (for a facilitator, less
+    still)."""
+    shown = (
+        (PlaceStatus.ENROLLED, PlaceStatus.WAITING, PlaceStatus.OFFERED)
+        if full
+        else (PlaceStatus.ENROLLED,)
+    )
+    people = ["full_name", "preferred_name", "access_needs", "anonymised_at"]
+    if full:
+        people += ["needs_transport", "pickup_postcode"]
+    fields = ("status", "participant_id", "enrolled_at", "offered_at", "offer_expires_at",
+              "waiting_since", *(f"participant__{field}" for field in people))  # fmt: skip
+    return Compiled(
+        lambda course: (
+            Place.objects.filter(course=course, status__in=shown)
+            .with_attendance()
+            .select_related("participant")
+            .only(*fields)
+            .order_by("waiting_since", "pk")
+        ),
+        course=int,
+    )
+
+
+# Compiled once a process (hope/compiled.py): building the query (the completion rule's
+# counts, the person's columns) cost Django more than PostgreSQL took to run it.
+_COURSE_PLACES = {full: _course_places(full) for full in (True, False)}
+
+
 @login_required
 def course_participants(request: HttpRequest, pk: int) -> HttpResponse:
     """Who is on a course. Coordinators: everyone enrolled, waiting (in order) and offered
@@ -494,25 +527,7 @@ def course_participants(request: HttpRequest, pk: int) -> HttpResponse:
     to 30 days after the course: the enrolled people's first names and access needs, and
     nothing else. Three queries for the list whatever its length."""
     course, full = get_course_participants_for_user(request, pk)
-    shown = (
-        (PlaceStatus.ENROLLED, PlaceStatus.WAITING, PlaceStatus.OFFERED)
-        if full
-        else (PlaceStatus.ENROLLED,)
-    )
-    # Only what the page shows of each person (for a facilitator, less still).
-    people = ["full_name", "preferred_name", "access_needs", "anonymised_at"]
-    if full:
-        people += ["needs_transport", "pickup_postcode"]
-    places = list(
-        Place.objects.filter(course=course, status__in=shown)
-        .with_attendance()
-        .select_related("participant")
-        .only(
-            "status", "participant_id", "enrolled_at", "offered_at", "offer_expires_at",
-            "waiting_since", *(f"participant__{field}" for field in people),
-        )
-        .order_by("waiting_since", "pk")
-    )  # fmt: skip
+    places = _COURSE_PLACES[full].instances(course=course.pk)
     detail = RowLink("programmes:participant_detail")
     for place in places:
         place.url = detail(place.participant_id)

@@ -7,10 +7,10 @@ from datetime import datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from hope.compiled import Compiled
+from hope.compiled import LONGEST_LIST, Compiled
 from hope.models import Invitation
 from hope.roles import Role
-from programmes.models import Session
+from programmes.models import Course, Session
 from tests.factories import CourseFactory, InvitationFactory
 
 pytestmark = pytest.mark.django_db
@@ -118,3 +118,73 @@ def test_paged_rows_are_the_querysets_slices_and_each_page_is_built_once():
     assert len(built) == 2  # one build for each page, whatever the requests
     assert paged.counted(6, course=course.pk)[6:10] == []
     assert list(Paginator(paged.counted(0, course=course.pk), 4).get_page(1)) == []
+
+
+def sessions_of(courses):
+    return Session.objects.filter(course__in=courses).order_by("pk").values_list("pk", "course")
+
+
+def test_a_list_of_ids_gives_the_querysets_rows_for_each_length(django_assert_num_queries):
+    courses = [CourseFactory().pk for _ in range(3)]
+    compiled = Compiled(sessions_of, courses=list)
+    for chosen in ([courses[0]], courses[1:], courses, [courses[2], courses[2]], [-5]):
+        with django_assert_num_queries(1):
+            rows = compiled.rows(courses=chosen)
+        assert rows == list(sessions_of(chosen))
+    assert {len(rows) for rows in [compiled.rows(courses=[c]) for c in courses]} == {6}
+
+
+def test_an_empty_list_runs_no_query_as_django_runs_none(django_assert_num_queries):
+    CourseFactory()
+    compiled = Compiled(sessions_of, courses=list)
+    with django_assert_num_queries(0):
+        assert compiled.rows(courses=[]) == [] == list(sessions_of([]))
+
+
+def test_a_list_too_long_to_keep_is_run_uncompiled():
+    course = CourseFactory()
+    compiled = Compiled(sessions_of, courses=list)
+    ids = [course.pk] + [-n for n in range(1, LONGEST_LIST + 1)]
+    assert compiled.rows(courses=ids) == list(sessions_of(ids))
+    assert not compiled._queries
+
+
+def test_instances_are_the_querysets_own_with_related_rows_deferred_fields_and_annotations(
+    django_assert_num_queries,
+):
+    first, online = CourseFactory(), CourseFactory(venue=None)
+    Session.objects.filter(course=first, number=1).update(is_cancelled=True)
+
+    def courses(pk):
+        return (
+            Course.objects.select_related("programme", "venue")
+            .with_dates()
+            .filter(pk=pk)
+            .only("title", "venue", "programme__name", "venue__name")
+        )
+
+    compiled = Compiled(courses, pk=int)
+    for course in (first, online):
+        with django_assert_num_queries(1):
+            (got,) = compiled.instances(pk=course.pk)
+        (expected,) = courses(course.pk)
+        with django_assert_num_queries(0):
+            assert (got.pk, got.title, got.programme.name, got.live_sessions) == (
+                expected.pk, expected.title, expected.programme.name, expected.live_sessions,
+            )  # fmt: skip
+            assert (got.first_start, got.last_end) == (expected.first_start, expected.last_end)
+            assert got.venue == expected.venue
+            assert (got.venue.name if got.venue else None) == (
+                expected.venue.name if expected.venue else None
+            )
+        assert got.get_deferred_fields() == expected.get_deferred_fields()
+    assert compiled.instances(pk=-1) == []
+    assert compiled.rows(pk=first.pk)[0][0] == first.pk
+
+
+def test_instances_are_refused_for_a_values_list():
+    compiled = Compiled(
+        lambda course: Session.objects.filter(course=course).values_list("pk"), course=int
+    )
+    with pytest.raises(TypeError):
+        compiled.instances(course=1)

@@ -3,7 +3,7 @@ of its sessions sees first names and access needs, only around the course; nobod
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -209,6 +209,15 @@ _TEMPLATE_ROW = """
       </tr>"""  # noqa: E501
 
 
+@pytest.mark.parametrize(
+    "enrolled_at",
+    [
+        timezone.now() - timedelta(hours=23),
+        None,
+        # 00:30 on 3 September in London: the day is the local one.
+        datetime(2025, 9, 2, 23, 30, tzinfo=UTC),
+    ],
+)
 @pytest.mark.parametrize("completed", [False, True])
 @pytest.mark.parametrize(
     "person",
@@ -218,7 +227,7 @@ _TEMPLATE_ROW = """
         {"full_name": "", "anonymised_at": timezone.now()},
     ],
 )
-def test_an_enrolled_row_is_written_as_the_template_wrote_it(person, completed):
+def test_an_enrolled_row_is_written_as_the_template_wrote_it(person, completed, enrolled_at):
     from django.template import Context, Template
 
     from programmes.course_people_rows import enrolled_row
@@ -226,7 +235,7 @@ def test_an_enrolled_row_is_written_as_the_template_wrote_it(person, completed):
 
     place = Place(
         participant=Participant(pk=7, **person),
-        enrolled_at=timezone.now() - timedelta(hours=23),
+        enrolled_at=enrolled_at,
     )
     place.url, place.sessions_attended, place.sessions_on_register = "/participants/7/", 3, 6
     place.completed = completed
