@@ -54,7 +54,13 @@ from programmes.participant_forms import (
     add_validation_errors,
 )
 from programmes.place_cards import place_cards
-from programmes.record_lines import record_referrals, register_lines, ride_lines, score_lines
+from programmes.record_lines import (
+    record_places,
+    record_referrals,
+    register_lines,
+    ride_lines,
+    score_lines,
+)
 from programmes.referral_rows import PER_PAGE, Queue, referral_rows
 from programmes.services.participants import (
     PlaceError,
@@ -224,34 +230,13 @@ def _place_requested(request, participant: Participant, course) -> str:
 # --- A participant's record -----------------------------------------------------------
 
 
-# What the record shows of each place and its course (and the course's measures, for
-# the score forms), not every column of three tables; with whose place it is, which the
-# related manager sets on each.
-_PLACE_FIELDS = (
-    "participant",
-    "course__title",
-    "course__programme__measures",
-    "status",
-    "waiting_since",
-    "offered_at",
-    "offer_expires_at",
-    "enrolled_at",
-    "left_at",
-    "feedback",
-)
-
-
 def _record(request, participant: Participant, **bound) -> HttpResponse:
     """The record page. A POST that failed passes its bound form in ``bound`` (keyed as
     the page keys its forms), so the page shows it with its messages. A fixed number of
     queries however many referrals, places, sessions and scores: their referrals, places,
     register lines and scores, their rides to come, and (unless remembered) the courses
     open for places."""
-    places = list(
-        participant.places.select_related("course__programme")
-        .only(*_PLACE_FIELDS)
-        .order_by("-waiting_since", "-pk")
-    )
+    places = record_places(participant)
     registers, scores = register_lines(participant), score_lines(participant)
     referrals = record_referrals(participant, timezone.localdate())
     for place in places:
