@@ -54,6 +54,7 @@ from programmes.participant_forms import (
     add_validation_errors,
 )
 from programmes.place_cards import place_cards
+from programmes.record_details import record_details
 from programmes.record_lines import (
     record_places,
     record_referrals,
@@ -265,6 +266,7 @@ def _record(request, participant: Participant, **bound) -> HttpResponse:
         if form is not None and not isinstance(form, str)
     ]
     automatic = channel_for(participant)
+    rides = ride_lines(participant)
     audit_viewed(request, f"participant #{participant.pk}", area=AuditArea.ROTA)
     return render(
         request,
@@ -279,7 +281,8 @@ def _record(request, participant: Participant, **bound) -> HttpResponse:
                 automatic=automatic,
                 offer_days=settings.PLACE_OFFER_DAYS,
             ),
-            "rides": ride_lines(participant),
+            "details": record_details(participant, automatic=automatic, rides=rides),
+            "rides": rides,
             "place_form": place_form,
             # The forms inside places, where base.html's error summary can find them.
             "page_forms": forms,
