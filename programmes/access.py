@@ -127,11 +127,22 @@ def courses_with_participants_shown(user, now=None) -> QuerySet[Course]:
     )
 
 
+# A participant's every column, by SQL compiled once a process (hope/compiled.py):
+# building the query cost Django more than PostgreSQL took to answer it.
+_PARTICIPANT_FIELDS = tuple(field.attname for field in Participant._meta.concrete_fields)
+_PARTICIPANT = Compiled(
+    lambda pk: Participant.objects.filter(pk=pk).values_list(*_PARTICIPANT_FIELDS), pk=int
+)
+
+
 def get_participant_for_user(request, pk: int) -> Participant:
     """A participant's record is for coordinators; 404 for anyone else."""
     if not is_coordinator(request.user):
         raise Http404
-    return get_object_or_404(Participant.objects.all(), pk=pk)
+    rows = _PARTICIPANT.rows(pk=pk)
+    if not rows:
+        raise Http404("No Participant matches the given query.")
+    return Participant.from_db(Participant.objects.db, _PARTICIPANT_FIELDS, rows[0])
 
 
 def get_place_for_user(request, pk: int) -> Place:

@@ -9,6 +9,7 @@ Forms check what a person typed and say how to fix it; the services in
 from __future__ import annotations
 
 import re
+import time
 
 from django import forms
 from django.core.cache import cache
@@ -271,17 +272,35 @@ OPEN_COURSES_VERSION = CacheVersion("programmes:open-courses:version")
 open_courses_changed = OPEN_COURSES_VERSION.replace
 
 
+# This process's copy of the rows it last read, with the key they were read under and
+# when: the version in the key names the rows, so while it holds, the copy is the cache's
+# rows without a second round trip to Redis for them (a third of a millisecond of each
+# record's CPU). Kept for minutes, never longer than the cache keeps the rows.
+_OPEN_COURSES_KEPT_SECONDS = 600
+_open_courses_read: tuple[str, float, list[tuple]] | None = None
+
+
 def open_course_rows(now=None) -> list[tuple]:
     """``open_courses()`` as (pk, title, status, first_start, last_end) rows, soonest
     first. One query when not remembered, else none."""
+    global _open_courses_read
     now = now or timezone.now()
     key = f"programmes:open-courses:{OPEN_COURSES_VERSION.current()}"
-    rows = cache.get(key)
-    if rows is None:
-        rows = list(
-            open_courses(now).values_list("pk", "title", "status", "first_start", "last_end")
-        )
-        cache.set(key, rows, timeout=24 * 3600)
+    read = _open_courses_read
+    if (
+        read is not None
+        and read[0] == key
+        and time.monotonic() - read[1] < _OPEN_COURSES_KEPT_SECONDS
+    ):
+        rows = read[2]
+    else:
+        rows = cache.get(key)
+        if rows is None:
+            rows = list(
+                open_courses(now).values_list("pk", "title", "status", "first_start", "last_end")
+            )
+            cache.set(key, rows, timeout=24 * 3600)
+        _open_courses_read = (key, time.monotonic(), rows)
     return [row for row in rows if row[4] > now]
 
 

@@ -1,6 +1,6 @@
-"""The participant record's lists (rides to come, each place's register and scores),
-read as plain rows of the few columns they print and written here rather than by the
-template: ride, session, course, driver, register line and score instances, through
+"""The participant record's lists (their places, rides to come, each place's register and
+scores), read as plain rows of the few columns they print and written here rather than by
+the template: ride, session, course, driver, register line and score instances, through
 prefetching and a dozen template nodes a line, were a third of the record's time. The
 markup is the template's own (templates/programmes/participant_detail.html).
 """
@@ -22,9 +22,12 @@ from programmes.measures import Timepoint
 from programmes.models import (
     Arranged,
     Attendance,
+    Course,
     Direction,
     Mark,
     Participant,
+    Place,
+    Programme,
     Referral,
     ReferralSource,
     ReferralStatus,
@@ -41,8 +44,26 @@ _SOURCES = dict(ReferralSource.choices)
 _STATUSES = dict(ReferralStatus.choices)
 
 
-# The record's three lists, compiled once a process (hope/compiled.py): building and
-# compiling these querysets cost Django more than PostgreSQL took to run them.
+# The record's lists, compiled once a process (hope/compiled.py): building and compiling
+# these querysets cost Django more than PostgreSQL took to run them.
+
+# What the record shows of each place, in the order of Place's fields (``from_db`` takes
+# them so), then its course's title and programme and the programme's measures (for the
+# score forms): not every column of three tables.
+_PLACE_FIELDS = (
+    "id", "course_id", "participant_id", "status", "waiting_since", "offered_at",
+    "offer_expires_at", "enrolled_at", "left_at", "feedback",
+)  # fmt: skip
+_PLACES = Compiled(
+    lambda participant: (
+        Place.objects.filter(participant=participant)
+        .order_by("-waiting_since", "-pk")
+        .values_list(
+            *_PLACE_FIELDS, "course__title", "course__programme", "course__programme__measures"
+        )
+    ),
+    participant=int,
+)
 _RIDES_TO_COME = Compiled(
     lambda participant, now: (
         Ride.objects.live()
@@ -90,6 +111,23 @@ _SCORES = Compiled(
     ),
     participant=int,
 )
+
+
+def record_places(participant: Participant) -> list[Place]:
+    """Their places, latest first, each with its course (its title) and the course's
+    programme (its measures), and whose place it is: instances of only those columns. One
+    query."""
+    db, places = participant._state.db, []
+    for row in _PLACES.rows(participant=participant.pk):
+        place = Place.from_db(db, _PLACE_FIELDS, row[:10])
+        course_id, title, programme_id, measures = row[1], *row[10:]
+        place.course = Course.from_db(
+            db, ("id", "title", "programme_id"), (course_id, title, programme_id)
+        )
+        place.course.programme = Programme.from_db(db, ("id", "measures"), (programme_id, measures))
+        place.participant = participant
+        places.append(place)
+    return places
 
 
 def ride_lines(participant: Participant) -> list[SafeString]:

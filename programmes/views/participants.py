@@ -13,8 +13,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef
-from django.db.models.lookups import IsNull
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
@@ -57,8 +55,15 @@ from programmes.participant_forms import (
     add_validation_errors,
 )
 from programmes.place_cards import place_cards
-from programmes.record_lines import record_referrals, register_lines, ride_lines, score_lines
-from programmes.referral_rows import ROW_FIELDS, referral_rows
+from programmes.record_details import record_details
+from programmes.record_lines import (
+    record_places,
+    record_referrals,
+    register_lines,
+    ride_lines,
+    score_lines,
+)
+from programmes.referral_rows import PER_PAGE, Queue, referral_rows
 from programmes.services.participants import (
     PlaceError,
     ScoreError,
@@ -102,39 +107,9 @@ def referral_list(request: HttpRequest) -> HttpResponse:
     the number of referrals: the count, the page's rows (with person and course), the
     audit line, and the roles of the person asking."""
     show = _referral_filter(request.GET.get("status"))
-    queue = Referral.objects.all()
-    if show == "open":
-        queue = queue.open()
-    elif show != "all":
-        queue = queue.filter(status=show)
-    # The page is chosen by id first, then only its fifty rows are joined and annotated:
-    # annotating the whole queue before the limit joined every referral at the far pages.
-    paginator = Paginator(queue.order_by("received_on", "pk").values_list("pk", flat=True), 50)
-    page = paginator.get_page(request.GET.get("page"))
-    # Whether they hold a place on the course asked for. The test of the outer course
-    # (never true without one) keeps PostgreSQL from hashing every live place of ten years
-    # to answer for a page of fifty: it looks each one up on the one-live-place index.
-    has_place = Place.objects.filter(
-        IsNull(OuterRef("course"), False),
-        participant=OuterRef("participant"),
-        course=OuterRef("course"),
-        status__in=LIVE_PLACE,
-    )
-    # The same person may be on record already (say, referred by their GP, then by
-    # themselves): the queue names the other record so the coordinator can check.
-    other_record = Participant.objects.same_contact_pk(
-        email=OuterRef("participant__email"),
-        mobile=OuterRef("participant__mobile"),
-        besides=OuterRef("participant_id"),
-    )
-    referrals = (
-        Referral.objects.filter(pk__in=page.object_list)
-        .annotate(has_place=Exists(has_place), other_record=other_record)
-        .order_by("received_on", "pk")
-        .values(*ROW_FIELDS)
-    )
+    page = Paginator(Queue(show), PER_PAGE).get_page(request.GET.get("page"))
     rows = referral_rows(
-        referrals,
+        page.object_list,
         today=timezone.localdate(),
         show=show,
         page_number=page.number,
@@ -257,34 +232,13 @@ def _place_requested(request, participant: Participant, course) -> str:
 # --- A participant's record -----------------------------------------------------------
 
 
-# What the record shows of each place and its course (and the course's measures, for
-# the score forms), not every column of three tables; with whose place it is, which the
-# related manager sets on each.
-_PLACE_FIELDS = (
-    "participant",
-    "course__title",
-    "course__programme__measures",
-    "status",
-    "waiting_since",
-    "offered_at",
-    "offer_expires_at",
-    "enrolled_at",
-    "left_at",
-    "feedback",
-)
-
-
 def _record(request, participant: Participant, **bound) -> HttpResponse:
     """The record page. A POST that failed passes its bound form in ``bound`` (keyed as
     the page keys its forms), so the page shows it with its messages. A fixed number of
     queries however many referrals, places, sessions and scores: their referrals, places,
     register lines and scores, their rides to come, and (unless remembered) the courses
     open for places."""
-    places = list(
-        participant.places.select_related("course__programme")
-        .only(*_PLACE_FIELDS)
-        .order_by("-waiting_since", "-pk")
-    )
+    places = record_places(participant)
     registers, scores = register_lines(participant), score_lines(participant)
     referrals = record_referrals(participant, timezone.localdate())
     for place in places:
@@ -313,6 +267,7 @@ def _record(request, participant: Participant, **bound) -> HttpResponse:
         if form is not None and not isinstance(form, str)
     ]
     automatic = channel_for(participant)
+    rides = ride_lines(participant)
     audit_viewed(request, f"participant #{participant.pk}", area=AuditArea.ROTA)
     return render(
         request,
@@ -327,7 +282,8 @@ def _record(request, participant: Participant, **bound) -> HttpResponse:
                 automatic=automatic,
                 offer_days=settings.PLACE_OFFER_DAYS,
             ),
-            "rides": ride_lines(participant),
+            "details": record_details(participant, automatic=automatic, rides=rides),
+            "rides": rides,
             "place_form": place_form,
             # The forms inside places, where base.html's error summary can find them.
             "page_forms": forms,
