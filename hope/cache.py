@@ -15,7 +15,7 @@ import threading
 
 import redis
 from django.core.cache.backends.locmem import LocMemCache
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from django.core.signals import request_finished, request_started
 from django.db import transaction
 from django.dispatch import receiver
@@ -52,8 +52,30 @@ def _resilient(name: str):
     return method
 
 
+class _OneClientPerPool(RedisCacheClient):
+    """Django's Redis cache client, keeping one ``redis.Redis`` for each connection pool:
+    Django makes a new one for every call, which with redis-py 8 was half of a cache
+    read's time (0.17 of 0.35 ms). A client is only its pool and settings, safe to share
+    between threads."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._clients: dict[int, redis.Redis] = {}
+
+    def get_client(self, key=None, *, write=False):
+        pool = self._get_connection_pool(write)
+        client = self._clients.get(id(pool))
+        if client is None:
+            client = self._clients[id(pool)] = self._client(connection_pool=pool)
+        return client
+
+
 class ResilientRedisCache(RedisCache):
     """RedisCache whose every call falls back to a per-process cache on a Redis error."""
+
+    def __init__(self, server, params) -> None:
+        super().__init__(server, params)
+        self._class = _OneClientPerPool
 
     add = _resilient("add")
     get = _resilient("get")
