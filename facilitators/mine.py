@@ -17,11 +17,12 @@ from datetime import datetime
 from html import escape
 
 from django.db import connection
-from django.template.loader import get_template
+from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from facilitators.models import UNDO_WINDOW, UNDOABLE_BY_SQL, FacilitatorProfile
 from hope.links import csrf_input
+from hope.nav import route
 
 # A person's coming sessions, as their cards read them: the claims they hold
 # (``held()``) on sessions not started (``SessionClaimQuerySet.upcoming``, by the claim's
@@ -117,31 +118,23 @@ class MyClaim:
         return self.claimed_at + UNDO_WINDOW
 
 
-_SUMMARY = (
-    '<h3 class="h6 mb-1"><a href="{detail_url}">{day}, {times}</a></h3>'
-    '\n    <p class="mb-2">{title}, session {number}{where}.'
-    "\n      Co-facilitator: {partner}.</p>"
-    '\n    <p class="mb-2"><a href="{register_url}">Take the register'
-    '<span class="visually-hidden"> for {title} session {number}</span></a></p>'
-)
-
-
 def summary(
     claim: MyClaim, *, start: datetime, end: datetime, detail_url: str, register_url: str
 ) -> SafeString:
     """The card's when, what, where, with whom and its register link; ``start`` and
     ``end`` in local time."""
+    # f-strings here and in the cards: str.format parses its template anew each call,
+    # several times slower.
+    title, number = escape(claim.title), claim.number
+    where = f" at {escape(claim.venue)}" if claim.venue else " (online)"
+    partner = escape(claim.partner) if claim.partner else "not yet arranged"
     return mark_safe(  # noqa: S308 - every value escaped
-        _SUMMARY.format(
-            detail_url=detail_url,
-            day=f"{start:%A %-d %B %Y}",
-            times=f"{start:%H:%M}–{end:%H:%M}",
-            title=escape(claim.title),
-            number=claim.number,
-            where=f" at {escape(claim.venue)}" if claim.venue else " (online)",
-            partner=escape(claim.partner) if claim.partner else "not yet arranged",
-            register_url=register_url,
-        )
+        f'<h3 class="h6 mb-1"><a href="{detail_url}">{start:%A %-d %B %Y}, '
+        f"{start.hour:02}:{start.minute:02}–{end.hour:02}:{end.minute:02}</a></h3>"
+        f'\n    <p class="mb-2">{title}, session {number}{where}.'
+        f"\n      Co-facilitator: {partner}.</p>"
+        f'\n    <p class="mb-2"><a href="{register_url}">Take the register'
+        f'<span class="visually-hidden"> for {title} session {number}</span></a></p>'
     )
 
 
@@ -155,15 +148,8 @@ def past_line(*, start: datetime, title: str, number: int, register_url: str) ->
     )
 
 
-# A card's frame and the three things it may offer; the template's markup, whitespace
-# and all (templates/facilitators/my_sessions.html places the cards).
-_CARD = (
-    '\n  <li class="card mb-2"><div class="card-body">\n    {summary}\n    {undo}\n    {action}'
-    "\n  </div></li>\n"
-)
-
-_UNDO = '\n      <p class="mb-2">Claimed by mistake? {form}</p>\n    '
-
+# A card's frame (in ``cards``) and the three things it may offer; the template's
+# markup, whitespace and all (templates/facilitators/my_sessions.html places the cards).
 _WITHDRAW = (
     '\n      <p class="mb-2"><strong>You have asked for cover.</strong> You keep the session'
     " until a colleague accepts.</p>"
@@ -171,11 +157,6 @@ _WITHDRAW = (
     '\n        <button type="submit" class="btn btn-sm btn-outline-primary">Withdraw cover'
     ' request<span class="visually-hidden"> for {title} session {number}</span></button>'
     "\n      </form>\n    "
-)
-
-_RELEASE = (
-    '\n      <a class="btn btn-sm btn-outline-danger" href="{url}">Release'
-    '<span class="visually-hidden"> {title} session {number}</span>…</a>\n    '
 )
 
 _ASK_COVER = (
@@ -203,6 +184,25 @@ _ERROR = (
 )
 
 
+# facilitators/_undo.html for one claim, as that template writes it (tests/facilitators/
+# test_my_sessions.py holds the two to the same markup). Rendered by the template for
+# each card, it was a third of the page's time just after someone claimed a course.
+def undo_form(*, pk: int, until: datetime, here: str, csrf: str) -> str:
+    """One claim's Undo form until ``until``, coming back to ``here``; ``csrf`` the
+    page's CSRF field (``csrf_input``)."""
+    until = timezone.localtime(until)
+    next_ = f'<input type="hidden" name="next" value="{escape(here)}">' if here else ""
+    return (
+        f'\n<form method="post" action="{route("facilitators:undo_claims")}" class="d-inline">'
+        f'{csrf}\n  <input type="hidden" name="claim" value="{int(pk)}">'
+        f"\n  {next_}"
+        '\n  <button type="submit" class="btn btn-sm btn-outline-dark">Undo'
+        '<span class="visually-hidden"> this claim</span></button>'
+        f'\n  <span class="small">(until {until.hour:02}:{until.minute:02})</span>'
+        "\n</form>\n"
+    )
+
+
 def cards(
     claims: list[MyClaim],
     *,
@@ -218,19 +218,15 @@ def cards(
     ahead), or asking for cover (too near), the last with ``cover_form``'s error when
     ``cover_claim`` is this claim. ``withdraw_url`` makes a request's withdraw link from
     its pk. The cards are the page's bulk, so written here rather than by template nodes
-    (see above); the rare Undo form keeps its one home in facilitators/_undo.html."""
+    (see above), their Undo forms too (``undo_form``)."""
     csrf = csrf_input(csrf_token)
-    undo_template = None
     written = []
     for claim in claims:
         title = escape(claim.title)
         undo = ""
         if claim.undoable:
-            undo_template = undo_template or get_template("facilitators/_undo.html")
-            form = undo_template.render(
-                {"claim": claim, "until": claim.undo_until, "next": here, "csrf_token": csrf_token}
-            )
-            undo = _UNDO.format(form=form)
+            form = undo_form(pk=claim.pk, until=claim.undo_until, here=here, csrf=csrf)
+            undo = f'\n      <p class="mb-2">Claimed by mistake? {form}</p>\n    '
         if claim.cover_request_id:
             action = _WITHDRAW.format(
                 url=withdraw_url(claim.cover_request_id),
@@ -239,7 +235,11 @@ def cards(
                 number=claim.number,
             )
         elif claim.can_release:
-            action = _RELEASE.format(url=claim.release_url, title=title, number=claim.number)
+            action = (
+                f'\n      <a class="btn btn-sm btn-outline-danger" href="{claim.release_url}">'
+                f'Release<span class="visually-hidden"> {title} session {claim.number}</span>'
+                "…</a>\n    "
+            )
         else:
             errors, value = [], ""
             if cover_claim == claim.pk:
@@ -258,5 +258,8 @@ def cards(
                 title=title,
                 number=claim.number,
             )
-        written.append(_CARD.format(summary=claim.summary, undo=undo, action=action))
+        written.append(
+            f'\n  <li class="card mb-2"><div class="card-body">\n    {claim.summary}'
+            f"\n    {undo}\n    {action}\n  </div></li>\n"
+        )
     return mark_safe("".join(written))  # noqa: S308 - every value escaped above

@@ -10,11 +10,12 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import PermissionsMixin
 from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from hope.compiled import Compiled
 from hope.managers import UserManager
 from hope.modelbase import TimeStamped
 from hope.roles import FacilitatorKind, Role
@@ -272,14 +273,28 @@ class TeamSettings(models.Model):
 
     @classmethod
     def current(cls) -> TeamSettings:
-        """One query; creates the row with the defaults the first time."""
-        return cls.objects.get_or_create(pk=1)[0]
+        """One query; creates the row with the defaults the first time (as
+        ``get_or_create(pk=1)`` would, in as many queries)."""
+        rows = _SETTINGS_ROW.rows()
+        if rows:
+            return cls.from_db(cls.objects.db, _SETTINGS_FIELDS, rows[0])
+        try:
+            with transaction.atomic(using=cls.objects.db):
+                return cls.objects.create(pk=1)
+        except IntegrityError:  # another request created it first
+            return cls.objects.get(pk=1)
 
     @classmethod
     def shown(cls) -> TeamSettings:
         """One query that never writes (for pages anyone may open): the saved settings, or
         the defaults until a coordinator first saves them."""
         return cls.objects.filter(pk=1).first() or cls(pk=1)
+
+
+# The settings row, compiled once a process (hope/compiled.py): many pages read it, and
+# building the query cost Django more than PostgreSQL took to run it.
+_SETTINGS_FIELDS = [field.attname for field in TeamSettings._meta.concrete_fields]
+_SETTINGS_ROW = Compiled(lambda: TeamSettings.objects.filter(pk=1).values_list(*_SETTINGS_FIELDS))
 
 
 class MessageStatus(models.TextChoices):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from html import escape
 
 from django.db.models import Count, QuerySet, Window
 from django.middleware.csrf import get_token
@@ -188,28 +189,11 @@ def add_assign_forms(
 
 
 # A ride on the drivers' board, written once here (twenty cards of a dozen template nodes
-# and a form each were most of the board's time).
-_BOARD_CARD = (
-    '\n  <li class="card mb-2"><div class="card-body d-flex flex-wrap'
-    ' justify-content-between align-items-center gap-2">'
-    "\n    <div>"
-    '\n      <p class="fw-semibold mb-1"><a href="{url}">{name}, from {district}</a>{badge}</p>'
-    '\n      <p class="mb-0">{when}<br>To {venue}</p>'
-    "\n    </div>"
-    "\n    {action}"
-    "\n  </div></li>"
-)
-_COVER_WANTED = mark_safe(' <span class="badge text-bg-warning">Cover wanted</span>')
-_YOURS = mark_safe("<span>Yours: you asked for cover.</span>")
-_CLASHES = mark_safe('<span class="small">You hold another ride at that time.</span>')
-_TAKE = (
-    '<form method="post" action="{take}">'
-    "{token}"
-    '\n        <input type="hidden" name="next" value="{url}">'
-    '\n        <button type="submit" class="btn btn-primary">{label}'
-    '<span class="visually-hidden">: {name}, {day}</span></button>'
-    "\n      </form>"
-)
+# and a form each were most of the board's time), as f-strings of values escaped once:
+# format_html escaped each argument again and parsed its template anew, a card a time.
+_COVER_WANTED = ' <span class="badge text-bg-warning">Cover wanted</span>'
+_YOURS = "<span>Yours: you asked for cover.</span>"
+_CLASHES = '<span class="small">You hold another ride at that time.</span>'
 
 
 def board_cards(rides: list[RideRow], *, can_drive: bool, request) -> SafeString:
@@ -218,6 +202,7 @@ def board_cards(rides: list[RideRow], *, can_drive: bool, request) -> SafeString
     token = csrf_input(get_token(request))
     cards = []
     for ride in rides:
+        name, day = escape(ride.first_name), escape(ride.day)
         action = ""
         if can_drive:
             if ride.mine:
@@ -225,25 +210,24 @@ def board_cards(rides: list[RideRow], *, can_drive: bool, request) -> SafeString
             elif ride.clashes:
                 action = _CLASHES
             else:
-                action = format_html(
-                    _TAKE,
-                    take=ride.take_url,
-                    token=token,
-                    url=ride.url,
-                    label="Take over this ride" if ride.cover_wanted_at else "Take this ride",
-                    name=ride.first_name,
-                    day=ride.day,
+                label = "Take over this ride" if ride.cover_wanted_at else "Take this ride"
+                action = (
+                    f'<form method="post" action="{escape(ride.take_url)}">{token}'
+                    f'\n        <input type="hidden" name="next" value="{escape(ride.url)}">'
+                    f'\n        <button type="submit" class="btn btn-primary">{label}'
+                    f'<span class="visually-hidden">: {name}, {day}</span></button>'
+                    "\n      </form>"
                 )
         cards.append(
-            format_html(
-                _BOARD_CARD,
-                url=ride.url,
-                name=ride.first_name,
-                district=ride.pickup_district,
-                badge=_COVER_WANTED if ride.cover_wanted_at else "",
-                when=ride.when,
-                venue=ride.venue_name,
-                action=action,
-            )
+            '\n  <li class="card mb-2"><div class="card-body d-flex flex-wrap'
+            ' justify-content-between align-items-center gap-2">'
+            "\n    <div>"
+            f'\n      <p class="fw-semibold mb-1"><a href="{escape(ride.url)}">{name}, from '
+            f"{escape(ride.pickup_district)}</a>"
+            f"{_COVER_WANTED if ride.cover_wanted_at else ''}</p>"
+            f'\n      <p class="mb-0">{escape(ride.when)}<br>To {escape(ride.venue_name)}</p>'
+            "\n    </div>"
+            f"\n    {action}"
+            "\n  </div></li>"
         )
-    return mark_safe("".join(cards))  # noqa: S308 - each card built by format_html
+    return mark_safe("".join(cards))  # noqa: S308 - every value escaped above

@@ -7,11 +7,14 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from facilitators.mine import undo_form
 from facilitators.models import CoverRequest, FacilitatorKind, SessionClaim
 from facilitators.services import cover_request_accept, slot_claim
+from hope.links import csrf_input
 from tests.factories import (
     CourseFactory,
     FacilitatorProfileFactory,
@@ -159,3 +162,27 @@ def test_the_past_lists_sessions_run_newest_first_with_their_registers(
         f'<a href="{register}">Take the register'
         f'<span class="visually-hidden"> for Old &amp; new session {newest.number}</span></a>'
     ) in past
+
+
+@pytest.mark.parametrize(
+    ("until", "here"),
+    [
+        (datetime(2030, 12, 3, 9, 5, tzinfo=ZoneInfo("UTC")), "/sessions/mine/"),
+        (datetime(2030, 7, 3, 23, 50, tzinfo=ZoneInfo("UTC")), '/sessions/mine/?a=1&b="2"'),
+        (datetime(2030, 3, 31, 0, 59, tzinfo=ZoneInfo("UTC")), ""),
+    ],
+)
+def test_a_cards_undo_form_is_the_undo_templates(until, here):
+    """Each card's Undo form, written in Python (facilitators/mine.py), is what
+    facilitators/_undo.html writes for one claim, in local time, whatever comes back."""
+    token = "t0ken"
+
+    class Claim:
+        pk = 4321
+
+    expected = render_to_string(
+        "facilitators/_undo.html",
+        {"claim": Claim(), "until": until, "next": here, "csrf_token": token},
+    )
+
+    assert undo_form(pk=Claim.pk, until=until, here=here, csrf=csrf_input(token)) == expected
