@@ -12,6 +12,7 @@ rest of each card), so the page reads the same.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape
@@ -184,20 +185,22 @@ _ERROR = (
 )
 
 
-# facilitators/_undo.html for one claim, as that template writes it (tests/facilitators/
-# test_my_sessions.py holds the two to the same markup). Rendered by the template for
-# each card, it was a third of the page's time just after someone claimed a course.
-def undo_form(*, pk: int, until: datetime, here: str, csrf: str) -> str:
-    """One claim's Undo form until ``until``, coming back to ``here``; ``csrf`` the
-    page's CSRF field (``csrf_input``)."""
+# The one home of the Undo form (the claim message, My sessions' cards, the session page
+# and the release page). Written here rather than by a template: rendered for each card,
+# a template was a third of My sessions' time just after someone claimed a course.
+def undo_form(*, pks: Sequence[int], until: datetime, here: str, csrf: str) -> str:
+    """The Undo form of the claims ``pks`` (all or none), offered until ``until``, coming
+    back to ``here``; ``csrf`` the page's CSRF field (``csrf_input``)."""
     until = timezone.localtime(until)
+    claims = "".join(f'<input type="hidden" name="claim" value="{int(pk)}">' for pk in pks)
     next_ = f'<input type="hidden" name="next" value="{escape(here)}">' if here else ""
+    which = "these claims" if len(pks) > 1 else "this claim"
     return (
         f'\n<form method="post" action="{route("facilitators:undo_claims")}" class="d-inline">'
-        f'{csrf}\n  <input type="hidden" name="claim" value="{int(pk)}">'
+        f"{csrf}\n  {claims}"
         f"\n  {next_}"
         '\n  <button type="submit" class="btn btn-sm btn-outline-dark">Undo'
-        '<span class="visually-hidden"> this claim</span></button>'
+        f'<span class="visually-hidden"> {which}</span></button>'
         f'\n  <span class="small">(until {until.hour:02}:{until.minute:02})</span>'
         "\n</form>\n"
     )
@@ -225,7 +228,7 @@ def cards(
         title = escape(claim.title)
         undo = ""
         if claim.undoable:
-            form = undo_form(pk=claim.pk, until=claim.undo_until, here=here, csrf=csrf)
+            form = undo_form(pks=[claim.pk], until=claim.undo_until, here=here, csrf=csrf)
             undo = f'\n      <p class="mb-2">Claimed by mistake? {form}</p>\n    '
         if claim.cover_request_id:
             action = _WITHDRAW.format(

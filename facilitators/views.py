@@ -31,7 +31,7 @@ from facilitators.cover import (
 )
 from facilitators.forms import CoverRequestForm, OwnProfileForm, ProfileForm, TrainingForm
 from facilitators.gap_lines import candidate_row, gap_row
-from facilitators.mine import cards, my_past, my_upcoming, past_line, summary
+from facilitators.mine import cards, my_past, my_upcoming, past_line, summary, undo_form
 from facilitators.models import (
     CoverRequest,
     FacilitatorKind,
@@ -69,7 +69,7 @@ from hope.audit import audit_viewed, save_with_audit
 from hope.compiled import Compiled
 from hope.counts import count_of
 from hope.formkit import option_list
-from hope.links import RowLink
+from hope.links import RowLink, csrf_input
 from hope.models import AuditEvent, TeamSettings
 from hope.params import date_or_none, ids, int_or_none
 from hope.redirects import redirect_back, safe_next
@@ -227,12 +227,13 @@ def claim_session_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _with_undo(request, text: str, claims: list[SessionClaim]):
     """The success message of a claim, with its Undo button (a form: it changes data)."""
-    form = render_to_string(
-        "facilitators/_undo.html",
-        {"claims": claims, "until": claims[0].undo_until, "next": safe_next(request, "")},
-        request=request,
+    form = undo_form(
+        pks=[claim.pk for claim in claims],
+        until=claims[0].undo_until,
+        here=safe_next(request, ""),
+        csrf=csrf_input(get_token(request)),
     )
-    return format_html("{} {}", text, form)
+    return format_html("{} {}", text, mark_safe(form))  # noqa: S308 - escaped by undo_form
 
 
 @require_POST

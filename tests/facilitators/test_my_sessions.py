@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
@@ -165,24 +164,30 @@ def test_the_past_lists_sessions_run_newest_first_with_their_registers(
 
 
 @pytest.mark.parametrize(
-    ("until", "here"),
+    ("until", "shown"),
     [
-        (datetime(2030, 12, 3, 9, 5, tzinfo=ZoneInfo("UTC")), "/sessions/mine/"),
-        (datetime(2030, 7, 3, 23, 50, tzinfo=ZoneInfo("UTC")), '/sessions/mine/?a=1&b="2"'),
-        (datetime(2030, 3, 31, 0, 59, tzinfo=ZoneInfo("UTC")), ""),
+        (datetime(2030, 12, 3, 9, 5, tzinfo=ZoneInfo("UTC")), "09:05"),  # GMT
+        (datetime(2030, 7, 3, 23, 50, tzinfo=ZoneInfo("UTC")), "00:50"),  # BST: next day
+        (datetime(2030, 3, 31, 0, 59, tzinfo=ZoneInfo("UTC")), "01:59"),  # clocks just gone
     ],
 )
-def test_a_cards_undo_form_is_the_undo_templates(until, here):
-    """Each card's Undo form, written in Python (facilitators/mine.py), is what
-    facilitators/_undo.html writes for one claim, in local time, whatever comes back."""
-    token = "t0ken"
-
-    class Claim:
-        pk = 4321
-
-    expected = render_to_string(
-        "facilitators/_undo.html",
-        {"claim": Claim(), "until": until, "next": here, "csrf_token": token},
+def test_the_undo_form_offers_its_claims_until_a_london_time(until, shown):
+    """The one Undo form (facilitators/mine.py): the claims, where to come back to
+    (escaped), the page's CSRF field and the time it lasts until, in London."""
+    form = undo_form(pks=[4321], until=until, here="/sessions/mine/", csrf=csrf_input("t0ken"))
+    assert form == (
+        '\n<form method="post" action="/claims/undo/" class="d-inline">'
+        '<input type="hidden" name="csrfmiddlewaretoken" value="t0ken">'
+        '\n  <input type="hidden" name="claim" value="4321">'
+        '\n  <input type="hidden" name="next" value="/sessions/mine/">'
+        '\n  <button type="submit" class="btn btn-sm btn-outline-dark">Undo'
+        '<span class="visually-hidden"> this claim</span></button>'
+        f'\n  <span class="small">(until {shown})</span>'
+        "\n</form>\n"
     )
-
-    assert undo_form(pk=Claim.pk, until=until, here=here, csrf=csrf_input(token)) == expected
+    several = undo_form(pks=[1, 2], until=until, here='/a?b=1&c="2"', csrf="")
+    assert (
+        '<input type="hidden" name="claim" value="1"><input type="hidden" name="claim"' in several
+    )
+    assert 'value="/a?b=1&amp;c=&quot;2&quot;"' in several and "these claims" in several
+    assert 'name="next"' not in undo_form(pks=[1], until=until, here="", csrf="")
