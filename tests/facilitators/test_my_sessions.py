@@ -167,8 +167,9 @@ def test_the_past_lists_sessions_run_newest_first_with_their_registers(
     ("until", "shown"),
     [
         (datetime(2030, 12, 3, 9, 5, tzinfo=ZoneInfo("UTC")), "09:05"),  # GMT
+        (datetime(2030, 3, 31, 1, 0, tzinfo=ZoneInfo("UTC")), "02:00"),  # clocks gone forward
         (datetime(2030, 7, 3, 23, 50, tzinfo=ZoneInfo("UTC")), "00:50"),  # BST: next day
-        (datetime(2030, 3, 31, 0, 59, tzinfo=ZoneInfo("UTC")), "01:59"),  # clocks just gone
+        (datetime(2030, 3, 31, 0, 59, tzinfo=ZoneInfo("UTC")), "00:59"),  # a minute to go
     ],
 )
 def test_the_undo_form_offers_its_claims_until_a_london_time(until, shown):
