@@ -36,6 +36,7 @@ import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from functools import lru_cache
+from itertools import islice
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, transaction
@@ -117,14 +118,19 @@ class _Query:
             rows = cursor.fetchall()
         return self._converted(rows, connection)
 
-    def stream(self, values: dict, chunk_size: int) -> Iterator[tuple]:
+    def chunks(self, values: dict, chunk_size: int) -> Iterator[list[tuple]]:
         if self.sql is None:
             return
         connection = connections[self.db]
-        with transaction.atomic(using=self.db), connection.chunked_cursor() as cursor:
+        # No savepoint when the caller's transaction holds several of these (csv_blocks).
+        with (
+            transaction.atomic(using=self.db, savepoint=False),
+            connection.chunked_cursor() as cursor,
+        ):
+            plan_for_every_row(connection)
             cursor.execute(self.sql, self._params(values))
             while rows := cursor.fetchmany(chunk_size):
-                yield from self._converted(rows, connection)
+                yield self._converted(rows, connection)
 
     def _converted(self, rows: list[tuple], connection) -> list[tuple]:
         if not self.converters:
@@ -205,13 +211,30 @@ class Compiled:
         PostgreSQL sends rows as it works them out instead of storing them all first
         (a cursor outside a transaction is WITH HOLD). The transaction, read only, ends
         when the rows do or the generator is closed (a download dropped)."""
+        for chunk in self.chunks(chunk_size=chunk_size, **values):
+            yield from chunk
+
+    def chunks(self, *, chunk_size: int, **values) -> Iterator[list[tuple]]:
+        """``stream``'s rows as the lists they arrive in, for a caller that handles them
+        a block at a time (a CSV download)."""
         query = self._query(values)
         if query is not None:
-            yield from query.stream(values, chunk_size)
+            yield from query.chunks(values, chunk_size)
             return
         queryset = self.build(**values)
-        with transaction.atomic(using=queryset.db):
-            yield from queryset.iterator(chunk_size=chunk_size)
+        with transaction.atomic(using=queryset.db, savepoint=False):
+            plan_for_every_row(connections[queryset.db])
+            rows = queryset.iterator(chunk_size=chunk_size)
+            while chunk := list(islice(rows, chunk_size)):
+                yield chunk
+
+
+def plan_for_every_row(connection) -> None:
+    """Inside a transaction, before a cursor is declared that will be read to its end
+    (a download): PostgreSQL plans a cursor for its first tenth of rows unless told, and
+    that plan took a year's export at ten years of data a third longer to read."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL cursor_tuple_fraction = 1.0")
 
 
 class Paged:

