@@ -71,7 +71,7 @@ WINTER = datetime(2026, 12, 3, 9, 5, tzinfo=ZoneInfo("UTC"))
         {"status": MessageStatus.SENT, "sent_at": WINTER, "attempts": 2, "last_error": ""},
     ],
 )
-@pytest.mark.parametrize("recipient_name", ["O'Brien <Ann> & \"Co\"", None])
+@pytest.mark.parametrize("recipient_name", ['O\'Brien <Ann> & "Co"', None])
 def test_each_row_is_the_markup_format_html_wrote(fields, recipient_name):
     recipient = User(pk=7, full_name=recipient_name) if recipient_name else None
     message = Message(
