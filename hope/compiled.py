@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import closing, nullcontext
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from itertools import islice
@@ -122,11 +123,7 @@ class _Query:
         if self.sql is None:
             return
         connection = connections[self.db]
-        # No savepoint when the caller's transaction holds several of these (csv_blocks).
-        with (
-            transaction.atomic(using=self.db, savepoint=False),
-            connection.chunked_cursor() as cursor,
-        ):
+        with read_transaction(self.db), connection.chunked_cursor() as cursor:
             plan_for_every_row(connection)
             cursor.execute(self.sql, self._params(values))
             while rows := cursor.fetchmany(chunk_size):
@@ -222,11 +219,20 @@ class Compiled:
             yield from query.chunks(values, chunk_size)
             return
         queryset = self.build(**values)
-        with transaction.atomic(using=queryset.db, savepoint=False):
+        with read_transaction(queryset.db), closing(queryset.iterator(chunk_size)) as rows:
             plan_for_every_row(connections[queryset.db])
-            rows = queryset.iterator(chunk_size=chunk_size)
             while chunk := list(islice(rows, chunk_size)):
                 yield chunk
+
+
+def read_transaction(db: str):
+    """A transaction for server-side cursors that a generator reads (not WITH HOLD), or
+    nothing when the caller is in one already: a generator closed early (a dropped
+    download) inside the caller's transaction must not mark it for rollback, as an
+    ``atomic`` without a savepoint would, nor cost savepoints for each cursor."""
+    if connections[db].in_atomic_block:
+        return nullcontext()
+    return transaction.atomic(using=db)
 
 
 def plan_for_every_row(connection) -> None:

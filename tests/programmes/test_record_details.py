@@ -115,3 +115,13 @@ def test_the_details_are_the_markup_the_template_wrote(who, rides):
     context = {"participant": person, "automatic": automatic, "rides": rides}
     expected = Template(_TEMPLATE).render(Context(context))
     assert record_details(person, automatic=automatic, rides=rides) == expected
+
+
+def test_the_records_place_columns_are_in_the_models_field_order():
+    """Model.from_db takes a subset of columns in the model's own field order, whatever
+    order it is given: the record's place columns must keep to it."""
+    from programmes.models import Place
+    from programmes.record_lines import _PLACE_FIELDS
+
+    order = [field.attname for field in Place._meta.concrete_fields]
+    assert sorted(_PLACE_FIELDS, key=order.index) == list(_PLACE_FIELDS)
