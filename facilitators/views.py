@@ -74,7 +74,7 @@ from hope.models import AuditEvent, TeamSettings
 from hope.params import date_or_none, ids, int_or_none
 from hope.redirects import redirect_back, safe_next
 from hope.roles import is_coordinator
-from programmes.access import may_take_register, visible_courses, visible_sessions
+from programmes.access import get_session_for_user, may_take_register, visible_courses
 from programmes.models import Session
 from venues.models import Venue
 
@@ -208,7 +208,7 @@ def _add_day_and_times(sessions, day_format: str) -> None:
 @login_required
 def claim_session_view(request: HttpRequest, pk: int) -> HttpResponse:
     profile = own_profile(request)
-    session = get_object_or_404(visible_sessions(request.user), pk=pk)
+    session = get_session_for_user(request, pk)
     try:
         claim = slot_claim(session=session, facilitator=profile, by=request.user)
     except SlotError as error:
@@ -528,16 +528,31 @@ def withdraw_cover_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- Sessions and cover, for everyone and for coordinators -------------------------------
 
+# A session's page, compiled once a process (hope/compiled.py): building these cost Django
+# more than PostgreSQL took to run them.
+_SESSION_CLAIMS = Compiled(
+    lambda session: (
+        SessionClaim.objects.filter(session=session)
+        .select_related("facilitator__user", "claimed_by", "released_by")
+        .order_by("claimed_at", "pk")
+    ),
+    session=int,
+)
+_SESSION_HISTORY = Compiled(
+    lambda session: AuditEvent.objects.filter(
+        target_type="programmes.session", target_id=session
+    ).only("created_at", "summary")[:30],
+    session=str,
+)
+
 
 @login_required
 @role_required
 def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    session = get_object_or_404(visible_sessions(request.user), pk=pk)
-    claims = list(
-        session.claims.select_related("facilitator__user", "claimed_by", "released_by").order_by(
-            "claimed_at", "pk"
-        )
-    )
+    session = get_session_for_user(request, pk)
+    claims = _SESSION_CLAIMS.instances(session=session.pk)
+    for claim in claims:
+        claim.session = session
     add_cover([session], claims)
     holding = {c.kind: c for c in claims if c.is_held}
     now = timezone.now()
@@ -552,9 +567,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
             {"kind": kind, "label": label, "claim": holding.get(kind)}
             for kind, label in FacilitatorKind.choices
         ],
-        "history": AuditEvent.objects.filter(
-            target_type="programmes.session", target_id=str(session.pk)
-        ).only("created_at", "summary")[:30],
+        "history": _SESSION_HISTORY.instances(session=str(session.pk)),
         "may_assign": may_assign,
         "may_release": is_coordinator(request.user) and to_come,
         "may_take_register": not session.is_cancelled and may_take_register(request.user, session),

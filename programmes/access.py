@@ -36,8 +36,13 @@ def courses_visible(*, coordinator: bool):
 
 
 def visible_sessions(user):
+    return sessions_visible(coordinator=is_coordinator(user))
+
+
+def sessions_visible(*, coordinator: bool):
+    """As ``courses_visible``: a draft course's sessions are the coordinators' alone."""
     sessions = Session.objects.select_related("course", "course__programme", "venue")
-    if is_coordinator(user):
+    if coordinator:
         return sessions
     return sessions.exclude(course__status=CourseStatus.DRAFT)
 
@@ -69,6 +74,28 @@ def get_course_for_user(request, pk: int) -> Course:
     return found[0]
 
 
+# Every page of a session loads it with its course, programme and venue: compiled once a
+# process, as _COURSE is.
+_SESSION = {
+    coordinator: Compiled(
+        lambda pk, coordinator=coordinator: (
+            sessions_visible(coordinator=coordinator).filter(pk=pk).order_by()[:MAX_GET_RESULTS]
+        ),
+        pk=int,
+    )
+    for coordinator in (True, False)
+}
+
+
+def get_session_for_user(request, pk: int) -> Session:
+    """404 when the person may not know the session exists (a draft course's, for
+    non-coordinators)."""
+    found = _SESSION[is_coordinator(request.user)].instances(pk=pk) if pk <= _LARGEST_PK else []
+    if not found:
+        raise Http404("No Session matches the given query.")
+    return found[0]
+
+
 # --- Participants ---------------------------------------------------------------------
 # Coordinators see everything about participants. A facilitator sees the participants of
 # the courses where they hold a session (first name and access needs only), from
@@ -96,7 +123,7 @@ def may_take_register(user, session: Session) -> bool:
 def get_session_for_register(request, pk: int) -> Session:
     """The session whose register ``request.user`` may take (coordinators, and the
     facilitators holding it). 404 for anyone else: they may not learn who is on it."""
-    session = get_object_or_404(visible_sessions(request.user), pk=pk)
+    session = get_session_for_user(request, pk)
     if not may_take_register(request.user, session):
         raise Http404
     # A facilitator sees the names and needs on it only within the course's window, as
