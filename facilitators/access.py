@@ -13,12 +13,20 @@ _OWN = Compiled(
 )
 
 
-def own_profile(request) -> FacilitatorProfile:
-    """The signed-in person's facilitator profile; 403 for anyone who is not a facilitator."""
-    rows = _OWN.rows(user=request.user.pk)
+def profile_of(user) -> FacilitatorProfile | None:
+    """``user``'s facilitator profile, or None for someone who has none."""
+    rows = _OWN.rows(user=user.pk)
     if not rows:
-        raise PermissionDenied("This page is for facilitators.")
+        return None
     profile = FacilitatorProfile.from_db(FacilitatorProfile.objects.db, _FIELDS, rows[0])
     # The person is already in hand: not read again with the profile.
-    profile.user = request.user
+    profile.user = user
+    return profile
+
+
+def own_profile(request) -> FacilitatorProfile:
+    """The signed-in person's facilitator profile; 403 for anyone who is not a facilitator."""
+    profile = profile_of(request.user)
+    if profile is None:
+        raise PermissionDenied("This page is for facilitators.")
     return profile

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import holidays
 from django.conf import settings
 
+from hope.compiled import Compiled
 from programmes.models import ClosureDate, Programme, Session
 from venues.models import Venue
 
@@ -64,6 +65,22 @@ class DayClosed:
     venue: str | None = None
 
 
+def _days_closed(*, one_venue: bool) -> Compiled:
+    # Compiled once a process (hope/compiled.py): every calendar page asks.
+    def build(first, last, venue=None):
+        closures = ClosureDate.objects.filter(date__gte=first, date__lte=last)
+        if one_venue:
+            closures = closures.closing(venue)
+        return closures.order_by("date", "venue__name", "pk").values_list(
+            "date", "reason", "venue__name"
+        )
+
+    return Compiled(build, first=date, last=date, **({"venue": int} if one_venue else {}))
+
+
+_DAYS_CLOSED = {one_venue: _days_closed(one_venue=one_venue) for one_venue in (True, False)}
+
+
 def days_closed(
     first: date, last: date, venue_id: int | None = None
 ) -> dict[date, list[DayClosed]]:
@@ -74,12 +91,10 @@ def days_closed(
         for day, name in _bank_holidays(year).items():
             if first <= day <= last:
                 marks.setdefault(day, []).append(DayClosed(name, is_bank_holiday=True))
-    closures = ClosureDate.objects.filter(date__gte=first, date__lte=last).select_related("venue")
-    if venue_id:
-        closures = closures.closing(venue_id)
-    for closure in closures.order_by("date", "venue__name", "pk"):
-        venue = closure.venue.name if closure.venue else None
-        marks.setdefault(closure.date, []).append(DayClosed(closure.reason, venue=venue))
+    one_venue = {"venue": venue_id} if venue_id else {}
+    closures = _DAYS_CLOSED[bool(one_venue)].rows(first=first, last=last, **one_venue)
+    for day, reason, venue in closures:
+        marks.setdefault(day, []).append(DayClosed(reason, venue=venue))
     return marks
 
 

@@ -3,6 +3,8 @@ and the team settings (the kernel's rules and the programmes listed publicly).""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,16 +16,18 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from expenses.models import ExpenseClaim, ExpenseStatus
+from facilitators.access import profile_of
 from facilitators.cover import COVER_WINDOW_DAYS
-from facilitators.models import FacilitatorProfile, SessionClaim
+from facilitators.models import SessionClaim
 from hope.access import coordinator_required
 from hope.audit import audit_viewed, save_with_audit
+from hope.compiled import Compiled
 from hope.forms import TeamSettingsForm
 from hope.links import RowLink
 from hope.models import AuditArea, TeamSettings
 from hope.roles import Role, has_working_role, is_coordinator, role_names
 from hope.site.figures import coordinator_figures
-from programmes.access import driver_options, visible_sessions
+from programmes.access import driver_options, sessions_visible
 from programmes.forms import ProgrammeListingForm
 from programmes.models.rides import RIDES_WANTED_DAYS
 from programmes.public import forget_listing
@@ -34,17 +38,72 @@ from programmes.services.courses import programmes_list_publicly
 HOME_RIDES_SHOWN = 10
 
 
+# The home page's queries, compiled once a process (hope/compiled.py): building them cost
+# Django more than PostgreSQL took to run them, on the page everyone opens first.
+_MY_NEXT = Compiled(
+    lambda profile, now: (
+        SessionClaim.objects.held()
+        .upcoming(now)
+        .filter(facilitator=profile)
+        .order_by("session__start")
+        .values_list(
+            "session__start", "session__course__title", "session__number", "session__venue__name"
+        )[:3]
+    ),
+    profile=int,
+    now=datetime,
+)
+_COMING_UP = {
+    coordinator: Compiled(
+        lambda now, coordinator=coordinator: (
+            sessions_visible(coordinator=coordinator)
+            .filter(is_cancelled=False)
+            .upcoming(now)
+            .order_by("start", "pk")
+            .values_list("start", "course_id", "course__title", "number", "venue__name")[:5]
+        ),
+        now=datetime,
+    )
+    for coordinator in (True, False)
+}
+# One row of counts, or none for someone with no claims (grouped by the one claimant).
+_MY_CLAIMS = Compiled(
+    lambda user: (
+        ExpenseClaim.objects.filter(claimant=user)
+        .order_by()
+        .values("claimant")
+        .annotate(
+            drafts=Count("pk", filter=Q(status=ExpenseStatus.DRAFT)),
+            waiting=Count("pk", filter=Q(status=ExpenseStatus.SUBMITTED)),
+            to_be_paid=Count("pk", filter=Q(status=ExpenseStatus.APPROVED)),
+        )
+        .values_list("drafts", "waiting", "to_be_paid")
+    ),
+    user=int,
+)
+_FINANCE_QUEUE = Compiled(
+    lambda user: ExpenseClaim.objects.filter(status=ExpenseStatus.SUBMITTED)
+    .exclude(claimant=user)
+    .order_by()
+    .values("status")
+    .annotate(n=Count("pk"))
+    .values_list("n"),
+    user=int,
+)  # fmt: skip
+
+
 def home(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect("account_login")
     names = role_names(request.user)
+    coordinator = is_coordinator(request.user)
     context = {
         "has_any_role": bool(names) or request.user.is_superuser,
         "facilitator_kind": None,
     }
     now = timezone.now()
     if Role.FACILITATOR in names:
-        profile = FacilitatorProfile.objects.filter(user=request.user).first()
+        profile = profile_of(request.user)
         context["facilitator_kind"] = profile.get_kind_display() if profile else None
         if profile:
             # Each line written here from plain values: three claims with their session,
@@ -58,16 +117,7 @@ def home(request: HttpRequest) -> HttpResponse:
                     number,
                     format_html(" at {}", venue) if venue else "",
                 )
-                for start, title, number, venue in SessionClaim.objects.held()
-                .upcoming(now)
-                .filter(facilitator=profile)
-                .order_by("session__start")
-                .values_list(
-                    "session__start",
-                    "session__course__title",
-                    "session__number",
-                    "session__venue__name",
-                )[:3]
+                for start, title, number, venue in _MY_NEXT.rows(profile=profile.pk, now=now)
             ]
     # An evidence viewer reads the reports alone: no sessions, no names.
     if has_working_role(request.user):
@@ -82,13 +132,9 @@ def home(request: HttpRequest) -> HttpResponse:
                 "number": number,
                 "venue": venue,
             }
-            for start, course_id, title, number, venue in visible_sessions(request.user)
-            .filter(is_cancelled=False)
-            .upcoming(now)
-            .order_by("start", "pk")
-            .values_list("start", "course_id", "course__title", "number", "venue__name")[:5]
+            for start, course_id, title, number, venue in _COMING_UP[coordinator].rows(now=now)
         ]
-    if is_coordinator(request.user):
+    if coordinator:
         # The figures as remembered (hope/site/figures.py); two queries for the rides
         # wanted (the soonest with how many in all, the drivers) and the audit line.
         context.update(coordinator_figures(now))
@@ -105,19 +151,12 @@ def home(request: HttpRequest) -> HttpResponse:
             # Participants' first names and districts, as on the rides wanted page.
             audit_viewed(request, "the rides wanted, on the home page", area=AuditArea.ROTA)
     if Role.VOLUNTEER in names or Role.FACILITATOR in names:
-        context["my_claims"] = ExpenseClaim.objects.filter(claimant=request.user).aggregate(
-            drafts=Count("pk", filter=Q(status=ExpenseStatus.DRAFT)),
-            waiting=Count("pk", filter=Q(status=ExpenseStatus.SUBMITTED)),
-            to_be_paid=Count("pk", filter=Q(status=ExpenseStatus.APPROVED)),
-        )
+        drafts, waiting, to_be_paid = next(iter(_MY_CLAIMS.rows(user=request.user.pk)), (0, 0, 0))
+        context["my_claims"] = {"drafts": drafts, "waiting": waiting, "to_be_paid": to_be_paid}
     if Role.EVIDENCE_VIEWER in names:
         context["suppress_below"] = settings.SUPPRESS_BELOW
     if Role.FINANCE_LEAD in names:
-        context["finance_queue"] = (
-            ExpenseClaim.objects.filter(status=ExpenseStatus.SUBMITTED)
-            .exclude(claimant=request.user)
-            .count()
-        )
+        context["finance_queue"] = next(iter(_FINANCE_QUEUE.rows(user=request.user.pk)), (0,))[0]
     return render(request, "hope/home.html", context)
 
 

@@ -31,6 +31,7 @@ from programmes.access import (
     courses_visible,
     courses_with_participants_shown,
     get_course_for_user,
+    sessions_visible,
     visible_sessions,
 )
 from programmes.calendar_days import (
@@ -389,6 +390,30 @@ def session_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("programmes:course_detail", pk=session.course_id)
 
 
+def _calendar_sessions(*, coordinator: bool, one_venue: bool) -> Compiled:
+    """The sessions a calendar shows, compiled once a process (hope/compiled.py). Only
+    what the days show, as plain rows: a month's sessions as model instances (session,
+    course and venue each) were most of the page's reading."""
+
+    def build(start, end, venue=None):
+        sessions = sessions_visible(coordinator=coordinator).between(start, end)
+        if one_venue:
+            sessions = sessions.filter(venue_id=venue)
+        return sessions.order_by("start", "pk").values_list(
+            "pk", "start", "number", "is_cancelled", "course_id", "course__title",
+            "venue_id", "venue__name",
+        )  # fmt: skip
+
+    return Compiled(build, start=datetime, end=datetime, **({"venue": int} if one_venue else {}))
+
+
+_CALENDAR = {
+    (coordinator, one_venue): _calendar_sessions(coordinator=coordinator, one_venue=one_venue)
+    for coordinator in (True, False)
+    for one_venue in (True, False)
+}
+
+
 @login_required
 @role_required
 def calendar(request: HttpRequest) -> HttpResponse:
@@ -412,19 +437,13 @@ def calendar(request: HttpRequest) -> HttpResponse:
         following = next_month
         title = f"{month_start:%B %Y}"
     venue_id = int_or_none(request.GET.get("venue"))
-    sessions = visible_sessions(request.user).between(
-        datetime.combine(first, time.min, tzinfo=zone),
-        datetime.combine(last + timedelta(days=1), time.min, tzinfo=zone),
-    )
-    if venue_id:
-        sessions = sessions.filter(venue_id=venue_id)
-    # Only what the days show, as plain rows: a month's sessions as model instances
-    # (session, course and venue each) were most of the page's reading.
-    columns = ("pk", "start", "number", "is_cancelled", "course_id", "course__title",
-               "venue_id", "venue__name")  # fmt: skip
-    sessions = [
-        CalendarSession(*row) for row in sessions.order_by("start", "pk").values_list(*columns)
-    ]
+    between = {
+        "start": datetime.combine(first, time.min, tzinfo=zone),
+        "end": datetime.combine(last + timedelta(days=1), time.min, tzinfo=zone),
+    }
+    one_venue = {"venue": venue_id} if venue_id else {}
+    query = _CALENDAR[is_coordinator(request.user), bool(one_venue)]
+    sessions = [CalendarSession(*row) for row in query.rows(**between, **one_venue)]
     # Facilitators' apps mark each session's cover (one query).
     sessions_listed.send(sender=Session, sessions=sessions)
     by_day: dict[date, list[CalendarSession]] = {}
@@ -477,7 +496,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
             "anchor": anchor,
             "previous": previous,
             "following": following,
-            "venue_options": option_list(Venue.objects.values_list("pk", "name"), venue_id),
+            "venue_options": option_list(_VENUES.rows(), venue_id),
             "venue_id": venue_id,
             "session_count": sum(len(d["sessions"]) for d in days),
         },
