@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.db.transaction import TransactionManagementError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -13,12 +14,14 @@ from facilitators.services import (
     CourseClaimIncomplete,
     SlotError,
     SlotTaken,
+    _lock_profile,
+    _lock_session,
     course_claim,
     slot_claim,
 )
 from hope.models import TeamSettings
 from hope.roles import Role
-from programmes.models import CourseStatus
+from programmes.models import CourseStatus, Session
 from programmes.services import course_cancel, session_cancel, session_change
 from tests.concurrency import run_together
 from tests.factories import (
@@ -256,3 +259,20 @@ def test_service_refuses_claiming_no_sessions(course, lived):
             facilitator=FacilitatorProfileFactory(kind=FacilitatorKind.LIVED_EXPERIENCE),
         )
         course_claim(course=course, facilitator=lived, session_ids=[first.pk], by=lived.user)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_compiled_row_locks_are_refused_outside_a_transaction(course, workforce):
+    """The claim's locking reads are SQL compiled once (hope/compiled.py), which Django
+    no longer checks: they refuse, as select_for_update().get() does, to run where the
+    lock would be let go at once."""
+    session = course.sessions.first()
+    with pytest.raises(TransactionManagementError):
+        _lock_session(session.pk)
+    with pytest.raises(TransactionManagementError):
+        _lock_profile(workforce)
+    with transaction.atomic():
+        assert _lock_session(session.pk) == session
+        assert _lock_profile(workforce) == workforce
+        with pytest.raises(Session.DoesNotExist):
+            _lock_session(session.pk + 10_000)
