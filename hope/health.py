@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from hope.compiled import Compiled
 from hope.models import Heartbeat
 
 logger = logging.getLogger(__name__)
@@ -59,9 +60,15 @@ def record_heartbeat(name: str) -> None:
     )
 
 
+# Compiled once a process (hope/compiled.py): the message log asks on every visit.
+_BEATS = Compiled(
+    lambda: Heartbeat.objects.filter(name__in=BACKGROUND).values_list("name", "beat_at")
+)
+
+
 def _last_seen() -> dict[str, object]:
     """When each background part last showed it was alive, or None (one query)."""
-    seen = dict(Heartbeat.objects.filter(name__in=BACKGROUND).values_list("name", "beat_at"))
+    seen = dict(_BEATS.rows())
     return {name: seen.get(name) for name in BACKGROUND}
 
 
