@@ -890,7 +890,14 @@ def facilitator_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "facilitators/facilitator_list.html",
-        {"rows": rows, "kind": kind, "kinds": FacilitatorKind.choices, "months": months},
+        {
+            "rows": rows,
+            # Joined here: the template's loop cost 10 µs a row, over a hundred rows.
+            "rows_html": mark_safe("".join(f"{row['html']}\n  " for row in rows)),  # noqa: S308 - each row escaped above
+            "kind": kind,
+            "kinds": FacilitatorKind.choices,
+            "months": months,
+        },
     )
 
 
