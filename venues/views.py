@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
@@ -9,23 +11,39 @@ from django.utils import timezone
 
 from hope.access import can_see_costs, coordinator_required, role_required
 from hope.audit import save_with_audit
+from hope.compiled import Compiled
 from venues.forms import VenueForm
 from venues.models import Venue
 from venues.venue_rows import venue_rows
 
 
-@login_required
-@role_required
-def venue_list(request: HttpRequest) -> HttpResponse:
-    now = timezone.now()
+def _venues_with_upcoming(now, *, show_inactive: bool):
     venues = Venue.objects.annotate(
         upcoming_sessions=Count(
             "sessions", filter=Q(sessions__start__gt=now, sessions__is_cancelled=False)
         )
     ).order_by("name", "pk")  # GROUP BY queries ignore Meta.ordering
+    return venues if show_inactive else venues.filter(is_active=True)
+
+
+# Compiled once a process (hope/compiled.py): building the count cost Django more than
+# PostgreSQL took to run it.
+_VENUES = {
+    show_inactive: Compiled(
+        lambda now, show_inactive=show_inactive: _venues_with_upcoming(
+            now, show_inactive=show_inactive
+        ),
+        now=datetime,
+    )
+    for show_inactive in (True, False)
+}
+
+
+@login_required
+@role_required
+def venue_list(request: HttpRequest) -> HttpResponse:
     show_inactive = request.GET.get("all") == "1"
-    if not show_inactive:
-        venues = venues.filter(is_active=True)
+    venues = _VENUES[show_inactive].instances(now=timezone.now())
     rows = venue_rows(venues, with_costs=can_see_costs(request.user))
     return render(request, "venues/venue_list.html", {"rows": rows, "show_inactive": show_inactive})
 
