@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models.query import MAX_GET_RESULTS
-from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 
 from facilitators.models import (
@@ -118,13 +117,8 @@ _SLOT_HOLDER = Compiled(
 
 
 def _locked_one(query: Compiled, pk: int, model):
-    # As ``get()`` of ``select_for_update()``: refused outside a transaction (compiled
-    # SQL is not checked again), and the row was there a moment ago, so its absence
-    # is an error.
-    if not transaction.get_connection().in_atomic_block:
-        raise TransactionManagementError(
-            "select_for_update cannot be used outside of a transaction."
-        )
+    # As ``get()`` of ``select_for_update()`` (refused outside a transaction by
+    # hope.compiled too): the row was there a moment ago, so its absence is an error.
     found = query.instances(pk=pk)
     if len(found) != 1:
         raise model.DoesNotExist if not found else model.MultipleObjectsReturned

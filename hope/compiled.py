@@ -43,6 +43,7 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connections, transaction
 from django.db.models import QuerySet
 from django.db.models.query import ModelIterable, get_related_populators
+from django.db.transaction import TransactionManagementError
 
 # Made-up ids of a list's items: the n-th list's i-th item; away from the made-up ints.
 _LIST_ITEMS = -1_900_000_000
@@ -70,7 +71,13 @@ class _Query:
     converted, and (for ``instances``) how a row becomes model instances."""
 
     def __init__(self, queryset: QuerySet, examples: dict) -> None:
+        if queryset._prefetch_related_lookups:
+            # One query is run: what prefetch_related would read is not.
+            raise TypeError("a compiled query cannot prefetch_related")
         self.db = queryset.db
+        # Django refuses select_for_update outside a transaction when it compiles the
+        # query; compiled once, it is checked here on every run instead.
+        self.locks = bool(queryset.query.select_for_update)
         compiler = queryset.query.get_compiler(self.db)
         try:
             self.sql, params = compiler.as_sql()
@@ -114,6 +121,10 @@ class _Query:
         if self.sql is None:
             return []
         connection = connections[self.db]
+        if self.locks and connection.get_autocommit():
+            raise TransactionManagementError(
+                "select_for_update cannot be used outside of a transaction."
+            )
         with connection.cursor() as cursor:
             cursor.execute(self.sql, self._params(values))
             rows = cursor.fetchall()

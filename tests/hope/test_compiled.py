@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
+from django.db import transaction
+from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 
 from hope.compiled import LONGEST_LIST, Compiled
@@ -203,3 +205,26 @@ def test_a_stream_closed_early_inside_a_transaction_leaves_it_usable():
         assert not connection.needs_rollback
         Session.objects.filter(course=course, number=1).update(is_cancelled=True)
     assert Session.objects.get(course=course, number=1).is_cancelled
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_row_lock_is_refused_outside_a_transaction_every_time_not_only_when_compiled():
+    """Django checks select_for_update when it compiles a query; compiled once (inside a
+    transaction), the SQL would otherwise run later in autocommit, its lock let go at
+    once."""
+    course = CourseFactory()
+    locked = Compiled(
+        lambda pk: Course.objects.select_for_update().filter(pk=pk).order_by()[:1], pk=int
+    )
+    with transaction.atomic():
+        assert [c.pk for c in locked.instances(pk=course.pk)] == [course.pk]
+    with pytest.raises(TransactionManagementError):
+        locked.instances(pk=course.pk)
+
+
+def test_prefetch_related_is_refused_as_it_would_not_be_done():
+    compiled = Compiled(
+        lambda pk: Course.objects.filter(pk=pk).prefetch_related("sessions"), pk=int
+    )
+    with pytest.raises(TypeError, match="prefetch_related"):
+        compiled.instances(pk=1)
