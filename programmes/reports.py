@@ -37,6 +37,7 @@ from django.db.models.functions import TruncDate
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
+from hope.compiled import Compiled
 from hope.reporting import report_rows_changed
 from hope.stats import Median
 from programmes.measures import Measure, Timepoint
@@ -445,9 +446,17 @@ def feedback_lines_of(place_ids: list[int]) -> list[tuple[str, str]]:
     they are now: a line cleared since the ids were chosen is left out. One query, even
     without places (Django skips ``pk__in=[]``, and a page's number of queries must not
     depend on the data; no place has id 0). Free text: for coordinators only."""
-    return list(
-        Place.objects.filter(pk__in=place_ids or [0])
+    return _FEEDBACK_LINES.rows(places=place_ids or [0])
+
+
+# Compiled once a process for each number of places (hope/compiled.py): the coordinators'
+# report reads the words afresh on every visit.
+_FEEDBACK_LINES = Compiled(
+    lambda places: (
+        Place.objects.filter(pk__in=places)
         .exclude(feedback="")
         .order_by("-enrolled_at", "-pk")
         .values_list("course__programme__name", "feedback")
-    )
+    ),
+    places=list,
+)
