@@ -2,11 +2,11 @@
 directory (flags on the command line win).
 
 Chosen by measurement (`make bench BENCH_ARGS=--serving`, README "Speed at ten years"):
-on 2 cores with ten years of data and eight people at once, threaded workers served the
-everyday pages faster than sync workers of the same count in both runs (most of a
-request is spent waiting on PostgreSQL, and a thread waiting frees the core), for the
-same memory per worker. One worker per core with four threads did as well as two per
-core (best in one run, second in the other) with half the memory and connections.
+on 2 cores with ten years of data and eight people at once, sync and threaded workers of
+the same count were within run-to-run noise (each led one of two runs). Threads are kept:
+for the same memory a worker goes on serving while one of its requests waits (a report
+being worked out, a download to a slow phone), where a sync worker is held. Two workers
+per core bought nothing over one, for twice the memory and connections.
 """
 
 import os
