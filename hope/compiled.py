@@ -20,11 +20,11 @@ SQL takes from its surroundings when compiled (the time zone a date lookup conve
 is fixed then: the site runs in one time zone and activates no other.
 
 A value of kind ``list`` is a list of ids for a ``field__in=`` filter. Django writes one
-placeholder an id, so the SQL is compiled once for each length asked for (a page's
-rows, a course's sessions: a few dozen lengths a process); a list longer than
-``LONGEST_LIST`` is run as Django builds it, uncompiled, so a process never keeps more
-than that many. For an empty list Django runs no query and answers nothing; so does
-``rows``.
+placeholder an id, so the SQL is compiled for lists of 1, 2, 4, 8 … ids, and a list is
+run in the shortest that holds it, the places left over given an id no row has (0): a
+query keeps at most ten SQLs, whatever lengths a process meets. A list longer than
+``LONGEST_LIST`` is run as Django builds it, uncompiled. For an empty list Django runs
+no query and answers nothing; so does ``rows``.
 
 ``instances`` gives model instances for a queryset of them (``select_related``,
 ``only`` and annotations as Django's own ``ModelIterable`` sets them) instead of rows.
@@ -49,6 +49,16 @@ from django.db.transaction import TransactionManagementError
 _LIST_ITEMS = -1_900_000_000
 _LIST_ITEMS_APART = 10_000
 LONGEST_LIST = 500
+
+
+# What fills the places a list leaves over in the SQL compiled for a longer one: ids
+# start at 1, so no row is found for it.
+_NO_ID = 0
+
+
+def _compiled_length(length: int) -> int:
+    # The shortest of 0, 1, 2, 4, 8 … that holds ``length`` items.
+    return 1 << (length - 1).bit_length() if length else 0
 
 
 def _example(kind: type, n: int, length: int):
@@ -114,7 +124,11 @@ class _Query:
     def _params(self, values: dict) -> list:
         params = list(self.template)
         for i, name, at in self.places:
-            params[i] = values[name] if at is None else values[name][at]
+            if at is None:
+                params[i] = values[name]
+            else:
+                items = values[name]
+                params[i] = items[at] if at < len(items) else _NO_ID
         return params
 
     def rows(self, values: dict) -> list[tuple]:
@@ -188,6 +202,7 @@ class Compiled:
         lengths = tuple(len(values[name]) for name, kind in self.kinds.items() if kind is list)
         if lengths and max(lengths) > LONGEST_LIST:
             return None
+        lengths = tuple(map(_compiled_length, lengths))
         query = self._queries.get(lengths)
         if query is None:
             with self._lock:

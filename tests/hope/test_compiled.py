@@ -136,6 +136,23 @@ def test_a_list_of_ids_gives_the_querysets_rows_for_each_length(django_assert_nu
     assert {len(rows) for rows in [compiled.rows(courses=[c]) for c in courses]} == {6}
 
 
+def test_lists_share_the_sql_of_the_next_power_of_two_its_spare_places_matching_nothing():
+    courses = [CourseFactory().pk for _ in range(5)]
+    built = []
+
+    def counted(courses):
+        built.append(len(courses))
+        return sessions_of(courses)
+
+    compiled = Compiled(counted, courses=list)
+    for length in range(1, 6):
+        chosen = courses[:length]
+        assert compiled.rows(courses=chosen) == list(sessions_of(chosen))
+        assert len(compiled.rows(courses=chosen)) == 6 * length
+    # Compiled for 1, 2, 4 and 8 ids: three ids ran in the SQL for four, five in eight's.
+    assert built == [1, 2, 4, 8]
+
+
 def test_an_empty_list_runs_no_query_as_django_runs_none(django_assert_num_queries):
     CourseFactory()
     compiled = Compiled(sessions_of, courses=list)
