@@ -10,6 +10,7 @@ passengers). Both rules are PostgreSQL's to keep.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -91,6 +92,18 @@ def held_ride() -> Q:
     return Q(driver__isnull=False, withdrawn_at__isnull=True)
 
 
+def rides_clash(
+    session_id: int, start: datetime, end: datetime, held: Iterable[tuple[int, datetime, datetime]]
+) -> bool:
+    """Whether a ride (its session, start and end) overlaps one of ``held`` (the same
+    triples) for another session: ``RideQuerySet.clashing_with`` for rows in hand (one
+    car takes several passengers to the same session)."""
+    return any(
+        other_session != session_id and other_start < end and start < other_end
+        for other_session, other_start, other_end in held
+    )
+
+
 class RideQuerySet(models.QuerySet):
     def live(self) -> RideQuerySet:
         """Rides still wanted (not withdrawn: no apologies, cancellations or leavers)."""
@@ -120,6 +133,12 @@ class RideQuerySet(models.QuerySet):
     def between(self, after: datetime, until: datetime) -> RideQuerySet:
         """Rides for sessions starting after ``after``, up to and including ``until``."""
         return self.filter(session__start__gt=after, session__start__lte=until)
+
+    def clashing_with(self, session_id: int, start: datetime, end: datetime) -> RideQuerySet:
+        """Rides overlapping ``start`` to ``end`` for another session than ``session_id``:
+        what a driver may not hold beside such a ride (``programmes_ride_no_overlap_per_driver``;
+        ``rides_clash`` is the same rule for rows in hand)."""
+        return self.filter(start__lt=end, end__gt=start).exclude(session_id=session_id)
 
     def for_pages(self) -> RideQuerySet:
         return self.select_related(

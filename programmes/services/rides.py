@@ -193,8 +193,8 @@ def _check_still_wanted(ride: Ride, now: datetime) -> None:
 def _own_clash(ride: Ride, driver: User) -> Ride | None:
     return (
         Ride.objects.held()
-        .filter(driver=driver, start__lt=ride.end, end__gt=ride.start)
-        .exclude(session=ride.session)
+        .filter(driver=driver)
+        .clashing_with(ride.session_id, ride.start, ride.end)
         .select_related("session")
         .first()
     )

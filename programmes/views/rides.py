@@ -28,7 +28,7 @@ from hope.redirects import redirect_back
 from hope.roles import is_coordinator
 from programmes.access import driver_options, get_ride_for_user, is_driver
 from programmes.models import DriverArea, Ride
-from programmes.models.rides import DETAILS_SHOWN_FOR, RIDES_WANTED_DAYS
+from programmes.models.rides import DETAILS_SHOWN_FOR, RIDES_WANTED_DAYS, rides_clash
 from programmes.ride_forms import (
     ArrangeForm,
     AssignDriverForm,
@@ -38,7 +38,6 @@ from programmes.ride_forms import (
 from programmes.ride_notices import GAVE_BACK_WARNING_DAYS
 from programmes.ride_rows import (
     RIDE_ROW_FIELDS,
-    RideRow,
     add_assign_forms,
     board_cards,
     ride_rows,
@@ -63,15 +62,6 @@ UNMET_DAYS = RIDES_WANTED_DAYS
 def _driver_or_coordinator(request: HttpRequest) -> None:
     if not (is_driver(request.user) or is_coordinator(request.user)):
         raise PermissionDenied("The rides pages are for volunteer drivers and coordinators.")
-
-
-def _clashes(ride: RideRow, held: list[tuple[int, datetime, datetime]]) -> bool:
-    """Whether taking ``ride`` would overlap a ride in ``held``, (session id, start, end)
-    rows (the model's rule)."""
-    return any(
-        session_id != ride.session_id and start < ride.end and ride.start < end
-        for session_id, start, end in held
-    )
 
 
 def _pickup_problem(user, ride: Ride, now) -> str:
@@ -124,7 +114,7 @@ def _board(request: HttpRequest, area_form: DriverAreaForm | None = None) -> Htt
     rides = ride_rows(_ON_OFFER.rows(after=now, until=now + timedelta(days=BOARD_DAYS)))
     held = _HELD.rows(driver=request.user.pk, since=now - timedelta(days=1))
     for ride in rides:
-        ride.clashes = _clashes(ride, held)
+        ride.clashes = rides_clash(ride.session_id, ride.start, ride.end, held)
         ride.mine = ride.driver_id == request.user.pk
     if origin:  # else soonest first, as the query gives them
         rides.sort(key=lambda r: (district_nearness(origin, r.pickup_district), r.start, r.pk))

@@ -14,6 +14,7 @@ from django.utils import timezone
 from hope.models import Message, Notice
 from hope.roles import Role
 from programmes.models import Arranged, Direction, Mark, Ride, TransportLegs
+from programmes.models.rides import rides_clash
 from programmes.ride_notices import plan_driver_reminders
 from programmes.services import course_cancel, course_update, session_cancel, session_change
 from programmes.services.participants import (
@@ -211,6 +212,37 @@ def test_a_driver_cannot_hold_two_rides_that_overlap(coordinator):
     second.driver, second.driver_since = driver, timezone.now()
     with pytest.raises(IntegrityError, match="programmes_ride_no_overlap_per_driver"):
         second.save()
+
+
+def test_the_clash_rule_for_rows_in_hand_is_the_querysets_and_the_constraints(coordinator):
+    """The board marks the rides a driver could not take from rows in hand
+    (``rides_clash``); the service asks PostgreSQL (``Ride.objects.clashing_with``), and
+    the constraint has the last word. All three agree: touching is no clash, nor is the
+    same session, any overlap of another is."""
+    start = timezone.now().replace(microsecond=0) + timedelta(days=3)
+    held = CourseFactory(first_start=start)
+    place_request(participant=rider(), course=held, by=coordinator)
+    ride = live_rides(session__course=held).order_by("start").first()
+    in_hand = [(ride.session_id, ride.start, ride.end)]
+    minutes = timedelta(minutes=1)
+    cases = {
+        "ends as it starts": (ride.start - 30 * minutes, ride.start, False),
+        "starts as it ends": (ride.end, ride.end + 30 * minutes, False),
+        "overlaps its start": (ride.start - 30 * minutes, ride.start + minutes, True),
+        "inside it": (ride.start + minutes, ride.end - minutes, True),
+        "overlaps its end": (ride.end - minutes, ride.end + 30 * minutes, True),
+    }
+    for name, (other_start, other_end, clashes) in cases.items():
+        assert rides_clash(0, other_start, other_end, in_hand) is clashes, name
+        found = Ride.objects.filter(pk=ride.pk).clashing_with(0, other_start, other_end)
+        assert found.exists() is clashes, name
+    # The same session is never a clash: one car, several passengers.
+    assert not rides_clash(ride.session_id, ride.start, ride.end, in_hand)
+    assert (
+        not Ride.objects.filter(pk=ride.pk)
+        .clashing_with(ride.session_id, ride.start, ride.end)
+        .exists()
+    )
 
 
 def test_two_passengers_to_the_same_session_share_one_driver(course, coordinator):
