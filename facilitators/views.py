@@ -1,10 +1,8 @@
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from html import escape as html_escape
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -68,6 +66,7 @@ from hope.access import coordinator_required, role_required
 from hope.audit import audit_viewed, save_with_audit
 from hope.compiled import Compiled
 from hope.counts import count_of
+from hope.days import day_after, day_start
 from hope.formkit import option_list
 from hope.links import RowLink, csrf_input
 from hope.models import AuditEvent, TeamSettings
@@ -99,7 +98,6 @@ def board(request: HttpRequest) -> HttpResponse:
     """Upcoming sessions with a free slot of my kind, for programmes I am trained in."""
     profile = own_profile(request)
     now = timezone.now()
-    zone = ZoneInfo(settings.TIME_ZONE)
     # The programmes as a list of ids, not a subquery: joined in as one more table, the
     # subquery took the planner longer (20 ms at ten years) than running the query.
     programmes = _TRAINED.rows(profile=profile.pk)
@@ -121,12 +119,8 @@ def board(request: HttpRequest) -> HttpResponse:
         now=now,
         programme=programme_id or None,
         venue=venue_id or None,
-        start_from=datetime.combine(date_from, time.min, tzinfo=zone) if date_from else None,
-        start_before=(
-            datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=zone)
-            if date_to
-            else None
-        ),
+        start_from=day_start(date_from) if date_from else None,
+        start_before=day_after(date_to) if date_to else None,
     )
     other_kind = profile.other_kind
     # A few dozen venues, all of them: a session may be at one since closed. Their names

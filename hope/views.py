@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import functools
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib import messages
@@ -23,6 +23,7 @@ from hope.access import coordinator_required, people_manager_required, role_requ
 from hope.audit import audit_viewed, readable_areas
 from hope.cache import cache_state
 from hope.compiled import Compiled
+from hope.days import day_after, day_start
 from hope.forms import (
     AcceptInvitationForm,
     AuditFilterForm,
@@ -430,12 +431,10 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
             events = events.filter(area=data["area"])
         if data["q"]:
             events = events.filter(Q(summary__icontains=data["q"]) | Q(action__icontains=data["q"]))
-        zone = timezone.get_current_timezone()
         if data["since"]:
-            events = events.filter(created_at__gte=datetime.combine(data["since"], time.min, zone))
+            events = events.filter(created_at__gte=day_start(data["since"]))
         if data["until"]:
-            next_day = data["until"] + timedelta(days=1)
-            events = events.filter(created_at__lt=datetime.combine(next_day, time.min, zone))
+            events = events.filter(created_at__lt=day_after(data["until"]))
     audit_viewed(request, "the audit trail")
     page = Paginator(events.order_by("-created_at", "-pk"), 50).get_page(request.GET.get("page"))
     query = request.GET.copy()

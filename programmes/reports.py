@@ -11,7 +11,7 @@ counted by the day they were received (``report_referrals``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 
 from django.db.models import (
     Avg,
@@ -38,6 +38,7 @@ from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
 from hope.compiled import Compiled
+from hope.days import day_after, day_start
 from hope.reporting import report_rows_changed
 from hope.stats import Median
 from programmes.measures import Measure, Timepoint
@@ -73,12 +74,12 @@ class ReportRange:
 
     @property
     def start_at(self) -> datetime:
-        return timezone.make_aware(datetime.combine(self.start, time.min))
+        return day_start(self.start)
 
     @property
     def end_before(self) -> datetime:
         """The first moment after the range (midnight after ``end``, local time)."""
-        return timezone.make_aware(datetime.combine(self.end + timedelta(days=1), time.min))
+        return day_after(self.end)
 
     def words(self) -> list[str]:
         """The filters in use beside the dates, in words, for the page and the paper."""

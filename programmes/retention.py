@@ -28,13 +28,14 @@ and scores.
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from hope.days import day_start
 from hope.models import Message
 from hope.reporting import report_rows_changed
 from programmes.models import (
@@ -67,7 +68,7 @@ def first_day_kept(now: datetime) -> datetime:
     """The start (local midnight) of the oldest day whose activity still keeps someone's
     details: with 24 months, on 11 March 2026 that is 11 March 2024."""
     day = timezone.localdate(now) - relativedelta(months=settings.RETENTION_PARTICIPANT_MONTHS)
-    return timezone.make_aware(datetime.combine(day, time.min))
+    return day_start(day)
 
 
 def due_for_anonymising(now: datetime) -> ParticipantQuerySet:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods
 from hope.access import coordinator_required, role_required
 from hope.audit import save_with_audit
 from hope.compiled import Compiled
+from hope.days import day_after, day_start
 from hope.formkit import option_list
 from hope.links import RowLink
 from hope.models import AuditEvent
@@ -438,8 +439,8 @@ def calendar(request: HttpRequest) -> HttpResponse:
         title = f"{month_start:%B %Y}"
     venue_id = int_or_none(request.GET.get("venue"))
     between = {
-        "start": datetime.combine(first, time.min, tzinfo=zone),
-        "end": datetime.combine(last + timedelta(days=1), time.min, tzinfo=zone),
+        "start": day_start(first),
+        "end": day_after(last),
     }
     one_venue = {"venue": venue_id} if venue_id else {}
     query = _CALENDAR[is_coordinator(request.user), bool(one_venue)]

@@ -169,3 +169,12 @@ def test_names_and_reasons_are_shown_as_typed_never_as_markup(client, coordinato
             in page
         )
         assert "Closed at St Ann&#x27;s &lt;Hall&gt;:</span> Roof &lt;leak&gt; &amp; damp" in page
+
+
+def test_a_summer_week_runs_from_london_midnight_not_utc(client, coordinator):
+    """A session at 00:30 on a Monday in British Summer Time is 23:30 UTC on the Sunday:
+    it belongs to the week that starts that Monday, and to no other."""
+    CourseFactory(title="Early risers", first_start=datetime(2027, 6, 14, 0, 30, tzinfo=LONDON))
+    client.force_login(coordinator)
+    assert "Early risers" in calendar(client, "week", date(2027, 6, 14))
+    assert "Early risers" not in calendar(client, "week", date(2027, 6, 7))
