@@ -19,10 +19,11 @@ value must turn up among the SQL's parameters, where ``rows`` puts the real one.
 SQL takes from its surroundings when compiled (the time zone a date lookup converts to)
 is fixed then: the site runs in one time zone and activates no other.
 
-A value of kind ``list`` is a list of ids for a ``field__in=`` filter. Django writes one
-placeholder an id, so the SQL is compiled for lists of 1, 2, 4, 8 … ids, and a list is
-run in the shortest that holds it, the places left over given an id no row has (0): a
-query keeps at most ten SQLs, whatever lengths a process meets. A list longer than
+A value of kind ``list`` is a list of ids (integer keys, from 1) for a ``field__in=``
+filter. Django writes one placeholder an id, so the SQL is compiled for lists of 1, 2,
+4, 8 … ids, and a list is run in the shortest that holds it, the places left over given
+an id no row has (0): a list keeps about ten SQLs (up to 512), whatever lengths a
+process meets. A list longer than
 ``LONGEST_LIST`` is run as Django builds it, uncompiled. For an empty list Django runs
 no query and answers nothing; so does ``rows``.
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from hope.models import Message, Notice
@@ -219,10 +219,14 @@ def test_the_clash_rule_for_rows_in_hand_is_the_querysets_and_the_constraints(co
     (``rides_clash``); the service asks PostgreSQL (``Ride.objects.clashing_with``), and
     the constraint has the last word. All three agree: touching is no clash, nor is the
     same session, any overlap of another is."""
+    driver = make_driver()
     start = timezone.now().replace(microsecond=0) + timedelta(days=3)
-    held = CourseFactory(first_start=start)
+    held, other = CourseFactory(first_start=start), CourseFactory(first_start=start)
     place_request(participant=rider(), course=held, by=coordinator)
+    place_request(participant=rider(), course=other, by=coordinator)
     ride = live_rides(session__course=held).order_by("start").first()
+    ride_take(ride=ride, driver=driver, by=driver)
+    second = live_rides(session__course=other).order_by("start").first()
     in_hand = [(ride.session_id, ride.start, ride.end)]
     minutes = timedelta(minutes=1)
     cases = {
@@ -233,9 +237,22 @@ def test_the_clash_rule_for_rows_in_hand_is_the_querysets_and_the_constraints(co
         "overlaps its end": (ride.end - minutes, ride.end + 30 * minutes, True),
     }
     for name, (other_start, other_end, clashes) in cases.items():
-        assert rides_clash(0, other_start, other_end, in_hand) is clashes, name
-        found = Ride.objects.filter(pk=ride.pk).clashing_with(0, other_start, other_end)
+        assert rides_clash(second.session_id, other_start, other_end, in_hand) is clashes, name
+        found = Ride.objects.filter(pk=ride.pk).clashing_with(
+            second.session_id, other_start, other_end
+        )
         assert found.exists() is clashes, name
+        # The constraint, with the check skipped: the same driver on the other ride then.
+        second.start, second.end = other_start, other_end
+        second.driver, second.driver_since = driver, timezone.now()
+        try:
+            with transaction.atomic():
+                second.save(update_fields=["start", "end", "driver", "driver_since"])
+                transaction.set_rollback(True)
+        except IntegrityError as error:
+            assert clashes, f"{name}: {error}"
+        else:
+            assert not clashes, f"{name}: PostgreSQL let it through"
     # The same session is never a clash: one car, several passengers.
     assert not rides_clash(ride.session_id, ride.start, ride.end, in_hand)
     assert (
