@@ -18,6 +18,7 @@ from expenses.models import (
     ExpenseEvent,
     ExpenseKind,
     ExpenseStatus,
+    Rates,
     financial_year_of,
 )
 from expenses.rides import claim_from_rides_initial, ride_day
@@ -203,6 +204,7 @@ def _claim_rides(rides: list[Ride], *, when, status: str, finance: User, **decid
     )
     claim = mileage_claim_from_rides(claim=claim, ride_ids=[r.pk for r in rides], by=driver)
     claim.submitted_at = when
+    claim.keep_rates(Rates.current())  # as handed in: priced at today's rates
     _finish(claim, status=status, finance=finance, when=when, **decided)
     return claim
 
@@ -219,6 +221,8 @@ def _seed_story() -> int:
     this_year = financial_year_of(timezone.localdate())
     Budget.objects.get_or_create(start_year=this_year, defaults={"total": D("7500.00")})
     created = _paid_expenses(EXPENSES_2018, people, finance)
+    # Handed in, so priced at the rates kept with them (as expenses.services does).
+    rates = Rates.current()
     for email, day, start, end, miles, passengers, purpose in MILEAGE_2018:
         claim = ExpenseClaim(
             claimant=people[email], kind=ExpenseKind.MILEAGE, spent_on=day,
@@ -226,7 +230,8 @@ def _seed_story() -> int:
             passengers=passengers, purpose=purpose,
             description=f"Mileage {start} to {end}: {purpose}", status=ExpenseStatus.SUBMITTED,
         )  # fmt: skip
-        price_mileage(claim)
+        price_mileage(claim, rates)
+        claim.keep_rates(rates)
         claim.save()
         when = timezone.make_aware(
             timezone.datetime.combine(day + timedelta(days=1), timezone.datetime.min.time())
@@ -256,7 +261,8 @@ def _seed_story() -> int:
         purpose="Driving participants to Oakfield", status=ExpenseStatus.SUBMITTED,
         description="Mileage NG4 2RL to NG7 1OL: Driving participants to Oakfield",
     )  # fmt: skip
-    price_mileage(claim)
+    price_mileage(claim, rates)
+    claim.keep_rates(rates)
     claim.submitted_at = timezone.now() - timedelta(days=1)
     claim.save()
     _finish(claim, status=ExpenseStatus.SUBMITTED, finance=finance, when=claim.submitted_at)

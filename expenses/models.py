@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -138,6 +139,16 @@ def _at_most(limit, message: str) -> MaxValueValidator:
     return MaxValueValidator(limit, message=message)
 
 
+@dataclass(frozen=True)
+class MileageRates:
+    """The parts of ``Rates`` a mileage claim is priced with, as kept on a claim."""
+
+    car_rate: Decimal
+    car_rate_after: Decimal
+    passenger_rate: Decimal
+    threshold_miles: int
+
+
 class Rates(models.Model):
     """What finance sets: mileage rates (HMRC's approved amounts by default) and limits."""
 
@@ -245,6 +256,17 @@ class ExpenseClaim(TimeStamped):
     route = models.CharField(max_length=200, blank=True)
     miles_at_car_rate = models.DecimalField(max_digits=6, decimal_places=1, default=Decimal("0"))
     miles_at_lower_rate = models.DecimalField(max_digits=6, decimal_places=1, default=Decimal("0"))
+    # The mileage rates in force when the claim was handed in, kept with it: pricing it
+    # again later (an earlier claim stops counting towards the threshold) uses these,
+    # whatever finance has set since. Empty for drafts and out-of-pocket claims.
+    priced_car_rate = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    priced_car_rate_after = models.DecimalField(
+        max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    priced_passenger_rate = models.DecimalField(
+        max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    priced_threshold_miles = models.PositiveIntegerField(null=True, blank=True)
     # Workflow
     submitted_at = models.DateTimeField(null=True, blank=True)
     decided_by = models.ForeignKey(
@@ -280,6 +302,22 @@ class ExpenseClaim(TimeStamped):
         constraints = [
             models.CheckConstraint(
                 condition=Q(amount__gte=0), name="expenses_claim_amount_not_negative"
+            ),
+            # The rates a claim was priced at are kept whole or not at all.
+            models.CheckConstraint(
+                condition=Q(
+                    priced_car_rate__isnull=True,
+                    priced_car_rate_after__isnull=True,
+                    priced_passenger_rate__isnull=True,
+                    priced_threshold_miles__isnull=True,
+                )
+                | Q(
+                    priced_car_rate__isnull=False,
+                    priced_car_rate_after__isnull=False,
+                    priced_passenger_rate__isnull=False,
+                    priced_threshold_miles__isnull=False,
+                ),
+                name="expenses_claim_rates_kept_whole",
             ),
             models.CheckConstraint(
                 condition=Q(status__in=ExpenseStatus.values), name="expenses_claim_status_valid"
@@ -324,6 +362,25 @@ class ExpenseClaim(TimeStamped):
     def label(self) -> str:
         """The claim in the words every message uses: "claim #12 for £34.50"."""
         return f"claim #{self.pk} for £{self.amount or 0:,.2f}"
+
+    def keep_rates(self, rates: Rates | MileageRates) -> None:
+        """Record the rates this claim is priced at as it is handed in."""
+        self.priced_car_rate = rates.car_rate
+        self.priced_car_rate_after = rates.car_rate_after
+        self.priced_passenger_rate = rates.passenger_rate
+        self.priced_threshold_miles = rates.threshold_miles
+
+    @property
+    def rates_priced_at(self) -> MileageRates | None:
+        """The rates kept when the claim was handed in, or None (a draft)."""
+        if self.priced_car_rate is None:
+            return None
+        return MileageRates(
+            car_rate=self.priced_car_rate,
+            car_rate_after=self.priced_car_rate_after,
+            passenger_rate=self.priced_passenger_rate,
+            threshold_miles=self.priced_threshold_miles,
+        )
 
     def mileage_description(self) -> str:
         """What a mileage claim is called in lists: where from and to, and why."""

@@ -28,6 +28,7 @@ from expenses.models import (
     ExpenseEvent,
     ExpenseKind,
     ExpenseStatus,
+    MileageRates,
     PendingReceipt,
     Rates,
     tax_year_bounds,
@@ -80,7 +81,7 @@ def miles_before(claim: ExpenseClaim) -> Decimal:
     return claims.aggregate(total=Coalesce(Sum("miles"), Decimal("0")))["total"]
 
 
-def price_mileage(claim: ExpenseClaim, rates: Rates | None = None) -> None:
+def price_mileage(claim: ExpenseClaim, rates: Rates | MileageRates | None = None) -> None:
     """Work out the amount from the miles, passengers and rates, splitting at the threshold.
 
     HMRC's approved amounts for volunteers: 45p a mile for the first 10,000 business
@@ -118,8 +119,9 @@ def _reprice_mileage(*, left: ExpenseClaim, by: User) -> None:
     message to the claimant. Call inside the transaction, holding the claimant's row
     (the lock for their tax-year miles); the claims are then locked in pk order, the
     one order any transaction takes several claim rows in. Drafts are priced afresh too, so the
-    amount the claimant sees is right; they hear when they submit. The rates used are
-    those in force now: the rates a claim was first priced at are not kept.
+    amount the claimant sees is right; they hear when they submit. A claim handed in is
+    priced at the rates kept when it was handed in (a money fact, whatever finance has
+    set since); a draft at those in force now, as it will be when handed in.
     """
     start, end = tax_year_bounds(tax_year_of(left.spent_on))
     rates = Rates.current()
@@ -137,7 +139,7 @@ def _reprice_mileage(*, left: ExpenseClaim, by: User) -> None:
     budget_days = set()
     for claim in unpaid:
         was = claim.amount
-        price_mileage(claim, rates)
+        price_mileage(claim, claim.rates_priced_at or rates)
         if claim.amount == was:
             continue
         claim.save(
@@ -311,6 +313,7 @@ def expense_submit(*, claim: ExpenseClaim, by: User) -> ExpenseClaim:
         rates = Rates.current()
         if claim.kind == ExpenseKind.MILEAGE:
             price_mileage(claim, rates)
+            claim.keep_rates(rates)
         _check_claim(claim, rates)
         if claim.amount <= ZERO:
             raise ExpenseError("A claim must be for more than £0.00.")

@@ -780,6 +780,8 @@ class Builder:
                     + claim.miles_at_lower_rate * rates.car_rate_after
                     + claim.miles * claim.passengers * rates.passenger_rate
                 ).quantize(PENNY, rounding=ROUND_HALF_UP)
+                if status != ExpenseStatus.DRAFT:
+                    claim.keep_rates(rates)
                 if status not in (ExpenseStatus.DRAFT, ExpenseStatus.REJECTED):
                     miles_so_far[key] = before + claim.miles
             else:

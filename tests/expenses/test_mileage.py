@@ -6,10 +6,11 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.core import mail
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from expenses.models import ExpenseClaim, ExpenseKind, ExpenseStatus, Rates
+from expenses.models import ExpenseClaim, ExpenseKind, ExpenseStatus, MileageRates, Rates
 from expenses.services import (
     ExpenseError,
     expense_approve,
@@ -245,3 +246,43 @@ def test_two_rejections_at_once_reprice_without_deadlock_or_lost_miles():
     amounts = dict(ExpenseClaim.objects.values_list("pk", "amount"))
     assert amounts[third.pk] == Decimal("27.00")  # nothing before it now
     assert amounts[fourth.pk] == Decimal("20.50")  # 60 before it: 40 at 45p, 10 at 25p
+
+
+def test_a_claim_repriced_later_keeps_the_rates_it_was_handed_in_at(volunteer, finance_lead):
+    """A money fact is recorded when it happens: finance changing the rates later does not
+    re-price a claim already handed in, even when an earlier claim's rejection prices it
+    again (its miles before the threshold drop). A draft is priced at today's rates."""
+    Rates.objects.update_or_create(pk=1, defaults={"threshold_miles": 100})
+    earlier = mileage(volunteer, date(2026, 5, 1), "80.0")
+    later = mileage(volunteer, date(2026, 5, 8), "50.0")  # 20 at 45p, 30 at 25p: £16.50
+    assert later.amount == Decimal("16.50")
+    assert later.rates_priced_at.car_rate == Decimal("0.45")
+    draft = expense_save(
+        claim=ExpenseClaim(
+            claimant=volunteer, kind=ExpenseKind.MILEAGE, spent_on=date(2026, 5, 15),
+            category="volunteer_drivers", description="Driving", start_postcode="NG1 1AA",
+            end_postcode="NG2 2BB", miles=Decimal("10.0"), passengers=0, purpose="Session",
+        ),
+        by=volunteer,
+    )  # fmt: skip
+    assert draft.rates_priced_at is None
+    Rates.objects.filter(pk=1).update(car_rate=Decimal("0.50"), car_rate_after=Decimal("0.30"))
+
+    expense_reject(claim=earlier, by=finance_lead, reason="Wrong date")
+
+    later.refresh_from_db()
+    assert later.amount == Decimal("22.50")  # all 50 before the threshold, at its 45p
+    assert "£16.50 to £22.50" in later.events.last().note
+    draft.refresh_from_db()
+    assert draft.amount == Decimal("5.00")  # 50 miles before it: 10 at today's 50p
+
+
+def test_the_rates_a_claim_keeps_are_whole_or_none(volunteer):
+    claim = mileage(volunteer, date(2026, 5, 1), "10.0")
+    assert claim.rates_priced_at == MileageRates(
+        car_rate=Decimal("0.45"), car_rate_after=Decimal("0.25"),
+        passenger_rate=Decimal("0.05"), threshold_miles=10_000,
+    )  # fmt: skip
+    with pytest.raises(IntegrityError, match="expenses_claim_rates_kept_whole"):
+        with transaction.atomic():
+            ExpenseClaim.objects.filter(pk=claim.pk).update(priced_car_rate=None)
