@@ -372,8 +372,9 @@ class ExpenseClaim(TimeStamped):
 
     @property
     def rates_priced_at(self) -> MileageRates | None:
-        """The rates kept when the claim was handed in, or None (a draft)."""
-        if self.priced_car_rate is None:
+        """The rates kept when the claim was handed in, or None for a draft (one not
+        handed in yet, or reopened after a rejection: priced at today's rates)."""
+        if self.priced_car_rate is None or self.status == ExpenseStatus.DRAFT:
             return None
         return MileageRates(
             car_rate=self.priced_car_rate,

@@ -286,3 +286,20 @@ def test_the_rates_a_claim_keeps_are_whole_or_none(volunteer):
     with pytest.raises(IntegrityError, match="expenses_claim_rates_kept_whole"):
         with transaction.atomic():
             ExpenseClaim.objects.filter(pk=claim.pk).update(priced_car_rate=None)
+
+
+def test_a_claim_reopened_after_rejection_is_priced_at_todays_rates(volunteer, finance_lead):
+    Rates.objects.update_or_create(pk=1, defaults={"threshold_miles": 100})
+    earlier = mileage(volunteer, date(2026, 5, 1), "80.0")
+    reopened = mileage(volunteer, date(2026, 5, 8), "50.0")  # 20 at 45p, 30 at 25p: £16.50
+    expense_reject(claim=reopened, by=finance_lead, reason="Add the purpose of the trip")
+    reopened.refresh_from_db()
+    reopened.purpose = "Taking participants to Oakfield"
+    reopened = expense_save(claim=reopened, by=volunteer)  # a draft again
+    assert reopened.status == ExpenseStatus.DRAFT and reopened.rates_priced_at is None
+    Rates.objects.filter(pk=1).update(car_rate=Decimal("0.50"), car_rate_after=Decimal("0.30"))
+
+    expense_reject(claim=earlier, by=finance_lead, reason="Wrong date")
+
+    reopened.refresh_from_db()
+    assert reopened.amount == Decimal("25.00")  # nothing before it now: 50 at today's 50p
