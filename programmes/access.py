@@ -66,12 +66,18 @@ _COURSE = {
 _LARGEST_PK = 2**63 - 1
 
 
+def _visible_one(queries: dict[bool, Compiled], request, pk: int, model):
+    """The row ``queries`` (one for coordinators, one for everyone else) find for ``pk``;
+    404 as get_object_or_404 would, with no query for an id past a bigint's range."""
+    found = queries[is_coordinator(request.user)].instances(pk=pk) if pk <= _LARGEST_PK else []
+    if not found:
+        raise Http404(f"No {model.__name__} matches the given query.")
+    return found[0]
+
+
 def get_course_for_user(request, pk: int) -> Course:
     """404 when the person may not know the course exists (a draft, for non-coordinators)."""
-    found = _COURSE[is_coordinator(request.user)].instances(pk=pk) if pk <= _LARGEST_PK else []
-    if not found:
-        raise Http404("No Course matches the given query.")
-    return found[0]
+    return _visible_one(_COURSE, request, pk, Course)
 
 
 # Every page of a session loads it with its course, programme and venue: compiled once a
@@ -90,10 +96,7 @@ _SESSION = {
 def get_session_for_user(request, pk: int) -> Session:
     """404 when the person may not know the session exists (a draft course's, for
     non-coordinators)."""
-    found = _SESSION[is_coordinator(request.user)].instances(pk=pk) if pk <= _LARGEST_PK else []
-    if not found:
-        raise Http404("No Session matches the given query.")
-    return found[0]
+    return _visible_one(_SESSION, request, pk, Session)
 
 
 # --- Participants ---------------------------------------------------------------------
